@@ -1,0 +1,16 @@
+"""sweep: hyperparameter sweeps for PyTorch on Ray Tune.
+
+Example:
+    >>> import sweep
+    >>> result = sweep.run_sweep("digits-momentum")  # doctest: +SKIP
+    >>> result.trials.head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from search_spaces.errors import SpecError, SweepError
+from sweep.api import refine_sweep, resume_sweep, run_sweep
+from sweep.options import RunOptions
+from sweep.results import SweepResult, load
+
+__all__ = ["RunOptions", "SpecError", "SweepError", "SweepResult", "load", "refine_sweep", "resume_sweep", "run_sweep"]

@@ -1,0 +1,1 @@
+"""The `sweep` command line: a thin typer layer over the importable library."""

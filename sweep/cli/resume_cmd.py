@@ -1,0 +1,54 @@
+"""`sweep resume` and `sweep refine`: continue a sweep, or add zoomed rounds to it."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sweep.cli.launch_cmd import INTERRUPTED_EXIT
+from sweep.cli.main import app
+from sweep.options import RunOptions
+
+
+def _runtime(address: str | None, cpus: int | None, quiet: bool, max_concurrent: int | None) -> RunOptions:
+    return RunOptions(address=address, cpus=cpus, quiet=quiet, max_concurrent=max_concurrent)
+
+
+@app.command("resume")
+def resume(
+    directory: str = typer.Argument(..., help="A sweep directory (see `sweep ls`)."),
+    address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
+    cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
+    max_concurrent: int = typer.Option(None, "--max-concurrent", min=1, help="At most this many trials at once."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
+) -> None:
+    """Continue an interrupted sweep: finished trials stay, unfinished ones restart from their checkpoints.
+
+    Example: sweep resume sweeps/digits-momentum-20261122-120000
+    """
+    from sweep.api import resume_sweep
+
+    result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent))
+    if result.status == "interrupted":
+        sys.exit(INTERRUPTED_EXIT)
+
+
+@app.command("refine")
+def refine(
+    directory: str = typer.Argument(..., help="A sweep directory (see `sweep ls`)."),
+    rounds: int = typer.Option(1, "--rounds", min=1, help="Zoomed rounds to add."),
+    samples: int = typer.Option(None, "--samples", "-n", min=1, help="Configs per added round (default: the spec's)."),
+    address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
+    cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
+) -> None:
+    """Add coarse-to-fine rounds to a finished sweep, zooming from everything found so far.
+
+    Example: sweep refine sweeps/digits-momentum-20261122-120000 --rounds 1 --samples 16
+    """
+    from sweep.api import refine_sweep
+
+    result = refine_sweep(directory, rounds, samples, _runtime(address, cpus, quiet, None))
+    if result.status == "interrupted":
+        sys.exit(INTERRUPTED_EXIT)

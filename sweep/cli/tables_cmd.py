@@ -1,0 +1,95 @@
+"""`sweep ls`, `sweep show`, `sweep export`: the results on disk, without Ray."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from search_spaces.errors import SweepError
+from sweep import schema as S
+from sweep.cli.main import app
+from sweep.results import load
+from sweep.summary import summary_text, top_table
+from sweep.sweep_dir import STATE_FILE
+
+
+@app.command("ls")
+def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding sweep directories.")) -> None:
+    """List sweeps: name, status, trials, best metric, when started.
+
+    Example: sweep ls sweeps
+    """
+    root = Path(storage)
+    if not root.is_dir():
+        raise SweepError(f"storage directory '{storage}' not found: give the --storage of your sweeps")
+    rows = []
+    for state_file in sorted(root.glob(f"*/{STATE_FILE}")):
+        try:
+            result = load(state_file.parent)
+        except (SweepError, json.JSONDecodeError, OSError):
+            continue
+        best = result.state.get("summary", {}).get("best", {}).get("metric")
+        if best is None and not result.trials.empty:
+            best = result.best()[S.BEST]
+        rows.append({
+            "sweep": state_file.parent.name, "status": result.status, "trials": len(result.trials),
+            f"best": best, "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(result.state.get("started_at", 0))),
+        })  # fmt: skip
+    if not rows:
+        typer.echo(f"no sweeps in {storage}")
+        return
+    typer.echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+
+
+@app.command("show")
+def show(
+    directory: str = typer.Argument(..., help="A sweep directory."),
+    top: int = typer.Option(10, "--top", "-k", min=1, help="How many trials to show."),
+) -> None:
+    """Print a sweep's top trials, statuses and the winner's test accuracy.
+
+    Example: sweep show sweeps/digits-momentum-20261122-120000 --top 5
+    """
+    result = load(directory)
+    if "summary" in result.state:
+        typer.echo(summary_text(result).replace(top_table(result), top_table(result, top)))
+    else:
+        typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
+        typer.echo(top_table(result, top))
+
+
+@app.command("export")
+def export(
+    directory: str = typer.Argument(..., help="A sweep directory."),
+    output: str = typer.Option(..., "--output", "-o", help="File to write: .csv or .parquet."),
+    top: int = typer.Option(None, "--top", "-k", min=1, help="Only the best K trials."),
+    status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
+    history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
+) -> None:
+    """Write the trials table (or their history) to CSV or Parquet, best first.
+
+    Example: sweep export sweeps/digits-momentum-20261122-120000 -o best.csv --top 10 --status completed
+    """
+    unknown = sorted(set(status) - set(S.STATUSES))
+    if unknown:
+        raise SweepError(f"--status: unknown status '{unknown[0]}' (choose {', '.join(S.STATUSES)})")
+    path = Path(output)
+    if path.suffix not in (".csv", ".parquet"):
+        raise SweepError(f"--output '{output}': use a .csv or .parquet file name")
+    result = load(directory)
+    table = result.ranked()
+    if status and not table.empty:
+        table = table[table[S.STATUS].isin(status)]
+    if top is not None:
+        table = table.head(top)
+    if history:
+        table = result.history[result.history[S.PLAN_ID].isin(table[S.PLAN_ID])] if not table.empty else table
+    if path.suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        table.to_parquet(path, index=False)
+    typer.echo(f"wrote {len(table)} rows to {path}")

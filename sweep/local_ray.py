@@ -1,0 +1,108 @@
+"""Connecting to Ray: the embedded local instance (loopback only, dashboard, token auth) or a cluster.
+
+Ray reads some settings from the environment once, at import, so :func:`prepare_environment` must run
+before the first `import ray` in the process; the CLI calls it first thing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Why each one: Ray picks the machine's LAN address for its node IP unless told this is a single-node
+# cluster; usage statistics would go to an outside server; Tune's per-trial JSON/CSV/TensorBoard loggers
+# cost time per report and we keep our own tables; token auth stays on even when a user's shell sets nothing.
+LOCAL_ENVIRONMENT = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+    "RAY_AUTH_MODE": "token",
+    "RAY_AIR_NEW_OUTPUT": "0",  # Tune's new console output prints its boxes even at verbose=0
+}
+CLUSTER_ENVIRONMENT = {
+    key: LOCAL_ENVIRONMENT[key]
+    for key in ("RAY_USAGE_STATS_ENABLED", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "RAY_AIR_NEW_OUTPUT")
+}
+TOKEN_FILE = Path.home() / ".ray" / "auth_token"
+
+
+def prepare_environment(local: bool = True) -> None:
+    """Sets Ray's environment defaults for this process and its children; a user's own values win."""
+    for key, value in (LOCAL_ENVIRONMENT if local else CLUSTER_ENVIRONMENT).items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class RayConnection:
+    """What the driver is connected to."""
+
+    address: str
+    dashboard_url: str | None
+    started_here: bool
+
+    def auth_hint(self) -> str:
+        """How a person opens the dashboard when token authentication is on."""
+        if not self.dashboard_url:
+            return "dashboard: off"
+        url = self.dashboard_url if "://" in self.dashboard_url else f"http://{self.dashboard_url}"
+        return (
+            f"dashboard: {url}  (token auth is on: paste the token from `ray get-auth-token` "
+            f"or {TOKEN_FILE} when the page asks)"
+        )
+
+
+def connect(address: str | None = None, cpus: int | None = None, dashboard: bool = True) -> RayConnection:
+    """Joins the Ray instance this process already has, a cluster at `address`, or starts a local one.
+
+    Example:
+        >>> conn = connect(cpus=2)  # doctest: +SKIP
+        >>> print(conn.auth_hint())  # doctest: +SKIP
+    """
+    prepare_environment(local=address is None)
+    import ray
+
+    if ray.is_initialized():
+        context = ray.get_runtime_context()
+        return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
+    if address is not None:
+        info = ray.init(address=address, logging_level=logging.WARNING, logging_config=_worker_logging())
+        return RayConnection(address, _url_of(info), started_here=False)
+    info = ray.init(
+        num_cpus=cpus,
+        include_dashboard=dashboard,
+        dashboard_host="127.0.0.1",
+        logging_level=logging.WARNING,
+        logging_config=_worker_logging(),
+    )
+    return RayConnection(info.address_info["gcs_address"], _url_of(info), started_here=True)
+
+
+def _worker_logging() -> object:
+    """Workers log warnings and errors only: Ray Train's per-checkpoint INFO lines would flood the terminal."""
+    import ray
+
+    return ray.LoggingConfig(log_level="WARNING")
+
+
+def _url_of(info: object) -> str | None:
+    url = getattr(info, "dashboard_url", None)
+    return str(url) if url else None
+
+
+def _dashboard_url() -> str | None:
+    import ray
+
+    try:
+        return ray._private.worker.get_dashboard_url() or None  # same value ray.init() returned
+    except Exception:  # dashboard not running
+        return None
+
+
+def disconnect(connection: RayConnection) -> None:
+    """Stops the Ray instance only if this driver started it."""
+    import ray
+
+    if connection.started_here and ray.is_initialized():
+        ray.shutdown()

@@ -1,0 +1,47 @@
+"""Run options that are not part of the spec: where results go, which Ray, how loud."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Settings of one `sweep launch` (or resume/refine), built once at the edge.
+
+    Attributes:
+        storage: directory under which the sweep directory is created.
+        address: a Ray cluster (`auto`, `HOST:PORT`, `ray://HOST:PORT`); None starts a local Ray.
+        cpus: size of the local Ray (None: all cores).
+        max_concurrent: at most this many trials at once (None: as many as resources allow).
+        fail_fast: stop the sweep at the first trial error.
+        quiet: no progress line and no tables.
+        staged: tune tier by tier (tier 1, then tier 2 with tier 1 held at its best, ...).
+        tiers: sample only these tiers; the rest are held at their defaults.
+        holds: `--set key=value` pairs: parameters held at a value.
+        dashboard: start Ray's dashboard with a local Ray.
+        final_test: evaluate the winning config once on the held-out test split.
+    """
+
+    storage: str = "sweeps"
+    address: str | None = None
+    cpus: int | None = None
+    max_concurrent: int | None = None
+    fail_fast: bool = False
+    quiet: bool = False
+    staged: bool = False
+    tiers: tuple[int, ...] = ()
+    holds: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    dashboard: bool = True
+    final_test: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> RunOptions:
+        data = dict(data)
+        data["tiers"] = tuple(data.get("tiers", ()))
+        data["holds"] = tuple(tuple(pair) for pair in data.get("holds", ()))
+        return RunOptions(**data)

@@ -1,0 +1,160 @@
+"""A Ray Tune callback that writes trials.csv and history.csv as results arrive, and drives the progress line.
+
+It keeps no state that matters across a restart: a trial's row is computed from the Trial object Ray
+restores (its last result and metric analysis), so `Tuner.restore` can unpickle this callback and go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ray.tune import Callback
+
+from sweep import schema as S
+from sweep.progress import Progress
+from sweep.tables import CsvAppender
+from sweep.trial_status import final_status, is_better, rung_reached
+
+log = logging.getLogger("sweep")
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What the recorder needs to know about the round it records."""
+
+    sweep_root: str
+    round_number: int
+    stage: int | None
+    planned: int
+    metric: str
+    mode: str
+    max_t: int
+    milestones: tuple[int, ...]  # empty when the scheduler does not prune
+    started_at: float  # time.time() when the sweep (not the round) started
+    quiet: bool
+
+
+class SweepRecorder(Callback):
+    """Appends one history row per reported epoch and one trial row per finished trial."""
+
+    def __init__(self, info: RoundInfo) -> None:
+        self.info = info
+        self._progress: Progress | None = None
+
+    # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"info": self.info}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["info"])  # type: ignore[misc]
+
+    @property
+    def progress(self) -> Progress:
+        if self._progress is None:
+            info = self.info
+            self._progress = Progress(info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet)
+        return self._progress
+
+    def _appender(self, name: str, leading: list[str]) -> CsvAppender:
+        attr = f"_{name}_appender"
+        if getattr(self, attr, None) is None:
+            setattr(self, attr, CsvAppender(Path(self.info.sweep_root) / f"{name}.csv", leading))
+        return getattr(self, attr)
+
+    # --- Ray Tune hooks ---------------------------------------------------------------------------------
+    def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        row = {
+            S.PLAN_ID: trial.config.get("plan_id"),
+            S.TRIAL_ID: trial.trial_id,
+            S.ROUND: self.info.round_number,
+            S.EPOCH: result.get(S.EPOCH, result.get("training_iteration")),
+            S.WALL: round(time.time() - self.info.started_at, 3),
+        }
+        row.update(
+            (k, v) for k, v in result.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v)
+        )
+        self._appender("history", S.HISTORY_KEYS).append([row])
+        value = result.get(self.info.metric)
+        if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
+            self.progress.best = float(value)
+        self._refresh(trials)
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self._finish(trial, error=None)
+        self._refresh(trials)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        message = _error_line(trial)
+        config = {k: v for k, v in trial.config.items() if k != "plan_id"}
+        log.error("trial %s failed (config %s): %s", trial.config.get("plan_id"), config, message)
+        self._finish(trial, error=message)
+        self._refresh(trials)
+
+    def on_experiment_end(self, trials: list, **info: Any) -> None:
+        self._refresh(trials, force=True)
+
+    # --- rows ---------------------------------------------------------------------------------------------
+    def _finish(self, trial: Any, error: str | None) -> None:
+        row = self.trial_row(trial, error)
+        self._appender("trials", S.TRIAL_COLUMNS).append([row])
+        self.progress.finished += 1
+        status = row[S.STATUS]
+        self.progress.pruned += status == S.PRUNED
+        self.progress.failed += status in (S.ERRORED, S.DIVERGED)
+
+    def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
+        last = trial.last_result or {}
+        epochs = int(last.get(S.EPOCH, last.get("training_iteration", 0)) or 0)
+        target = min(int(trial.config.get("epochs", self.info.max_t)), self.info.max_t)
+        if error is not None:
+            status = S.ERRORED
+        else:
+            status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
+        analysis = trial.metric_analysis.get(self.info.metric, {})
+        best = analysis.get(self.info.mode)
+        row = {
+            S.PLAN_ID: trial.config.get("plan_id"),
+            S.TRIAL_ID: trial.trial_id,
+            S.ROUND: self.info.round_number,
+            S.STAGE: self.info.stage,
+            S.STATUS: status,
+            S.RUNG: rung_reached(epochs, self.info.milestones) if self.info.milestones else None,
+            S.EPOCHS: epochs,
+            S.TRAIN_SECONDS: last.get(S.TRAIN_SECONDS),
+            S.BEST: _worst_if_diverged(best, status, self.info.mode),
+            S.LAST: _worst_if_diverged(analysis.get("last"), status, self.info.mode),
+            S.NODE: last.get("node_ip"),
+            S.ERROR: error,
+        }
+        row.update((k, v) for k, v in trial.config.items() if k != "plan_id" and _scalar(v))
+        return row
+
+    def _refresh(self, trials: list, force: bool = False) -> None:
+        self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
+        self.progress.show(force=force)
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _worst_if_diverged(value: Any, status: str, mode: str) -> Any:
+    """A diverged trial ranks last whatever it reported before diverging."""
+    if status == S.DIVERGED:
+        return -math.inf if mode == "max" else math.inf
+    return value
+
+
+def _error_line(trial: Any) -> str:
+    """The last line of the trial's traceback (the exception), for the table and the log."""
+    try:
+        text = Path(trial.error_file).read_text() if trial.error_file else ""
+    except OSError:
+        text = ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

@@ -1,0 +1,95 @@
+"""`sweep.load(DIR)`: a finished or interrupted sweep as pandas tables, without Ray running."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sweep import schema as S
+from sweep.sweep_dir import SweepDir
+from sweep.tables import read_table
+
+
+@dataclass
+class SweepResult:
+    """The tables of one sweep directory.
+
+    Attributes:
+        path: the sweep directory.
+        trials: one row per trial (columns in `sweep.schema.TRIAL_COLUMNS`, then the hyperparameters).
+        history: one row per trial per epoch, every reported metric.
+        state: the contents of sweep.json (options, rounds, summary).
+    """
+
+    path: Path
+    trials: pd.DataFrame
+    history: pd.DataFrame
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def metric(self) -> str:
+        return str(self.state.get("metric", "dev_accuracy"))
+
+    @property
+    def mode(self) -> str:
+        return str(self.state.get("mode", "max"))
+
+    @property
+    def status(self) -> str:
+        return str(self.state.get("status", "unknown"))
+
+    @property
+    def param_names(self) -> list[str]:
+        return list(self.state.get("params", []))
+
+    def ranked(self) -> pd.DataFrame:
+        """Trials best first by their best metric; errored trials last."""
+        if self.trials.empty:
+            return self.trials
+        ok = self.trials[self.trials[S.STATUS] != S.ERRORED]
+        ranked = ok.sort_values(S.BEST, ascending=self.mode == "min", na_position="last", kind="stable")
+        return pd.concat([ranked, self.trials[self.trials[S.STATUS] == S.ERRORED]]).reset_index(drop=True)
+
+    def top(self, k: int = 5) -> pd.DataFrame:
+        return self.ranked().head(k)
+
+    def best(self) -> pd.Series:
+        """The best trial's row (its hyperparameters and metrics).
+
+        Example:
+            >>> import sweep
+            >>> result = sweep.load("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
+            >>> result.best()["lr"]  # doctest: +SKIP
+        """
+        ranked = self.ranked()
+        if ranked.empty:
+            raise LookupError(f"sweep {self.path} has no finished trials yet")
+        return ranked.iloc[0]
+
+    def best_config(self) -> dict[str, Any]:
+        """The best trial's hyperparameters as plain Python values."""
+        row = self.best()
+        return {name: _plain(row[name]) for name in self.param_names if name in row.index}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def load(path: str | Path) -> SweepResult:
+    """Reads a sweep directory into pandas tables (duplicates from resumed trials removed).
+
+    Example:
+        >>> import sweep
+        >>> result = sweep.load("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
+        >>> result.trials.groupby("status").size()  # doctest: +SKIP
+    """
+    directory = SweepDir.open(path)
+    trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
+    history = read_table(directory.history_csv, key=[S.PLAN_ID, S.EPOCH])
+    if not history.empty:
+        history = history.sort_values([S.ROUND, S.PLAN_ID, S.EPOCH], kind="stable").reset_index(drop=True)
+    return SweepResult(directory.root, trials, history, directory.read_state())

@@ -1,0 +1,36 @@
+"""Column names of the results tables, defined once: every reader and writer imports them from here."""
+
+from __future__ import annotations
+
+# trials.csv: one row per trial.
+TRIAL_ID = "trial_id"  # Ray's trial id
+PLAN_ID = "plan_id"  # our id of the planned config: r<round>-<index>, stable across resumes
+ROUND = "round"
+STAGE = "stage"  # tier tuned in a --staged sweep; empty otherwise
+STATUS = "status"  # one of STATUSES
+RUNG = "rung"  # highest ASHA milestone (epochs) the trial reached
+EPOCHS = "epochs_trained"
+TRAIN_SECONDS = "train_seconds"
+BEST = "best_metric"  # best value of the sweep's metric over the trial's epochs
+LAST = "last_metric"
+NODE = "node_ip"
+ERROR = "error"
+
+TRIAL_COLUMNS = [PLAN_ID, TRIAL_ID, ROUND, STAGE, STATUS, RUNG, EPOCHS, TRAIN_SECONDS, BEST, LAST, NODE, ERROR]
+
+# history.csv: one row per trial per reported epoch; the trainable's metrics follow these.
+EPOCH = "epoch"
+WALL = "wall_seconds"  # seconds since the sweep started, on the driver
+HISTORY_KEYS = [PLAN_ID, TRIAL_ID, ROUND, EPOCH, WALL]
+
+COMPLETED, PRUNED, DIVERGED, ERRORED = "completed", "pruned", "diverged", "error"
+STATUSES = (COMPLETED, PRUNED, DIVERGED, ERRORED)
+
+# Result keys Ray adds to every report that the history does not need.
+RAY_BOOKKEEPING = {
+    "timestamp", "checkpoint_dir_name", "done", "training_iteration", "trial_id", "date", "time_this_iter_s",
+    "time_total_s", "pid", "hostname", "node_ip", "config", "time_since_restore", "iterations_since_restore",
+    "experiment_tag", "should_checkpoint",
+}  # fmt: skip
+
+RESERVED = set(TRIAL_COLUMNS) | set(HISTORY_KEYS)

@@ -1,0 +1,108 @@
+"""The end of a sweep: the top trials, what each stage gained, and the winner's one test-split evaluation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from search_spaces import SweepSpec
+from sweep import schema as S
+from sweep.options import RunOptions
+from sweep.results import SweepResult, load
+from sweep.sweep_dir import SweepDir
+
+TABLE_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
+
+
+def top_table(result: SweepResult, k: int = 5) -> str:
+    """The top-k trials as a text table: ids, status, metric, then the tuned hyperparameters."""
+    top = result.top(k)
+    if top.empty:
+        return "(no finished trials)"
+    trials = result.trials
+    params = [n for n in result.param_names if n in trials.columns and trials[n].nunique() > 1]
+    columns = [c for c in TABLE_COLUMNS if c in top.columns and not top[c].isna().all()] + params
+    shown = top[columns].rename(columns={S.BEST: f"best {result.metric}"})
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def stage_gains(result: SweepResult) -> list[str]:
+    """One line per stage: the best metric after it and what it added to the stage before."""
+    trials = result.trials
+    if trials.empty or S.STAGE not in trials or trials[S.STAGE].isna().all():
+        return []
+    lines, best = [], None
+    better = max if result.mode == "max" else min
+    for stage, group in trials[trials[S.STATUS] != S.ERRORED].groupby(S.STAGE, sort=True):
+        values = [v for v in group[S.BEST] if not (isinstance(v, float) and math.isnan(v))]
+        stage_best = better(values) if values else None
+        if stage_best is None:
+            continue
+        cumulative = stage_best if best is None else better(best, stage_best)
+        gain = "" if best is None else f" ({cumulative - best:+.4f})"
+        lines.append(f"stage tier {int(stage)}: best {result.metric} {cumulative:.4f}{gain}")
+        best = cumulative
+    return lines
+
+
+def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | None:
+    """Retrains the best config for the epochs it trained and evaluates it once on the test split.
+
+    Only the built-in trainables know their test split; a user trainable's winner is not evaluated here.
+    """
+    from trainables import resolve_train_and_test
+
+    train_and_test = resolve_train_and_test(spec.trainable)
+    if train_and_test is None or result.trials.empty:
+        return None
+    best = result.best()
+    config = result.best_config()
+    if spec.data is not None:
+        config.setdefault("data", spec.data)
+    config["epochs"] = int(best[S.EPOCHS])
+    metrics = train_and_test(config)
+    return {"plan_id": best[S.PLAN_ID], **{k: v for k, v in metrics.items() if k.startswith("test_")}}
+
+
+def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepResult:
+    """Prints the summary, evaluates the winner on the test split, and records both in sweep.json."""
+    result = load(directory.root)
+    state = directory.read_state()
+    summary: dict[str, Any] = {"trials": int(len(result.trials))}
+    if not result.trials.empty:
+        summary["statuses"] = {k: int(v) for k, v in result.trials[S.STATUS].value_counts().items()}
+        summary["best"] = {"plan_id": result.best()[S.PLAN_ID], "metric": float(result.best()[S.BEST]),
+                           "config": result.best_config()}  # fmt: skip
+        summary["train_seconds"] = float(pd.to_numeric(result.trials[S.TRAIN_SECONDS], errors="coerce").sum())
+        if options.final_test:
+            test = evaluate_winner(spec, result)
+            if test is not None:
+                summary["test"] = test
+    summary["wall_seconds"] = round(_now() - float(state["started_at"]), 2)
+    state["summary"] = summary
+    directory.write_state(state)
+    result.state = state
+    if not options.quiet:
+        print(summary_text(result))
+    return result
+
+
+def summary_text(result: SweepResult) -> str:
+    """The closing summary: statuses, the top-5 table, stage gains, and the test evaluation."""
+    summary = result.state.get("summary", {})
+    lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
+             f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
+    lines.append(top_table(result))
+    lines += stage_gains(result)
+    test = summary.get("test")
+    if test:
+        lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
+    return "\n".join(lines)
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

@@ -1,0 +1,86 @@
+"""The on-disk layout of one sweep, and its state file.
+
+    STORAGE/NAME-YYYYmmdd-HHMMSS/
+        spec.yaml            the spec as run (overrides applied)
+        sweep.json           state: options, rounds (status, Ray experiment path), summary
+        rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
+        trials.csv           one row per trial        history.csv   one row per trial per epoch
+        ray/                 Ray Tune's experiment directories (checkpoints; what `sweep resume` restores)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from search_spaces.errors import SweepError
+
+STATE_FILE = "sweep.json"
+
+
+@dataclass(frozen=True)
+class SweepDir:
+    """Paths inside one sweep directory."""
+
+    root: Path
+
+    @staticmethod
+    def create(storage: Path, name: str) -> SweepDir:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        root = Path(storage).expanduser().resolve() / f"{name}-{stamp}"
+        suffix = 1
+        while root.exists():  # two sweeps started in the same second
+            suffix += 1
+            root = root.with_name(f"{name}-{stamp}-{suffix}")
+        (root / "rounds").mkdir(parents=True)
+        return SweepDir(root)
+
+    @staticmethod
+    def open(path: str | Path) -> SweepDir:
+        root = Path(path).expanduser().resolve()
+        if not (root / STATE_FILE).is_file():
+            raise SweepError(
+                f"sweep directory '{path}' not found (no {STATE_FILE} in it): "
+                "give a directory that `sweep launch` created; `sweep ls` lists them"
+            )
+        return SweepDir(root)
+
+    @property
+    def trials_csv(self) -> Path:
+        return self.root / "trials.csv"
+
+    @property
+    def history_csv(self) -> Path:
+        return self.root / "history.csv"
+
+    @property
+    def spec_yaml(self) -> Path:
+        return self.root / "spec.yaml"
+
+    @property
+    def ray_dir(self) -> Path:
+        return self.root / "ray"
+
+    def round_space(self, number: int) -> Path:
+        return self.root / "rounds" / f"round-{number}.yaml"
+
+    def round_plan(self, number: int) -> Path:
+        return self.root / "rounds" / f"round-{number}.plan.csv"
+
+    def read_state(self) -> dict[str, Any]:
+        return json.loads((self.root / STATE_FILE).read_text())
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        """Writes sweep.json atomically, so a kill mid-write leaves the previous state readable."""
+        tmp = self.root / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(state, indent=2, default=str))
+        os.replace(tmp, self.root / STATE_FILE)
+
+    def write_yaml(self, path: Path, data: Any) -> None:
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
