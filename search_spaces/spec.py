@@ -1,0 +1,253 @@
+"""A whole sweep spec: parse and validate the YAML (or dict) once, into frozen dataclasses."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search_spaces.checks import (
+    need_choice,
+    need_int,
+    need_mapping,
+    need_number,
+    need_str,
+    reject_unknown,
+    show,
+)
+from search_spaces.errors import SpecError
+from search_spaces.space import Space
+
+SCHEDULERS = ("asha", "fifo", "pbt")
+SAMPLERS = ("random", "sobol", "grid")
+MODES = ("min", "max")
+BUILTIN_TRAINABLES = ("mlp",)
+_FUNCTION_REF = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+@dataclass(frozen=True)
+class SchedulerSpec:
+    """Trial scheduler: ``asha`` prunes early, ``fifo`` runs all, ``pbt`` perturbs (max_t None = epochs)."""
+
+    type: str = "asha"
+    max_t: int | None = None
+    grace_period: int = 1
+    reduction_factor: float = 3
+    perturbation_interval: int = 2
+    quantile_fraction: float = 0.25
+
+
+@dataclass(frozen=True)
+class RoundsSpec:
+    """Coarse-to-fine rounds: after each, zoom on the best `top_fraction`, widened by `margin`."""
+
+    count: int = 1
+    top_fraction: float = 0.25
+    margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class ResourcesSpec:
+    """Resources per trial."""
+
+    cpu: float = 1
+    gpu: float = 0
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep spec, as run. Build it with :func:`load_spec` or :func:`parse_spec`.
+
+    Example:
+        >>> spec = parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}})
+        >>> spec.trainable, spec.mode, spec.samples, spec.scheduler.type
+        ('mlp', 'max', 16, 'asha')
+    """
+
+    name: str
+    trainable: str = "mlp"
+    data: str | None = None
+    metric: str = "dev_accuracy"
+    mode: str = "max"
+    samples: int = 16
+    sampler: str = "random"
+    seed: int = 0
+    scheduler: SchedulerSpec = field(default_factory=SchedulerSpec)
+    rounds: RoundsSpec = field(default_factory=RoundsSpec)
+    resources: ResourcesSpec = field(default_factory=ResourcesSpec)
+    max_concurrent: int | None = None
+    space: Space = field(default_factory=Space)
+    source: str = "<dict>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as run (YAML-ready); ``parse_spec(spec.to_dict())`` gives the same spec back."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "source" or value is None:
+                continue
+            if f.name == "space":
+                value = value.to_dict()
+            elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+                value = {k: v for k, v in dataclasses.asdict(value).items() if v is not None}
+            out[f.name] = value
+        return out
+
+    def replace(self, **changes: Any) -> SweepSpec:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+
+TOP_KEYS = tuple(f.name for f in dataclasses.fields(SweepSpec) if f.name != "source")
+
+
+def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
+    """Validate a spec given as a dict (the parsed YAML) and build a :class:`SweepSpec`.
+
+    Args:
+        data: the spec mapping.
+        source: where it came from (a path or preset name), used in messages and for the default name.
+
+    Example:
+        >>> parse_spec({"samplr": "sobol"})
+        Traceback (most recent call last):
+        search_spaces.errors.SpecError: samplr: unknown key (did you mean 'sampler'?)
+    """
+    if not isinstance(data, Mapping):
+        keys = ", ".join(TOP_KEYS)
+        raise SpecError(f"{source}: a spec must be a mapping of keys ({keys}), got {show(data)}")
+    reject_unknown("", data, TOP_KEYS)
+    default_name = Path(source).stem if source != "<dict>" else "sweep"
+    get = data.get
+    max_concurrent = get("max_concurrent")
+    return SweepSpec(
+        name=need_str("name", get("name", default_name)),
+        trainable=_trainable(get("trainable", "mlp")),
+        data=None if get("data") is None else need_str("data", get("data")),
+        metric=need_str("metric", get("metric", "dev_accuracy")),
+        mode=_mode(get("mode", "max")),
+        samples=need_int("samples", get("samples", 16), minimum=1),
+        sampler=need_choice("sampler", get("sampler", "random"), SAMPLERS, "sampler"),
+        seed=need_int("seed", get("seed", 0)),
+        scheduler=_scheduler(get("scheduler")),
+        rounds=_rounds(get("rounds")),
+        resources=_resources(get("resources")),
+        max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
+        space=Space.from_dict(get("space")),
+        source=source,
+    )
+
+
+def _trainable(value: Any) -> str:
+    if isinstance(value, str) and (value.isidentifier() or _FUNCTION_REF.match(value)):
+        return value
+    raise SpecError(
+        f"trainable: must be a built-in name ({', '.join(BUILTIN_TRAINABLES)}) or 'package.module:function', "
+        f"got {show(value)}"
+    )
+
+
+def _mode(value: Any) -> str:
+    if value not in MODES:
+        raise SpecError(f"mode: must be 'min' or 'max', got {show(value)}")
+    return str(value)
+
+
+def _scheduler(value: Any) -> SchedulerSpec:
+    if value is None:
+        return SchedulerSpec()
+    if isinstance(value, str):  # shorthand: `scheduler: fifo`
+        value = {"type": value}
+    data = need_mapping("scheduler", value)
+    reject_unknown("scheduler", data, [f.name for f in dataclasses.fields(SchedulerSpec)])
+    d = SchedulerSpec()
+    where = "scheduler."
+    max_t = data.get("max_t")
+    return SchedulerSpec(
+        type=need_choice(where + "type", data.get("type", d.type), SCHEDULERS, "scheduler"),
+        max_t=None if max_t is None else need_int(where + "max_t", max_t, minimum=1),
+        grace_period=need_int(where + "grace_period", data.get("grace_period", d.grace_period), 1),
+        reduction_factor=_int_if_integral(
+            need_number(
+                where + "reduction_factor",
+                data.get("reduction_factor", d.reduction_factor),
+                "a number > 1",
+                lambda x: x > 1,
+            )
+        ),
+        perturbation_interval=need_int(
+            where + "perturbation_interval", data.get("perturbation_interval", d.perturbation_interval), 1
+        ),
+        quantile_fraction=need_number(
+            where + "quantile_fraction",
+            data.get("quantile_fraction", d.quantile_fraction),
+            "a number in (0, 0.5]",
+            lambda x: 0 < x <= 0.5,
+        ),
+    )
+
+
+def _rounds(value: Any) -> RoundsSpec:
+    if value is None:
+        return RoundsSpec()
+    if not isinstance(value, Mapping):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SpecError(
+                "rounds: must be an integer ≥ 1 or a mapping {count, top_fraction, margin}, "
+                f"got {show(value)}"
+            )
+        return RoundsSpec(count=value)
+    reject_unknown("rounds", value, [f.name for f in dataclasses.fields(RoundsSpec)])
+    d = RoundsSpec()
+    return RoundsSpec(
+        count=need_int("rounds.count", value.get("count", d.count), minimum=1),
+        top_fraction=need_number(
+            "rounds.top_fraction",
+            value.get("top_fraction", d.top_fraction),
+            "a number in (0, 1]",
+            lambda x: 0 < x <= 1,
+        ),
+        margin=need_number("rounds.margin", value.get("margin", d.margin), "a number ≥ 0", lambda x: x >= 0),
+    )
+
+
+def _resources(value: Any) -> ResourcesSpec:
+    if value is None:
+        return ResourcesSpec()
+    data = need_mapping("resources", value)
+    reject_unknown("resources", data, ["cpu", "gpu"])
+    cpu = need_number("resources.cpu", data.get("cpu", 1), "a number > 0", lambda x: x > 0)
+    gpu = need_number("resources.gpu", data.get("gpu", 0), "a number ≥ 0", lambda x: x >= 0)
+    return ResourcesSpec(cpu=_int_if_integral(cpu), gpu=_int_if_integral(gpu))
+
+
+def _int_if_integral(x: float) -> float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def load_spec(source: str | Path | Mapping[str, Any] | None = None) -> SweepSpec:
+    """Load a spec from a YAML path, a bundled preset name, or a dict; None gives the default preset.
+
+    Example:
+        >>> load_spec("digits-momentum").space["lr"].describe()
+        'loguniform [0.0001, 1]'
+    """
+    from search_spaces.presets import DEFAULT_PRESET, preset_names, preset_path
+    from search_spaces.yamlio import read_yaml_file
+
+    if source is None:
+        source = DEFAULT_PRESET
+    if isinstance(source, Mapping):
+        return parse_spec(source)
+    path = Path(source)
+    if path.is_file():
+        return parse_spec(read_yaml_file(path, str(source)), str(source))
+    name = str(source)
+    if name in preset_names():
+        return parse_spec(read_yaml_file(preset_path(name), name), name)
+    raise SpecError(
+        f"spec {name!r} not found: give a path to a YAML file or a preset name ({', '.join(preset_names())})"
+    )

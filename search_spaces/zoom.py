@@ -1,0 +1,143 @@
+"""Coarse to fine: narrow a space around the best trials of a round, never leaving the original bounds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from search_spaces.errors import SweepError
+from search_spaces.params import CONTINUOUS_SCALES, Param
+from search_spaces.space import Space
+
+MIN_WIDTH = 1e-3  # fraction of the original width kept when margin is 0 and the top trials coincide
+
+
+def zoom(
+    space: Space,
+    bounds: Space,
+    results: list[tuple[dict[str, Any], float]],
+    mode: str,
+    top_fraction: float,
+    margin: float,
+) -> Space:
+    """The next round's space: each numeric param narrowed to the span of the best trials.
+
+    For each tuned numeric param, in its own coordinate (log10 for loguniform, log10(1 - β) for beta,
+    linear for uniform/int, log2 for pow2): take [min, max] over the best ⌈top_fraction·N⌉ trials,
+    widen each side by ``margin × (width of the range in space)``, clip to `bounds` and map back
+    (int rounds outward, pow2 snaps outward to powers of two). A ``choice`` keeps the values seen among
+    the best trials; grid and fixed params are unchanged. Non-finite metrics rank last.
+
+    Args:
+        space: this round's space.
+        bounds: the first round's space; no range ever leaves it.
+        results: (config, metric) per finished trial.
+        mode: ``max`` or ``min``.
+        top_fraction: share of trials that defines the new ranges (at least one trial).
+        margin: widening, as a fraction of this round's width, on each side.
+
+    Example:
+        >>> s = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
+        >>> results = [({"lr": 10.0**-k}, -abs(k - 2)) for k in range(5)]
+        >>> zoom(s, s, results, "max", 0.2, 0.25)["lr"].describe()
+        'loguniform [0.001, 0.1]'
+    """
+    if mode not in ("min", "max"):
+        raise SweepError(f"zoom: mode must be 'min' or 'max', got {mode!r}")
+    if not results:
+        raise SweepError("zoom: no finished trials to zoom on")
+    top = [config for config, _ in rank(results, mode)[: max(1, math.ceil(top_fraction * len(results)))]]
+    params = []
+    for param in space.values():
+        seen = [c[param.name] for c in top if param.name in c]
+        original = bounds.get(param.name, param)
+        if param.is_fixed or not seen or param.scale in ("grid", "value"):
+            params.append(param)
+        elif param.scale == "choice":
+            params.append(_zoom_choice(param, seen))
+        else:
+            params.append(_zoom_numeric(param, original, seen, margin))
+    return Space(params)
+
+
+def rank(results: list[tuple[dict[str, Any], float]], mode: str) -> list[tuple[dict[str, Any], float]]:
+    """Best first; NaN and infinite metrics last (stable for ties)."""
+    sign = -1.0 if mode == "max" else 1.0
+
+    def key(item: tuple[dict[str, Any], float]) -> tuple[int, float]:
+        metric = float(item[1])
+        return (0, sign * metric) if math.isfinite(metric) else (1, 0.0)
+
+    return sorted(results, key=key)
+
+
+def _zoom_choice(param: Param, seen: list[Any]) -> Param:
+    kept = tuple(v for v in param.values if v in seen)
+    if not kept:
+        return param
+    default = param.default if param.default in kept else seen[0]
+    return replace(param, values=kept, default=default if param.default is not None else None)
+
+
+def _zoom_numeric(param: Param, original: Param, seen: list[Any], margin: float) -> Param:
+    if not original.is_numeric or original.scale != param.scale:
+        original = param
+    lo_b, hi_b = original.coord_bounds()
+    coords = [min(max(param.coord(v), lo_b), hi_b) for v in seen]
+    lo, hi = min(coords), max(coords)
+    width_now = _width(param)
+    lo, hi = lo - margin * width_now, hi + margin * width_now
+    if param.scale in CONTINUOUS_SCALES:
+        min_width = max(margin, MIN_WIDTH) * (hi_b - lo_b)
+        if hi - lo < min_width:  # the best trials coincide: keep a window around them
+            mid = (lo + hi) / 2
+            lo, hi = mid - min_width / 2, mid + min_width / 2
+            shift = max(0.0, lo_b - lo) - max(0.0, hi - hi_b)
+            lo, hi = lo + shift, hi + shift
+    lo, hi = max(lo, lo_b), min(hi, hi_b)
+    if param.scale == "int":
+        low, high = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
+        new = replace(param, low=low, high=high)
+    elif param.scale == "pow2":
+        k_lo, k_hi = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
+        levels = tuple(v for v in original.values if k_lo <= math.log2(v) <= k_hi)
+        new = replace(param, low=levels[0], high=levels[-1], values=levels)
+    else:
+        ends = sorted((param.from_coord(lo), param.from_coord(hi)))
+        o_low, o_high = original.bounds()
+        new = replace(param, low=max(ends[0], o_low), high=min(ends[1], o_high))
+    return replace(new, default=_nearest_default(new))
+
+
+def _width(param: Param) -> float:
+    lo, hi = param.coord_bounds()
+    return hi - lo
+
+
+def _nearest_default(param: Param) -> Any:
+    """Keep the default if still in range, else the nearest bound or level."""
+    default = param.default
+    if default is None or param.contains(default):
+        return default
+    levels = param.levels()
+    if levels is not None:
+        return min(levels, key=lambda v: abs(param.coord(v) - param.coord(default)))
+    low, high = param.bounds()
+    return min(max(default, low), high)
+
+
+def zoom_lines(old: Space, new: Space) -> list[str]:
+    """One line per tuned param of `old`: ``lr: loguniform [0.0001, 1] → [0.001, 0.05]``.
+
+    Example:
+        >>> a = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
+        >>> zoom_lines(a, a.with_param(Param("lr", "loguniform", 1e-3, 0.05)))
+        ['lr: loguniform [0.0001, 1] → [0.001, 0.05]']
+    """
+    lines = []
+    for param in old.tuned():
+        after = new.get(param.name)
+        target = after.range_text() if after is not None else "(removed)"
+        lines.append(f"{param.name}: {param.describe()} → {target}")
+    return lines

@@ -1,0 +1,43 @@
+"""``sweep validate``: parse a spec and print its space, without running anything."""
+
+from __future__ import annotations
+
+import typer
+
+from search_spaces import SweepSpec, load_spec
+from sweep.cli.main import app
+
+_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+
+COLUMNS = ("name", "scale", "range", "default", "tier")
+
+
+@app.command("validate")
+def validate(
+    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+) -> None:
+    """Check a sweep spec and print its parameters: name, scale, bounds/values, default, tier.
+
+    Example: sweep validate digits-adam
+    """
+    parsed = load_spec(spec)
+    typer.echo(header_line(parsed))
+    typer.echo(format_table(parsed.space.describe_rows()))
+
+
+def header_line(spec: SweepSpec) -> str:
+    """One line: name, trainable, data, metric/mode, samples, sampler, scheduler, rounds."""
+    sched = spec.scheduler
+    return (
+        f"{spec.name}: trainable={spec.trainable} data={spec.data or '-'} "
+        f"metric={spec.metric} ({spec.mode}) samples={spec.samples} sampler={spec.sampler} "
+        f"scheduler={sched.type} rounds={spec.rounds.count}"
+    )
+
+
+def format_table(rows: list[dict[str, str]]) -> str:
+    """Left-aligned columns with a header row."""
+    widths = {c: max([len(c), *(len(str(r[c])) for r in rows)]) for c in COLUMNS}
+    lines = ["  ".join(c.ljust(widths[c]) for c in COLUMNS).rstrip()]
+    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS).rstrip() for r in rows]
+    return "\n".join(lines)

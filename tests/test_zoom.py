@@ -1,0 +1,105 @@
+"""zoom: coarse to fine around the best trials, never outside the round-1 bounds."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from search_spaces import Param, Space, SweepError, sample_configs, zoom, zoom_lines
+
+
+def objective(config: dict) -> float:
+    return -((math.log10(config["lr"]) + 2) ** 2)  # best at lr = 1e-2
+
+
+def run(space: Space, n: int = 40, seed: int = 0) -> list[tuple[dict, float]]:
+    return [(c, objective(c)) for c in sample_configs(space, n, "random", seed)]
+
+
+def test_round_two_contains_the_optimum_and_is_narrower() -> None:
+    space = Space.from_dict({"lr": {"loguniform": [1e-4, 1], "default": 0.05}, "epochs": 5})
+    new = zoom(space, space, run(space), "max", 0.25, 0.1)
+    (low, high), (old_low, old_high) = new["lr"].bounds(), space["lr"].bounds()
+    assert new["lr"].scale == "loguniform" and low < 1e-2 < high
+    assert math.log10(high / low) < 0.5 * math.log10(old_high / old_low)
+    assert new["lr"].default == (0.05 if new["lr"].contains(0.05) else high)
+    assert new["epochs"] == space["epochs"]
+    third = zoom(new, space, run(new, seed=1), "max", 0.25, 0.1)
+    low3, high3 = third["lr"].bounds()
+    assert low3 < 1e-2 < high3 and math.log10(high3 / low3) <= math.log10(high / low)
+
+
+def test_mode_min_and_non_finite_metrics_rank_last() -> None:
+    space = Space.from_dict({"x": {"uniform": [0, 10]}})
+    results = [({"x": float(x)}, float(x)) for x in range(11)] + [
+        ({"x": 9.5}, math.nan),
+        ({"x": 9.7}, -math.inf),
+    ]
+    new = zoom(space, space, results, "min", 2 / 13, 0.0)
+    assert (new["x"].low, new["x"].high) == (0.0, 1.0)
+    new = zoom(space, space, results, "max", 1 / 13, 0.0)
+    assert new["x"].high == 10.0 and new["x"].low == pytest.approx(10.0 - 1e-2)  # collapsed: minimum width
+
+
+def test_collapsed_top_keeps_a_margin_wide_window() -> None:
+    space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
+    new = zoom(space, space, [({"lr": 1e-2}, 1.0), ({"lr": 1e-4}, 0.0)], "max", 0.5, 0.1)
+    # width 0.1 × 4 decades on each side of 1e-2 (log10 -2 ± 0.4)
+    low, high = new["lr"].bounds()
+    assert (math.log10(low), math.log10(high)) == pytest.approx((-2.4, -1.6))
+
+
+def test_categorical_pruning_keeps_original_order() -> None:
+    space = Space.from_dict({"act": {"choice": ["relu", "tanh", "gelu", "elu"], "default": "relu"}})
+    results = [({"act": "gelu"}, 3.0), ({"act": "relu"}, 2.0), ({"act": "tanh"}, 0.0), ({"act": "elu"}, 1.0)]
+    new = zoom(space, space, results, "max", 0.5, 0.1)
+    assert new["act"].values == ("relu", "gelu") and new["act"].default == "relu"
+    new = zoom(space, space, results, "max", 0.25, 0.1)
+    assert new["act"].values == ("gelu",) and new["act"].default == "gelu" and new["act"].is_fixed
+
+
+def test_bounds_never_leave_the_original_space() -> None:
+    bounds = Space.from_dict(
+        {
+            "m": {"beta": [0.9, 0.999], "default": 0.9},
+            "bs": {"pow2": [16, 256], "default": 64},
+            "units": {"int": [16, 256]},
+            "g": {"grid": [1, 2]},
+        }
+    )
+    # the best trials sit on the upper edges; a huge margin would push far past them
+    results = [
+        ({"m": 0.999, "bs": 256, "units": 256, "g": 1}, 1.0),
+        ({"m": 0.9, "bs": 16, "units": 16, "g": 2}, 0),
+    ]
+    new = zoom(bounds, bounds, results, "max", 0.5, 5.0)
+    assert new == bounds
+    new = zoom(bounds, bounds, results, "max", 0.5, 0.1)
+    m, bs, units = new["m"], new["bs"], new["units"]
+    m_low, m_high = m.bounds()
+    assert m_high == 0.999 and 0.9 < m_low < 0.999 and m.default == m_low  # default clipped into the range
+    assert bs.values == (128, 256) and (bs.low, bs.high) == (128, 256) and bs.default == 128
+    assert all(v & (v - 1) == 0 for v in bs.levels() or [])
+    u_low, u_high = units.bounds()
+    assert u_high == 256 and 16 < u_low < 256 and isinstance(u_low, int)
+    assert new["g"] == bounds["g"]
+
+
+def test_pow2_and_int_round_outward() -> None:
+    bounds = Space.from_dict({"bs": {"pow2": [16, 256]}, "units": {"int": [0, 100]}})
+    results = [({"bs": 64, "units": 50}, 1.0), ({"bs": 32, "units": 41}, 0.9), ({"bs": 256, "units": 0}, 0.0)]
+    new = zoom(bounds, bounds, results, "max", 0.5, 0.1)
+    # log2: [5, 6] ± 0.1 × 4 = [4.6, 6.4] → outward [16, 128]; linear [41, 50] ± 10 → [31, 60]
+    assert new["bs"].levels() == [16, 32, 64, 128]
+    assert (new["units"].low, new["units"].high) == (31, 60)
+
+
+def test_zoom_lines_and_errors() -> None:
+    old = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "act": {"choice": ["a", "b"]}, "epochs": 3})
+    new = old.with_param(Param("lr", "loguniform", 1e-3, 0.05)).with_param(
+        Param("act", "choice", values=("a",))
+    )
+    assert zoom_lines(old, new) == ["lr: loguniform [0.0001, 1] → [0.001, 0.05]", "act: choice [a, b] → [a]"]
+    with pytest.raises(SweepError, match="no finished trials"):
+        zoom(old, old, [], "max", 0.25, 0.1)
