@@ -63,7 +63,8 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
         config.setdefault("data", spec.data)
     config["epochs"] = int(best[S.EPOCHS])
     metrics = train_and_test(config)
-    return {"plan_id": best[S.PLAN_ID], **{k: v for k, v in metrics.items() if k.startswith("test_")}}
+    kept = {k: v for k, v in metrics.items() if k.startswith("test_") or k == spec.metric}
+    return {"plan_id": best[S.PLAN_ID], **kept}
 
 
 def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepResult:

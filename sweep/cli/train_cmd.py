@@ -1,0 +1,88 @@
+"""``sweep train``: train one config of a spec in this process (no Ray, no sweep) and score it on test."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import typer
+
+from search_spaces.errors import SweepError
+from sweep.cli.main import app
+
+_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+
+
+def config_from_spec(
+    spec: Any, assignments: Iterable[tuple[str, Any]] = (), epochs: int | None = None
+) -> dict[str, Any]:
+    """The config `sweep train` runs: the spec's defaults, then `--set` overrides, then `--epochs`.
+
+    For each param of ``spec.space``: its ``default`` when given, else its fixed value (``value`` scale),
+    else it is left out (the trainable's own default applies). ``spec.data``, when set, gives ``data``.
+    """
+    config: dict[str, Any] = {}
+    for name, param in spec.space.items():
+        if param.default is not None:
+            config[name] = param.default
+        elif param.scale == "value":
+            config[name] = param.values[0]
+    if getattr(spec, "data", None):
+        config["data"] = spec.data
+    config.update(assignments)
+    if epochs is not None:
+        config["epochs"] = epochs
+    return config
+
+
+def _jsonable(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Strict JSON: non-finite floats (a diverged run's inf losses) become null."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
+
+
+def _epoch_line(m: Mapping[str, Any]) -> str:
+    line = (
+        f"epoch {m['epoch']:>3}  train loss {m['train_loss']:.4f} acc {m['train_accuracy']:.4f}  "
+        f"dev loss {m['dev_loss']:.4f} acc {m['dev_accuracy']:.4f}  lr {m['lr']:.4g}"
+    )
+    return line + ("  DIVERGED" if m.get("diverged") else "")
+
+
+@app.command("train")
+def train(
+    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs (default: the spec's)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per epoch, then a summary object."),
+) -> None:
+    """Train one config (the spec's defaults plus --set overrides) in this process and report test accuracy.
+
+    Example: sweep train digits-momentum --set lr=0.1 --set hidden_units=128 --epochs 10
+    """
+    from search_spaces import load_spec, parse_assignment
+    from trainables.registry import resolve_train_and_test
+    from trainables.session import LocalSession
+
+    parsed = load_spec(spec)
+    train_and_test = resolve_train_and_test(parsed.trainable)
+    if train_and_test is None:
+        raise SweepError(
+            f"trainable {parsed.trainable!r}: sweep train runs built-in trainables only: "
+            "use `sweep launch` for a custom function trainable"
+        )
+    config = config_from_spec(parsed, (parse_assignment(text) for text in assign or []), epochs)
+
+    def show(metrics: dict) -> None:
+        typer.echo(json.dumps(_jsonable(metrics)) if as_json else _epoch_line(metrics))
+
+    result = train_and_test(config, LocalSession(on_report=show))
+    if as_json:
+        typer.echo(json.dumps(_jsonable({"summary": True, **result})))
+        return
+    typer.echo(
+        f"done: {result['stopped_epoch']} epochs in {result.get('train_seconds', 0.0):.1f} s, "
+        f"dev accuracy {result.get('dev_accuracy', 0.0):.4f}, test accuracy {result['test_accuracy']:.4f} "
+        f"(test loss {result['test_loss']:.4f})" + ("  DIVERGED" if result["diverged"] else "")
+    )

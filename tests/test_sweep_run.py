@@ -1,0 +1,104 @@
+"""Real sweeps on the shared local Ray: tables, statuses, ASHA pruning, rounds, staging, refine."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import sweep
+from search_spaces import Space, load_spec
+from sweep import RunOptions, refine_sweep, run_sweep
+from sweep import schema as S
+from tests.conftest import tiny_spec
+
+pytestmark = pytest.mark.usefixtures("ray_instance")
+
+
+def _options(tmp_path, **changes) -> RunOptions:
+    return RunOptions(storage=str(tmp_path), quiet=True, final_test=False, **changes)
+
+
+def test_sweep_tables_statuses_and_asha_pruning(tmp_path):
+    spec = load_spec(tiny_spec(samples=8))
+    result = run_sweep(spec, RunOptions(storage=str(tmp_path), quiet=True))
+
+    trials = result.trials
+    assert len(trials) == 8 and trials[S.PLAN_ID].is_unique
+    assert set(trials[S.STATUS]) <= set(S.STATUSES)
+    assert trials[S.STATUS].value_counts().sum() == 8
+    # ASHA really prunes: with rungs at 1, 2, 4 epochs some trials stop below the full budget.
+    pruned = trials[trials[S.STATUS] == S.PRUNED]
+    assert not pruned.empty and (pruned[S.EPOCHS] < 4).all()
+    assert set(pruned[S.RUNG]) <= {1, 2}
+    assert (trials.loc[trials[S.STATUS] == S.COMPLETED, S.EPOCHS] == 4).all()
+    # Real values on their scale, not the exponent r.
+    assert trials["momentum"].between(0.5, 0.99).all() and trials["lr"].between(1e-3, 1.0).all()
+    assert set(trials["batch_size"]) <= {64, 128, 256}
+    # History: one row per trial per epoch, matching the trials' epoch counts.
+    per_trial = result.history.groupby(S.PLAN_ID)[S.EPOCH].max()
+    assert per_trial.to_dict() == trials.set_index(S.PLAN_ID)[S.EPOCHS].to_dict()
+    assert {"train_loss", "dev_accuracy", "lr", "train_seconds"} <= set(result.history.columns)
+    # The winner is retrained (the same curve: same seed, same split) and evaluated once on the test split.
+    test = result.state["summary"]["test"]
+    best = result.best()
+    assert test["plan_id"] == best[S.PLAN_ID]
+    assert test["dev_accuracy"] == pytest.approx(best[S.LAST], abs=1e-9)
+    assert 0.0 < test["test_accuracy"] <= 1.0
+    # What is on disk alone rebuilds the same tables.
+    again = sweep.load(result.path)
+    pd.testing.assert_frame_equal(again.trials, trials)
+    assert again.best()[S.PLAN_ID] == result.best()[S.PLAN_ID]
+
+
+def test_two_rounds_zoom_inside_the_original_bounds(tmp_path):
+    spec = load_spec(tiny_spec(rounds=2, samples=6))
+    result = run_sweep(spec, _options(tmp_path))
+
+    assert sorted(result.trials[S.ROUND].unique()) == [1, 2]
+    assert (result.trials.groupby(S.ROUND).size() == 6).all()
+    import yaml
+
+    first = Space.from_dict(yaml.safe_load((result.path / "rounds" / "round-1.yaml").read_text()))
+    second = Space.from_dict(yaml.safe_load((result.path / "rounds" / "round-2.yaml").read_text()))
+    lr1, lr2 = first["lr"], second["lr"]
+    assert lr1.low <= lr2.low < lr2.high <= lr1.high
+    assert math.log10(lr2.high / lr2.low) < math.log10(lr1.high / lr1.low)
+    round2 = result.trials[result.trials[S.ROUND] == 2]
+    assert round2["lr"].between(lr2.low, lr2.high).all()
+    assert round2["momentum"].between(second["momentum"].low, second["momentum"].high).all()
+
+
+def test_staged_holds_tier_one_at_its_best(tmp_path):
+    spec = load_spec(tiny_spec(samples=4))
+    result = run_sweep(spec, _options(tmp_path, staged=True))
+
+    trials = result.trials
+    assert sorted(trials[S.STAGE].unique()) == [1, 2]
+    stage1, stage2 = trials[trials[S.STAGE] == 1], trials[trials[S.STAGE] == 2]
+    best_lr = stage1.sort_values(S.BEST, ascending=False).iloc[0]["lr"]
+    assert (stage2["lr"] == best_lr).all()
+    # Stage 1 held the tier-2 parameters at their defaults; stage 2 samples them.
+    assert (stage1["momentum"] == 0.9).all() and (stage1["batch_size"] == 128).all()
+    assert stage2["momentum"].nunique() > 1
+
+
+def test_refine_adds_a_zoomed_round(tmp_path):
+    first = run_sweep(load_spec(tiny_spec(samples=4)), _options(tmp_path))
+    refined = refine_sweep(first.path, rounds=1, samples=3, options=_options(tmp_path))
+
+    assert refined.path == first.path
+    assert refined.trials.groupby(S.ROUND).size().to_dict() == {1: 4, 2: 3}
+    assert (first.path / "rounds" / "round-2.yaml").exists()
+
+
+def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
+    spec = load_spec(tiny_spec(samples=3, space={**tiny_spec()["space"], "data": {"choice": ["digits", "missing.csv"]}}))
+    result = run_sweep(spec, _options(tmp_path))
+
+    statuses = result.trials.set_index("data")[S.STATUS]
+    assert len(result.trials) == 3
+    assert (statuses.loc[["missing.csv"]] == S.ERRORED).all()
+    errors = result.trials.loc[result.trials["data"] == "missing.csv", S.ERROR]
+    assert errors.str.contains("missing.csv").all()
