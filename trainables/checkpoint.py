@@ -1,0 +1,100 @@
+"""Checkpoint state of the `mlp` trainable: what to capture, how to restore it, how to store it.
+
+The state is a plain dict of tensors and primitives (loadable with ``torch.load(weights_only=True)``):
+model and optimizer state dicts, epochs done, the torch global RNG (dropout) and the shuffling generator,
+the config in force (after nudges) and the cumulative ``train_seconds``. Restoring it makes the rest of a
+run identical to an uninterrupted one.
+
+Example:
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_state({"epoch": 3}, Path(d))
+    ...     load_state(Path(d))["epoch"]
+    3
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainables.config import STRUCTURAL, ConfigError
+
+STATE_FILE = "state.pt"
+
+
+def capture_state(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    shuffle: torch.Generator,
+    *,
+    epoch: int,
+    config: Mapping[str, Any],
+    train_seconds: float,
+) -> dict[str, Any]:
+    """Snapshot everything needed to continue training after `epoch` epochs."""
+    state: dict[str, Any] = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "epoch": epoch,
+        "torch_rng": torch.get_rng_state(),
+        "shuffle_rng": shuffle.get_state(),
+        "config": dict(config),
+        "train_seconds": train_seconds,
+    }
+    if next(model.parameters()).is_cuda:  # dropout on the GPU draws from the CUDA generator
+        state["cuda_rng"] = torch.cuda.get_rng_state()
+    return state
+
+
+def check_compatible(stored: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """Raise ConfigError when a checkpoint's tensors cannot fit the model/optimizer `config` describes."""
+    for key in STRUCTURAL:
+        if key in stored and stored[key] != config[key]:
+            raise ConfigError(
+                f"config.{key}: the checkpoint was trained with {key}={stored[key]!r}, not {config[key]!r}: "
+                "keep it fixed when resuming or start the trial afresh"
+            )
+
+
+def restore_state(
+    state: Mapping[str, Any],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    shuffle: torch.Generator,
+) -> tuple[int, float]:
+    """Load `state` into the live objects and RNGs; return (epochs done, cumulative train_seconds).
+
+    The optimizer's stored hyperparameters are loaded too, but the caller then overwrites them with the
+    current config's (see :func:`trainables.optim.apply_hyperparams`).
+    """
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    shuffle.set_state(state["shuffle_rng"])
+    if "cuda_rng" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["cuda_rng"])
+    return int(state["epoch"]), float(state["train_seconds"])
+
+
+def save_state(state: Mapping[str, Any], directory: Path) -> Path:
+    """Write `state` to ``directory/state.pt`` atomically (a crash never leaves half a checkpoint)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / STATE_FILE
+    partial = directory / (STATE_FILE + ".partial")
+    torch.save(dict(state), partial)
+    os.replace(partial, target)
+    return target
+
+
+def load_state(directory: Path) -> dict[str, Any] | None:
+    """Read ``directory/state.pt`` onto the CPU, or None when there is none."""
+    path = directory / STATE_FILE
+    if not path.is_file():
+        return None
+    return torch.load(path, map_location="cpu", weights_only=True)

@@ -1,0 +1,149 @@
+"""Where the training loop reports to: Ray Tune inside a trial, or a local in-process session.
+
+The loop only talks to a :class:`Session`, so the same code trains under Ray Tune (:class:`TuneSession`)
+and in a plain process (:class:`LocalSession`, used by ``sweep train``, by tests and, subclassed, by the
+babysitting ``sweep nudge``).
+
+Example:
+    >>> s = LocalSession()
+    >>> s.report({"epoch": 1, "dev_accuracy": 0.9}, None)
+    >>> s.history
+    [{'epoch': 1, 'dev_accuracy': 0.9}]
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+
+from trainables.checkpoint import load_state, save_state
+
+log = logging.getLogger(__name__)
+
+
+class Session(Protocol):
+    """What the training loop needs from its surroundings."""
+
+    def restore(self) -> dict | None:
+        """The last checkpoint's state dict, or None to start afresh."""
+        ...
+
+    def report(self, metrics: dict, state: dict | None) -> None:
+        """Record one epoch's metrics; when `state` is given, save a checkpoint with it."""
+        ...
+
+    def poll_updates(self) -> dict[str, Any]:
+        """Hyperparameter changes to apply at the next epoch boundary ({} normally)."""
+        ...
+
+    def reject_update(self, key: str, value: Any, reason: str) -> None:
+        """Told when a polled change was invalid and ignored; training goes on."""
+        ...
+
+
+class LocalSession:
+    """An in-process session: keeps the reported metrics, optionally checkpoints to a directory.
+
+    Args:
+        checkpoint_dir: Where ``state.pt`` is written on each checkpoint and restored from at the start
+            (when present). None keeps no checkpoints.
+        on_report: Called with each epoch's metrics (e.g. to print progress).
+
+    Subclasses override :meth:`poll_updates` to feed hyperparameter changes between epochs.
+
+    Example:
+        >>> from trainables.loop import run_training
+        >>> session = LocalSession()
+        >>> outcome = run_training({"epochs": 2, "hidden_units": 8}, session)
+        >>> [m["epoch"] for m in session.history]
+        [1, 2]
+    """
+
+    def __init__(
+        self, checkpoint_dir: Path | None = None, on_report: Callable[[dict], None] | None = None
+    ) -> None:
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.on_report = on_report
+        self.history: list[dict] = []
+        self.rejected: list[tuple[str, Any, str]] = []
+
+    def restore(self) -> dict | None:
+        return None if self.checkpoint_dir is None else load_state(self.checkpoint_dir)
+
+    def report(self, metrics: dict, state: dict | None) -> None:
+        self.history.append(dict(metrics))
+        if state is not None and self.checkpoint_dir is not None:
+            save_state(state, self.checkpoint_dir)
+        if self.on_report is not None:
+            self.on_report(dict(metrics))
+
+    def poll_updates(self) -> dict[str, Any]:
+        return {}
+
+    def reject_update(self, key: str, value: Any, reason: str) -> None:
+        self.rejected.append((key, value, reason))
+        log.warning("ignored update %s=%r: %s", key, value, reason)
+
+
+class TuneSession:
+    """The session of a Ray Tune function trainable (Ray ≥ 2.50 API: ``ray.tune.report/get_checkpoint``).
+
+    A checkpoint is a temporary directory holding ``state.pt``; Ray persists it to the trial's storage
+    during :func:`ray.tune.report`, after which the directory is deleted.
+    """
+
+    def restore(self) -> dict | None:
+        from ray import tune
+
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            return None
+        with checkpoint.as_directory() as directory:
+            return load_state(Path(directory))
+
+    def report(self, metrics: dict, state: dict | None) -> None:
+        from ray import tune
+
+        if state is None:
+            tune.report(metrics)
+            return
+        with tempfile.TemporaryDirectory(prefix="sweep-ckpt-") as directory:
+            save_state(state, Path(directory))
+            tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
+
+    def poll_updates(self) -> dict[str, Any]:
+        return {}  # Tune changes hyperparameters by restarting from a checkpoint (PBT), not in flight
+
+    def reject_update(self, key: str, value: Any, reason: str) -> None:
+        log.warning("ignored update %s=%r: %s", key, value, reason)
+
+
+def ray_resources() -> dict[str, float]:
+    """The resources Ray assigned to the calling trial ({} outside Ray)."""
+    try:
+        import ray
+
+        if not ray.is_initialized():
+            return {}
+        return dict(ray.get_runtime_context().get_assigned_resources())
+    except Exception:  # outside a worker the runtime context has nothing to say
+        return {}
+
+
+def pick_threads_and_device(threads: int | None, resources: dict[str, float]) -> tuple[int | None, str]:
+    """Threads for torch (config `threads`, else the trial's CPU allotment, else None = leave default)
+    and the device (``cuda`` when a GPU is assigned and usable, else ``cpu``).
+
+    Example:
+        >>> pick_threads_and_device(None, {"CPU": 2.5})
+        (2, 'cpu')
+    """
+    if threads is None and resources.get("CPU"):
+        threads = max(1, int(resources["CPU"]))
+    device = "cuda" if resources.get("GPU", 0) > 0 and torch.cuda.is_available() else "cpu"
+    return threads, device
