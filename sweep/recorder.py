@@ -129,6 +129,7 @@ class SweepRecorder(Callback):
             S.BEST: _worst_if_diverged(best, status, self.info.mode),
             S.LAST: _worst_if_diverged(analysis.get("last"), status, self.info.mode),
             S.NODE: last.get("node_ip"),
+            S.FINISHED: round(time.time() - self.info.started_at, 3),
             S.ERROR: error,
         }
         row.update((k, v) for k, v in trial.config.items() if k != "plan_id" and _scalar(v))

@@ -1,0 +1,176 @@
+"""The sweep CLI end to end: launch on the embedded Ray (dashboard, loopback), interrupt + resume, tables, bad input."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+import yaml
+
+import sweep
+from sweep import schema as S
+from tests.conftest import SWEEP_BIN, run_cli, tiny_spec
+
+
+def _write_spec(tmp_path: Path, **changes) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(tiny_spec(**changes)))
+    return path
+
+
+def _slow_space(epochs: int = 60) -> dict:
+    """Trials of a couple of seconds each, so a sweep can be caught mid-flight."""
+    return {**tiny_spec()["space"], "epochs": epochs, "batch_size": 16, "momentum": 0.9}
+
+
+def _wait_for(condition, what: str, timeout: float = 120.0, proc: subprocess.Popen | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"sweep exited {proc.returncode} before {what}: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _sweep_dir(storage: Path) -> Path | None:
+    found = list(storage.glob("*/sweep.json"))
+    return found[0].parent if found else None
+
+
+def _rows(path: Path) -> int:
+    return len(pd.read_csv(path)) if path.exists() and path.stat().st_size else 0
+
+
+def _token() -> str:
+    return (Path.home() / ".ray" / "auth_token").read_text().strip()
+
+
+def _get(url: str, token: str | None) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def _loopback(ip: str) -> bool:
+    return ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1") or ip.startswith("::ffff:127.")
+
+
+def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
+    spec = _write_spec(tmp_path, samples=4, scheduler={"type": "fifo"}, space=_slow_space(40))
+    storage = tmp_path / "sweeps"
+    proc = subprocess.Popen(
+        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--cpus", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        url = None
+        for line in proc.stdout:  # the dashboard line comes once, at start
+            match = re.search(r"dashboard: (http://[\d.]+:\d+)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url and url.startswith("http://127.0.0.1:")
+        directory = _wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        _wait_for(lambda: _rows(directory / "history.csv") > 0, "the first epoch", proc=proc)
+        # The dashboard's HTTP API answers only with the token.
+        assert _get(f"{url}/api/version", _token()) == 200
+        assert _get(f"{url}/api/version", None) == 401
+        # Every socket the sweep's processes listen on is a loopback one.
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        pids = {p.pid for p in tree}
+        listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids]
+        assert listening, "Ray's processes should be listening"
+        assert all(_loopback(c.laddr.ip) for c in listening), [c.laddr for c in listening]
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "winner r1-" in out and "test_accuracy" in out
+
+    # The tables commands read what is on disk.
+    shown = run_cli("show", str(directory), "--top", "2", check=True)
+    assert "best dev_accuracy" in shown.stdout and shown.stdout.count("r1-") >= 2
+    listed = run_cli("ls", str(storage), check=True)
+    assert directory.name in listed.stdout and "completed" in listed.stdout
+    exported = tmp_path / "top.parquet"
+    run_cli("export", str(directory), "-o", str(exported), "--top", "2", "--status", "completed", check=True)
+    table = pd.read_parquet(exported)
+    assert len(table) == 2 and (table[S.STATUS] == "completed").all()
+    assert table[S.BEST].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance, how):
+    spec = _write_spec(tmp_path, samples=6, scheduler={"type": "fifo"}, space=_slow_space(60))
+    storage = tmp_path / "sweeps"
+    address = ray_instance.address
+    proc = subprocess.Popen(
+        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--address", address, "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        directory = _wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        _wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
+        os.kill(proc.pid, how)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = pd.read_csv(directory / "trials.csv")
+    assert len(before) < 6, "the sweep finished before it could be interrupted"
+    if how == signal.SIGINT:
+        assert proc.returncode == 130 and f"sweep resume {directory}" in out
+    else:
+        assert proc.returncode == -signal.SIGKILL
+
+    resumed = run_cli("resume", str(directory), "--address", address, "--quiet", check=True)
+    assert resumed.returncode == 0
+    result = sweep.load(directory)
+    planned = pd.read_csv(directory / "rounds" / "round-1.plan.csv")[S.PLAN_ID]
+    assert sorted(result.trials[S.PLAN_ID]) == sorted(planned)
+    assert set(result.trials[S.STATUS]) <= set(S.STATUSES) and result.status == "completed"
+    # Trials that had finished were not rerun: their rows are the ones written before the interruption.
+    again = result.trials.set_index(S.PLAN_ID).loc[before[S.PLAN_ID], S.FINISHED]
+    assert list(again) == list(before[S.FINISHED])
+    # Each trial's history is one row per epoch, 1..N, with no gap and no repeat.
+    for _, group in result.history.groupby(S.PLAN_ID):
+        assert list(group[S.EPOCH]) == list(range(1, len(group) + 1))
+
+
+def _one_line_error(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in proc.stderr, proc.stderr
+    return lines[0]
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    bad_spec = tmp_path / "bad.yaml"
+    bad_spec.write_text(yaml.safe_dump({**tiny_spec(), "sampler": "gird"}))
+    assert "sampler" in _one_line_error(run_cli("launch", str(bad_spec), "--storage", str(tmp_path)))
+
+    unknown = _write_spec(tmp_path, trainable="nosuchpkg.module:train")
+    line = _one_line_error(run_cli("launch", str(unknown), "--storage", str(tmp_path)))
+    assert "nosuchpkg" in line
+    assert not list(tmp_path.glob("*/sweep.json")), "nothing is started for a bad trainable"
+
+    missing = tmp_path / "no-such-sweep"
+    for command in ("resume", "show", "refine"):
+        assert "no-such-sweep" in _one_line_error(run_cli(command, str(missing)))
+    assert "parquet" in _one_line_error(run_cli("export", str(missing), "-o", str(tmp_path / "x.xlsx")))
