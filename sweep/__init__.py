@@ -13,4 +13,13 @@ from sweep.api import refine_sweep, resume_sweep, run_sweep
 from sweep.options import RunOptions
 from sweep.results import SweepResult, load
 
-__all__ = ["RunOptions", "SpecError", "SweepError", "SweepResult", "load", "refine_sweep", "resume_sweep", "run_sweep"]
+__all__ = [
+    "RunOptions",
+    "SpecError",
+    "SweepError",
+    "SweepResult",
+    "load",
+    "refine_sweep",
+    "resume_sweep",
+    "run_sweep",
+]

@@ -173,7 +173,11 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
 def _interrupted(directory: SweepDir, state: dict[str, Any], options: RunOptions) -> SweepResult:
     state["status"] = "interrupted"
     directory.write_state(state)
-    _say(options, f"interrupted: the results so far are in {directory.root}; continue with: sweep resume {directory.root}", force=True)
+    _say(
+        options,
+        f"interrupted: results so far are in {directory.root}; continue with: sweep resume {directory.root}",
+        force=True,
+    )
     return load(directory.root)
 
 
@@ -223,7 +227,9 @@ def _run_round(
     if tune.Tuner.can_restore(str(experiment)):
         tuner = restore_tuner(str(experiment), trainable, spec)
     else:
-        settings = TunerSettings(str(directory.ray_dir), f"round-{number}", options.max_concurrent, options.fail_fast)
+        settings = TunerSettings(
+            str(directory.ray_dir), f"round-{number}", options.max_concurrent, options.fail_fast
+        )
         tuner = build_tuner(trainable, spec, round_space, configs, info, settings, scheduler)
     logging.getLogger("ray.tune").setLevel(logging.ERROR)  # Ray's own "use Tuner.restore" hint would mislead
     tuner.fit()
@@ -236,7 +242,9 @@ def _run_round(
     return done >= {c["plan_id"] for c in configs}
 
 
-def _plan_space(directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, state: dict[str, Any]) -> Space:
+def _plan_space(
+    directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, state: dict[str, Any]
+) -> Space:
     result = load(directory.root)
     if not slot.zoom:
         best = result.best_config() if not result.trials.empty else None
@@ -253,10 +261,7 @@ def _results_for_zoom(trials: pd.DataFrame, space: Space) -> list[tuple[dict[str
         return []
     ok = trials[trials[S.STATUS] != S.ERRORED]
     names = [name for name in space.names if name in ok.columns]
-    return [
-        ({name: _plain(row[name]) for name in names}, float(row[S.BEST]))
-        for _, row in ok.iterrows()
-    ]
+    return [({name: _plain(row[name]) for name in names}, float(row[S.BEST])) for _, row in ok.iterrows()]
 
 
 def _plain(value: Any) -> Any:
@@ -281,7 +286,9 @@ def _read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
             for row in frame.to_dict("records")]  # fmt: skip
 
 
-def _announce(options: RunOptions, slot: RoundSlot, space: Space, state: dict[str, Any], directory: SweepDir) -> None:
+def _announce(
+    options: RunOptions, slot: RoundSlot, space: Space, state: dict[str, Any], directory: SweepDir
+) -> None:
     from search_spaces import zoom_lines
 
     stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""

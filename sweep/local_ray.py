@@ -10,6 +10,10 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
+    import ray
 
 # Why each one: Ray picks the machine's LAN address for its node IP unless told this is a single-node
 # cluster; usage statistics would go to an outside server; Tune's per-trial JSON/CSV/TensorBoard loggers
@@ -68,7 +72,7 @@ def connect(address: str | None = None, cpus: int | None = None, dashboard: bool
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
     if address is not None:
         info = ray.init(address=address, logging_level=logging.WARNING, logging_config=_worker_logging())
-        return RayConnection(address, _url_of(info), started_here=False)
+        return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
     info = ray.init(
         num_cpus=cpus,
         include_dashboard=dashboard,
@@ -76,11 +80,11 @@ def connect(address: str | None = None, cpus: int | None = None, dashboard: bool
         logging_level=logging.WARNING,
         logging_config=_worker_logging(),
     )
-    return RayConnection(info.address_info["gcs_address"], _url_of(info), started_here=True)
+    return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
 
 
-def _worker_logging() -> object:
-    """Workers log warnings and errors only: Ray Train's per-checkpoint INFO lines would flood the terminal."""
+def _worker_logging() -> ray.LoggingConfig:
+    """Workers log warnings and errors only: Ray Train's INFO line per checkpoint would flood the terminal."""
     import ray
 
     return ray.LoggingConfig(log_level="WARNING")

@@ -37,7 +37,8 @@ class Progress:
             eta = f", ~{format_seconds(elapsed / self.finished * (self.planned - self.finished))} left"
         best = "-" if self.best is None else f"{self.best:.4f}"
         return (
-            f"{self.label}: {self.finished}/{self.planned} done ({self.pruned} pruned, {self.failed} failed), "
+            f"{self.label}: {self.finished}/{self.planned} done "
+            f"({self.pruned} pruned, {self.failed} failed), "
             f"{self.running} running | best {self.metric} {best} | {format_seconds(elapsed)}{eta}"
         )
 

@@ -57,7 +57,9 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet)
+            self._progress = Progress(
+                info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet
+            )
         return self._progress
 
     def _appender(self, name: str, leading: list[str]) -> CsvAppender:
@@ -114,7 +116,9 @@ class SweepRecorder(Callback):
         if error is not None:
             status = S.ERRORED
         else:
-            status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
+            status = final_status(
+                epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones)
+            )
         analysis = trial.metric_analysis.get(self.info.metric, {})
         best = analysis.get(self.info.mode)
         row = {

@@ -17,7 +17,21 @@ NODE = "node_ip"
 ERROR = "error"
 FINISHED = "finished_at"  # seconds since the sweep started when the trial ended, on the driver
 
-TRIAL_COLUMNS = [PLAN_ID, TRIAL_ID, ROUND, STAGE, STATUS, RUNG, EPOCHS, TRAIN_SECONDS, BEST, LAST, NODE, FINISHED, ERROR]
+TRIAL_COLUMNS = [
+    PLAN_ID,
+    TRIAL_ID,
+    ROUND,
+    STAGE,
+    STATUS,
+    RUNG,
+    EPOCHS,
+    TRAIN_SECONDS,
+    BEST,
+    LAST,
+    NODE,
+    FINISHED,
+    ERROR,
+]
 
 # history.csv: one row per trial per reported epoch; the trainable's metrics follow these.
 EPOCH = "epoch"

@@ -99,7 +99,9 @@ def summary_text(result: SweepResult) -> str:
     lines += stage_gains(result)
     test = summary.get("test")
     if test:
-        lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
+        lines.append(
+            f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}"
+        )
     return "\n".join(lines)
 
 

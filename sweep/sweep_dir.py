@@ -1,11 +1,11 @@
 """The on-disk layout of one sweep, and its state file.
 
-    STORAGE/NAME-YYYYmmdd-HHMMSS/
-        spec.yaml            the spec as run (overrides applied)
-        sweep.json           state: options, rounds (status, Ray experiment path), summary
-        rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
-        trials.csv           one row per trial        history.csv   one row per trial per epoch
-        ray/                 Ray Tune's experiment directories (checkpoints; what `sweep resume` restores)
+STORAGE/NAME-YYYYmmdd-HHMMSS/
+    spec.yaml            the spec as run (overrides applied)
+    sweep.json           state: options, rounds (status, Ray experiment path), summary
+    rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
+    trials.csv           one row per trial        history.csv   one row per trial per epoch
+    ray/                 Ray Tune's experiment directories (checkpoints; what `sweep resume` restores)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sweep CLI end to end: launch on the embedded Ray (dashboard, loopback), interrupt + resume, tables, bad input."""
+"""The sweep CLI end to end: embedded launch (dashboard, loopback), interrupt + resume, tables, bad input."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def _wait_for(condition, what: str, timeout: float = 120.0, proc: subprocess.Pop
         if value:
             return value
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"sweep exited {proc.returncode} before {what}: {proc.stderr.read() if proc.stderr else ''}")
+            raise AssertionError(
+                f"sweep exited {proc.returncode} before {what}: {proc.stderr.read() if proc.stderr else ''}"
+            )
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
 
@@ -93,7 +95,9 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
         # Every socket the sweep's processes listen on is a loopback one.
         tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         pids = {p.pid for p in tree}
-        listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids]
+        listening = [
+            c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids
+        ]
         assert listening, "Ray's processes should be listening"
         assert all(_loopback(c.laddr.ip) for c in listening), [c.laddr for c in listening]
         out, err = proc.communicate(timeout=300)

@@ -94,7 +94,9 @@ def test_refine_adds_a_zoomed_round(tmp_path):
 
 
 def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
-    spec = load_spec(tiny_spec(samples=3, space={**tiny_spec()["space"], "data": {"choice": ["digits", "missing.csv"]}}))
+    spec = load_spec(
+        tiny_spec(samples=3, space={**tiny_spec()["space"], "data": {"choice": ["digits", "missing.csv"]}})
+    )
     result = run_sweep(spec, _options(tmp_path))
 
     statuses = result.trials.set_index("data")[S.STATUS]

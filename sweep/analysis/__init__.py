@@ -80,7 +80,9 @@ def load_source(path: str | Path, history: str | Path | None = None) -> Source:
     elif target.suffix in TABLE_SUFFIXES:
         source = _from_table(target)
     else:
-        raise SweepError(f"'{path}': give a sweep directory or a .csv/.parquet file written by `sweep export`")
+        raise SweepError(
+            f"'{path}': give a sweep directory or a .csv/.parquet file written by `sweep export`"
+        )
     if history is not None:
         source.history = _read_table(Path(history).expanduser())
     return source
@@ -97,7 +99,9 @@ def _from_directory(root: Path) -> Source:
             rounds[int(number)] = Space.from_dict(yaml.safe_load(file.read_text()))
     params = {}
     for name in _varying(result.trials, result.param_names):
-        tuned = [space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed]
+        tuned = [
+            space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed
+        ]
         params[name] = tuned[0] if tuned else infer_param(name, result.trials[name])
     return Source(
         name=result.path.name, trials=result.trials, history=result.history, metric=result.metric,

@@ -71,7 +71,9 @@ def fit_table(trials: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, list[str]]
         worst = ok.loc[finite, S.BEST].min() if mode == "max" else ok.loc[finite, S.BEST].max()
         bad = ok[S.BEST].map(lambda v: not math.isnan(v) and not math.isfinite(v))
         if bad.any():
-            notes.append(f"{int(bad.sum())} diverged trial(s) scored as the worst finite metric ({worst:.4g})")
+            notes.append(
+                f"{int(bad.sum())} diverged trial(s) scored as the worst finite metric ({worst:.4g})"
+            )
         ok = ok.assign(**{S.BEST: ok[S.BEST].where(~bad, worst)})
     return ok[ok[S.BEST].notna()], notes
 

@@ -35,9 +35,10 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
         best = result.state.get("summary", {}).get("best", {}).get("metric")
         if best is None and not result.trials.empty:
             best = result.best()[S.BEST]
+        started = time.localtime(result.state.get("started_at", 0))
         rows.append({
             "sweep": state_file.parent.name, "status": result.status, "trials": len(result.trials),
-            f"best": best, "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(result.state.get("started_at", 0))),
+            "best": best, "started": time.strftime("%Y-%m-%d %H:%M", started),
         })  # fmt: skip
     if not rows:
         typer.echo(f"no sweeps in {storage}")
@@ -68,7 +69,9 @@ def export(
     output: str = typer.Option(..., "--output", "-o", help="File to write: .csv or .parquet."),
     top: int = typer.Option(None, "--top", "-k", min=1, help="Only the best K trials."),
     status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
-    history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
+    history: bool = typer.Option(
+        False, "--history", help="Export the per-epoch history of those trials instead."
+    ),
 ) -> None:
     """Write the trials table (or their history) to CSV or Parquet, best first.
 

@@ -1,0 +1,167 @@
+"""The outcome of `sweep analyze`: the terminal text and one self-contained HTML report.
+
+The report embeds its images as base64 data URIs and its style inline, so the single file can be mailed,
+attached to an issue, or opened from disk with no server and no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sweep import schema as S
+from sweep.analysis.importance import Importance, best_regions, importance
+
+if TYPE_CHECKING:
+    from sweep.analysis import Source
+
+TOP_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
+
+
+@dataclass
+class Analysis:
+    """Everything `sweep analyze` found and wrote for one sweep.
+
+    Attributes:
+        source: the sweep's tables and spaces.
+        importance: per-parameter importance (empty scores when skipped) and how it was computed.
+        regions: per numeric parameter, (lowest, highest, trials) over the best quarter of the trials.
+        plots: (title, path) of every PNG written.
+        report: the HTML report's path (None until written).
+    """
+
+    source: Source
+    importance: Importance
+    regions: dict[str, tuple[float, float, int]]
+    plots: list[tuple[str, Path]] = field(default_factory=list)
+    report: Path | None = None
+
+    def top_table(self, k: int = 5) -> pd.DataFrame:
+        """The best k trials: ids, status, metric, then the tuned parameters."""
+        top = self.source.ranked().head(k)
+        columns = [c for c in TOP_COLUMNS if c in top and not top[c].isna().all()] + list(self.source.params)
+        return top[columns].rename(columns={S.BEST: f"best {self.source.metric}"})
+
+    def lines(self, k: int = 5) -> list[str]:
+        """The terminal report, line by line."""
+        source = self.source
+        finished = len(source.ranked())
+        out = [
+            f"{source.name}: {len(source.trials)} trials, {finished} with a finite {source.metric} ({source.mode})"
+        ]
+        out += [f"note: {note}" for note in source.notes]
+        top = self.top_table(k)
+        out += [
+            "",
+            f"top {len(top)}:",
+            top.to_string(index=False, float_format=_fmt) if not top.empty else "(none)",
+        ]
+        out += ["", self.importance.method]
+        width = max((len(name) for name in self.importance.scores), default=0)
+        for name, score in self.importance.ordered():
+            out.append(f"  {name:<{width}}  {score:6.1%}  {'█' * round(score * 30)}")
+        out += [f"  note: {note}" for note in self.importance.notes]
+        if self.regions:
+            out += ["", "best region (range of the top 25% of trials, real values):"]
+            width = max(len(name) for name in self.regions)
+            for name, (low, high, n) in self.regions.items():
+                scale = source.params[name].scale
+                out.append(f"  {name:<{width}}  [{_fmt(low)}, {_fmt(high)}]  ({scale}, {n} trials)")
+        return out
+
+    def text(self, k: int = 5) -> str:
+        return "\n".join(self.lines(k))
+
+    def html(self, k: int = 10) -> str:
+        """The report as one HTML document with every image inline."""
+        source, imp = self.source, self.importance
+        parts = [f"<h1>sweep analysis: {_e(source.name)}</h1>"]
+        parts.append(
+            f"<p>{len(source.trials)} trials; metric <b>{_e(source.metric)}</b> ({_e(source.mode)}).</p>"
+        )
+        parts += [f"<p class=note>{_e(note)}</p>" for note in source.notes]
+        parts.append(f"<h2>Top {k} trials</h2>")
+        parts.append(self.top_table(k).to_html(index=False, float_format=_fmt, na_rep="", border=0))
+        parts.append(f"<h2>Importance</h2><p>{_e(imp.method)}</p>")
+        if imp.scores:
+            rows = pd.DataFrame(
+                [(n, f"{s:.1%}") for n, s in imp.ordered()], columns=["parameter", "importance"]
+            )
+            parts.append(rows.to_html(index=False, border=0))
+        parts += [f"<p class=note>{_e(note)}</p>" for note in imp.notes]
+        if self.regions:
+            parts.append("<h2>Best region</h2><p>Range of the top 25% of trials, in real values.</p>")
+            regions = pd.DataFrame(
+                [
+                    (n, source.params[n].scale, _fmt(lo), _fmt(hi), c)
+                    for n, (lo, hi, c) in self.regions.items()
+                ],
+                columns=["parameter", "scale", "low", "high", "trials"],
+            )
+            parts.append(regions.to_html(index=False, border=0))
+        parts.append("<h2>Plots</h2>")
+        for title, path in self.plots:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            parts.append(f"<figure><img alt='{_e(title)}' src='data:image/png;base64,{data}'>"
+                         f"<figcaption>{_e(title)}</figcaption></figure>")  # fmt: skip
+        if not any(path.name == "learning-curves.png" for _, path in self.plots):
+            parts.append("<p class=note>No learning curves: no per-epoch history was available.</p>")
+        body = "\n".join(parts)
+        return (
+            "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+            f"<title>sweep analysis: {_e(source.name)}</title><style>{STYLE}</style></head>\n"
+            f"<body>\n{body}\n</body></html>\n"
+        )
+
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;font-size:13px;margin:.5em 0}th,td{padding:3px 8px;text-align:right}"
+    "tr:nth-child(even){background:#f3f5f8}th{border-bottom:1px solid #888}.note{color:#8a5a00}"
+    "figure{display:inline-block;margin:.5em}img{max-width:100%}figcaption{font-size:13px;color:#555}"
+)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}" if isinstance(value, float) and not math.isnan(value) else str(value)
+
+
+def analyze(
+    path: str | Path, history: str | Path | None = None, top: int = 10, plots: bool = True
+) -> Analysis:
+    """Analyses a sweep directory or an exported trials table; writes the PNGs and the HTML report.
+
+    Args:
+        path: a sweep directory, or a .csv/.parquet written by `sweep export`.
+        history: optionally a per-epoch table (`sweep export --history`) for the learning curves.
+        top: trials in the report's top table.
+        plots: write the plots and the report (False: compute only).
+
+    Returns:
+        The analysis; its `plots` and `report` say what was written where.
+
+    Example:
+        >>> from sweep.analysis import analyze
+        >>> print(analyze("sweeps/digits-momentum-20261122-120000").text())  # doctest: +SKIP
+    """
+    from sweep.analysis import load_source
+    from sweep.analysis.plots import write_plots
+
+    source = load_source(path, history)
+    estimate = importance(source.trials, source.params, source.mode)
+    analysis = Analysis(source, estimate, best_regions(source.ranked(), source.params))
+    if plots:
+        analysis.plots = write_plots(source, estimate)
+        source.report_path.write_text(analysis.html(top), encoding="utf-8")
+        analysis.report = source.report_path
+    return analysis

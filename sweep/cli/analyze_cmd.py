@@ -1,0 +1,32 @@
+"""`sweep analyze`: top trials, hyperparameter importance, best regions, plots and an HTML report."""
+
+from __future__ import annotations
+
+import typer
+
+from sweep.cli.main import app
+
+
+@app.command("analyze")
+def analyze(
+    path: str = typer.Argument(..., help="A sweep directory, or a .csv/.parquet written by `sweep export`."),
+    top: int = typer.Option(5, "--top", "-k", min=1, help="How many trials to list in the terminal."),
+    history: str = typer.Option(
+        None, "--history", help="With an exported table: its `export --history` file."
+    ),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Print only; write no plots or report."),
+) -> None:
+    """Show what a sweep found: top trials, each hyperparameter's importance, and where the good values lie.
+
+    Writes PNG plots to DIR/plots/ and one self-contained DIR/report.html (for an exported CSV:
+    <stem>-plots/ and <stem>-report.html beside it). Needs no Ray: it reads the files on disk.
+
+    Example: sweep analyze sweeps/digits-momentum-20261122-120000
+    """
+    from sweep.analysis import analyze as run_analysis
+
+    analysis = run_analysis(path, history=history, top=max(top, 10), plots=not no_plots)
+    typer.echo(analysis.text(top))
+    if analysis.report is not None:
+        typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.source.plots_dir}")
+        typer.echo(f"report: {analysis.report}")
