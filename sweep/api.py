@@ -17,6 +17,7 @@ import pandas as pd
 from search_spaces import Space, SpecError, SweepSpec, load_spec, parse_spec, sample_configs
 from search_spaces.errors import SweepError
 from sweep import schema as S
+from sweep.cluster import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
 from sweep.local_ray import connect, disconnect, prepare_environment
 from sweep.options import RunOptions
 from sweep.results import SweepResult, load
@@ -59,7 +60,8 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
     prepare_environment(local=options.address is None)
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     space = base_space(spec, options)
-    _resolve(spec.trainable)  # a bad trainable path fails before Ray starts
+    project = project_dir(spec)
+    _resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     directory = SweepDir.create(Path(options.storage), spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, space, options.staged)
@@ -71,6 +73,7 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
             "mode": spec.mode,
             "params": list(space.names),
             "started_at": time.time(),
+            "project_dir": str(project),
             "options": options.to_dict(),
             "rounds": [slot.to_dict() for slot in slots],
             "round_status": {},
@@ -134,9 +137,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
-def _resolve(trainable: str) -> Callable[[dict], None]:
+def _resolve(trainable: str, project: Path) -> Callable[[dict], None]:
+    """The trainable function; a user's module is looked up in their project directory first."""
+    import sys
+
     from trainables import resolve_trainable
 
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))
     return resolve_trainable(trainable)
 
 
@@ -144,12 +152,20 @@ def _resolve(trainable: str) -> Callable[[dict], None]:
 def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
     state = directory.read_state()
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
-    trainable = _resolve(spec.trainable)
+    project = Path(state.get("project_dir", Path.cwd()))
+    trainable = _resolve(spec.trainable, project)
     space = base_space(spec, options)
-    connection = connect(options.address, options.cpus, dashboard=options.dashboard)
+    from trainables.registry import builtin_names
+
+    ship = needs_shipping(spec, builtin_names())
+    env = runtime_env(project, ship, options.storage)
+    connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     _say(options, f"sweep: {directory.root}")
     _say(options, connection.auth_hint())
+    from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
+
     try:
+        check_fits(spec, cluster_resources())
         for slot in [RoundSlot(**slot) for slot in state["rounds"]]:
             if state["round_status"].get(str(slot.number)) == "done":
                 continue
@@ -159,6 +175,7 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
             state["round_status"][str(slot.number)] = "done"
             directory.write_state(state)
             _compact(directory)
+            prune_checkpoints(directory.ray_dir / f"round-{slot.number}")
         state["status"] = "completed"
         directory.write_state(state)
         from sweep.summary import finish

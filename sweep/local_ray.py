@@ -10,7 +10,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
     import ray
@@ -27,7 +27,12 @@ LOCAL_ENVIRONMENT = {
 }
 CLUSTER_ENVIRONMENT = {
     key: LOCAL_ENVIRONMENT[key]
-    for key in ("RAY_USAGE_STATS_ENABLED", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "RAY_AIR_NEW_OUTPUT")
+    for key in (
+        "RAY_USAGE_STATS_ENABLED",
+        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS",
+        "RAY_AIR_NEW_OUTPUT",
+        "RAY_AUTH_MODE",
+    )
 }
 TOKEN_FILE = Path.home() / ".ray" / "auth_token"
 
@@ -57,13 +62,19 @@ class RayConnection:
         )
 
 
-def connect(address: str | None = None, cpus: int | None = None, dashboard: bool = True) -> RayConnection:
+def connect(
+    address: str | None = None,
+    cpus: int | None = None,
+    dashboard: bool = True,
+    runtime_env: dict[str, Any] | None = None,
+) -> RayConnection:
     """Joins the Ray instance this process already has, a cluster at `address`, or starts a local one.
 
     Example:
         >>> conn = connect(cpus=2)  # doctest: +SKIP
         >>> print(conn.auth_hint())  # doctest: +SKIP
     """
+    address = address or os.environ.get("RAY_ADDRESS")  # set for a driver started by `ray job submit`
     prepare_environment(local=address is None)
     import ray
 
@@ -71,12 +82,18 @@ def connect(address: str | None = None, cpus: int | None = None, dashboard: bool
         context = ray.get_runtime_context()
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
     if address is not None:
-        info = ray.init(address=address, logging_level=logging.WARNING, logging_config=_worker_logging())
+        info = ray.init(
+            address=address,
+            runtime_env=runtime_env,
+            logging_level=logging.WARNING,
+            logging_config=_worker_logging(),
+        )
         return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
     info = ray.init(
         num_cpus=cpus,
         include_dashboard=dashboard,
         dashboard_host="127.0.0.1",
+        runtime_env=runtime_env,
         logging_level=logging.WARNING,
         logging_config=_worker_logging(),
     )

@@ -132,7 +132,8 @@ class SweepRecorder(Callback):
             S.TRAIN_SECONDS: last.get(S.TRAIN_SECONDS),
             S.BEST: _worst_if_diverged(best, status, self.info.mode),
             S.LAST: _worst_if_diverged(analysis.get("last"), status, self.info.mode),
-            S.NODE: last.get("node_ip"),
+            S.NODE_IP: last.get("node_ip"),
+            S.NODE_ID: last.get("node_id"),
             S.FINISHED: round(time.time() - self.info.started_at, 3),
             S.ERROR: error,
         }

@@ -13,7 +13,8 @@ EPOCHS = "epochs_trained"
 TRAIN_SECONDS = "train_seconds"
 BEST = "best_metric"  # best value of the sweep's metric over the trial's epochs
 LAST = "last_metric"
-NODE = "node_ip"
+NODE_IP = "node_ip"
+NODE_ID = "node_id"  # Ray's node id, reported by the built-in trainables
 ERROR = "error"
 FINISHED = "finished_at"  # seconds since the sweep started when the trial ended, on the driver
 
@@ -28,7 +29,8 @@ TRIAL_COLUMNS = [
     TRAIN_SECONDS,
     BEST,
     LAST,
-    NODE,
+    NODE_IP,
+    NODE_ID,
     FINISHED,
     ERROR,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -62,6 +63,9 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
     if spec.data is not None:
         config.setdefault("data", spec.data)
     config["epochs"] = int(best[S.EPOCHS])
+    data = Path(str(config.get("data", "")))
+    if data.suffix in (".csv", ".parquet", ".npz") and not data.is_absolute():  # relative to the user's project
+        config["data"] = str(Path(result.state.get("project_dir", ".")) / data)
     metrics = train_and_test(config)
     kept = {k: v for k, v in metrics.items() if k.startswith("test_") or k == spec.metric}
     return {"plan_id": best[S.PLAN_ID], **kept}

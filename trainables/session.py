@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import tempfile
 from collections.abc import Callable
@@ -109,6 +111,8 @@ class TuneSession:
     def report(self, metrics: dict, state: dict | None) -> None:
         from ray import tune
 
+        # Which node ran the epoch: on a cluster, the trials table shows where each trial ran and moved.
+        metrics = {**metrics, "node_id": _node_id()}
         if state is None:
             tune.report(metrics)
             return
@@ -121,6 +125,13 @@ class TuneSession:
 
     def reject_update(self, key: str, value: Any, reason: str) -> None:
         log.warning("ignored update %s=%r: %s", key, value, reason)
+
+
+@functools.cache
+def _node_id() -> str:
+    import ray
+
+    return str(ray.get_runtime_context().get_node_id())
 
 
 def ray_resources() -> dict[str, float]:

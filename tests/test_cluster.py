@@ -1,0 +1,170 @@
+"""A real multi-node Ray cluster on this machine (separate raylets on loopback): the same `sweep launch
+--address`, trials spread over nodes, a user's trainable shipped by runtime env, node loss, driver loss."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import sweep
+from search_spaces import load_spec
+from search_spaces.errors import SweepError
+from sweep import schema as S
+from sweep.cluster import check_fits
+from tests.conftest import SWEEP_BIN, run_cli, tiny_spec
+from tests.test_cli_sweep import _rows, _sweep_dir, _wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cluster_yaml_passes_rays_own_validation():
+    from ray.autoscaler._private.util import prepare_config, validate_config
+
+    config = yaml.safe_load((ROOT / "cluster.yaml").read_text())
+    validate_config(prepare_config(copy.deepcopy(config)))  # what `ray up` runs first
+    assert config["provider"]["type"] == "local"
+    assert any("constraints.txt" in command for command in config["setup_commands"])
+    assert any(
+        "--dashboard-host=127.0.0.1" in c and "RAY_AUTH_MODE=token" in c
+        for c in config["head_start_ray_commands"]
+    )
+    broken = copy.deepcopy(config)
+    broken["setup_comands"] = broken.pop("setup_commands")
+    with pytest.raises(Exception, match="setup_comands"):
+        validate_config(prepare_config(broken))
+
+
+def test_a_trial_no_node_can_hold_fails_before_starting():
+    spec = load_spec({**tiny_spec(), "resources": {"cpu": 4}})
+    nodes = [{"CPU": 2.0, "memory": 1e9}, {"CPU": 1.0}]
+    with pytest.raises(SweepError, match=r"resources\.cpu: each trial asks for 4 CPU and 0 GPU but no node has that "
+                       r"\(nodes: 2 CPU/0 GPU, 1 CPU/0 GPU\)"):  # fmt: skip
+        check_fits(spec, nodes)
+    check_fits(load_spec({**tiny_spec(), "resources": {"cpu": 2}}), nodes)  # fits the larger node
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A head with no CPUs (the driver's node) and two 1-CPU worker nodes, each its own raylet."""
+    from ray.cluster_utils import Cluster
+
+    nodes = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+    workers = [nodes.add_node(num_cpus=1) for _ in range(2)]
+    nodes.wait_for_nodes()
+    yield nodes, workers
+    nodes.shutdown()
+
+
+def _launch(spec: dict, tmp_path: Path, address: str, **popen) -> subprocess.Popen:
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(yaml.safe_dump(spec))
+    args = [
+        SWEEP_BIN,
+        "launch",
+        str(spec_path),
+        "--address",
+        address,
+        "--storage",
+        str(tmp_path / "sweeps"),
+        "--quiet",
+    ]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, f"{out}\n{err}"
+
+
+USER_TRAINABLE = textwrap.dedent(
+    '''
+    import numpy as np
+    import ray
+    from ray import tune
+
+
+    def train(config):
+        """A user's trainable that lives only in a temporary directory."""
+        node = ray.get_runtime_context().get_node_id()
+        work = np.random.default_rng(0).standard_normal((300, 300))
+        for epoch in range(1, config["epochs"] + 1):
+            for _ in range(150):
+                work = np.tanh(work @ work / 300)
+            tune.report({"epoch": epoch, "score": -(config["x"] - 0.3) ** 2 + 0.01 * epoch, "node_id": node})
+    '''
+)
+
+
+def test_user_trainable_from_a_temp_dir_runs_on_several_nodes(cluster, tmp_path):
+    nodes, _ = cluster
+    (tmp_path / "my_trainable.py").write_text(USER_TRAINABLE)
+    spec = {
+        "name": "user", "trainable": "my_trainable:train", "metric": "score", "mode": "max", "samples": 4,
+        "scheduler": {"type": "fifo"}, "space": {"x": {"uniform": [0.0, 1.0]}, "epochs": 6},
+    }  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    _finish(_launch(spec, tmp_path, nodes.address, cwd=tmp_path, env=env))
+
+    result = sweep.load(_sweep_dir(tmp_path / "sweeps"))
+    assert len(result.trials) == 4 and (result.trials[S.STATUS] == S.COMPLETED).all()
+    assert result.trials[S.NODE_ID].nunique() == 2, result.trials[S.NODE_ID]
+
+
+def test_driver_killed_on_the_cluster_then_resume(cluster, tmp_path):
+    nodes, _ = cluster
+    space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
+    proc = _launch(tiny_spec(samples=4, scheduler={"type": "fifo"}, space=space), tmp_path, nodes.address)
+    directory = _wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
+    _wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert _rows(directory / "trials.csv") < 4
+
+    run_cli("resume", str(directory), "--address", nodes.address, "--quiet", check=True)
+    result = sweep.load(directory)
+    assert sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(4)]
+    assert (result.trials[S.STATUS] == S.COMPLETED).all() and (result.trials[S.EPOCHS] == 40).all()
+
+
+def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
+    """Runs last in this module: it takes a node away."""
+    nodes, workers = cluster
+    doomed = workers[1]
+    space = {**tiny_spec()["space"], "epochs": 60, "batch_size": 16, "momentum": 0.9}
+    proc = _launch(tiny_spec(samples=4, scheduler={"type": "fifo"}, space=space), tmp_path, nodes.address)
+    directory = _wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
+
+    def running_on_doomed_node() -> bool:
+        if _rows(directory / "history.csv") == 0:
+            return False
+        history = pd.read_csv(directory / "history.csv")
+        on_node = history[history[S.NODE_ID] == doomed.node_id]
+        return bool(len(on_node)) and on_node[S.EPOCH].max() >= 3
+
+    _wait_for(running_on_doomed_node, "a trial a few epochs in on the second worker", proc=proc)
+    nodes.remove_node(doomed, allow_graceful=False)
+    _finish(proc)
+
+    result = sweep.load(directory)
+    assert sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(4)]
+    assert (result.trials[S.STATUS] == S.COMPLETED).all() and (result.trials[S.EPOCHS] == 60).all()
+    # The trial that lost its node went on from its checkpoint on the surviving node: its early epochs ran on
+    # the lost node and its later ones elsewhere, each epoch once.
+    moved = [
+        group for _, group in result.history.groupby(S.PLAN_ID)
+        if (group[S.NODE_ID] == doomed.node_id).any() and (group[S.NODE_ID] != doomed.node_id).any()
+    ]  # fmt: skip
+    assert moved, "a trial should have moved off the lost node"
+    for group in moved:
+        assert list(group[S.EPOCH]) == list(range(1, 61))
+        lost = group[group[S.NODE_ID] == doomed.node_id][S.EPOCH]
+        assert lost.max() < group[group[S.NODE_ID] != doomed.node_id][S.EPOCH].min()
+        assert lost.min() == 1  # it was not restarted from scratch elsewhere
