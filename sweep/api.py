@@ -22,7 +22,7 @@ from sweep.local_ray import connect, disconnect, prepare_environment
 from sweep.options import RunOptions
 from sweep.results import SweepResult, load
 from sweep.rounds import RoundSlot, schedule, stage_space, zoomed_space
-from sweep.sweep_dir import SweepDir
+from sweep.sweep_dir import DEFAULT_CACHE, SweepDir
 from sweep.tables import read_table, rewrite_table
 
 log = logging.getLogger("sweep")
@@ -62,7 +62,7 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
     space = base_space(spec, options)
     project = project_dir(spec)
     _resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
-    directory = SweepDir.create(Path(options.storage), spec.name)
+    directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, space, options.staged)
     directory.write_state(
@@ -74,6 +74,7 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
             "params": list(space.names),
             "started_at": time.time(),
             "project_dir": str(project),
+            "remote": directory.remote,
             "options": options.to_dict(),
             "rounds": [slot.to_dict() for slot in slots],
             "round_status": {},
@@ -92,7 +93,7 @@ def resume_sweep(path: str | Path, options: RunOptions | None = None) -> SweepRe
         >>> from sweep import resume_sweep
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
-    directory = SweepDir.open(path)
+    directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     saved = RunOptions.from_dict(directory.read_state()["options"])
     if options is not None:  # where Ray runs and how loud may change; what is tuned may not
         saved = _with_runtime(saved, options)
@@ -110,7 +111,7 @@ def refine_sweep(
     """
     if rounds < 1:
         raise SweepError(f"--rounds must be at least 1, got {rounds}")
-    directory = SweepDir.open(path)
+    directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     state = directory.read_state()
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     slots = [RoundSlot(**slot) for slot in state["rounds"]]
@@ -160,7 +161,7 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
     ship = needs_shipping(spec, builtin_names())
     env = runtime_env(project, ship, options.storage)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
-    _say(options, f"sweep: {directory.root}")
+    _say(options, f"sweep: {directory.location}")
     _say(options, connection.auth_hint())
     from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
@@ -175,12 +176,16 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
             state["round_status"][str(slot.number)] = "done"
             directory.write_state(state)
             _compact(directory)
-            prune_checkpoints(directory.ray_dir / f"round-{slot.number}")
+            directory.sync()
+            if directory.remote is None:
+                prune_checkpoints(directory.ray_dir / f"round-{slot.number}")
         state["status"] = "completed"
         directory.write_state(state)
         from sweep.summary import finish
 
-        return finish(directory, spec, options)
+        result = finish(directory, spec, options)
+        directory.sync()
+        return result
     except KeyboardInterrupt:
         return _interrupted(directory, state, options)
     finally:
@@ -190,9 +195,10 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
 def _interrupted(directory: SweepDir, state: dict[str, Any], options: RunOptions) -> SweepResult:
     state["status"] = "interrupted"
     directory.write_state(state)
+    directory.sync()
     _say(
         options,
-        f"interrupted: results so far are in {directory.root}; continue with: sweep resume {directory.root}",
+        f"interrupted: results so far are in {directory.location}; continue with: sweep resume {directory.location}",
         force=True,
     )
     return load(directory.root)
@@ -240,13 +246,11 @@ def _run_round(
         metric=spec.metric, mode=spec.mode, max_t=max_t, milestones=milestones,
         started_at=float(state["started_at"]), quiet=options.quiet,
     )  # fmt: skip
-    experiment = directory.ray_dir / f"round-{number}"
-    if tune.Tuner.can_restore(str(experiment)):
-        tuner = restore_tuner(str(experiment), trainable, spec)
+    experiment = directory.experiment(number)
+    if tune.Tuner.can_restore(experiment):
+        tuner = restore_tuner(experiment, trainable, spec)
     else:
-        settings = TunerSettings(
-            str(directory.ray_dir), f"round-{number}", options.max_concurrent, options.fail_fast
-        )
+        settings = TunerSettings(directory.ray_storage, f"round-{number}", options.max_concurrent, options.fail_fast)
         tuner = build_tuner(trainable, spec, round_space, configs, info, settings, scheduler)
     logging.getLogger("ray.tune").setLevel(logging.ERROR)  # Ray's own "use Tuner.restore" hint would mislead
     tuner.fit()
@@ -254,14 +258,12 @@ def _run_round(
     if options.fail_fast and _errored(directory, number):
         raise SweepError(
             f"a trial failed and --fail-fast stopped the sweep: {_errored(directory, number)}; "
-            f"the results so far are in {directory.root}"
+            f"the results so far are in {directory.location}"
         )
     return done >= {c["plan_id"] for c in configs}
 
 
-def _plan_space(
-    directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, state: dict[str, Any]
-) -> Space:
+def _plan_space(directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, state: dict[str, Any]) -> Space:
     result = load(directory.root)
     if not slot.zoom:
         best = result.best_config() if not result.trials.empty else None
@@ -303,9 +305,7 @@ def _read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
             for row in frame.to_dict("records")]  # fmt: skip
 
 
-def _announce(
-    options: RunOptions, slot: RoundSlot, space: Space, state: dict[str, Any], directory: SweepDir
-) -> None:
+def _announce(options: RunOptions, slot: RoundSlot, space: Space, state: dict[str, Any], directory: SweepDir) -> None:
     from search_spaces import zoom_lines
 
     stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""

@@ -11,7 +11,8 @@ class RunOptions:
     """Settings of one `sweep launch` (or resume/refine), built once at the edge.
 
     Attributes:
-        storage: directory under which the sweep directory is created.
+        storage: directory (or s3://, gs://, file:// URI) under which the sweep directory is created.
+        cache_dir: the driver's local mirror of sweeps stored at a URI.
         address: a Ray cluster (`auto`, `HOST:PORT`, `ray://HOST:PORT`); None starts a local Ray.
         cpus: size of the local Ray (None: all cores).
         max_concurrent: at most this many trials at once (None: as many as resources allow).
@@ -25,6 +26,7 @@ class RunOptions:
     """
 
     storage: str = "sweeps"
+    cache_dir: str = "~/.cache/sweep"
     address: str | None = None
     cpus: int | None = None
     max_concurrent: int | None = None

@@ -20,19 +20,30 @@ from typing import Any
 import yaml
 
 from search_spaces.errors import SweepError
+from sweep.remote import is_uri, mirror_dir, pull, push
 
 STATE_FILE = "sweep.json"
+DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a URI
 
 
 @dataclass(frozen=True)
 class SweepDir:
-    """Paths inside one sweep directory."""
+    """Paths inside one sweep directory.
+
+    With URI storage, `root` is the driver's local mirror and `remote` the sweep's URI (see sweep.remote).
+    """
 
     root: Path
+    remote: str | None = None
 
     @staticmethod
-    def create(storage: Path, name: str) -> SweepDir:
+    def create(storage: str | Path, name: str, cache: Path = DEFAULT_CACHE) -> SweepDir:
         stamp = time.strftime("%Y%m%d-%H%M%S")
+        if is_uri(storage):
+            remote = f"{str(storage).rstrip('/')}/{name}-{stamp}"
+            root = mirror_dir(remote, cache)
+            (root / "rounds").mkdir(parents=True, exist_ok=True)
+            return SweepDir(root, remote)
         root = Path(storage).expanduser().resolve() / f"{name}-{stamp}"
         suffix = 1
         while root.exists():  # two sweeps started in the same second
@@ -42,7 +53,12 @@ class SweepDir:
         return SweepDir(root)
 
     @staticmethod
-    def open(path: str | Path) -> SweepDir:
+    def open(path: str | Path, cache: Path = DEFAULT_CACHE) -> SweepDir:
+        if is_uri(path):
+            root = mirror_dir(str(path), cache)
+            if not pull(str(path), root):
+                raise SweepError(f"no sweep at '{path}' (no {STATE_FILE} there): give a sweep's URI or directory")
+            return SweepDir(root, str(path).rstrip("/"))
         root = Path(path).expanduser().resolve()
         if not (root / STATE_FILE).is_file():
             raise SweepError(
@@ -50,6 +66,24 @@ class SweepDir:
                 "give a directory that `sweep launch` created; `sweep ls` lists them"
             )
         return SweepDir(root)
+
+    @property
+    def location(self) -> str:
+        """Where the sweep lives for the user: its URI, or its directory."""
+        return self.remote or str(self.root)
+
+    def experiment(self, number: int) -> str:
+        """Ray Tune's experiment path of round `number` (a URI with URI storage)."""
+        return f"{self.ray_storage}/round-{number}"
+
+    @property
+    def ray_storage(self) -> str:
+        return f"{self.remote}/ray" if self.remote else str(self.ray_dir)
+
+    def sync(self) -> None:
+        """Copies the small files to the URI (nothing to do for a local directory)."""
+        if self.remote:
+            push(self.root, self.remote)
 
     @property
     def trials_csv(self) -> Path:

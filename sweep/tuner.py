@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ray import tune
@@ -84,6 +86,14 @@ def build_tuner(
 ) -> tune.Tuner:
     """A Tuner that runs exactly the planned `configs`, one trial each, in order."""
     resources = {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu}
+    if spec.scheduler.type == "pbt":
+        from sweep.pbt import SweepPBT, pbt_configs
+
+        # PBT clones trials from their checkpoints: make them exist at perturbation epochs, keep them
+        # until clones have restored (Ray warns that num_to_keep <= 2 loses them), bind the round's space.
+        configs = pbt_configs(configs, spec.scheduler.perturbation_interval)
+        if isinstance(scheduler, SweepPBT):
+            scheduler.bind_round(space, info.sweep_root, info.round_number)
     # Planned configs go in as points to evaluate: what runs is what was sampled and saved beside the
     # results, so a resumed or re-run round trains the same configs, and every runner in the benchmark too.
     search = BasicVariantGenerator(points_to_evaluate=configs)
@@ -105,9 +115,22 @@ def build_tuner(
             callbacks=[SweepRecorder(info)],
             verbose=0,
             failure_config=tune.FailureConfig(max_failures=MAX_FAILURES, fail_fast=settings.fail_fast),
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            # Keep every checkpoint while the round runs: Ray deletes surplus ones from the driver, and a
+            # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
+            # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the round is over.
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
         ),
     )
+
+
+def prune_checkpoints(experiment_dir: Path) -> int:
+    """Deletes all but each trial's latest checkpoint in a finished round; returns how many went."""
+    removed = 0
+    for trial_dir in experiment_dir.iterdir() if experiment_dir.is_dir() else []:
+        for old in sorted(trial_dir.glob("checkpoint_*"))[:-1]:
+            shutil.rmtree(old, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def restore_tuner(path: str, trainable: Callable[[dict], None], spec: SweepSpec) -> tune.Tuner:

@@ -1,0 +1,37 @@
+"""Sweeps stored at a URI: checkpoints go to the URI through Ray, tables are mirrored there after each round."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sweep
+from search_spaces import load_spec
+from sweep import RunOptions, run_sweep
+from sweep import schema as S
+from sweep.remote import is_uri
+from tests.conftest import tiny_spec
+
+pytestmark = pytest.mark.usefixtures("ray_instance")
+
+
+def test_uri_storage_holds_the_whole_sweep(tmp_path):
+    store, cache = tmp_path / "bucket", tmp_path / "cache"
+    options = RunOptions(storage=f"file://{store}", cache_dir=str(cache), quiet=True, final_test=False)
+    result = run_sweep(load_spec(tiny_spec(samples=3)), options)
+
+    [remote] = list(store.iterdir())
+    assert (remote / "sweep.json").is_file() and (remote / "rounds" / "round-1.yaml").is_file()
+    assert len(pd.read_csv(remote / "trials.csv")) == 3
+    assert list((remote / "ray" / "round-1").glob("*/checkpoint_*")), "Ray wrote checkpoints to the URI"
+    assert result.path == cache.resolve() / remote.name  # the driver's local mirror
+
+    # Loading by URI works from a machine with an empty cache.
+    loaded = sweep.load(f"file://{remote}")
+    assert sorted(loaded.trials[S.PLAN_ID]) == sorted(result.trials[S.PLAN_ID])
+    assert is_uri(f"file://{remote}") and not is_uri(remote)
+
+
+def test_missing_uri_is_a_one_line_error(tmp_path):
+    with pytest.raises(sweep.SweepError, match=r"no sweep at 'file://.*nothing' \(no sweep.json there\)"):
+        sweep.load(f"file://{tmp_path}/nothing")
