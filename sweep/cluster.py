@@ -38,9 +38,7 @@ def project_dir(spec: SweepSpec) -> Path:
 def needs_shipping(spec: SweepSpec, builtin_trainables: list[str]) -> bool:
     """Whether workers need the project directory: a user trainable, or a data file given by relative path."""
     data = spec.data or ""
-    relative_file = (
-        bool(data) and Path(data).suffix in (".csv", ".parquet", ".npz") and not Path(data).is_absolute()
-    )
+    relative_file = bool(data) and Path(data).suffix in (".csv", ".parquet", ".npz") and not Path(data).is_absolute()
     return spec.trainable not in builtin_trainables or relative_file
 
 

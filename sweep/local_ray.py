@@ -90,6 +90,7 @@ def connect(
         )
         return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
     info = ray.init(
+        address="local",  # always a new instance: never join a cluster some other process left behind
         num_cpus=cpus,
         include_dashboard=dashboard,
         dashboard_host="127.0.0.1",

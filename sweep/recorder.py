@@ -57,9 +57,7 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(
-                info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet
-            )
+            self._progress = Progress(info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet)
         return self._progress
 
     def _appender(self, name: str, leading: list[str]) -> CsvAppender:
@@ -77,9 +75,7 @@ class SweepRecorder(Callback):
             S.EPOCH: result.get(S.EPOCH, result.get("training_iteration")),
             S.WALL: round(time.time() - self.info.started_at, 3),
         }
-        row.update(
-            (k, v) for k, v in result.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v)
-        )
+        row.update((k, v) for k, v in result.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
         self._appender("history", S.HISTORY_KEYS).append([row])
         value = result.get(self.info.metric)
         if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
@@ -116,9 +112,7 @@ class SweepRecorder(Callback):
         if error is not None:
             status = S.ERRORED
         else:
-            status = final_status(
-                epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones)
-            )
+            status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
         analysis = trial.metric_analysis.get(self.info.metric, {})
         best = analysis.get(self.info.mode)
         row = {

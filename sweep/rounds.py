@@ -47,9 +47,7 @@ def stage_space(base: Space, stage: int | None, best: dict[str, Any] | None) -> 
     return space
 
 
-def zoomed_space(
-    previous: Space, base: Space, results: list[tuple[dict[str, Any], float]], spec: SweepSpec
-) -> Space:
+def zoomed_space(previous: Space, base: Space, results: list[tuple[dict[str, Any], float]], spec: SweepSpec) -> Space:
     """The next round's space: the previous one narrowed around the best results, inside the base bounds."""
     usable = [(config, value) for config, value in results if value is not None and not math.isnan(value)]
     if not usable:

@@ -59,6 +59,8 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
     if train_and_test is None or result.trials.empty:
         return None
     best = result.best()
+    if spec.scheduler.type == "pbt":  # PBT's winner is a trained model, not a config: score its checkpoint
+        return _evaluate_checkpoint(result, str(best[S.TRIAL_ID]), str(best[S.PLAN_ID]))
     config = result.best_config()
     if spec.data is not None:
         config.setdefault("data", spec.data)
@@ -69,6 +71,20 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
     metrics = train_and_test(config)
     kept = {k: v for k, v in metrics.items() if k.startswith("test_") or k == spec.metric}
     return {"plan_id": best[S.PLAN_ID], **kept}
+
+
+def _evaluate_checkpoint(result: SweepResult, trial_id: str, plan_id: str) -> dict[str, Any] | None:
+    """Scores a trial's last checkpoint on the test split (None when the checkpoint is not on this machine)."""
+    from trainables import evaluate_test
+    from trainables.checkpoint import load_state
+
+    checkpoints = sorted((result.path / "ray").glob(f"round-*/*{trial_id}*/checkpoint_*"))
+    if not checkpoints:
+        return None
+    state = load_state(checkpoints[-1])
+    if state is None:
+        return None
+    return {"plan_id": plan_id, **evaluate_test(state["config"], state)}
 
 
 def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepResult:
@@ -103,9 +119,7 @@ def summary_text(result: SweepResult) -> str:
     lines += stage_gains(result)
     test = summary.get("test")
     if test:
-        lines.append(
-            f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}"
-        )
+        lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
     return "\n".join(lines)
 
 

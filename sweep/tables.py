@@ -65,9 +65,7 @@ class CsvAppender:
 
 def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
     """CSV cells: booleans and numbers as they are, nested values as their repr."""
-    return {
-        k: (v if isinstance(v, str | int | float | bool) or v is None else repr(v)) for k, v in row.items()
-    }
+    return {k: (v if isinstance(v, str | int | float | bool) or v is None else repr(v)) for k, v in row.items()}
 
 
 def read_table(path: Path, key: list[str] | None = None) -> pd.DataFrame:

@@ -42,6 +42,7 @@ class Source:
         rounds: each round's space by round number; empty for an exported CSV.
         plots_dir, report_path: where the PNGs and the HTML report go.
         notes: how things were inferred, for the report.
+        milestones: the ASHA rungs (epochs) of the sweep's scheduler; empty when unknown or not ASHA.
     """
 
     name: str
@@ -54,6 +55,7 @@ class Source:
     plots_dir: Path
     report_path: Path
     notes: list[str] = field(default_factory=list)
+    milestones: tuple[int, ...] = ()
 
     def ranked(self) -> pd.DataFrame:
         """Non-errored trials with a finite metric, best first."""
@@ -80,9 +82,7 @@ def load_source(path: str | Path, history: str | Path | None = None) -> Source:
     elif target.suffix in TABLE_SUFFIXES:
         source = _from_table(target)
     else:
-        raise SweepError(
-            f"'{path}': give a sweep directory or a .csv/.parquet file written by `sweep export`"
-        )
+        raise SweepError(f"'{path}': give a sweep directory or a .csv/.parquet file written by `sweep export`")
     if history is not None:
         source.history = _read_table(Path(history).expanduser())
     return source
@@ -99,15 +99,37 @@ def _from_directory(root: Path) -> Source:
             rounds[int(number)] = Space.from_dict(yaml.safe_load(file.read_text()))
     params = {}
     for name in _varying(result.trials, result.param_names):
-        tuned = [
-            space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed
-        ]
+        tuned = [space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed]
         params[name] = tuned[0] if tuned else infer_param(name, result.trials[name])
     return Source(
-        name=result.path.name, trials=result.trials, history=result.history, metric=result.metric,
-        mode=result.mode, params=params, rounds=rounds, plots_dir=result.path / "plots",
+        name=result.path.name,
+        trials=result.trials,
+        history=result.history,
+        metric=result.metric,
+        mode=result.mode,
+        params=params,
+        rounds=rounds,
+        plots_dir=result.path / "plots",
         report_path=result.path / "report.html",
-    )  # fmt: skip
+        milestones=_milestones(result.path, result.trials),
+    )
+
+
+def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
+    """ASHA's rungs as the sweep ran them: a rung no trial stopped at still had trials pass through it."""
+    from search_spaces import SpecError, parse_spec
+    from sweep.trial_status import asha_milestones
+
+    try:
+        scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler
+    except (OSError, SpecError, yaml.YAMLError):
+        return ()
+    column = next((c for c in ("epochs", S.EPOCHS) if c in trials), None)
+    budget = pd.to_numeric(trials[column], errors="coerce") if column else pd.Series(dtype=float)
+    max_t = scheduler.max_t or (int(budget.max()) if budget.notna().any() else 0)
+    if scheduler.type != "asha" or max_t < 1:
+        return ()
+    return tuple(asha_milestones(min(scheduler.grace_period, max_t), scheduler.reduction_factor, max_t))
 
 
 def _from_table(file: Path) -> Source:
@@ -123,10 +145,17 @@ def _from_table(file: Path) -> Source:
         f"mode '{mode}' {how}",
     ]
     return Source(
-        name=file.stem, trials=trials, history=pd.DataFrame(), metric=S.BEST, mode=mode, params=params,
-        rounds={}, plots_dir=file.with_name(f"{file.stem}-plots"),
-        report_path=file.with_name(f"{file.stem}-report.html"), notes=notes,
-    )  # fmt: skip
+        name=file.stem,
+        trials=trials,
+        history=pd.DataFrame(),
+        metric=S.BEST,
+        mode=mode,
+        params=params,
+        rounds={},
+        plots_dir=file.with_name(f"{file.stem}-plots"),
+        report_path=file.with_name(f"{file.stem}-report.html"),
+        notes=notes,
+    )
 
 
 def _read_table(file: Path) -> pd.DataFrame:

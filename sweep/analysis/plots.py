@@ -45,9 +45,7 @@ def write_plots(source: Source, importance: Importance | None) -> list[tuple[str
         )
     figures.append(("Learning curves", "learning-curves.png", learning_curves(source)))
     figures.append(("Trials reaching each ASHA rung", "rungs.png", rung_counts(source)))
-    figures.append(
-        ("Parallel coordinates of the top trials", "parallel-coordinates.png", parallel_coordinates(source))
-    )
+    figures.append(("Parallel coordinates of the top trials", "parallel-coordinates.png", parallel_coordinates(source)))
     written = []
     for title, file, figure in figures:
         if figure is None:
@@ -72,10 +70,11 @@ def _finite(values: pd.Series) -> pd.Series:
     return numbers.map(lambda v: math.isfinite(v))
 
 
-def _round_colour(number: int) -> tuple[float, ...]:
+def _round_colour(number: int) -> tuple[float, float, float, float]:
     from matplotlib import colormaps
 
-    return tuple(colormaps["tab10"]((int(number) - 1) % 10))
+    red, green, blue, alpha = colormaps["tab10"]((int(number) - 1) % 10)
+    return red, green, blue, alpha
 
 
 # --- metric vs one hyperparameter -----------------------------------------------------------------------
@@ -182,9 +181,7 @@ def learning_curves(source: Source) -> Figure | None:
     metric = next((m for m in (source.metric, "dev_accuracy", "dev_loss") if m in history), None)
     if history.empty or metric is None or S.PLAN_ID not in history:
         return None
-    statuses = (
-        source.trials.set_index(S.PLAN_ID)[S.STATUS] if S.STATUS in source.trials else pd.Series(dtype=str)
-    )
+    statuses = source.trials.set_index(S.PLAN_ID)[S.STATUS] if S.STATUS in source.trials else pd.Series(dtype=str)
     top = list(source.ranked()[S.PLAN_ID].head(HIGHLIGHT)) if S.PLAN_ID in source.trials else []
     figure, ax = _figure(7.0, 4.4)
     style = {
@@ -203,8 +200,13 @@ def learning_curves(source: Source) -> Figure | None:
     for index, plan_id in enumerate(top):
         curve = history[history[S.PLAN_ID] == plan_id]
         ok = curve[_finite(curve[metric])]
-        ax.plot(ok[S.EPOCH], pd.to_numeric(ok[metric]), lw=2.2, color=colormaps["autumn"](index / HIGHLIGHT),
-                label=f"#{index + 1} {plan_id}")  # fmt: skip
+        ax.plot(
+            ok[S.EPOCH],
+            pd.to_numeric(ok[metric]),
+            lw=2.2,
+            color=colormaps["autumn"](index / HIGHLIGHT),
+            label=f"#{index + 1} {plan_id}",
+        )
     ax.plot([], [], color="grey", alpha=0.4, label="pruned")
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
@@ -222,7 +224,7 @@ def rung_counts(source: Source) -> Figure | None:
     reached = pd.to_numeric(trials[S.RUNG], errors="coerce").dropna()
     if reached.empty:
         return None
-    rungs = sorted(int(r) for r in reached.unique())
+    rungs = sorted({int(r) for r in reached.unique()} | set(source.milestones))
     counts = [len(trials)] + [int((reached >= r).sum()) for r in rungs]
     labels = ["started"] + [f"{r} epoch{'s' if r != 1 else ''}" for r in rungs]
     figure, ax = _figure(max(4.0, 1.1 * len(labels) + 1), 3.8)

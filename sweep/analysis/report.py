@@ -52,9 +52,7 @@ class Analysis:
         """The terminal report, line by line."""
         source = self.source
         finished = len(source.ranked())
-        out = [
-            f"{source.name}: {len(source.trials)} trials, {finished} with a finite {source.metric} ({source.mode})"
-        ]
+        out = [f"{source.name}: {len(source.trials)} trials, {finished} with a finite {source.metric}"]
         out += [f"note: {note}" for note in source.notes]
         top = self.top_table(k)
         out += [
@@ -82,34 +80,29 @@ class Analysis:
         """The report as one HTML document with every image inline."""
         source, imp = self.source, self.importance
         parts = [f"<h1>sweep analysis: {_e(source.name)}</h1>"]
-        parts.append(
-            f"<p>{len(source.trials)} trials; metric <b>{_e(source.metric)}</b> ({_e(source.mode)}).</p>"
-        )
+        parts.append(f"<p>{len(source.trials)} trials; metric <b>{_e(source.metric)}</b> ({_e(source.mode)}).</p>")
         parts += [f"<p class=note>{_e(note)}</p>" for note in source.notes]
         parts.append(f"<h2>Top {k} trials</h2>")
         parts.append(self.top_table(k).to_html(index=False, float_format=_fmt, na_rep="", border=0))
         parts.append(f"<h2>Importance</h2><p>{_e(imp.method)}</p>")
         if imp.scores:
-            rows = pd.DataFrame(
-                [(n, f"{s:.1%}") for n, s in imp.ordered()], columns=["parameter", "importance"]
-            )
+            rows = pd.DataFrame([(n, f"{s:.1%}") for n, s in imp.ordered()], columns=["parameter", "importance"])
             parts.append(rows.to_html(index=False, border=0))
         parts += [f"<p class=note>{_e(note)}</p>" for note in imp.notes]
         if self.regions:
             parts.append("<h2>Best region</h2><p>Range of the top 25% of trials, in real values.</p>")
             regions = pd.DataFrame(
-                [
-                    (n, source.params[n].scale, _fmt(lo), _fmt(hi), c)
-                    for n, (lo, hi, c) in self.regions.items()
-                ],
+                [(n, source.params[n].scale, _fmt(lo), _fmt(hi), c) for n, (lo, hi, c) in self.regions.items()],
                 columns=["parameter", "scale", "low", "high", "trials"],
             )
             parts.append(regions.to_html(index=False, border=0))
         parts.append("<h2>Plots</h2>")
         for title, path in self.plots:
             data = base64.b64encode(path.read_bytes()).decode("ascii")
-            parts.append(f"<figure><img alt='{_e(title)}' src='data:image/png;base64,{data}'>"
-                         f"<figcaption>{_e(title)}</figcaption></figure>")  # fmt: skip
+            parts.append(
+                f"<figure><img alt='{_e(title)}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>{_e(title)}</figcaption></figure>"
+            )
         if not any(path.name == "learning-curves.png" for _, path in self.plots):
             parts.append("<p class=note>No learning curves: no per-epoch history was available.</p>")
         body = "\n".join(parts)
@@ -136,9 +129,7 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if isinstance(value, float) and not math.isnan(value) else str(value)
 
 
-def analyze(
-    path: str | Path, history: str | Path | None = None, top: int = 10, plots: bool = True
-) -> Analysis:
+def analyze(path: str | Path, history: str | Path | None = None, top: int = 10, plots: bool = True) -> Analysis:
     """Analyses a sweep directory or an exported trials table; writes the PNGs and the HTML report.
 
     Args:

@@ -11,9 +11,7 @@ from sweep.cli.main import app
 def analyze(
     path: str = typer.Argument(..., help="A sweep directory, or a .csv/.parquet written by `sweep export`."),
     top: int = typer.Option(5, "--top", "-k", min=1, help="How many trials to list in the terminal."),
-    history: str = typer.Option(
-        None, "--history", help="With an exported table: its `export --history` file."
-    ),
+    history: str = typer.Option(None, "--history", help="With an exported table: its `export --history` file."),
     no_plots: bool = typer.Option(False, "--no-plots", help="Print only; write no plots or report."),
 ) -> None:
     """Show what a sweep found: top trials, each hyperparameter's importance, and where the good values lie.

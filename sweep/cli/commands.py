@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sweep.cli import (  # noqa: F401  # noqa: F401,E402
+from sweep.cli import (  # noqa: F401
+    analyze_cmd,
+    babysit_cmd,
     launch_cmd,
     resume_cmd,
+    retest_cmd,
     sample_cmd,
     tables_cmd,
-    train_cmd,  # noqa: F401,E402
+    train_cmd,
     validate_cmd,
 )
-from sweep.cli import analyze_cmd, retest_cmd  # noqa: F401,E402

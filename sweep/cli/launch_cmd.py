@@ -16,25 +16,17 @@ INTERRUPTED_EXIT = 130
 
 @app.command("launch")
 def launch(
-    spec: str = typer.Argument(
-        None, help="Spec YAML path or preset name (default: the bundled default preset)."
-    ),
+    spec: str = typer.Argument(None, help="Spec YAML path or preset name (default: the bundled default preset)."),
     samples: int = typer.Option(None, "--samples", "-n", min=1, help="Configs sampled per round."),
     rounds: int = typer.Option(None, "--rounds", min=1, help="Coarse-to-fine rounds."),
-    tier: list[int] = typer.Option(
-        [], "--tier", help="Tune only this tier (repeatable); others at defaults."
-    ),
+    tier: list[int] = typer.Option([], "--tier", help="Tune only this tier (repeatable); others at defaults."),
     set_: list[str] = typer.Option([], "--set", help="Hold a parameter: key=value (repeatable)."),
-    staged: bool = typer.Option(
-        False, "--staged", help="Tune tier 1, then tier 2 with tier 1 at its best, ..."
-    ),
+    staged: bool = typer.Option(False, "--staged", help="Tune tier 1, then tier 2 with tier 1 at its best, ..."),
     name: str = typer.Option(None, "--name", help="Sweep name (directory prefix)."),
     storage: str = typer.Option("sweeps", "--storage", help="Directory that holds sweep directories."),
     seed: int = typer.Option(None, "--seed", help="Sampling seed."),
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
-    max_concurrent: int = typer.Option(
-        None, "--max-concurrent", min=1, help="At most this many trials at once."
-    ),
+    max_concurrent: int = typer.Option(None, "--max-concurrent", min=1, help="At most this many trials at once."),
     address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first trial error."),
     no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not start Ray's dashboard."),

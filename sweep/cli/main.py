@@ -11,6 +11,7 @@ import sys
 import typer
 
 from search_spaces.errors import SweepError
+from sweep.local_ray import prepare_environment
 
 app = typer.Typer(
     name="sweep",
@@ -31,6 +32,7 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a SweepError becomes `error: <message>` on stderr and exit code 2."""
+    prepare_environment(local=False)  # before anything imports ray; connect() adds the local-only settings
     _register()
     try:
         app(args=argv, standalone_mode=False)

@@ -20,9 +20,7 @@ def resume(
     directory: str = typer.Argument(..., help="A sweep directory (see `sweep ls`)."),
     address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
-    max_concurrent: int = typer.Option(
-        None, "--max-concurrent", min=1, help="At most this many trials at once."
-    ),
+    max_concurrent: int = typer.Option(None, "--max-concurrent", min=1, help="At most this many trials at once."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
 ) -> None:
     """Continue an interrupted sweep: finished trials stay, unfinished ones restart from their checkpoints.
@@ -40,9 +38,7 @@ def resume(
 def refine(
     directory: str = typer.Argument(..., help="A sweep directory (see `sweep ls`)."),
     rounds: int = typer.Option(1, "--rounds", min=1, help="Zoomed rounds to add."),
-    samples: int = typer.Option(
-        None, "--samples", "-n", min=1, help="Configs per added round (default: the spec's)."
-    ),
+    samples: int = typer.Option(None, "--samples", "-n", min=1, help="Configs per added round (default: the spec's)."),
     address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),

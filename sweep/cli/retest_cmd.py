@@ -1,1 +1,32 @@
-"""placeholder"""
+"""`sweep retest`: retrain the top configs with fresh seeds (or new data); does the ranking hold?"""
+
+from __future__ import annotations
+
+import typer
+
+from sweep.cli.main import app
+
+
+@app.command("retest")
+def retest(
+    directory: str = typer.Argument(..., help="A sweep directory (see `sweep ls`)."),
+    top: int = typer.Option(3, "--top", "-k", min=1, help="How many of the best configs to retrain."),
+    seeds: int = typer.Option(3, "--seeds", "-n", min=1, help="Fresh seeds per config."),
+    data: str = typer.Option(None, "--data", help="Train on this data instead: a dataset name or a file path."),
+    address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
+    cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+) -> None:
+    """Retrain the top K configs at full budget with N new seeds on Ray; report mean ± std and the ranking.
+
+    Appends one row per config per seed to DIR/retest.csv and one row per config to DIR/retest_summary.csv.
+    Built-in trainables only (a custom function trainable has no test split to score).
+
+    Example: sweep retest sweeps/digits-momentum-20261122-120000 --top 3 --seeds 5
+    """
+    from sweep.retest import RETEST_CSV, SUMMARY_CSV
+    from sweep.retest import retest as run_retest
+
+    result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, quiet=quiet)
+    typer.echo(result.text())
+    typer.echo(f"appended {len(result.rows)} rows to {RETEST_CSV} and {len(result.summary)} to {SUMMARY_CSV}")

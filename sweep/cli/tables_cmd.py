@@ -69,9 +69,7 @@ def export(
     output: str = typer.Option(..., "--output", "-o", help="File to write: .csv or .parquet."),
     top: int = typer.Option(None, "--top", "-k", min=1, help="Only the best K trials."),
     status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
-    history: bool = typer.Option(
-        False, "--history", help="Export the per-epoch history of those trials instead."
-    ),
+    history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
 ) -> None:
     """Write the trials table (or their history) to CSV or Parquet, best first.
 

@@ -1,0 +1,152 @@
+"""The nudge protocol: how `sweep nudge` hands hyperparameter changes to a running `sweep babysit`.
+
+A run directory (``RUNS/NAME-TIMESTAMP/``) holds ``babysit.pid`` while a babysit process trains it. A
+nudge is one JSON file ``nudges/<ns>-<pid>.json`` (``{"lr": 0.01, ...}``), written to a temporary name and
+renamed into place, so the trainer never reads half a request. The trainer reads the pending requests in
+name order (send order) at each epoch boundary and deletes them; applied and rejected changes go to
+``nudges.csv`` and the ``nudged`` column of ``history.csv``.
+
+Example:
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / CONFIG_FILE).write_text("{}")
+    >>> mark_running(run)
+    >>> path = send_nudge(run, ["lr=0.01"])
+    >>> take_requests(run)
+    [{'lr': 0.01}]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from search_spaces.errors import SweepError
+
+CONFIG_FILE = "config.json"
+PID_FILE = "babysit.pid"
+NUDGES_DIR = "nudges"
+NUDGES_CSV = "nudges.csv"
+HISTORY_CSV = "history.csv"
+
+
+def parse_nudges(run: Path, assignments: Iterable[str]) -> dict[str, Any]:
+    """Parse and validate ``key=value`` texts against the run's config; return ``{key: value}``.
+
+    Raises:
+        SweepError: A malformed assignment, a key that cannot change during training, or a bad value.
+    """
+    from search_spaces import parse_assignment
+    from trainables.config import resolve_config, validate_update
+
+    cfg = resolve_config(read_config(run))
+    updates: dict[str, Any] = {}
+    for text in assignments:
+        if "=" not in text:
+            raise SweepError(f"nudge {text!r}: expected key=value, e.g. lr=0.01")
+        key, value = parse_assignment(text)
+        cfg[key] = updates[key] = validate_update(key, value, cfg)  # raises ConfigError (a SweepError)
+    if not updates:
+        raise SweepError("nudge: nothing to change: give key=value, e.g. sweep nudge RUN lr=0.01")
+    return updates
+
+
+def send_nudge(run: str | Path, assignments: Iterable[str]) -> Path:
+    """Validate `assignments` and queue them for the babysit process training `run`.
+
+    Nothing is written unless the run is live and every assignment is valid.
+
+    Args:
+        run: The run directory ``sweep babysit`` printed.
+        assignments: ``key=value`` texts, e.g. ``["lr=0.01", "momentum=0.95"]``.
+
+    Returns:
+        The request file.
+
+    Raises:
+        SweepError: The run is not running, or an assignment is invalid.
+
+    Example:
+        >>> send_nudge("runs/digits-20250101-120000", ["lr=0.01"])  # doctest: +SKIP
+    """
+    run = Path(run)
+    require_running(run)
+    updates = parse_nudges(run, assignments)
+    directory = run / NUDGES_DIR
+    directory.mkdir(exist_ok=True)
+    name = f"{time.time_ns():020d}-{os.getpid()}"
+    partial = directory / f".{name}.tmp"
+    partial.write_text(json.dumps(updates))
+    target = directory / f"{name}.json"
+    os.replace(partial, target)  # atomic: the trainer sees the whole request or none of it
+    return target
+
+
+def take_requests(run: Path) -> list[dict[str, Any]]:
+    """Read and delete the pending requests of `run`, oldest first (unreadable ones are skipped)."""
+    directory = run / NUDGES_DIR
+    if not directory.is_dir():
+        return []
+    requests = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = None
+        path.unlink(missing_ok=True)
+        if isinstance(data, dict):
+            requests.append(data)
+    return requests
+
+
+def read_config(run: Path) -> dict[str, Any]:
+    """The run's ``config.json`` (raises SweepError when `run` is not a babysit run directory)."""
+    path = run / CONFIG_FILE
+    if not path.is_file():
+        raise SweepError(f"{run}: not a babysit run directory (no {CONFIG_FILE}): give the path babysit printed")
+    return json.loads(path.read_text())
+
+
+def live_pid(run: Path) -> int | None:
+    """The pid in ``babysit.pid`` when that process is alive, else None."""
+    try:
+        pid = int((run / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, owned by someone else
+        return pid
+    return pid
+
+
+def require_running(run: Path) -> int:
+    """The babysit pid of `run`, or SweepError saying why it cannot take a nudge."""
+    read_config(run)
+    pid = live_pid(run)
+    if pid is None:
+        raise SweepError(
+            f"{run}: not running (paused, finished or killed): nudges reach a live run only; "
+            f"continue it with sweep babysit --resume {run}"
+        )
+    return pid
+
+
+def mark_running(run: Path) -> None:
+    """Claim `run` for this process (raises SweepError when another live process trains it)."""
+    pid = live_pid(run)
+    if pid is not None and pid != os.getpid():
+        raise SweepError(f"{run}: already being trained by process {pid}: nudge it instead, or stop that one")
+    (run / PID_FILE).write_text(str(os.getpid()))
+
+
+def mark_stopped(run: Path) -> None:
+    """Release `run`: nudges are refused from now on."""
+    if live_pid(run) in (None, os.getpid()):
+        (run / PID_FILE).unlink(missing_ok=True)

@@ -1,0 +1,229 @@
+"""Population-based training: Ray's PBT, perturbing each hyperparameter in its own coordinate.
+
+A trial in the bottom quantile of the population clones a top trial (its checkpoint and its config), then
+:func:`perturb` moves the cloned hyperparameters: ×0.8 or ×1.2 on α for loguniform (a step in log10 α), on
+1−β for beta (a step in log10(1−β), so β never reaches 1), ±10 % of the range for uniform, ×2 or ÷2 for pow2,
+±1 for int, all clipped to the param's bounds; a categorical is resampled with probability 0.25.
+
+Every exploit is written to ``DIR/pbt_changes.csv``, one row per mutable hyperparameter: the trial, the
+epoch it had reached, the donor trial and the epoch of the donor's checkpoint it continues from, and the
+value before (the trial's own), the donor's, and the new one. Together with the ``lr`` column of the history
+this gives every trial's hyperparameters over time.
+
+Checkpoints: a trial can only be cloned at an epoch where it saved one, so :func:`pbt_configs` makes the
+trainable's ``checkpoint_every`` divide ``perturbation_interval`` (called from ``sweep.tuner.build_tuner``).
+
+Example:
+    >>> import random
+    >>> from search_spaces import Space, Param
+    >>> space = Space([Param.from_entry("momentum", {"beta": [0.5, 0.999]})])
+    >>> new = perturb({"momentum": 0.99}, space, random.Random(0))
+    >>> round((1 - new["momentum"]) / 0.01, 6) in (0.8, 1.2)
+    True
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ray.tune.schedulers import PopulationBasedTraining
+
+from search_spaces import Param, Space, SweepSpec
+from search_spaces.errors import SpecError
+from search_spaces.tune_domains import to_tune_domain
+from sweep.tables import CsvAppender
+
+PERTURBATION_FACTORS = (0.8, 1.2)  # on α, on 1−β, and (as ±10 % of the range) on a uniform param
+RESAMPLE_PROBABILITY = 0.25  # a categorical is redrawn this often, else kept
+CHANGES_FILE = "pbt_changes.csv"
+CHANGE_COLUMNS = [
+    "plan_id", "trial_id", "round", "epoch", "donor_plan_id", "donor_trial_id", "donor_epoch",
+    "param", "old", "donor", "new", "explored_at",
+]  # fmt: skip
+
+# The mlp trainable's keys a clone must not change: a checkpoint cannot take another architecture (see
+# trainables.config.STRUCTURAL), and the budget or the data are not hyperparameters of learning.
+HELD = ("layers", "hidden_units", "batch_norm", "optimizer", "epochs", "data", "label", "split", "split_seed")
+
+
+def mutable_params(space: Space) -> list[Param]:
+    """The tuned params PBT perturbs: numeric and categorical ones, minus :data:`HELD`."""
+    return [p for p in space.tuned() if p.name not in HELD and not p.is_fixed]
+
+
+def perturb(config: Mapping[str, Any], space: Space, rng: random.Random) -> dict[str, Any]:
+    """A copy of `config` with every mutable param of `space` moved one step in its own coordinate.
+
+    Args:
+        config: The donor's config (keys not in `space` are copied unchanged).
+        space: The round's space; only :func:`mutable_params` move.
+        rng: The random source (factor and resampling draws).
+
+    Returns:
+        The new config; numeric values stay within their param's bounds.
+
+    Example:
+        >>> from search_spaces import Param
+        >>> space = Space([Param.from_entry("lr", {"loguniform": [1e-4, 1]})])
+        >>> perturb({"lr": 0.01}, space, random.Random(1))["lr"] in (0.008, 0.012)
+        True
+    """
+    new = copy.deepcopy(dict(config))
+    for param in mutable_params(space):
+        if param.name in new:
+            new[param.name] = step(param, new[param.name], rng)
+    return new
+
+
+def step(param: Param, value: Any, rng: random.Random) -> Any:
+    """One PBT step of `value` on `param`'s scale (see the module docstring)."""
+    if not param.is_numeric:
+        return rng.choice(list(param.values)) if rng.random() < RESAMPLE_PROBABILITY else value
+    factor = rng.choice(PERTURBATION_FACTORS)
+    up = factor > 1  # for int and pow2: the direction of the step
+    if param.scale == "loguniform":
+        moved: Any = float(value) * factor  # a step of log10(factor) in log10 α
+    elif param.scale == "beta":
+        moved = 1.0 - (1.0 - float(value)) * factor  # a step of log10(factor) in log10(1 − β)
+    elif param.scale == "uniform":
+        low, high = param.bounds()
+        moved = float(value) + (factor - 1.0) * (high - low) / 2
+    elif param.scale == "pow2":
+        moved = param.from_coord(param.coord(value) + (1 if up else -1))  # snaps to the range's levels
+    else:  # int
+        moved = param.from_coord(float(value) + (1 if up else -1))  # from_coord clips to the bounds
+    if param.scale in ("loguniform", "beta", "uniform"):
+        low, high = param.bounds()
+        moved = float(min(max(moved, low), high))
+    return moved
+
+
+class Explorer:
+    """PBT's ``custom_explore_fn``: :func:`perturb` with its own seeded generator (picklable)."""
+
+    def __init__(self, space: Space, seed: int) -> None:
+        self.space = space
+        self.rng = random.Random(seed)
+
+    def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
+        return perturb(config, self.space, self.rng)
+
+
+class SweepPBT(PopulationBasedTraining):
+    """Ray's asynchronous PBT with three changes: a clone is perturbed only by :class:`Explorer` (Ray's own
+    step multiplies values, which would push β past 1), it keeps its own ``plan_id`` (the key of the
+    results tables), and every exploit is appended to ``pbt_changes.csv``."""
+
+    def __init__(self, spec: SweepSpec, space: Space) -> None:
+        sched = spec.scheduler
+        self.space = space
+        self.seed = spec.seed
+        self.changes_path: Path | None = None
+        self.round_number: int | None = None
+        super().__init__(
+            time_attr="training_iteration",  # one report per epoch
+            # metric and mode come from TuneConfig (Ray refuses them in both places)
+            perturbation_interval=sched.perturbation_interval,
+            quantile_fraction=sched.quantile_fraction,
+            hyperparam_mutations=_mutations(space),
+            resample_probability=RESAMPLE_PROBABILITY,
+            perturbation_factors=PERTURBATION_FACTORS,
+            custom_explore_fn=Explorer(space, spec.seed),
+            log_config=False,  # pbt_changes.csv replaces Ray's pbt_policy_*.txt files
+        )
+
+    def bind_round(self, space: Space, sweep_root: str | Path, round_number: int) -> None:
+        """Perturb in the round's space (holds and zooms applied) and record changes under `sweep_root`."""
+        self.space = space
+        self._hyperparam_mutations = _mutations(space)
+        self._custom_explore_fn = Explorer(space, self.seed + round_number)
+        self.changes_path = Path(sweep_root) / CHANGES_FILE
+        self.round_number = round_number
+
+    def _get_new_config(self, trial: Any, trial_to_clone: Any) -> tuple[dict, dict]:
+        assert self._custom_explore_fn is not None
+        new = self._custom_explore_fn(copy.deepcopy(trial_to_clone.config))
+        if "plan_id" in trial.config:
+            new["plan_id"] = trial.config["plan_id"]
+        donor = trial_to_clone.config
+        operations = {key: "perturb" for key in self._hyperparam_mutations if new.get(key) != donor.get(key)}
+        return new, operations
+
+    def _exploit(self, tune_controller: Any, trial: Any, trial_to_clone: Any) -> None:
+        before = dict(trial.config)
+        epoch = _epoch(self._trial_state[trial].last_result)  # trial.last_result lags this result
+        donor_epoch = _epoch(self._trial_state[trial_to_clone].last_result)
+        super()._exploit(tune_controller, trial, trial_to_clone)
+        if self.changes_path is None:
+            return
+        common = {
+            "plan_id": before.get("plan_id"), "trial_id": trial.trial_id, "round": self.round_number,
+            "epoch": epoch, "donor_plan_id": trial_to_clone.config.get("plan_id"),
+            "donor_trial_id": trial_to_clone.trial_id, "donor_epoch": donor_epoch,
+            "explored_at": round(time.time(), 3),
+        }  # fmt: skip
+        rows = [
+            {**common, "param": p.name, "old": before.get(p.name),
+             "donor": trial_to_clone.config.get(p.name), "new": trial.config.get(p.name)}
+            for p in mutable_params(self.space)
+        ]  # fmt: skip
+        CsvAppender(self.changes_path, CHANGE_COLUMNS).append(rows)
+
+
+def make_pbt(spec: SweepSpec) -> SweepPBT:
+    """The PBT scheduler for `spec` (``sweep.tuner.make_scheduler`` calls it for ``scheduler.type: pbt``).
+
+    Raises:
+        SpecError: The space has no tuned hyperparameter PBT may change.
+
+    Example:
+        >>> from search_spaces import load_spec
+        >>> spec = load_spec({"scheduler": {"type": "pbt"}, "space": {"lr": {"loguniform": [1e-4, 1]}}})
+        >>> type(make_pbt(spec)).__name__
+        'SweepPBT'
+    """
+    if not mutable_params(spec.space):
+        raise SpecError(
+            "scheduler.type: pbt perturbs tuned hyperparameters but the space has none it may change "
+            f"(held: {', '.join(HELD)}): tune e.g. lr, or use asha"
+        )
+    return SweepPBT(spec, spec.space)
+
+
+def pbt_configs(configs: list[dict[str, Any]], perturbation_interval: int) -> list[dict[str, Any]]:
+    """The planned configs with a ``checkpoint_every`` that divides `perturbation_interval`.
+
+    A config's own value is kept when it divides it; otherwise (absent, 0 = never, or not a divisor) it
+    becomes the interval itself: PBT clones a trial at its perturbation epochs, so a checkpoint must exist
+    there, and the pauses PBT makes between epochs restart trials from their last checkpoint.
+
+    Example:
+        >>> pbt_configs([{"lr": 0.1}, {"checkpoint_every": 1}, {"checkpoint_every": 3}], 4)
+        [{'lr': 0.1, 'checkpoint_every': 4}, {'checkpoint_every': 1}, {'checkpoint_every': 4}]
+    """
+    out = []
+    for config in configs:
+        every = config.get("checkpoint_every")
+        ok = isinstance(every, int) and every > 0 and perturbation_interval % every == 0
+        out.append(dict(config) if ok else {**config, "checkpoint_every": perturbation_interval})
+    return out
+
+
+def _mutations(space: Space) -> dict[str, Any]:
+    """Ray's ``hyperparam_mutations``: domains of the mutable params (Ray uses them to fill missing keys and
+    to log; :class:`SweepPBT` does the perturbing itself)."""
+    mutations: dict[str, Any] = {}
+    for param in mutable_params(space):
+        mutations[param.name] = to_tune_domain(param) if param.is_numeric else list(param.values)
+    return mutations
+
+
+def _epoch(result: Mapping[str, Any] | None) -> int | None:
+    result = result or {}
+    value = result.get("epoch", result.get("training_iteration"))
+    return None if value is None else int(value)

@@ -1,0 +1,151 @@
+"""Panda mode: babysit one model, nudge it mid-run through files, pause with Ctrl-C and resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from search_spaces.errors import SweepError
+from sweep.babysit import babysit, start_run
+from sweep.cli.babysit_cmd import chart_lines
+from sweep.nudge import NUDGES_DIR, PID_FILE, send_nudge
+from tests.conftest import SWEEP_BIN, run_cli
+
+TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}
+
+
+def _wait_for(condition, deadline_s: float, what: str, proc: subprocess.Popen | None = None):
+    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"babysit exited {proc.returncode} before {what}:\n{out}\n{err}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _epochs(run: Path) -> list[int]:
+    path = run / "history.csv"
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    return pd.read_csv(path)["epoch"].tolist()
+
+
+def test_a_nudge_changes_the_next_epochs_lr_and_is_recorded(tmp_path):
+    run = start_run({**TINY, "epochs": 5}, tmp_path, "t")
+    sent = {}
+
+    def on_report(metrics: dict) -> None:
+        # Sent from the trainer's own report hook at epoch 2: the file is in place before the next poll.
+        if metrics["epoch"] == 2:
+            sent["file"] = send_nudge(run, ["lr=0.01", "momentum=0.95"])
+            sent["file_existed"] = sent["file"].exists()
+
+    result = babysit(run, on_report=on_report, handle_sigint=False)
+
+    assert result.status == "finished" and result.stopped_epoch == 5
+    assert sent["file_existed"] and not sent["file"].exists()  # consumed
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [1, 2, 3, 4, 5]
+    assert history["lr"].tolist() == [0.05, 0.05, 0.01, 0.01, 0.01]
+    nudged = history.set_index("epoch")["nudged"]
+    assert nudged[3] == "lr=0.01, momentum=0.95" and nudged.drop(3).isna().all()
+    log = pd.read_csv(run / "nudges.csv")
+    assert log[["epoch", "key", "status"]].values.tolist() == [
+        [3, "lr", "applied"],
+        [3, "momentum", "applied"],
+    ]
+    assert not (run / PID_FILE).exists()  # finished: no longer nudgeable
+    lines = chart_lines(history.to_dict("records"))
+    marks = [line for line in lines if line.startswith("nudged")]
+    assert len(marks) == 1 and marks[0].index("^") == len("nudged     ") + 2  # under epoch 3
+
+
+def test_a_nudge_the_loop_rejects_is_recorded_and_training_goes_on(tmp_path):
+    run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
+    rejected = []
+
+    def on_report(metrics: dict) -> None:
+        if metrics["epoch"] == 1:  # bypass the CLI's validation: the loop must still refuse it
+            (run / NUDGES_DIR / "0001.json").write_text('{"lr": -1, "l2": 0.001}')
+
+    result = babysit(run, on_report=on_report, on_reject=lambda *a: rejected.append(a), handle_sigint=False)
+
+    assert result.stopped_epoch == 3 and [r[0] for r in rejected] == ["lr"]
+    log = pd.read_csv(run / "nudges.csv").set_index("key")
+    assert log.loc["lr", "status"] == "rejected" and "lr" in log.loc["lr", "reason"]
+    assert log.loc["l2", "status"] == "applied" and log.loc["l2", "epoch"] == 2
+
+
+def test_invalid_nudges_are_refused_with_one_line(tmp_path):
+    run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
+    (run / PID_FILE).write_text(str(os.getpid()))  # this test process stands in for a live babysit
+    proc = run_cli("nudge", str(run), "momentum=0.9", "hidden_units=32")  # the CLI: exit 2, one line
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "config.hidden_units: cannot change during training" in proc.stderr
+    for bad, words in [
+        ("lr=-1", "config.lr"),
+        ("learning_rate=0.1", "cannot change during training"),
+        ("lr", "key=value"),
+    ]:
+        with pytest.raises(SweepError, match=words):  # the same check, without another process start
+            send_nudge(run, ["momentum=0.9", bad])
+    assert list((run / NUDGES_DIR).iterdir()) == []  # nothing written for a refused nudge
+    ok = run_cli("nudge", str(run), "lr=0.02", check=True)
+    assert "queued" in ok.stdout and len(list((run / NUDGES_DIR).glob("*.json"))) == 1
+    (run / PID_FILE).unlink()
+    proc = run_cli("nudge", str(run), "lr=0.02")
+    assert proc.returncode == 2 and "not running" in proc.stderr
+
+
+def test_ctrl_c_pauses_at_a_checkpoint_and_resume_continues(tmp_path):
+    sets = [arg for key, value in TINY.items() for arg in ("--set", f"{key}={value}")]
+    proc = subprocess.Popen(
+        [SWEEP_BIN, "babysit", *sets, "--epochs", "100000", "--runs", str(tmp_path), "--name", "p"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        run = _wait_for(lambda: next(tmp_path.glob("p-*"), None), 60, "the run directory", proc)
+        _wait_for(lambda: len(_epochs(run)) >= 2, 60, "two epochs", proc)
+        send_nudge(run, ["lr=0.02"])  # what `sweep nudge` does (its CLI is tested above)
+        _wait_for(lambda: (run / "nudges.csv").exists(), 60, "the nudge to be applied", proc)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    paused = [line for line in out.splitlines() if line.startswith("paused at epoch")]
+    assert paused == [f"paused at epoch {_epochs(run)[-1]}: continue with sweep babysit --resume {run}"]
+    stopped = _epochs(run)[-1]
+    import torch
+
+    assert torch.load(run / "state.pt", weights_only=True)["epoch"] == stopped
+    assert _epochs(run) == list(range(1, stopped + 1))
+    assert run_cli("nudge", str(run), "lr=0.1").returncode == 2  # paused: not running
+
+    resumed = run_cli("babysit", "--resume", str(run), "--epochs", str(stopped + 3), check=True)
+    assert "done: " in resumed.stdout
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == list(range(1, stopped + 4))  # no epoch repeated or skipped
+    assert (history["epoch"].iloc[-3:] > stopped).all()
+    assert (history["lr"].iloc[-3:] == 0.02).all()  # the nudged config survives the pause
+    assert history["nudged"].dropna().tolist() == ["lr=0.02"]
+
+
+@pytest.mark.parametrize("args", [["--resume", "/nonexistent/run"], ["--set", "layers=-1"]])
+def test_babysit_user_errors_are_one_line(tmp_path, args):
+    proc = run_cli("babysit", *args, "--runs", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

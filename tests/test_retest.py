@@ -1,0 +1,94 @@
+"""`sweep retest` on one tiny real sweep, on the shared local Ray: rows, summary, seeds, --data, appending."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from search_spaces import load_spec
+from search_spaces.errors import SweepError
+from sweep import RunOptions, run_sweep
+from sweep import schema as S
+from sweep.retest import FIRST_SEED, retest
+from tests.conftest import run_cli, tiny_spec
+
+pytestmark = pytest.mark.usefixtures("ray_instance")
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, ray_instance):
+    """A 4-trial, 2-epoch sweep, run once for the whole module."""
+    space = {**tiny_spec()["space"], "epochs": 2}
+    storage = tmp_path_factory.mktemp("retest")
+    options = RunOptions(storage=str(storage), quiet=True, final_test=False, dashboard=False)
+    return run_sweep(load_spec(tiny_spec(samples=4, space=space)), options)
+
+
+def test_rows_per_config_and_a_summary_that_matches_them(finished):
+    outcome = retest(finished.path, top=2, seeds=2, quiet=True)
+
+    rows = pd.read_csv(finished.path / "retest.csv")
+    rows = rows[rows["retest_id"] == outcome.retest_id]
+    assert len(rows) == 4 and rows.groupby(S.PLAN_ID).size().tolist() == [2, 2]
+    # The two best configs by the sweep's metric, in order, retrained at their full 2 epochs.
+    best_two = finished.ranked()[S.PLAN_ID].head(2).tolist()
+    assert rows.drop_duplicates(S.PLAN_ID)[S.PLAN_ID].tolist() == best_two
+    assert (rows["stopped_epoch"] == 2).all() and (rows["epochs"] == 2).all()
+    assert set(rows["seed"]) == {FIRST_SEED, FIRST_SEED + 1} and (rows["data"] == "digits").all()
+    assert rows["test_accuracy"].between(0, 1).all() and rows["dev_accuracy"].between(0, 1).all()
+    # Seeds really differ: the same config trains to different weights.
+    assert rows.groupby(S.PLAN_ID)["dev_loss"].nunique().min() == 2
+
+    summary = pd.read_csv(finished.path / "retest_summary.csv").set_index(S.PLAN_ID)
+    means = rows.groupby(S.PLAN_ID)["dev_accuracy"].mean()
+    np.testing.assert_allclose(summary.loc[means.index, "mean"], means)
+    np.testing.assert_allclose(summary.loc[means.index, "std"], rows.groupby(S.PLAN_ID)["dev_accuracy"].std())
+    assert (summary["n"] == 2).all() and sorted(summary["original_rank"]) == [1, 2]
+    assert sorted(summary["new_rank"]) in ([1, 2], [1, 1])
+    assert outcome.holds == (summary.loc[best_two[0], "new_rank"] == 1)
+    assert outcome.spearman in (-1.0, 1.0) or np.isnan(outcome.spearman)  # NaN: tied means
+    assert "Spearman" in outcome.text() and "test_accuracy" in outcome.text()
+
+
+def test_new_data_is_recorded_and_a_second_retest_appends(finished, tmp_path):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    frame = pd.DataFrame(digits.data[:600]).add_prefix("px")
+    frame["label"] = digits.target[:600]
+    data = tmp_path / "fresh.csv"
+    frame.to_csv(data, index=False)
+    path = finished.path / "retest.csv"
+    before = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["retest_id", "seed"])
+
+    outcome = retest(finished.path, top=1, seeds=2, data=str(data))
+    assert "ranking holds" in outcome.text() and "n/a" in outcome.text()  # one config: no correlation
+
+    rows = pd.read_csv(path)
+    latest = rows[rows["retest_id"] == outcome.retest_id]
+    assert len(latest) == 2 and (latest["data"] == str(data)).all()
+    assert len(rows) == len(before) + 2  # earlier retests are kept
+    assert not set(latest["seed"]) & set(before["seed"])  # and no seed is ever reused
+    summary = pd.read_csv(finished.path / "retest_summary.csv")
+    assert summary.iloc[-1]["data"] == str(data) and summary.iloc[-1]["n"] == 2
+
+
+def test_cli_user_errors_are_one_line(tmp_path):
+    proc = run_cli("retest", str(tmp_path / "nope"), "--top", "2", "--seeds", "2", timeout=120)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_user_trainable_is_refused_before_ray(finished, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(finished.path, copy, ignore=shutil.ignore_patterns("ray"))
+    spec = yaml.safe_load((copy / "spec.yaml").read_text())
+    (copy / "spec.yaml").write_text(yaml.safe_dump({**spec, "trainable": "trainables.mlp:train"}))
+
+    with pytest.raises(SweepError, match="built-in trainables only"):
+        retest(copy, top=1, seeds=1)
+    with pytest.raises(SweepError, match="not found"):
+        retest(finished.path, top=1, seeds=1, data=str(tmp_path / "missing.csv"))
