@@ -33,8 +33,7 @@ def test_cluster_yaml_passes_rays_own_validation():
     assert config["provider"]["type"] == "local"
     assert any("constraints.txt" in command for command in config["setup_commands"])
     assert any(
-        "--dashboard-host=127.0.0.1" in c and "RAY_AUTH_MODE=token" in c
-        for c in config["head_start_ray_commands"]
+        "--dashboard-host=127.0.0.1" in c and "RAY_AUTH_MODE=token" in c for c in config["head_start_ray_commands"]
     )
     broken = copy.deepcopy(config)
     broken["setup_comands"] = broken.pop("setup_commands")
@@ -168,3 +167,59 @@ def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
         lost = group[group[S.NODE_ID] == doomed.node_id][S.EPOCH]
         assert lost.max() < group[group[S.NODE_ID] != doomed.node_id][S.EPOCH].min()
         assert lost.min() == 1  # it was not restarted from scratch elsewhere
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _end_processes_of(temp_dir: str) -> None:
+    """Ends the Ray processes a test started, by id: `ray stop` would end every Ray on the machine."""
+    import psutil
+
+    mine = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(temp_dir in part for part in process.info["cmdline"] or []):
+            mine.append(process)
+    for process in mine:
+        process.kill()
+    psutil.wait_procs(mine, timeout=30)
+
+
+def test_ray_job_submit_runs_a_sweep_on_the_cluster(tmp_path):
+    import shutil
+    import sys
+    import tempfile
+
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "RAY_AUTH_MODE": "token"}
+    temp_dir = tempfile.mkdtemp(prefix="sweep-rj-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
+    dashboard = _free_port()
+    ports = [f"--port={_free_port()}", f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={_free_port()}",
+             f"--ray-client-server-port={_free_port()}"]  # fmt: skip
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "spec.yaml").write_text(yaml.safe_dump(tiny_spec(samples=3)))
+    storage = tmp_path / "sweeps"
+    try:
+        subprocess.run(
+            [str(bin_dir / "ray"), "start", "--head", "--num-cpus=2", "--node-ip-address=127.0.0.1",
+             "--dashboard-host=127.0.0.1", "--include-dashboard=true", f"--temp-dir={temp_dir}", *ports],
+            env=env, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        job = subprocess.run(
+            [str(bin_dir / "ray"), "job", "submit", "--address", f"http://127.0.0.1:{dashboard}",
+             "--working-dir", str(work), "--", "sweep", "launch", "spec.yaml", "--storage", str(storage)],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        _end_processes_of(temp_dir)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
+    assert "succeeded" in job.stdout + job.stderr
+    result = sweep.load(_sweep_dir(storage))
+    assert len(result.trials) == 3 and result.status == "completed"
