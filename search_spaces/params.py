@@ -105,8 +105,7 @@ class Param:
             param = replace(param, default=default)
         elif "default" in entry and entry["default"] != param.values[0]:
             raise SpecError(
-                f"{where}: default must equal the fixed value {fmt(param.values[0])}, "
-                f"got {show(entry['default'])}"
+                f"{where}: default must equal the fixed value {fmt(param.values[0])}, got {show(entry['default'])}"
             )
         return param
 

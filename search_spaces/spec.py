@@ -196,8 +196,7 @@ def _rounds(value: Any) -> RoundsSpec:
     if not isinstance(value, Mapping):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SpecError(
-                "rounds: must be an integer ≥ 1 or a mapping {count, top_fraction, margin}, "
-                f"got {show(value)}"
+                f"rounds: must be an integer ≥ 1 or a mapping {{count, top_fraction, margin}}, got {show(value)}"
             )
         return RoundsSpec(count=value)
     reject_unknown("rounds", value, [f.name for f in dataclasses.fields(RoundsSpec)])

@@ -52,13 +52,9 @@ def tiny_spec(**changes: Any) -> dict[str, Any]:
     return spec
 
 
-def run_cli(
-    *args: str, timeout: float = 300, check: bool = False, **kwargs: Any
-) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 300, check: bool = False, **kwargs: Any) -> subprocess.CompletedProcess:
     """Runs the `sweep` console script; returns the completed process (text output)."""
     proc = subprocess.run([SWEEP_BIN, *args], capture_output=True, text=True, timeout=timeout, **kwargs)
     if check and proc.returncode != 0:
-        raise AssertionError(
-            f"sweep {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
-        )
+        raise AssertionError(f"sweep {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc

@@ -66,9 +66,7 @@ def test_sample_writes_csv_and_is_repeatable(capsys: pytest.CaptureFixture[str])
 
 
 def test_sample_tier_holds_the_others_at_defaults(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_main(
-        ["sample", "digits-momentum", "-n", "6", "--tier", "1", "--sampler", "sobol"], capsys
-    )
+    code, out, _ = run_main(["sample", "digits-momentum", "-n", "6", "--tier", "1", "--sampler", "sobol"], capsys)
     rows = parse_csv(out)
     assert code == 0 and len(rows) == 6 and len({r["lr"] for r in rows}) == 6
     assert {(r["momentum"], r["batch_size"], r["hidden_units"], r["layers"]) for r in rows} == {

@@ -95,9 +95,7 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
         # Every socket the sweep's processes listen on is a loopback one.
         tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         pids = {p.pid for p in tree}
-        listening = [
-            c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids
-        ]
+        listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids]
         assert listening, "Ray's processes should be listening"
         assert all(_loopback(c.laddr.ip) for c in listening), [c.laddr for c in listening]
         out, err = proc.communicate(timeout=300)

@@ -17,9 +17,7 @@ torch.set_num_threads(1)
 
 def _table(n: int = 40, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {"a": rng.normal(size=n), "b": rng.normal(size=n), "label": ["cat", "dog"] * (n // 2)}
-    )
+    return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "label": ["cat", "dog"] * (n // 2)})
 
 
 def test_digits_shapes_split_and_types() -> None:

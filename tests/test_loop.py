@@ -86,9 +86,7 @@ def test_reported_lr_follows_the_schedule(schedule: str) -> None:
 def test_l2_shrinks_the_weights() -> None:
     def weight_norm(l2: float) -> float:
         outcome = run_training({**SMALL, "epochs": 5, "l2": l2}, LocalSession())
-        return sum(
-            float(v.norm() ** 2) for k, v in outcome.final_state["model"].items() if k.endswith("weight")
-        )
+        return sum(float(v.norm() ** 2) for k, v in outcome.final_state["model"].items() if k.endswith("weight"))
 
     assert weight_norm(0.05) < 0.8 * weight_norm(0.0)
 
@@ -115,9 +113,7 @@ def test_resume_takes_hyperparameters_from_the_current_config(tmp_path: Path) ->
     outcome = run_training({**SMALL, "epochs": 3, "lr": 0.001, "momentum": 0.5}, resumed)
     assert resumed.history[0]["lr"] == 0.001 and outcome.final_state["config"]["momentum"] == 0.5
     assert {g["momentum"] for g in outcome.final_state["optimizer"]["param_groups"]} == {0.5}
-    with pytest.raises(
-        ConfigError, match="config.hidden_units: the checkpoint was trained with hidden_units"
-    ):
+    with pytest.raises(ConfigError, match="config.hidden_units: the checkpoint was trained with hidden_units"):
         run_training({**SMALL, "hidden_units": 32}, LocalSession(tmp_path))
 
 

@@ -29,9 +29,7 @@ def test_unknown_keys_ignored_and_numbers_normalised() -> None:
 def test_unknown_optimizer_message() -> None:
     with pytest.raises(ConfigError) as err:
         resolve_config({"optimizer": "adamw"})
-    assert (
-        str(err.value) == "config.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)"
-    )
+    assert str(err.value) == "config.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)"
 
 
 @pytest.mark.parametrize(
@@ -137,9 +135,7 @@ def test_l2_applies_to_weight_matrices_only() -> None:
     model = _model(batch_norm=True)
     optimizer = build_optimizer(model, resolve_config({"l2": 0.1}))
     decayed = [g for g in optimizer.param_groups if g["weight_decay"] == 0.1]
-    assert len(decayed) == 1 and {id(p) for p in decayed[0]["params"]} == {
-        id(w) for w in weight_matrices(model)
-    }
+    assert len(decayed) == 1 and {id(p) for p in decayed[0]["params"]} == {id(w) for w in weight_matrices(model)}
 
 
 @pytest.mark.parametrize(

@@ -72,9 +72,7 @@ def test_flags_and_describe() -> None:
     lr = Param.from_entry("lr", {"loguniform": [1e-4, 1], "default": 0.05, "tier": 1})
     assert lr.is_numeric and not lr.is_fixed and lr.levels() is None
     assert lr.describe() == "loguniform [0.0001, 1]"
-    assert Param.from_entry("d", {"choice": ["none", "inverse_time"]}).describe() == (
-        "choice [none, inverse_time]"
-    )
+    assert Param.from_entry("d", {"choice": ["none", "inverse_time"]}).describe() == ("choice [none, inverse_time]")
 
 
 @pytest.mark.parametrize(
@@ -135,10 +133,7 @@ def test_select_tiers_holds_the_others_at_their_defaults() -> None:
 
 def test_select_tiers_needs_a_default() -> None:
     s = Space.from_dict({"batch_size": {"pow2": [16, 256], "tier": 2}})
-    msg = (
-        "space.batch_size: cannot hold it fixed for tier selection: it has no default "
-        "(add default: or select tier 2)"
-    )
+    msg = "space.batch_size: cannot hold it fixed for tier selection: it has no default (add default: or select tier 2)"
     with pytest.raises(SpecError, match=re.escape(msg)):
         s.select_tiers({1})
     assert s.select_tiers({2}) == s

@@ -112,21 +112,14 @@ def test_tiers_hold_untuned_params_at_defaults() -> None:
 
 
 def test_param_without_default_cannot_be_held() -> None:
-    space = Space.from_dict(
-        {"lr": {"loguniform": [1e-4, 1], "tier": 1}, "units": {"int": [8, 64], "tier": 2}}
-    )
-    msg = (
-        "space.units: cannot hold it fixed for tier selection: it has no default "
-        "(add default: or select tier 2)"
-    )
+    space = Space.from_dict({"lr": {"loguniform": [1e-4, 1], "tier": 1}, "units": {"int": [8, 64], "tier": 2}})
+    msg = "space.units: cannot hold it fixed for tier selection: it has no default (add default: or select tier 2)"
     with pytest.raises(SpecError, match=f"^{re.escape(msg)}$"):
         space.select_tiers({1})
 
 
 def test_bad_sampler_and_count() -> None:
-    with pytest.raises(
-        SpecError, match=re.escape("sampler: unknown sampler 'lhs' (choose random, sobol, grid)")
-    ):
+    with pytest.raises(SpecError, match=re.escape("sampler: unknown sampler 'lhs' (choose random, sobol, grid)")):
         sample_configs(unit_space(1), 3, "lhs", 0)
     with pytest.raises(SpecError, match=re.escape("samples: must be an integer ≥ 1, got 0")):
         sample_configs(unit_space(1), 0, "random", 0)

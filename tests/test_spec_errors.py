@@ -98,15 +98,11 @@ def test_beta_bounds() -> None:
 
 def test_uniform_bounds() -> None:
     fails(with_entry({"uniform": [1, 0.5]}, "keep"), "space.keep: uniform needs low < high, got [1, 0.5]")
-    fails(
-        with_entry({"uniform": 0.5}, "keep"), "space.keep: uniform needs [low, high] (two numbers), got 0.5"
-    )
+    fails(with_entry({"uniform": 0.5}, "keep"), "space.keep: uniform needs [low, high] (two numbers), got 0.5")
 
 
 def test_int_bounds() -> None:
-    fails(
-        with_entry({"int": [1.5, 3]}, "layers"), "space.layers: int needs integers low ≤ high, got [1.5, 3]"
-    )
+    fails(with_entry({"int": [1.5, 3]}, "layers"), "space.layers: int needs integers low ≤ high, got [1.5, 3]")
 
 
 def test_pow2_without_a_power_of_two() -> None:
@@ -133,9 +129,7 @@ def test_default_out_of_range() -> None:
 
 
 def test_unknown_scale_key() -> None:
-    fails(
-        with_entry({"logunifrom": [1e-4, 1]}), "space.lr.logunifrom: unknown key (did you mean 'loguniform'?)"
-    )
+    fails(with_entry({"logunifrom": [1e-4, 1]}), "space.lr.logunifrom: unknown key (did you mean 'loguniform'?)")
 
 
 def test_two_scale_keys() -> None:
@@ -153,8 +147,7 @@ def test_bad_tier() -> None:
 def test_bare_list_entry() -> None:
     fails(
         with_entry([1, 2], "units"),
-        "space.units: a list needs a scale key (write choice: [...], grid: [...] or value: [...]), "
-        "got [1, 2]",
+        "space.units: a list needs a scale key (write choice: [...], grid: [...] or value: [...]), got [1, 2]",
     )
 
 
@@ -166,9 +159,7 @@ def test_unknown_top_level_key_with_did_you_mean() -> None:
 
 
 def test_unknown_scheduler_type() -> None:
-    fails(
-        {"scheduler": {"type": "ashaa"}}, "scheduler.type: unknown scheduler 'ashaa' (choose asha, fifo, pbt)"
-    )
+    fails({"scheduler": {"type": "ashaa"}}, "scheduler.type: unknown scheduler 'ashaa' (choose asha, fifo, pbt)")
     fails({"scheduler": {"reduction_factor": 1}}, "scheduler.reduction_factor: must be a number > 1, got 1")
 
 
@@ -207,10 +198,7 @@ def test_malformed_yaml_names_the_line(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_missing_file() -> None:
-    message = (
-        "spec 'foo.yaml' not found: give a path to a YAML file or a preset name "
-        "(digits-momentum, digits-adam)"
-    )
+    message = "spec 'foo.yaml' not found: give a path to a YAML file or a preset name (digits-momentum, digits-adam)"
     with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
         load_spec("foo.yaml")
 

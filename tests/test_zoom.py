@@ -97,9 +97,7 @@ def test_pow2_and_int_round_outward() -> None:
 
 def test_zoom_lines_and_errors() -> None:
     old = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "act": {"choice": ["a", "b"]}, "epochs": 3})
-    new = old.with_param(Param("lr", "loguniform", 1e-3, 0.05)).with_param(
-        Param("act", "choice", values=("a",))
-    )
+    new = old.with_param(Param("lr", "loguniform", 1e-3, 0.05)).with_param(Param("act", "choice", values=("a",)))
     assert zoom_lines(old, new) == ["lr: loguniform [0.0001, 1] → [0.001, 0.05]", "act: choice [a, b] → [a]"]
     with pytest.raises(SweepError, match="no finished trials"):
         zoom(old, old, [], "max", 0.25, 0.1)

@@ -145,9 +145,7 @@ def _float(low: float, high: float, low_open: bool = False, high_open: bool = Fa
             ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
         if not ok:
             lo, hi = ("(" if low_open else "[") + f"{low:g}", f"{high:g}" + (")" if high_open else "]")
-            raise ConfigError(
-                f"config.{key}: {value!r} must be a number in {lo}, {hi}: set e.g. {key}={DEFAULTS[key]}"
-            )
+            raise ConfigError(f"config.{key}: {value!r} must be a number in {lo}, {hi}: set e.g. {key}={DEFAULTS[key]}")
         return float(value)
 
     return rule

@@ -114,9 +114,7 @@ def load_dataset(
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(
-    source: str, label: str, ratios: tuple[float, ...], split_seed: int, mtime: int | None
-) -> Splits:
+def _load_cached(source: str, label: str, ratios: tuple[float, ...], split_seed: int, mtime: int | None) -> Splits:
     # `mtime` is part of the cache key only: an edited file is read again.
     x, y, name = _read(source, label)
     classes, y_index = np.unique(y, return_inverse=True)
@@ -218,9 +216,7 @@ def _read_file(path: Path, label: str) -> tuple[np.ndarray, np.ndarray]:
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or len(x) != len(y) or not np.issubdtype(x.dtype, np.number):
-            raise DataError(
-                f"data file {path.name!r}: `x` must be a numeric 2-D array with one row per label in `y`"
-            )
+            raise DataError(f"data file {path.name!r}: `x` must be a numeric 2-D array with one row per label in `y`")
         return x.reshape(len(x), -1).astype(np.float64), np.asarray(y).reshape(-1)
     if suffix not in (".csv", ".parquet", ".pq"):
         raise DataError(

@@ -124,9 +124,7 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
             metrics["diverged"] = True
             session.report(metrics, None)
             history.append(metrics)
-            final = capture_state(
-                model, optimizer, shuffle, epoch=epoch + 1, config=cfg, train_seconds=train_seconds
-            )
+            final = capture_state(model, optimizer, shuffle, epoch=epoch + 1, config=cfg, train_seconds=train_seconds)
             return TrainingOutcome(history, final, diverged=True, stopped_epoch=epoch + 1)
 
         # report, with a checkpoint every `checkpoint_every` epochs and at the last one

@@ -42,9 +42,7 @@ def train(config: dict) -> None:
     run_training(config, TuneSession(), device=device)
 
 
-def evaluate_test(
-    config: Mapping[str, Any], state: Mapping[str, Any], *, device: str = "cpu"
-) -> dict[str, float]:
+def evaluate_test(config: Mapping[str, Any], state: Mapping[str, Any], *, device: str = "cpu") -> dict[str, float]:
     """Score a trained model's checkpoint state on the TEST split.
 
     Args:
@@ -71,9 +69,7 @@ def evaluate_test(
     return {"test_loss": loss, "test_accuracy": accuracy}
 
 
-def train_and_test(
-    config: Mapping[str, Any], session: Session | None = None, *, device: str = "cpu"
-) -> dict[str, Any]:
+def train_and_test(config: Mapping[str, Any], session: Session | None = None, *, device: str = "cpu") -> dict[str, Any]:
     """Train one config in this process, then evaluate it once on the test split.
 
     Args:

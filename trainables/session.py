@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import functools
-
 import logging
 import tempfile
 from collections.abc import Callable
@@ -66,9 +65,7 @@ class LocalSession:
         [1, 2]
     """
 
-    def __init__(
-        self, checkpoint_dir: Path | None = None, on_report: Callable[[dict], None] | None = None
-    ) -> None:
+    def __init__(self, checkpoint_dir: Path | None = None, on_report: Callable[[dict], None] | None = None) -> None:
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
         self.on_report = on_report
         self.history: list[dict] = []
