@@ -1,7 +1,10 @@
 """A Ray Tune callback that writes trials.csv and history.csv as results arrive, and drives the progress line.
 
-It keeps no state that matters across a restart: a trial's row is computed from the Trial object Ray
-restores (its last result and metric analysis), so `Tuner.restore` can unpickle this callback and go on.
+A trial's row is computed from the history this callback wrote, not from Ray's Trial object: after a driver
+is killed, Ray restores trials from an experiment snapshot that can be older than the last results (a trial
+restored from its final checkpoint reports nothing new), while history.csv has every epoch. The per-trial
+summaries are kept in memory and rebuilt from history.csv once after a restart, so `Tuner.restore` can
+unpickle this callback and go on.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from ray.tune import Callback
 
 from sweep import schema as S
 from sweep.progress import Progress
-from sweep.tables import CsvAppender
+from sweep.tables import CsvAppender, read_table
 from sweep.trial_status import final_status, is_better, rung_reached
 
 log = logging.getLogger("sweep")
@@ -45,6 +48,7 @@ class SweepRecorder(Callback):
     def __init__(self, info: RoundInfo) -> None:
         self.info = info
         self._progress: Progress | None = None
+        self._summaries: dict[str, TrialSummary] | None = None
 
     # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
     def __getstate__(self) -> dict[str, Any]:
@@ -66,8 +70,24 @@ class SweepRecorder(Callback):
             setattr(self, attr, CsvAppender(Path(self.info.sweep_root) / f"{name}.csv", leading))
         return getattr(self, attr)
 
+    def summaries(self) -> dict[str, TrialSummary]:
+        """Per-trial summaries of this round, rebuilt from history.csv the first time (after a restart)."""
+        if self._summaries is None:
+            self._summaries = {}
+            history = read_table(Path(self.info.sweep_root) / "history.csv", key=[S.PLAN_ID, S.EPOCH])
+            if not history.empty:
+                history = history[history[S.ROUND] == self.info.round_number].sort_values(S.EPOCH, kind="stable")
+                for row in history.to_dict("records"):
+                    self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
+        return self._summaries
+
+    def _summary(self, plan_id: str) -> TrialSummary:
+        assert self._summaries is not None
+        return self._summaries.setdefault(plan_id, TrialSummary())
+
     # --- Ray Tune hooks ---------------------------------------------------------------------------------
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        self.summaries()  # rebuild from the file before appending to it
         row = {
             S.PLAN_ID: trial.config.get("plan_id"),
             S.TRIAL_ID: trial.trial_id,
@@ -77,6 +97,7 @@ class SweepRecorder(Callback):
         }
         row.update((k, v) for k, v in result.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
         self._appender("history", S.HISTORY_KEYS).append([row])
+        self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
         value = result.get(self.info.metric)
         if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
             self.progress.best = float(value)
@@ -106,15 +127,14 @@ class SweepRecorder(Callback):
         self.progress.failed += status in (S.ERRORED, S.DIVERGED)
 
     def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
-        last = trial.last_result or {}
-        epochs = int(last.get(S.EPOCH, last.get("training_iteration", 0)) or 0)
+        summary = self.summaries().get(str(trial.config.get("plan_id")), TrialSummary())
+        last = summary.last_row
+        epochs = summary.epochs
         target = min(int(trial.config.get("epochs", self.info.max_t)), self.info.max_t)
         if error is not None:
             status = S.ERRORED
         else:
             status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
-        analysis = trial.metric_analysis.get(self.info.metric, {})
-        best = analysis.get(self.info.mode)
         row = {
             S.PLAN_ID: trial.config.get("plan_id"),
             S.TRIAL_ID: trial.trial_id,
@@ -124,8 +144,8 @@ class SweepRecorder(Callback):
             S.RUNG: rung_reached(epochs, self.info.milestones) if self.info.milestones else None,
             S.EPOCHS: epochs,
             S.TRAIN_SECONDS: last.get(S.TRAIN_SECONDS),
-            S.BEST: _worst_if_diverged(best, status, self.info.mode),
-            S.LAST: _worst_if_diverged(analysis.get("last"), status, self.info.mode),
+            S.BEST: _worst_if_diverged(summary.best, status, self.info.mode),
+            S.LAST: _worst_if_diverged(last.get(self.info.metric), status, self.info.mode),
             S.NODE_IP: last.get("node_ip"),
             S.NODE_ID: last.get("node_id"),
             S.FINISHED: round(time.time() - self.info.started_at, 3),
@@ -137,6 +157,23 @@ class SweepRecorder(Callback):
     def _refresh(self, trials: list, force: bool = False) -> None:
         self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
         self.progress.show(force=force)
+
+
+@dataclass
+class TrialSummary:
+    """What a trial's row needs from its history: epochs done, its latest row, and its best metric."""
+
+    epochs: int = 0
+    best: float | None = None
+    last_row: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any], metric: str, mode: str) -> None:
+        epoch = int(row.get(S.EPOCH) or 0)
+        if epoch >= self.epochs:
+            self.epochs, self.last_row = epoch, row
+        value = row.get(metric)
+        if isinstance(value, int | float) and is_better(float(value), self.best, mode):
+            self.best = float(value)
 
 
 def _scalar(value: Any) -> bool:

@@ -46,7 +46,7 @@ STATUSES = (COMPLETED, PRUNED, DIVERGED, ERRORED)
 # Result keys Ray adds to every report that the history does not need.
 RAY_BOOKKEEPING = {
     "timestamp", "checkpoint_dir_name", "done", "training_iteration", "trial_id", "date", "time_this_iter_s",
-    "time_total_s", "pid", "hostname", "node_ip", "config", "time_since_restore", "iterations_since_restore",
+    "time_total_s", "pid", "hostname", "config", "time_since_restore", "iterations_since_restore",
     "experiment_tag", "should_checkpoint",
 }  # fmt: skip
 

@@ -1,0 +1,92 @@
+"""Measuring one subprocess: wall clock, its peak memory (ru_maxrss), whole-machine CPU use meanwhile."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from sweep.local_ray import LOCAL_ENVIRONMENT
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ProcessRun:
+    """What the bench saw of one subprocess."""
+
+    wall: float
+    returncode: int
+    maxrss_mb: float  # the process itself (the driver), not its children: Ray's workers are not waited on
+    cpu_percent: float  # whole machine, mean over the run (100 = every core busy)
+    load_before: tuple[float, float, float]
+    output_tail: str
+
+
+class CpuSampler:
+    """Samples psutil.cpu_percent (all cores) every `interval` s on a thread; `mean` once stopped."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CpuSampler:
+        psutil.cpu_percent(interval=None)  # the first call only sets the baseline
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(psutil.cpu_percent(interval=None))  # the tail since the last sample
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.samples.append(psutil.cpu_percent(interval=None))
+
+    @property
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else float("nan")
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The subprocesses' environment: the repo on PYTHONPATH (Ray workers import `bench.*` from it), no
+    usage statistics (the machine has no way out), and RAY_ADDRESS=local: without it `ray.init()` joins
+    (sweep: fails on `num_cpus` for) any Ray instance already running on the machine, e.g. a test's."""
+    # Start every runner from a user's plain shell: drop what sweep's own environment setup (done by our
+    # test suite's conftest, say) leaked into ours, or "Ray defaults" would run without its default loggers.
+    env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENVIRONMENT}
+    env["RAY_ADDRESS"] = "local"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    env.update(extra or {})
+    return env
+
+
+def run_process(argv: list[str], log: Path, env: dict[str, str] | None = None, timeout: float = 3600) -> ProcessRun:
+    """Runs `argv` from the repo root, output to `log`; waits with wait4 to get the child's own rusage."""
+    load = os.getloadavg()
+    with log.open("w") as sink, CpuSampler() as cpu:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=REPO, env=env or environment(), stdout=sink, stderr=sink)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait on a reaped pid
+    tail = log.read_text(errors="replace")[-3000:]
+    return ProcessRun(wall, process.returncode, usage.ru_maxrss / 1024, cpu.mean, load, tail)

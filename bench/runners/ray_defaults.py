@@ -1,0 +1,96 @@
+"""Plain Ray Tune, written the way Ray's docs write it: a function trainable that reports each epoch with
+a checkpoint, `Tuner` + `ASHAScheduler(time_attr="training_iteration", grace_period=2, reduction_factor=3,
+max_t=epochs)`, and Ray's defaults for the rest (no `reuse_actors`, the default JSON/CSV/TensorBoard
+loggers, the default console reporter, the dashboard).
+
+The training math is our loop (`trainables.loop.run_training`) so the curves match the other runners; the
+reporting is the docs' pattern: write the state into a temporary directory, `tune.report(metrics,
+checkpoint=Checkpoint.from_directory(dir))`.
+
+Run: python -m bench.runners.ray_defaults JOB.json OUT.json
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any
+
+import torch
+
+from bench.runners.common import read_job, trial_record, write_out
+
+
+class DocsSession:
+    """The docs' checkpoint-per-report pattern, behind the Session interface our loop talks to."""
+
+    def restore(self) -> dict | None:
+        from ray import tune
+
+        checkpoint = tune.get_checkpoint()
+        if checkpoint is None:
+            return None
+        with checkpoint.as_directory() as directory:
+            return torch.load(os.path.join(directory, "checkpoint.pt"), weights_only=True)
+
+    def report(self, metrics: dict, state: dict | None) -> None:
+        from ray import tune
+
+        with tempfile.TemporaryDirectory() as directory:
+            if state is not None:
+                torch.save(state, os.path.join(directory, "checkpoint.pt"))
+                tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
+            else:
+                tune.report(metrics)
+
+    def poll_updates(self) -> dict[str, Any]:
+        return {}
+
+    def reject_update(self, key: str, value: Any, reason: str) -> None:
+        pass
+
+
+def train_mlp(config: dict[str, Any]) -> None:
+    from trainables.loop import run_training
+
+    # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default)
+    run_training({**config["plan"], "checkpoint_every": 1}, DocsSession())
+
+
+def main() -> None:
+    job, out = read_job()
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # the bench machine has no way out
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    configs: list[dict[str, Any]] = job["configs"]
+    started = time.perf_counter()
+    ray.init(num_cpus=int(job["cores"]))
+    ray_init = time.perf_counter() - started
+    scheduler = ASHAScheduler(
+        time_attr="training_iteration", grace_period=2, reduction_factor=3, max_t=int(job["epochs"])
+    )
+    tuner = tune.Tuner(
+        train_mlp,
+        # a grid over the planned configs: every runner trains the same ones, in plan order
+        param_space={"plan": tune.grid_search(configs)},
+        tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=scheduler),
+        run_config=tune.RunConfig(storage_path=job["workdir"], name="ray-defaults"),
+    )
+    fit_started = time.perf_counter()
+    results = tuner.fit()
+    fit = time.perf_counter() - fit_started
+    trials = []
+    for result in results:
+        history = result.metrics_dataframe.to_dict("records") if result.metrics_dataframe is not None else []
+        trials.append(trial_record(result.config["plan"]["plan_id"], history))
+    shutdown_started = time.perf_counter()
+    ray.shutdown()
+    phases = {"ray_init": ray_init, "fit": fit, "shutdown": time.perf_counter() - shutdown_started}
+    write_out(out, trials, ray_init=ray_init, phases=phases, inner_wall=time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""`sweep launch` as a user runs it: the console script in a subprocess, on a spec YAML written to a
+temporary directory. Its trials and curves are read back from the sweep directory it leaves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from bench.workloads import Workload
+
+HOOKS = Path(__file__).resolve().parent.parent / "hooks"
+
+
+def command(workload: Workload, workdir: Path, cores: int) -> list[str]:
+    """The `sweep launch` command line (the spec YAML is written beside the storage directory)."""
+    spec_path = workdir / "spec.yaml"
+    spec_path.write_text(yaml.safe_dump(workload.spec(), sort_keys=False))
+    script = Path(sys.executable).parent / "sweep"
+    return [
+        str(script),
+        "launch",
+        str(spec_path),
+        "--storage",
+        str(workdir / "sweeps"),
+        "--cpus",
+        str(cores),
+        "--quiet",
+        "--no-dashboard",
+    ]
+
+
+def collect(workdir: Path) -> dict[str, Any]:
+    """Trials (epochs, training seconds, dev_accuracy curve) and the planned configs from the sweep dir."""
+    roots = sorted((workdir / "sweeps").glob("*/sweep.json"))
+    if not roots:
+        raise RuntimeError(f"sweep launch left no sweep directory under {workdir / 'sweeps'}")
+    root = roots[-1].parent
+    trials = pd.read_csv(root / "trials.csv")
+    history = pd.read_csv(root / "history.csv").sort_values(["plan_id", "epoch"])
+    history = history.drop_duplicates(["plan_id", "epoch"], keep="last")
+    records = []
+    for plan_id, group in history.groupby("plan_id"):
+        seconds = group["train_seconds"].astype(float).tolist()
+        records.append(
+            {
+                "plan_id": str(plan_id),
+                "epochs": int(trials.loc[trials["plan_id"] == plan_id, "epochs_trained"].max()),
+                "train_seconds": seconds[-1],
+                "curve": group["dev_accuracy"].astype(float).tolist(),
+                "epoch_seconds": [b - a for a, b in zip([0.0, *seconds], seconds, strict=False)],
+            }
+        )
+    plans = sorted((root / "rounds").glob("*"))
+    return {"trials": records, "sweep_dir": str(root), "plan_files": [str(p) for p in plans]}
