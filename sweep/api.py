@@ -167,6 +167,10 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
 
     try:
         check_fits(spec, cluster_resources())
+        if options.final_test:
+            from sweep.summary import prewarm
+
+            prewarm(spec)
         for slot in [RoundSlot(**slot) for slot in state["rounds"]]:
             if state["round_status"].get(str(slot.number)) == "done":
                 continue
@@ -248,7 +252,7 @@ def _run_round(
     )  # fmt: skip
     experiment = directory.experiment(number)
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec)
+        tuner = restore_tuner(experiment, trainable, spec, milestones)
     else:
         settings = TunerSettings(directory.ray_storage, f"round-{number}", options.max_concurrent, options.fail_fast)
         tuner = build_tuner(trainable, spec, round_space, configs, info, settings, scheduler)

@@ -9,6 +9,7 @@ unpickle this callback and go on.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -22,6 +23,7 @@ from sweep import schema as S
 from sweep.progress import Progress
 from sweep.tables import CsvAppender, read_table
 from sweep.trial_status import final_status, is_better, rung_reached
+from trainables.session import BATCH_KEY
 
 log = logging.getLogger("sweep")
 
@@ -88,19 +90,26 @@ class SweepRecorder(Callback):
     # --- Ray Tune hooks ---------------------------------------------------------------------------------
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
         self.summaries()  # rebuild from the file before appending to it
-        row = {
-            S.PLAN_ID: trial.config.get("plan_id"),
-            S.TRIAL_ID: trial.trial_id,
-            S.ROUND: self.info.round_number,
-            S.EPOCH: result.get(S.EPOCH, result.get("training_iteration")),
-            S.WALL: round(time.time() - self.info.started_at, 3),
-        }
-        row.update((k, v) for k, v in result.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
-        self._appender("history", S.HISTORY_KEYS).append([row])
-        self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
-        value = result.get(self.info.metric)
-        if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
-            self.progress.best = float(value)
+        wall = round(time.time() - self.info.started_at, 3)
+        # A batched report carries every epoch since the previous one; each becomes its own history row.
+        epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
+        rows = []
+        for metrics in epochs:
+            row = {
+                S.PLAN_ID: trial.config.get("plan_id"),
+                S.TRIAL_ID: trial.trial_id,
+                S.ROUND: self.info.round_number,
+                S.EPOCH: metrics.get(S.EPOCH, result.get("training_iteration")),
+                S.WALL: wall,
+                S.NODE_IP: result.get("node_ip"),
+            }
+            row.update((k, v) for k, v in metrics.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
+            rows.append(row)
+            self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
+            value = metrics.get(self.info.metric)
+            if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
+                self.progress.best = float(value)
+        self._appender("history", S.HISTORY_KEYS).append(rows)
         self._refresh(trials)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:

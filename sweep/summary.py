@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,31 @@ def stage_gains(result: SweepResult) -> list[str]:
         lines.append(f"stage tier {int(stage)}: best {result.metric} {cumulative:.4f}{gain}")
         best = cumulative
     return lines
+
+
+def prewarm(spec: SweepSpec) -> threading.Thread | None:
+    """Imports torch and loads the data in a background thread while trials run.
+
+    The winner's test evaluation runs in the driver at the end; without this its imports and data loading
+    (seconds on a small machine) would come after the last trial instead of beside the first ones.
+    """
+    from trainables.registry import builtin_names
+
+    if spec.trainable not in builtin_names():
+        return None
+
+    def work() -> None:
+        try:
+            from trainables import load_dataset, train_and_test
+
+            load_dataset(spec.data or "digits")
+            train_and_test({"data": spec.data or "digits", "epochs": 1, "hidden_units": 4, "threads": 1})
+        except Exception:  # a bad dataset is reported by the trials themselves
+            pass
+
+    thread = threading.Thread(target=work, name="sweep-prewarm", daemon=True)
+    thread.start()
+    return thread
 
 
 def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | None:

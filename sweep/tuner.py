@@ -19,6 +19,25 @@ from sweep.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
 MAX_FAILURES = 2
+# A batching trial reports at ASHA's rungs, at its last epoch, and otherwise at least this often.
+REPORT_SECONDS = 1.0
+
+
+def batches_reports(spec: SweepSpec) -> bool:
+    """Built-in trainables batch epochs into fewer reports; PBT decides on every epoch, so not under PBT."""
+    from trainables.registry import builtin_names
+
+    return spec.trainable in builtin_names() and spec.scheduler.type != "pbt"
+
+
+def with_resources(trainable: Callable[..., None], spec: SweepSpec, milestones: tuple[int, ...]) -> Any:
+    """The trainable as Tune runs it: the spec's resources per trial, and its report policy."""
+    if batches_reports(spec):
+        from trainables.session import ReportPolicy
+
+        policy = ReportPolicy(frozenset(milestones), REPORT_SECONDS)
+        trainable = tune.with_parameters(trainable, reporting=policy)
+    return tune.with_resources(trainable, {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu})
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,9 @@ def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[i
     if sched.type == "asha":
         grace = min(int(sched.grace_period), max_t)
         scheduler = ASHAScheduler(
-            time_attr="training_iteration",  # one report per epoch, so iterations are epochs
+            # A batching trial reports `epoch` at every rung; another trainable is assumed to report once
+            # per epoch, so its iterations are epochs.
+            time_attr="epoch" if batches_reports(spec) else "training_iteration",
             max_t=max_t,
             grace_period=grace,
             reduction_factor=sched.reduction_factor,
@@ -85,7 +106,6 @@ def build_tuner(
     scheduler: TrialScheduler,
 ) -> tune.Tuner:
     """A Tuner that runs exactly the planned `configs`, one trial each, in order."""
-    resources = {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu}
     if spec.scheduler.type == "pbt":
         from sweep.pbt import SweepPBT, pbt_configs
 
@@ -98,7 +118,7 @@ def build_tuner(
     # results, so a resumed or re-run round trains the same configs, and every runner in the benchmark too.
     search = BasicVariantGenerator(points_to_evaluate=configs)
     return tune.Tuner(
-        tune.with_resources(trainable, resources),
+        with_resources(trainable, spec, info.milestones),
         param_space=param_space(space, configs),
         tune_config=tune.TuneConfig(
             metric=spec.metric,
@@ -133,9 +153,9 @@ def prune_checkpoints(experiment_dir: Path) -> int:
     return removed
 
 
-def restore_tuner(path: str, trainable: Callable[[dict], None], spec: SweepSpec) -> tune.Tuner:
+def restore_tuner(
+    path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...]
+) -> tune.Tuner:
     """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints."""
-    resources = {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu}
-    return tune.Tuner.restore(
-        path, tune.with_resources(trainable, resources), resume_unfinished=True, resume_errored=False
-    )
+    wrapped = with_resources(trainable, spec, milestones)
+    return tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)

@@ -130,3 +130,14 @@ def test_edited_file_is_read_again(tmp_path: Path) -> None:
 
     os.utime(path, ns=(0, 10**18))  # a different mtime even on coarse-grained filesystems
     assert len(load_dataset(str(path)).y_train) != len(first.y_train)
+
+
+def test_digits_are_sklearns_bundled_digits_read_without_importing_sklearn():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from trainables.data import _digits
+
+    x, y = _digits()
+    bunch = load_digits()
+    assert np.array_equal(x, bunch.data) and np.array_equal(y, bunch.target)

@@ -22,24 +22,33 @@ from trainables.config import resolve_config
 from trainables.data import load_dataset
 from trainables.loop import TrainingOutcome, evaluate, run_training
 from trainables.model import build_model
-from trainables.session import LocalSession, Session, TuneSession, pick_threads_and_device, ray_resources
+from trainables.session import (
+    LocalSession,
+    ReportPolicy,
+    Session,
+    TuneSession,
+    pick_threads_and_device,
+    ray_resources,
+)
 
 
-def train(config: dict) -> None:
+def train(config: dict, reporting: ReportPolicy | None = None) -> None:
     """Ray Tune function trainable: train the MLP, report each epoch, checkpoint, resume from checkpoints.
 
     Uses the trial's CPU allotment as torch's thread count (unless config ``threads`` is set) and the GPU
-    when one is assigned to the trial.
+    when one is assigned to the trial. Reports every epoch unless `reporting` (passed by an orchestrator
+    through ``tune.with_parameters``) batches them.
 
     Example:
         >>> from ray import tune
         >>> tune.Tuner(tune.with_resources(train, {"cpu": 1}),
         ...            param_space={"lr": tune.loguniform(1e-3, 0.3), "epochs": 10}).fit()  # doctest: +SKIP
     """
-    threads, device = pick_threads_and_device(resolve_config(config)["threads"], ray_resources())
+    resolved = resolve_config(config)
+    threads, device = pick_threads_and_device(resolved["threads"], ray_resources())
     if threads is not None:
         torch.set_num_threads(threads)
-    run_training(config, TuneSession(), device=device)
+    run_training(config, TuneSession(reporting, last_epoch=resolved["epochs"]), device=device)
 
 
 def evaluate_test(config: Mapping[str, Any], state: Mapping[str, Any], *, device: str = "cpu") -> dict[str, float]:
