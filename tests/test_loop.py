@@ -174,3 +174,15 @@ def test_test_split_evaluation() -> None:
     outcome = run_training({**SMALL, "epochs": 5}, LocalSession())
     assert evaluate_test(SMALL, outcome.final_state) == {k: result[k] for k in ("test_loss", "test_accuracy")}
     assert train_and_test({**SMALL, "optimizer": "sgd", "lr": 10.0})["test_accuracy"] == 0.0
+
+
+def test_report_policy_batches_between_decision_points():
+    from trainables.session import ReportPolicy
+
+    every_epoch = ReportPolicy()
+    assert all(every_epoch.due(e, 10, 0.0, final=False) for e in range(1, 11))
+    batched = ReportPolicy(frozenset({2, 6}), report_seconds=1.0)
+    due = [e for e in range(1, 11) if batched.due(e, 10, 0.1, final=False)]
+    assert due == [2, 6, 10]  # the rungs and the last epoch
+    assert batched.due(3, 10, 1.5, final=False)  # a slow epoch reports anyway
+    assert batched.due(4, 10, 0.0, final=True)  # a diverged epoch is final
