@@ -260,6 +260,9 @@ def _run_round(
     tuner.fit()
     done = _finished_plan_ids(directory, number)
     if options.fail_fast and _errored(directory, number):
+        state["status"] = "failed"
+        directory.write_state(state)
+        directory.sync()
         raise SweepError(
             f"a trial failed and --fail-fast stopped the sweep: {_errored(directory, number)}; "
             f"the results so far are in {directory.location}"

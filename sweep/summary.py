@@ -62,10 +62,9 @@ def prewarm(spec: SweepSpec) -> threading.Thread | None:
 
     def work() -> None:
         try:
-            from trainables import load_dataset, train_and_test
+            from trainables import load_dataset
 
             load_dataset(spec.data or "digits")
-            train_and_test({"data": spec.data or "digits", "epochs": 1, "hidden_units": 4, "threads": 1})
         except Exception:  # a bad dataset is reported by the trials themselves
             pass
 
@@ -75,42 +74,48 @@ def prewarm(spec: SweepSpec) -> threading.Thread | None:
 
 
 def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | None:
-    """Retrains the best config for the epochs it trained and evaluates it once on the test split.
+    """Evaluates the best trial's model once on the test split.
 
-    Only the built-in trainables know their test split; a user trainable's winner is not evaluated here.
+    The model is the trial's final checkpoint when it is on this machine (as it was trained; under PBT the
+    winner is a trained model, not a config), otherwise the best config retrained for the epochs it trained
+    (deterministic: same seed, same split). Only the built-in trainables know their test split; a user
+    trainable's winner is not evaluated here.
     """
-    from trainables import resolve_train_and_test
+    from trainables import evaluate_test, resolve_train_and_test
 
     train_and_test = resolve_train_and_test(spec.trainable)
     if train_and_test is None or result.trials.empty:
         return None
     best = result.best()
-    if spec.scheduler.type == "pbt":  # PBT's winner is a trained model, not a config: score its checkpoint
-        return _evaluate_checkpoint(result, str(best[S.TRIAL_ID]), str(best[S.PLAN_ID]))
+    state = _final_checkpoint(result, str(best[S.TRIAL_ID]))
+    if state is not None and (spec.scheduler.type == "pbt" or int(state.get("epoch", -1)) == int(best[S.EPOCHS])):
+        config = _with_project_data(dict(state["config"]), result)
+        return {"plan_id": best[S.PLAN_ID], "source": "checkpoint", **evaluate_test(config, state)}
+    if spec.scheduler.type == "pbt":
+        return None
     config = result.best_config()
     if spec.data is not None:
         config.setdefault("data", spec.data)
     config["epochs"] = int(best[S.EPOCHS])
-    data = Path(str(config.get("data", "")))
-    if data.suffix in (".csv", ".parquet", ".npz") and not data.is_absolute():  # relative to the user's project
-        config["data"] = str(Path(result.state.get("project_dir", ".")) / data)
-    metrics = train_and_test(config)
+    metrics = train_and_test(_with_project_data(config, result))
     kept = {k: v for k, v in metrics.items() if k.startswith("test_") or k == spec.metric}
-    return {"plan_id": best[S.PLAN_ID], **kept}
+    return {"plan_id": best[S.PLAN_ID], "source": "retrained", **kept}
 
 
-def _evaluate_checkpoint(result: SweepResult, trial_id: str, plan_id: str) -> dict[str, Any] | None:
-    """Scores a trial's last checkpoint on the test split (None when the checkpoint is not on this machine)."""
-    from trainables import evaluate_test
+def _with_project_data(config: dict[str, Any], result: SweepResult) -> dict[str, Any]:
+    """A relative data file path means the user's project directory, not the driver's working directory."""
+    data = Path(str(config.get("data", "")))
+    if data.suffix in (".csv", ".parquet", ".npz") and not data.is_absolute():
+        config["data"] = str(Path(result.state.get("project_dir", ".")) / data)
+    return config
+
+
+def _final_checkpoint(result: SweepResult, trial_id: str) -> dict[str, Any] | None:
+    """The state in a trial's last checkpoint, or None when it is not on this machine."""
     from trainables.checkpoint import load_state
 
     checkpoints = sorted((result.path / "ray").glob(f"round-*/*{trial_id}*/checkpoint_*"))
-    if not checkpoints:
-        return None
-    state = load_state(checkpoints[-1])
-    if state is None:
-        return None
-    return {"plan_id": plan_id, **evaluate_test(state["config"], state)}
+    return load_state(checkpoints[-1]) if checkpoints else None
 
 
 def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepResult:

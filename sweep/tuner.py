@@ -134,7 +134,10 @@ def build_tuner(
             storage_path=settings.experiment_dir,
             callbacks=[SweepRecorder(info)],
             verbose=0,
-            failure_config=tune.FailureConfig(max_failures=MAX_FAILURES, fail_fast=settings.fail_fast),
+            # Ray allows no retries with fail_fast: the first error ends the round.
+            failure_config=tune.FailureConfig(
+                max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
+            ),
             # Keep every checkpoint while the round runs: Ray deletes surplus ones from the driver, and a
             # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
             # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the round is over.

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("ray_instance")
 
 def test_uri_storage_holds_the_whole_sweep(tmp_path):
     store, cache = tmp_path / "bucket", tmp_path / "cache"
-    options = RunOptions(storage=f"file://{store}", cache_dir=str(cache), quiet=True, final_test=False)
+    options = RunOptions(storage=f"file://{store}", cache_dir=str(cache), quiet=True)
     result = run_sweep(load_spec(tiny_spec(samples=3)), options)
 
     [remote] = list(store.iterdir())
@@ -25,6 +25,10 @@ def test_uri_storage_holds_the_whole_sweep(tmp_path):
     assert len(pd.read_csv(remote / "trials.csv")) == 3
     assert list((remote / "ray" / "round-1").glob("*/checkpoint_*")), "Ray wrote checkpoints to the URI"
     assert result.path == cache.resolve() / remote.name  # the driver's local mirror
+    # The checkpoints are at the URI, so the winner is retrained: deterministically, the same curve.
+    test, best = result.state["summary"]["test"], result.best()
+    assert test["source"] == "retrained" and test["plan_id"] == best[S.PLAN_ID]
+    assert test["dev_accuracy"] == pytest.approx(best[S.LAST], abs=1e-9)
 
     # Loading by URI works from a machine with an empty cache.
     loaded = sweep.load(f"file://{remote}")
