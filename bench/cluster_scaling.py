@@ -30,7 +30,7 @@ def spec(trials: int, epochs: int) -> dict:
     return {
         "name": "scaling", "trainable": "mlp", "data": "digits", "samples": trials, "seed": 0,
         "scheduler": {"type": "fifo"},
-        "space": {"lr": {"loguniform": [0.01, 0.5]}, "momentum": 0.9, "batch_size": 32, "hidden_units": 64,
+        "space": {"lr": {"loguniform": [0.01, 0.5]}, "momentum": 0.9, "batch_size": 16, "hidden_units": 128,
                   "epochs": epochs, "threads": 1},
     }  # fmt: skip
 
