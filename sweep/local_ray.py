@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from search_spaces.errors import SweepError
+
 if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
     import ray
 
@@ -87,12 +89,19 @@ def connect(
         context = ray.get_runtime_context()
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
     if address is not None:
-        info = ray.init(
-            address=address,
-            runtime_env=runtime_env,
-            logging_level=logging.WARNING,
-            logging_config=_worker_logging(),
-        )
+        try:
+            info = ray.init(
+                address=address,
+                runtime_env=runtime_env,
+                logging_level=logging.WARNING,
+                logging_config=_worker_logging(),
+            )
+        except (ConnectionError, RuntimeError, TimeoutError, ray.exceptions.RayError) as err:
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise SweepError(
+                f"cannot connect to the Ray cluster at '{address}': {reason}; check the address (`ray status` on "
+                f"the head) and that this machine has the cluster's token ({TOKEN_FILE}, RAY_AUTH_MODE=token)"
+            ) from None
         return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
     info = ray.init(
         address="local",  # always a new instance: never join a cluster some other process left behind

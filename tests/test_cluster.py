@@ -190,7 +190,9 @@ def _end_processes_of(temp_dir: str) -> None:
     psutil.wait_procs(mine, timeout=30)
 
 
-def test_ray_job_submit_runs_a_sweep_on_the_cluster(tmp_path):
+@pytest.fixture(scope="module")
+def head_node():
+    """A head started the way cluster.yaml starts it (`ray start --head`), with the job server and Ray Client."""
     import shutil
     import sys
     import tempfile
@@ -198,28 +200,47 @@ def test_ray_job_submit_runs_a_sweep_on_the_cluster(tmp_path):
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "RAY_AUTH_MODE": "token"}
     temp_dir = tempfile.mkdtemp(prefix="sweep-rj-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
-    dashboard = _free_port()
-    ports = [f"--port={_free_port()}", f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={_free_port()}",
-             f"--ray-client-server-port={_free_port()}"]  # fmt: skip
-    work = tmp_path / "project"
-    work.mkdir()
-    (work / "spec.yaml").write_text(yaml.safe_dump(tiny_spec(samples=3)))
-    storage = tmp_path / "sweeps"
+    ports = {"dashboard": _free_port(), "client": _free_port()}
+    args = [f"--port={_free_port()}", f"--dashboard-port={ports['dashboard']}",
+            f"--ray-client-server-port={ports['client']}", f"--dashboard-agent-listen-port={_free_port()}"]  # fmt: skip
     try:
         subprocess.run(
             [str(bin_dir / "ray"), "start", "--head", "--num-cpus=2", "--node-ip-address=127.0.0.1",
-             "--dashboard-host=127.0.0.1", "--include-dashboard=true", f"--temp-dir={temp_dir}", *ports],
+             "--dashboard-host=127.0.0.1", "--include-dashboard=true", f"--temp-dir={temp_dir}", *args],
             env=env, check=True, capture_output=True, timeout=120,
         )  # fmt: skip
-        job = subprocess.run(
-            [str(bin_dir / "ray"), "job", "submit", "--address", f"http://127.0.0.1:{dashboard}",
-             "--working-dir", str(work), "--", "sweep", "launch", "spec.yaml", "--storage", str(storage)],
-            env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        yield bin_dir, env, ports
     finally:
         _end_processes_of(temp_dir)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _project(tmp_path: Path) -> Path:
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "spec.yaml").write_text(yaml.safe_dump(tiny_spec(samples=3)))
+    return work
+
+
+def test_ray_job_submit_runs_a_sweep_on_the_cluster(head_node, tmp_path):
+    bin_dir, env, ports = head_node
+    storage = tmp_path / "sweeps"
+    job = subprocess.run(
+        [str(bin_dir / "ray"), "job", "submit", "--address", f"http://127.0.0.1:{ports['dashboard']}",
+         "--working-dir", str(_project(tmp_path)), "--", "sweep", "launch", "spec.yaml", "--storage", str(storage)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
     assert job.returncode == 0, job.stdout[-3000:] + job.stderr[-3000:]
     assert "succeeded" in job.stdout + job.stderr
+    result = sweep.load(_sweep_dir(storage))
+    assert len(result.trials) == 3 and result.status == "completed"
+
+
+def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
+    _, env, ports = head_node
+    storage = tmp_path / "sweeps"
+    spec = _project(tmp_path) / "spec.yaml"
+    run_cli("launch", str(spec), "--address", f"ray://127.0.0.1:{ports['client']}", "--storage", str(storage),
+            "--quiet", check=True, env=env)  # fmt: skip
     result = sweep.load(_sweep_dir(storage))
     assert len(result.trials) == 3 and result.status == "completed"
