@@ -186,3 +186,25 @@ def test_report_policy_batches_between_decision_points():
     assert due == [2, 6, 10]  # the rungs and the last epoch
     assert batched.due(3, 10, 1.5, final=False)  # a slow epoch reports anyway
     assert batched.due(4, 10, 0.0, final=True)  # a diverged epoch is final
+
+
+def test_initial_weights_depend_only_on_the_seed_even_in_threads():
+    """Threaded runners (Optuna's n_jobs) share torch's global RNG; the init must not interleave."""
+    import threading
+
+    from trainables.loop import run_training
+    from trainables.session import LocalSession
+
+    configs = [{"epochs": 1, "hidden_units": 32, "layers": 2, "seed": seed, "threads": 1} for seed in range(6)]
+    alone = [run_training(c, LocalSession()).history[0]["dev_loss"] for c in configs]
+    together: dict[int, float] = {}
+
+    def train(index: int) -> None:
+        together[index] = run_training(configs[index], LocalSession()).history[0]["dev_loss"]
+
+    threads = [threading.Thread(target=train, args=(i,)) for i in range(len(configs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [together[i] for i in range(len(configs))] == alone

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from trainables.data import Splits, load_dataset
 from trainables.model import build_model, set_keep_prob
 from trainables.optim import apply_hyperparams, build_optimizer, lr_at
 from trainables.session import Session
+
+_INIT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -77,9 +80,12 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
     n_train = len(data.y_train)
     batch_size = n_train if cfg["batch_size"] == 0 else min(cfg["batch_size"], n_train)
 
-    # model and optimizer; `seed` fixes the init, the shuffling and the dropout masks
-    torch.manual_seed(cfg["seed"])
-    model = build_model(cfg, data.n_features, data.n_classes).to(device)
+    # model and optimizer; `seed` fixes the init, the shuffling and the dropout masks. The default init draws
+    # from torch's process-wide RNG: seeding and drawing happen under a lock, so trainables run in threads
+    # (Optuna's n_jobs, a notebook) get the same initial weights as in their own processes.
+    with _INIT_LOCK:
+        torch.manual_seed(cfg["seed"])
+        model = build_model(cfg, data.n_features, data.n_classes).to(device)
     optimizer = build_optimizer(model, cfg)
     shuffle = torch.Generator().manual_seed(cfg["seed"])
 

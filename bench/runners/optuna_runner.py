@@ -17,21 +17,6 @@ from bench.runners.common import read_job, trial_record, write_out
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
-_INIT_LOCK = threading.Lock()
-
-
-def _seeded_build_model(build: Any) -> Any:
-    """`build_model` reseeded under a lock: the loop seeds torch's *global* RNG, then draws the initial
-    weights from it, and Optuna's n_jobs threads share that RNG; without this, two trials starting together
-    interleave their draws and their curves stop matching the other runners'. Costs microseconds."""
-
-    def build_model(cfg: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        with _INIT_LOCK:
-            torch.manual_seed(cfg["seed"])
-            return build(cfg, *args, **kwargs)
-
-    return build_model
-
 
 class _PruningSession(LocalSession):
     """Reports each epoch to the Optuna trial and stops the run when the pruner says so."""
@@ -68,11 +53,8 @@ def _suggest(trial: Any, name: str, entry: Any, value: Any) -> Any:
 def main() -> None:
     import optuna
 
-    import trainables.loop
-
     job, out = read_job()
     torch.set_num_threads(1)
-    trainables.loop.build_model = _seeded_build_model(trainables.loop.build_model)  # type: ignore[assignment]
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space: dict[str, Any] = job["space"]
     configs: list[dict[str, Any]] = job["configs"]
