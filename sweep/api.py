@@ -259,12 +259,13 @@ def _run_round(
     logging.getLogger("ray.tune").setLevel(logging.ERROR)  # Ray's own "use Tuner.restore" hint would mislead
     tuner.fit()
     done = _finished_plan_ids(directory, number)
-    if options.fail_fast and _errored(directory, number):
+    failure = _errored(directory, number) if options.fail_fast else ""
+    if failure:
         state["status"] = "failed"
         directory.write_state(state)
         directory.sync()
         raise SweepError(
-            f"a trial failed and --fail-fast stopped the sweep: {_errored(directory, number)}; "
+            f"a trial failed and --fail-fast stopped the sweep: {failure}; "
             f"the results so far are in {directory.location}"
         )
     return done >= {c["plan_id"] for c in configs}

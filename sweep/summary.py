@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepRe
             test = evaluate_winner(spec, result)
             if test is not None:
                 summary["test"] = test
-    summary["wall_seconds"] = round(_now() - float(state["started_at"]), 2)
+    summary["wall_seconds"] = round(time.time() - float(state["started_at"]), 2)
     state["summary"] = summary
     directory.write_state(state)
     result.state = state
@@ -141,20 +142,14 @@ def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepRe
     return result
 
 
-def summary_text(result: SweepResult) -> str:
-    """The closing summary: statuses, the top-5 table, stage gains, and the test evaluation."""
+def summary_text(result: SweepResult, top: int = 5) -> str:
+    """The closing summary: statuses, the top trials, stage gains, and the test evaluation."""
     summary = result.state.get("summary", {})
     lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
-    lines.append(top_table(result))
+    lines.append(top_table(result, top))
     lines += stage_gains(result)
     test = summary.get("test")
     if test:
         lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
     return "\n".join(lines)
-
-
-def _now() -> float:
-    import time
-
-    return time.time()

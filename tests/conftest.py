@@ -58,3 +58,21 @@ def run_cli(*args: str, timeout: float = 300, check: bool = False, **kwargs: Any
     if check and proc.returncode != 0:
         raise AssertionError(f"sweep {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def wait_for(condition: Any, what: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> Any:
+    """Polls `condition` until it returns something truthy; fails naming `what` at the deadline, or at once if
+    `proc` exits first (with its output)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"{proc.args[1] if len(proc.args) > 1 else proc.args} exited {proc.returncode} "
+                                 f"before {what}:\n{out}\n{err}")  # fmt: skip
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

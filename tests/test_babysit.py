@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,23 +14,9 @@ from search_spaces.errors import SweepError
 from sweep.babysit import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
 from sweep.nudge import NUDGES_DIR, PID_FILE, send_nudge
-from tests.conftest import SWEEP_BIN, run_cli
+from tests.conftest import SWEEP_BIN, run_cli, wait_for
 
 TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}
-
-
-def _wait_for(condition, deadline_s: float, what: str, proc: subprocess.Popen | None = None):
-    """Poll `condition` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            out, err = proc.communicate()
-            raise AssertionError(f"babysit exited {proc.returncode} before {what}:\n{out}\n{err}")
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _epochs(run: Path) -> list[int]:
@@ -116,10 +101,10 @@ def test_ctrl_c_pauses_at_a_checkpoint_and_resume_continues(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        run = _wait_for(lambda: next(tmp_path.glob("p-*"), None), 60, "the run directory", proc)
-        _wait_for(lambda: len(_epochs(run)) >= 2, 60, "two epochs", proc)
+        run = wait_for(lambda: next(tmp_path.glob("p-*"), None), "the run directory", 60, proc)
+        wait_for(lambda: len(_epochs(run)) >= 2, "two epochs", 60, proc)
         send_nudge(run, ["lr=0.02"])  # what `sweep nudge` does (its CLI is tested above)
-        _wait_for(lambda: (run / "nudges.csv").exists(), 60, "the nudge to be applied", proc)
+        wait_for(lambda: (run / "nudges.csv").exists(), "the nudge to be applied", 60, proc)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:

@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,7 +17,7 @@ import yaml
 
 import sweep
 from sweep import schema as S
-from tests.conftest import SWEEP_BIN, run_cli, tiny_spec
+from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 
 
 def _write_spec(tmp_path: Path, **changes) -> Path:
@@ -30,20 +29,6 @@ def _write_spec(tmp_path: Path, **changes) -> Path:
 def _slow_space(epochs: int = 60) -> dict:
     """Trials of a couple of seconds each, so a sweep can be caught mid-flight."""
     return {**tiny_spec()["space"], "epochs": epochs, "batch_size": 16, "momentum": 0.9}
-
-
-def _wait_for(condition, what: str, timeout: float = 120.0, proc: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(
-                f"sweep exited {proc.returncode} before {what}: {proc.stderr.read() if proc.stderr else ''}"
-            )
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _sweep_dir(storage: Path) -> Path | None:
@@ -87,8 +72,8 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
                 url = match.group(1)
                 break
         assert url and url.startswith("http://127.0.0.1:")
-        directory = _wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
-        _wait_for(lambda: _rows(directory / "history.csv") > 0, "the first epoch", proc=proc)
+        directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        wait_for(lambda: _rows(directory / "history.csv") > 0, "the first epoch", proc=proc)
         # The dashboard's HTTP API answers only with the token.
         assert _get(f"{url}/api/version", _token()) == 200
         assert _get(f"{url}/api/version", None) == 401
@@ -127,8 +112,8 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        directory = _wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
-        _wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
+        directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
         os.kill(proc.pid, how)
         out, err = proc.communicate(timeout=120)
     finally:

@@ -19,8 +19,8 @@ from search_spaces import load_spec
 from search_spaces.errors import SweepError
 from sweep import schema as S
 from sweep.cluster import check_fits
-from tests.conftest import SWEEP_BIN, run_cli, tiny_spec
-from tests.test_cli_sweep import _rows, _sweep_dir, _wait_for
+from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
+from tests.test_cli_sweep import _rows, _sweep_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,8 +121,8 @@ def test_driver_killed_on_the_cluster_then_resume(cluster, tmp_path):
     nodes, _ = cluster
     space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
     proc = _launch(tiny_spec(samples=4, scheduler={"type": "fifo"}, space=space), tmp_path, nodes.address)
-    directory = _wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
-    _wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
+    directory = wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
+    wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     assert _rows(directory / "trials.csv") < 4
@@ -139,7 +139,7 @@ def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
     doomed = workers[1]
     space = {**tiny_spec()["space"], "epochs": 60, "batch_size": 16, "momentum": 0.9}
     proc = _launch(tiny_spec(samples=4, scheduler={"type": "fifo"}, space=space), tmp_path, nodes.address)
-    directory = _wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
+    directory = wait_for(lambda: _sweep_dir(tmp_path / "sweeps"), "the sweep directory", proc=proc)
 
     def running_on_doomed_node() -> bool:
         if _rows(directory / "history.csv") == 0:
@@ -148,7 +148,7 @@ def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
         on_node = history[history[S.NODE_ID] == doomed.node_id]
         return bool(len(on_node)) and on_node[S.EPOCH].max() >= 3
 
-    _wait_for(running_on_doomed_node, "a trial a few epochs in on the second worker", proc=proc)
+    wait_for(running_on_doomed_node, "a trial a few epochs in on the second worker", proc=proc)
     nodes.remove_node(doomed, allow_graceful=False)
     _finish(proc)
 

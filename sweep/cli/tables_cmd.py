@@ -57,7 +57,7 @@ def show(
     """
     result = load(directory)
     if "summary" in result.state:
-        typer.echo(summary_text(result).replace(top_table(result), top_table(result, top)))
+        typer.echo(summary_text(result, top))
     else:
         typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
         typer.echo(top_table(result, top))
