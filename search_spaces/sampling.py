@@ -26,7 +26,8 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
 
     ``random`` and ``sobol`` draw `n` points for the non-grid params and cross them with every
     combination of the ``grid`` params (``n × |grid product|`` configs). ``grid`` enumerates an even
-    grid over all tuned params with at most about `n` points (see :func:`grid_levels`).
+    grid with at most `n` points (more only when the ``grid`` entries alone cross to more): see
+    :func:`grid_shape` for how levels are shared out and :func:`grid_levels` for where they sit.
 
     Args:
         space: the space to draw from.
@@ -90,46 +91,80 @@ def _py(value: Any) -> Any:
 
 
 def grid_levels(param: Param, k: int) -> list[Any]:
-    """The grid values of one tuned param: all levels of a discrete one with at most `k` of them
-    (choice/grid/pow2 always all), else `k` points evenly spaced in the own coordinate, ends included.
+    """`k` grid values of one tuned param, evenly spread in its own coordinate.
+
+    A continuous range (and an int range with more than `k` values) is cut into `k` equal cells in the own
+    coordinate and the grid takes each cell's centre, so no value sits on a bound: the bounds of a
+    coarse range are usually its worst values (lr = 1, β = 0.999), and two endpoints say little about
+    the middle. A discrete param with more than `k` levels (int, pow2, choice) takes the level at the
+    centre of each of `k` equal cells of its list; with at most `k` levels it takes them all. ``k = 1``
+    gives the default when the param has one, else the centre.
 
     Example:
-        >>> grid_levels(Param.from_entry("lr", {"loguniform": [1e-4, 1]}), 3)
-        [0.0001, 0.01, 1.0]
+        >>> grid_levels(Param.from_entry("lr", {"loguniform": [1e-4, 1]}), 2)
+        [0.001, 0.1]
+        >>> grid_levels(Param.from_entry("batch_size", {"pow2": [16, 256]}), 2)
+        [32, 128]
     """
+    if k < 1:
+        raise ValueError(f"grid_levels: k must be ≥ 1, got {k}")
     levels = param.levels()
-    if levels is not None and (param.scale != "int" or len(levels) <= k):
+    if k == 1 and param.default is not None and param.contains(param.default):
+        return [param.default]
+    if levels is not None and len(levels) <= k:
         return levels
+    if levels is not None:  # the same cells over the list of levels (evenly spaced in int's and pow2's coordinate)
+        return [levels[int((i + 0.5) * len(levels) / k)] for i in range(k)]
     lo, hi = param.coord_bounds()
-    points = [param.from_coord(lo + (hi - lo) * i / (k - 1)) for i in range(k)]
+    points = [_round_level(param.from_coord(lo + (hi - lo) * (i + 0.5) / k)) for i in range(k)]
     if param.scale == "beta":
         points.reverse()  # beta's coordinate runs from high to low
-    if param.low is not None and param.high is not None and param.scale != "int":
-        points = [min(max(p, param.low), param.high) for p in points]
-        points[0], points[-1] = param.low, param.high
-    return list(dict.fromkeys(points))  # int rounding can repeat a level
+    return points
 
 
-def choose_grid_k(tuned: list[Param], n: int) -> int:
-    """The largest k ≥ 2 whose grid has at most `n` points (2 if even that is over budget)."""
-    if all(p.levels() is not None and p.scale != "int" for p in tuned):
-        return 2  # the grid does not depend on k
-    best = 2
-    longest_int = max((len(p.levels() or []) for p in tuned if p.scale == "int"), default=0)
-    any_continuous = any(p.levels() is None for p in tuned)
-    k = 3
-    while any_continuous or k <= longest_int:
-        if math.prod(len(grid_levels(p, k)) for p in tuned) > n:
-            break
-        best = k
-        k += 1
-    return best
+def _round_level(value: float) -> float:
+    """Six significant digits: 0.001 rather than 0.0010000000000000002 in a printed grid (and β < 1 kept)."""
+    return float(f"{value:.6g}")
+
+
+def grid_shape(space: Space, n: int) -> dict[str, int]:
+    """How many grid levels each tuned param gets so that the grid holds at most `n` points.
+
+    ``grid`` entries always keep all their values (the user listed them to be crossed). The other params
+    start at one level (held at their default or centre) and gain levels in turn, lowest tier first
+    (the learning rate before momentum before decay), while the product stays within `n`. So ``-n 3``
+    gives three learning rates with everything else held, never a grid larger than asked for.
+
+    Example:
+        >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1], "tier": 1},
+        ...                          "momentum": {"beta": [0.8, 0.999], "default": 0.9, "tier": 2}})
+        >>> grid_shape(space, 3), grid_shape(space, 9)
+        ({'lr': 3, 'momentum': 1}, {'lr': 3, 'momentum': 3})
+    """
+    tuned = space.tuned()
+    shape = {p.name: (len(p.values) if p.scale == "grid" else 1) for p in tuned}
+    growable = sorted((p for p in tuned if p.scale != "grid"), key=lambda p: 99 if p.tier is None else p.tier)
+    grown = True
+    while grown:
+        grown = False
+        for param in growable:
+            k = shape[param.name]
+            if len(grid_levels(param, k + 1)) <= len(grid_levels(param, k)):
+                continue  # every level already on the grid
+            trial = {**shape, param.name: k + 1}
+            if _grid_size(tuned, trial) <= n:
+                shape, grown = trial, True
+    return shape
+
+
+def _grid_size(tuned: list[Param], shape: dict[str, int]) -> int:
+    return math.prod(len(grid_levels(p, shape[p.name])) if p.scale != "grid" else len(p.values) for p in tuned)
 
 
 def _grid(space: Space, n: int) -> list[dict[str, Any]]:
     tuned = space.tuned()
-    k = choose_grid_k(tuned, n)
-    axes = [grid_levels(p, k) for p in tuned]
+    shape = grid_shape(space, n)
+    axes = [list(p.values) if p.scale == "grid" else grid_levels(p, shape[p.name]) for p in tuned]
     return [
         _full_config(space, {p.name: v for p, v in zip(tuned, combo, strict=True)})
         for combo in itertools.product(*axes)

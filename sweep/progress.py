@@ -14,7 +14,18 @@ def format_seconds(seconds: float) -> str:
 
 @dataclass
 class Progress:
-    """Counts for one round; prints at most every `interval` seconds (always on a change of counts)."""
+    """Counts for one round; prints at most every `interval` seconds (always on a change of counts).
+
+    Attributes:
+        since: the round's start as a ``time.time()`` stamp. Give it whenever the line is built after the
+            round began (a recorder creates it at the first result, which with batched reports can be most
+            of the round later, or after a restart); without it the clock starts when this object is made.
+
+    Example:
+        >>> p = Progress(8, "round 1", "dev_accuracy", since=time.time() - 20, finished=8, running=1)
+        >>> p.line().split(" | ")[0]
+        'round 1: 8/8 done (0 pruned, 0 failed), 0 running'
+    """
 
     planned: int
     label: str
@@ -26,12 +37,22 @@ class Progress:
     failed: int = 0
     running: int = 0
     best: float | None = None
+    since: float | None = None
     started: float = field(default_factory=time.monotonic)
     _last_print: float = 0.0
     _last_line: str = ""
 
+    def elapsed(self) -> float:
+        """Seconds since the round started (`since`), else since this object was made."""
+        if self.since is not None:
+            return max(0.0, time.time() - self.since)
+        return time.monotonic() - self.started
+
     def line(self) -> str:
-        elapsed = time.monotonic() - self.started
+        elapsed = self.elapsed()
+        # Ray marks a trial TERMINATED only after its completion callbacks: a finished trial can still be
+        # counted as running, so never show more running than remain unfinished.
+        running = min(self.running, max(self.planned - self.finished, 0))
         eta = ""
         if 0 < self.finished < self.planned:
             eta = f", ~{format_seconds(elapsed / self.finished * (self.planned - self.finished))} left"
@@ -39,7 +60,7 @@ class Progress:
         return (
             f"{self.label}: {self.finished}/{self.planned} done "
             f"({self.pruned} pruned, {self.failed} failed), "
-            f"{self.running} running | best {self.metric} {best} | {format_seconds(elapsed)}{eta}"
+            f"{running} running | best {self.metric} {best} | {format_seconds(elapsed)}{eta}"
         )
 
     def show(self, force: bool = False) -> None:

@@ -46,11 +46,27 @@ class SweepResult:
         return list(self.state.get("params", []))
 
     def ranked(self) -> pd.DataFrame:
-        """Trials best first by their best metric; errored trials last."""
+        """Trials best first by their best metric; errored trials last.
+
+        Ties on the metric go to the trial that trained more epochs, then to a completed one over a pruned
+        one: the same value reached with the full budget is the better-supported result.
+        """
         if self.trials.empty:
             return self.trials
         ok = self.trials[self.trials[S.STATUS] != S.ERRORED]
-        ranked = ok.sort_values(S.BEST, ascending=self.mode == "min", na_position="last", kind="stable")
+        ascending = self.mode == "min"
+        keys = ok.assign(
+            _metric=pd.to_numeric(ok[S.BEST], errors="coerce"),
+            _epochs=pd.to_numeric(ok[S.EPOCHS], errors="coerce") if S.EPOCHS in ok else 0,
+            _pruned=(ok[S.STATUS] == S.PRUNED).astype(int),
+        )
+        order = keys.sort_values(
+            ["_metric", "_epochs", "_pruned"],
+            ascending=[ascending, False, True],
+            na_position="last",
+            kind="stable",
+        ).index
+        ranked = ok.loc[order]
         return pd.concat([ranked, self.trials[self.trials[S.STATUS] == S.ERRORED]]).reset_index(drop=True)
 
     def top(self, k: int = 5) -> pd.DataFrame:

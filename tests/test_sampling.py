@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import qmc
 
 from search_spaces import Space, SpecError, load_spec, sample_configs
-from search_spaces.sampling import choose_grid_k, grid_levels
+from search_spaces.sampling import grid_levels, grid_shape
 
 
 def unit_space(d: int) -> Space:
@@ -69,24 +69,47 @@ def test_grid_sampler_enumerates_exactly_the_cross_product() -> None:
         }
     )
     configs = sample_configs(space, 18, "grid", 0)
-    # k = 3: 3 lr points × 2 activations × 3 layers = 18 (k = 4 would give 24 > 18)
-    expected = itertools.product([1e-4, 1e-2, 1.0], ["relu", "tanh"], [1, 2, 3])
+    # 3 lr points (cell centres in log10) × 2 activations × 3 layers = 18 (a 4th lr point would give 24 > 18)
+    expected = itertools.product([10**-3.333, 1e-2, 10**-0.6667], ["relu", "tanh"], [1, 2, 3])
     got = [(c["lr"], c["act"], c["layers"]) for c in configs]
     assert len(got) == 18
     for (lr, act, layers), (elr, eact, elayers) in zip(got, expected, strict=True):
-        assert lr == pytest.approx(elr) and (act, layers) == (eact, elayers)
+        assert lr == pytest.approx(elr, rel=1e-3) and (act, layers) == (eact, elayers)
     assert all(c["epochs"] == 5 for c in configs)
 
 
-def test_grid_levels_and_k() -> None:
+def test_grid_levels_are_cell_centres_in_the_own_coordinate() -> None:
     beta = Space.from_dict({"m": {"beta": [0.9, 0.999]}})["m"]
-    assert grid_levels(beta, 3) == pytest.approx([0.9, 0.99, 0.999])
-    units = Space.from_dict({"u": {"int": [16, 256]}})["u"]
-    assert grid_levels(units, 3) == [16, 136, 256]
-    space = unit_space(2)
-    assert choose_grid_k(space.tuned(), 20) == 4  # 4 × 4 = 16 ≤ 20 < 25
-    assert choose_grid_k(unit_space(8).tuned(), 10) == 2  # over budget already: smallest grid
-    assert len(sample_configs(unit_space(8), 10, "grid", 0)) == 2**8
+    assert grid_levels(beta, 2) == pytest.approx([0.9684, 0.9968], abs=1e-4)  # 1−β = 10^-1.5, 10^-2.5
+    assert grid_levels(beta, 1) == pytest.approx([0.99])
+    units = Space.from_dict({"u": {"int": [16, 256], "default": 64}})["u"]
+    assert grid_levels(units, 2) == [76, 196] and grid_levels(units, 1) == [64]
+    batch = Space.from_dict({"b": {"pow2": [16, 256]}})["b"]
+    assert grid_levels(batch, 2) == [32, 128] and grid_levels(batch, 3) == [16, 64, 256]
+    assert grid_levels(batch, 9) == [16, 32, 64, 128, 256]
+
+
+def test_grid_never_exceeds_n_and_grows_the_lowest_tier_first() -> None:
+    # Before: `sample --sampler grid -n 3` on the default preset printed 80 rows of range endpoints.
+    space = load_spec("digits-momentum").space
+    three = sample_configs(space, 3, "grid", 0)
+    assert len(three) == 3
+    assert [c["lr"] for c in three] == pytest.approx([10**-3.333, 1e-2, 10**-0.6667], rel=1e-3)
+    for c in three:  # everything but the tier-1 learning rate held at its default
+        assert (c["momentum"], c["batch_size"], c["hidden_units"], c["layers"], c["lr_decay"]) == (
+            0.9,
+            64,
+            64,
+            1,
+            "none",
+        )
+    for n in (1, 2, 5, 10, 24, 100):
+        configs = sample_configs(space, n, "grid", 0)
+        assert 1 <= len(configs) <= n
+        lrs = {c["lr"] for c in configs}
+        assert 1e-4 not in lrs and 1.0 not in lrs  # no range endpoints
+    assert grid_shape(unit_space(2), 20) == {"x0": 5, "x1": 4}  # 5 × 4 = 20; 5 × 5 = 25 > 20
+    assert len(sample_configs(unit_space(8), 10, "grid", 0)) <= 10
 
 
 def test_grid_entries_cross_with_random_draws() -> None:
