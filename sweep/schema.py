@@ -41,7 +41,9 @@ WALL = "wall_seconds"  # seconds since the sweep started, on the driver
 HISTORY_KEYS = [PLAN_ID, TRIAL_ID, ROUND, EPOCH, WALL]
 
 COMPLETED, PRUNED, DIVERGED, ERRORED = "completed", "pruned", "diverged", "error"
-STATUSES = (COMPLETED, PRUNED, DIVERGED, ERRORED)
+STOPPED = "stopped"  # still training when the sweep's time budget ran out
+TIMEOUT = "timeout"  # over the spec's per-trial time limit
+STATUSES = (COMPLETED, PRUNED, DIVERGED, ERRORED, STOPPED, TIMEOUT)
 
 # Result keys Ray adds to every report that the history does not need.
 RAY_BOOKKEEPING = {
