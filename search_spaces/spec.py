@@ -24,6 +24,7 @@ from search_spaces.space import Space
 SCHEDULERS = ("asha", "fifo", "pbt")
 SAMPLERS = ("random", "sobol", "grid")
 MODES = ("min", "max")
+TRACKERS = ("mlflow", "tensorboard")
 BUILTIN_TRAINABLES = ("mlp",)
 _FUNCTION_REF = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 
@@ -42,11 +43,16 @@ class SchedulerSpec:
 
 @dataclass(frozen=True)
 class RoundsSpec:
-    """Coarse-to-fine rounds: after each, zoom on the best `top_fraction`, widened by `margin`."""
+    """Coarse-to-fine rounds: after each, zoom on the best `top_fraction`, widened by `margin`.
+
+    `expand`: a range whose best trials crowd one of its bounds moves past it instead of zooming in
+    (in the param's own coordinate, within the scale's hard limits: see :func:`search_spaces.zoom.zoom`).
+    """
 
     count: int = 1
     top_fraction: float = 0.25
     margin: float = 0.1
+    expand: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,9 @@ class SweepSpec:
     rounds: RoundsSpec = field(default_factory=RoundsSpec)
     resources: ResourcesSpec = field(default_factory=ResourcesSpec)
     max_concurrent: int | None = None
+    tracking: tuple[str, ...] = ()
+    tracking_uri: str | None = None
+    target_accuracy: float | None = None
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
 
@@ -87,10 +96,12 @@ class SweepSpec:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "source" or value is None:
+            if f.name == "source" or value is None or value == ():
                 continue
             if f.name == "space":
                 value = value.to_dict()
+            elif isinstance(value, tuple):
+                value = list(value)
             elif dataclasses.is_dataclass(value) and not isinstance(value, type):
                 value = {k: v for k, v in dataclasses.asdict(value).items() if v is not None}
             out[f.name] = value
@@ -136,6 +147,11 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         rounds=_rounds(get("rounds")),
         resources=_resources(get("resources")),
         max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
+        tracking=_tracking(get("tracking")),
+        tracking_uri=None if get("tracking_uri") is None else need_str("tracking_uri", get("tracking_uri")),
+        target_accuracy=None
+        if get("target_accuracy") is None
+        else need_number("target_accuracy", get("target_accuracy"), "a number in (0, 1]", lambda x: 0 < x <= 1),
         space=Space.from_dict(get("space")),
         source=source,
     )
@@ -210,7 +226,26 @@ def _rounds(value: Any) -> RoundsSpec:
             lambda x: 0 < x <= 1,
         ),
         margin=need_number("rounds.margin", value.get("margin", d.margin), "a number ≥ 0", lambda x: x >= 0),
+        expand=_flag("rounds.expand", value.get("expand", d.expand)),
     )
+
+
+def _flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: must be true or false, got {show(value)}")
+    return value
+
+
+def _tracking(value: Any) -> tuple[str, ...]:
+    """`tracking: [mlflow, tensorboard]` (or one name); each tracker at most once."""
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list | tuple):
+        raise SpecError(f"tracking: must be a list of trackers ({', '.join(TRACKERS)}), got {show(value)}")
+    for name in names:
+        need_choice("tracking", name, TRACKERS, "tracker")
+    return tuple(dict.fromkeys(names))
 
 
 def _resources(value: Any) -> ResourcesSpec:

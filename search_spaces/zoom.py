@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import Any
 
 from search_spaces.errors import SweepError
-from search_spaces.params import CONTINUOUS_SCALES, Param
+from search_spaces.params import CONTINUOUS_SCALES, Param, pow2_levels
 from search_spaces.space import Space
 
 MIN_WIDTH = 1e-3  # fraction of the original width kept when margin is 0 and the top trials coincide
+EDGE_BAND = 0.2  # "next to a bound": within this fraction of the range's width (own coordinate) of it
 
 
 def zoom(
@@ -20,6 +21,7 @@ def zoom(
     mode: str,
     top_fraction: float,
     margin: float,
+    expand: bool = False,
 ) -> Space:
     """The next round's space: each numeric param narrowed to the span of the best trials.
 
@@ -36,6 +38,9 @@ def zoom(
         mode: ``max`` or ``min``.
         top_fraction: share of trials that defines the new ranges (at least one trial).
         margin: widening, as a fraction of this round's width, on each side.
+        expand: when the best trials crowd a bound of this round's range (see :func:`crowded_edge`),
+            move past it (:func:`widen_past_edge`) instead of zooming: the bounds of `bounds` then give
+            way, and only the scale's hard limits hold (:func:`hard_limits`).
 
     Example:
         >>> s = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
@@ -56,9 +61,105 @@ def zoom(
             params.append(param)
         elif param.scale == "choice":
             params.append(_zoom_choice(param, seen))
+        elif expand and crowded_edge(param, seen) is not None:
+            params.append(widen_past_edge(param, seen, margin))
         else:
             params.append(_zoom_numeric(param, original, seen, margin))
     return Space(params)
+
+
+def crowded_edge(param: Param, best_values: list[Any], band: float = EDGE_BAND) -> str | None:
+    """``"low"`` or ``"high"`` when the best trials crowd that bound of `param`'s range, else None.
+
+    In the param's own coordinate: the single best value (``best_values[0]``) and at least half of
+    `best_values` lie within ``band × width`` of the bound. "low"/"high" name the bound in real values
+    (for beta, "high" is the side near 1).
+
+    Example:
+        >>> lr = Param.from_entry("lr", {"loguniform": [1e-6, 1e-4]})
+        >>> crowded_edge(lr, [9.4e-5, 8e-5, 6e-5, 2e-6]), crowded_edge(lr, [1e-5, 2e-6, 9e-5])
+        ('high', None)
+    """
+    if not param.is_numeric or param.is_fixed or not best_values:
+        return None
+    lo, hi = param.coord_bounds()
+    width = hi - lo
+    if width <= 0:
+        return None
+    coords = [param.coord(v) for v in best_values]
+    for side, bound in (("low", lo), ("high", hi)):
+        near = [abs(c - bound) <= band * width + 1e-12 for c in coords]
+        if near[0] and sum(near) * 2 >= len(near):
+            return _real_side(param, side)
+    return None
+
+
+def _real_side(param: Param, side: str) -> str:
+    """Beta's coordinate runs backwards: its low coordinate is the high β."""
+    if param.scale == "beta":
+        return "high" if side == "low" else "low"
+    return side
+
+
+def hard_limits(param: Param) -> tuple[float, float]:
+    """How far an expanding range may go, in the param's own coordinate: the scale's own limits.
+
+    beta: β ∈ [0, 1) (1−β ≥ 1e-9); loguniform: no limit; pow2: ≥ 1; int: ≥ 0 when the range started at
+    or above 0; uniform: [0, 1] when the range lay inside it (a probability or a fraction), ≥ 0 when it
+    started at or above 0, else no limit.
+
+    Example:
+        >>> hard_limits(Param.from_entry("m", {"beta": [0.9, 0.999]}))
+        (-9.0, 0.0)
+    """
+    low, high = (param.values[0], param.values[-1]) if param.scale == "pow2" else param.bounds()
+    if param.scale == "beta":
+        return -9.0, 0.0
+    if param.scale == "pow2":
+        return 0.0, math.inf
+    if param.scale == "uniform" and 0 <= low and high <= 1:
+        return 0.0, 1.0
+    if param.scale in ("uniform", "int") and low >= 0:
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def widen_past_edge(param: Param, best_values: list[Any], margin: float) -> Param:
+    """The range moved past the bound the best trials crowd: their span, plus one full width of the
+    current range beyond the crowded bound, plus `margin` on the other side; within :func:`hard_limits`.
+
+    Example:
+        >>> lr = Param.from_entry("lr", {"loguniform": [1e-6, 1e-4]})
+        >>> widen_past_edge(lr, [9.4e-5, 8e-5, 3e-5], 0.1).describe()
+        'loguniform [1.89287e-05, 0.01]'
+    """
+    edge = crowded_edge(param, best_values)
+    if edge is None:
+        return param
+    lo, hi = param.coord_bounds()
+    width = hi - lo
+    coords = [param.coord(v) for v in best_values]
+    side = _real_side(param, edge)  # back to the coordinate's side
+    if side == "high":
+        new_lo, new_hi = min(coords) - margin * width, hi + width
+    else:
+        new_lo, new_hi = lo - width, max(coords) + margin * width
+    limit_lo, limit_hi = hard_limits(param)
+    new_lo, new_hi = max(new_lo, limit_lo), min(new_hi, limit_hi)
+    if param.scale == "int":
+        new = replace(param, low=math.floor(new_lo + 1e-9), high=math.ceil(new_hi - 1e-9))
+    elif param.scale == "pow2":
+        levels = pow2_levels(2 ** math.floor(new_lo + 1e-9), 2 ** math.ceil(new_hi - 1e-9))
+        new = replace(param, low=levels[0], high=levels[-1], values=levels)
+    else:
+        low, high = sorted((param.from_coord(new_lo), param.from_coord(new_hi)))
+        new = replace(param, low=_tidy(low), high=_tidy(high))
+    return replace(new, default=_nearest_default(new))
+
+
+def _tidy(value: float) -> float:
+    """Six significant digits, so a widened range prints and saves as people write it."""
+    return float(f"{value:.6g}")
 
 
 def rank(results: list[tuple[dict[str, Any], float]], mode: str) -> list[tuple[dict[str, Any], float]]:

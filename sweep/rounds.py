@@ -52,4 +52,5 @@ def zoomed_space(previous: Space, base: Space, results: list[tuple[dict[str, Any
     usable = [(config, value) for config, value in results if value is not None and not math.isnan(value)]
     if not usable:
         return previous
-    return zoom(previous, base, usable, spec.mode, spec.rounds.top_fraction, spec.rounds.margin)
+    rounds = spec.rounds
+    return zoom(previous, base, usable, spec.mode, rounds.top_fraction, rounds.margin, expand=rounds.expand)

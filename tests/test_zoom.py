@@ -7,6 +7,7 @@ import math
 import pytest
 
 from search_spaces import Param, Space, SweepError, sample_configs, zoom, zoom_lines
+from search_spaces.zoom import crowded_edge, hard_limits
 
 
 def objective(config: dict) -> float:
@@ -101,3 +102,48 @@ def test_zoom_lines_and_errors() -> None:
     assert zoom_lines(old, new) == ["lr: loguniform [0.0001, 1] → [0.001, 0.05]", "act: choice [a, b] → [a]"]
     with pytest.raises(SweepError, match="no finished trials"):
         zoom(old, old, [], "max", 0.25, 0.1)
+
+
+def test_expand_moves_past_a_crowded_upper_edge_in_log10() -> None:
+    # The issue's case: lr in [1e-6, 1e-4] on digits, best 0.57 at 9.4e-5; without expand round 2 zooms in.
+    space = Space.from_dict({"lr": {"loguniform": [1e-6, 1e-4], "default": 1e-5}, "epochs": 5})
+    results = [({"lr": 9.4e-5}, 0.57), ({"lr": 7e-5}, 0.5), ({"lr": 4e-5}, 0.4), ({"lr": 2e-6}, 0.1)]
+    zoomed = zoom(space, space, results, "max", 0.5, 0.1)
+    assert zoomed["lr"].high == 1e-4  # stuck at the bound
+    expanded = zoom(space, space, results, "max", 0.5, 0.1, expand=True)
+    low, high = expanded["lr"].bounds()
+    assert high == pytest.approx(1e-2)  # one width (2 decades) past the crowded bound
+    assert math.log10(low) == pytest.approx(math.log10(7e-5) - 0.2)  # the best trials' span, margin 0.1 × 2
+    assert expanded["lr"].default == 1e-5 or expanded["lr"].contains(expanded["lr"].default)
+
+
+def test_expand_keeps_beta_below_one_and_pow2_at_powers_of_two() -> None:
+    space = Space.from_dict({"m": {"beta": [0.9, 0.999]}, "bs": {"pow2": [16, 64]}, "p": {"uniform": [0.5, 1.0]}})
+    results = [({"m": 0.999, "bs": 16, "p": 1.0}, 1.0), ({"m": 0.998, "bs": 16, "p": 0.98}, 0.9)]
+    results += [({"m": 0.9, "bs": 64, "p": 0.5}, 0.0)]
+    new = zoom(space, space, results, "max", 0.5, 0.1, expand=True)  # the top 2 of 3
+    m_low, m_high = new["m"].bounds()
+    assert 0.999 < m_high < 1 and m_high == pytest.approx(1 - 1e-5) and m_low < 0.998
+    assert new["bs"].values == (4, 8, 16, 32)  # log2 [4, 6]: one width (2) below 16, the span + margin above
+    assert new["p"].high == 1.0 and 0.5 < new["p"].low < 0.98  # a [0, 1] uniform stays inside [0, 1]
+    assert crowded_edge(space["m"], [0.999, 0.998, 0.9]) == "high"
+    assert crowded_edge(space["bs"], [16, 16, 64]) == "low"
+    assert crowded_edge(space["m"], [0.99, 0.999]) is None  # the best one is in the middle (1−β = 10^-2)
+
+
+def test_hard_limits_per_scale() -> None:
+    assert hard_limits(Param.from_entry("x", {"uniform": [-1, 1]})) == (-math.inf, math.inf)
+    assert hard_limits(Param.from_entry("x", {"uniform": [0, 5]})) == (0.0, math.inf)
+    assert hard_limits(Param.from_entry("x", {"int": [1, 3]})) == (0.0, math.inf)
+    assert hard_limits(Param.from_entry("x", {"loguniform": [1e-3, 1]})) == (-math.inf, math.inf)
+
+
+def test_spec_rounds_expand_reaches_the_round_planner() -> None:
+    from search_spaces import parse_spec
+    from sweep.rounds import zoomed_space
+
+    spec = parse_spec({"rounds": {"count": 2, "expand": True}, "space": {"lr": {"loguniform": [1e-6, 1e-4]}}})
+    results = [({"lr": 9.4e-5}, 0.57), ({"lr": 8e-5}, 0.5), ({"lr": 2e-6}, 0.1), ({"lr": 3e-6}, 0.1)]
+    assert zoomed_space(spec.space, spec.space, results, spec)["lr"].high == pytest.approx(1e-2)
+    plain = spec.replace(rounds=spec.rounds.__class__(count=2))
+    assert zoomed_space(spec.space, spec.space, results, plain)["lr"].high == 1e-4
