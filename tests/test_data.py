@@ -89,7 +89,7 @@ def test_missing_file_message() -> None:
         load_dataset("x.csv")
     assert str(err.value) == (
         "data file 'x.csv' not found: give a path to a CSV, Parquet or NPZ file, "
-        "or a built-in dataset (digits, spirals)"
+        "or a built-in dataset (digits, spirals, mnist1d)"
     )
 
 
