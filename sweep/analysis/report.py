@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from search_spaces import SweepSpec
 from sweep import schema as S
+from sweep.analysis.advisor import Advice, advise
 from sweep.analysis.importance import Importance, best_regions, importance
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ class Analysis:
         regions: per numeric parameter, (lowest, highest, trials) over the best quarter of the trials.
         plots: (title, path) of every PNG written.
         report: the HTML report's path (None until written).
+        advice: the recipe advisor's advice (see :mod:`sweep.analysis.advisor`).
+        spec: the spec the sweep ran (None for an exported table).
     """
 
     source: Source
@@ -41,6 +45,8 @@ class Analysis:
     regions: dict[str, tuple[float, float, int]]
     plots: list[tuple[str, Path]] = field(default_factory=list)
     report: Path | None = None
+    advice: list[Advice] = field(default_factory=list)
+    spec: SweepSpec | None = None
 
     def top_table(self, k: int = 5) -> pd.DataFrame:
         """The best k trials: ids, status, metric, then the tuned parameters."""
@@ -71,6 +77,8 @@ class Analysis:
             for name, (low, high, n) in self.regions.items():
                 scale = source.params[name].scale
                 out.append(f"  {name:<{width}}  [{_fmt(low)}, {_fmt(high)}]  ({scale}, {n} trials)")
+        if self.advice:
+            out += ["", "advice:"] + [f"  {advice.text}" for advice in self.advice]
         return out
 
     def text(self, k: int = 5) -> str:
@@ -96,6 +104,10 @@ class Analysis:
                 columns=["parameter", "scale", "low", "high", "trials"],
             )
             parts.append(regions.to_html(index=False, border=0))
+        if self.advice:
+            parts.append("<h2>Advice</h2><ul>")
+            parts += [f"<li>{_e(advice.text)}</li>" for advice in self.advice]
+            parts.append("</ul>")
         parts.append("<h2>Plots</h2>")
         for title, path in self.plots:
             data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -151,6 +163,12 @@ def analyze(path: str | Path, history: str | Path | None = None, top: int = 10, 
     source = load_source(path, history)
     estimate = importance(source.trials, source.params, source.mode)
     analysis = Analysis(source, estimate, best_regions(source.ranked(), source.params))
+    root = Path(path).expanduser()
+    if root.is_dir() and (root / "spec.yaml").is_file():
+        from sweep.analysis.advisor import load_run_spec
+
+        analysis.spec = load_run_spec(root)
+    analysis.advice = advise(source, estimate, analysis.spec)
     if plots:
         analysis.plots = write_plots(source, estimate)
         source.report_path.write_text(analysis.html(top), encoding="utf-8")

@@ -13,13 +13,21 @@ def analyze(
     top: int = typer.Option(5, "--top", "-k", min=1, help="How many trials to list in the terminal."),
     history: str = typer.Option(None, "--history", help="With an exported table: its `export --history` file."),
     no_plots: bool = typer.Option(False, "--no-plots", help="Print only; write no plots or report."),
+    next_spec: str = typer.Option(
+        None,
+        "--next-spec",
+        help="Write the next sweep's spec here (YAML): ranges widened or zoomed, settled ones held.",
+    ),
 ) -> None:
     """Show what a sweep found: top trials, each hyperparameter's importance, and where the good values lie.
 
     Writes PNG plots to DIR/plots/ and one self-contained DIR/report.html (for an exported CSV:
     <stem>-plots/ and <stem>-report.html beside it). Needs no Ray: it reads the files on disk.
 
-    Example: sweep analyze sweeps/digits-momentum-20261122-120000
+    Ends with the recipe advisor's advice (edge of range, bias vs variance, tiers); --next-spec writes
+    that advice as a spec for `sweep launch`.
+
+    Example: sweep analyze sweeps/digits-momentum-20261122-120000 --next-spec next.yaml
     """
     from sweep.analysis import analyze as run_analysis
 
@@ -28,3 +36,8 @@ def analyze(
     if analysis.report is not None:
         typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.source.plots_dir}")
         typer.echo(f"report: {analysis.report}")
+    if next_spec is not None:
+        from sweep.analysis.advisor import write_next_spec
+
+        written = write_next_spec(analysis, next_spec)
+        typer.echo(f"next spec: {written} (run it with: sweep launch {written})")

@@ -1,0 +1,195 @@
+"""The recipe advisor on hand-written sweep directories (no Ray): edge of range, bias vs variance, tiers,
+the next spec, and what it refuses to say from too few trials."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from search_spaces import Space, load_spec
+from sweep import schema as S
+from sweep.analysis import analyze
+from sweep.analysis.advisor import (
+    EDGE_MIN_TRIALS,
+    advice_lines,
+    bias_variance_advice,
+    edge_advice,
+    next_spec,
+    tier_advice,
+)
+from sweep.analysis.importance import Importance
+from tests.conftest import run_cli
+
+
+def accuracy(lr: float, momentum: float) -> float:
+    """Peaks at lr = 1e-2 (above a [1e-5, 1e-3] range); a little better with momentum near 0.99."""
+    return 0.95 - 0.1 * (math.log10(lr) + 2.0) ** 2 - 0.01 * (math.log10(1 - momentum) + 2.0) ** 2
+
+
+def write_sweep(root, space: dict, trials: int = 30, train: float | None = None, seed: int = 0, target=None) -> None:
+    """A finished one-round sweep on disk whose dev accuracy follows `accuracy`; every trial's train accuracy
+    ends at `train` (None: equal to its dev accuracy). Curves rise to their last epoch."""
+    rng = np.random.default_rng(seed)
+    (root / "rounds").mkdir(parents=True)
+    (root / "rounds" / "round-1.yaml").write_text(yaml.safe_dump(space, sort_keys=False))
+    lo, hi = np.log10(space["lr"]["loguniform"])
+    mlo, mhi = np.log10(1 - np.array(space["momentum"]["beta"][::-1]))
+    rows, history = [], []
+    for index in range(trials):
+        lr, momentum = float(10 ** rng.uniform(lo, hi)), float(1 - 10 ** rng.uniform(mlo, mhi))
+        dev = accuracy(lr, momentum) + rng.normal(0, 0.002)
+        plan_id = f"r1-{index:03d}"
+        rows.append(
+            {
+                S.PLAN_ID: plan_id,
+                S.ROUND: 1,
+                S.STATUS: S.COMPLETED,
+                S.EPOCHS: 5,
+                S.BEST: dev,
+                S.LAST: dev,
+                "lr": lr,
+                "momentum": momentum,
+                "decay_rate": float(rng.uniform(0, 1)),
+                "epochs": 5,
+            }
+        )
+        for epoch in range(1, 6):
+            scale = 1 - 0.2 * (5 - epoch) / 5
+            history.append(
+                {
+                    S.PLAN_ID: plan_id,
+                    S.ROUND: 1,
+                    S.EPOCH: epoch,
+                    "dev_accuracy": dev * scale,
+                    "train_accuracy": (dev if train is None else train) * scale,
+                }
+            )
+    pd.DataFrame(rows).to_csv(root / "trials.csv", index=False)
+    pd.DataFrame(history).to_csv(root / "history.csv", index=False)
+    state = {"name": "adv", "status": "completed", "metric": "dev_accuracy", "mode": "max", "params": list(space)}
+    (root / "sweep.json").write_text(json.dumps(state))
+    spec = {"name": "adv", "trainable": "mlp", "data": "digits", "samples": trials, "space": space}
+    if target is not None:
+        spec["target_accuracy"] = target
+    (root / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+
+
+LOW_LR_SPACE = {
+    "lr": {"loguniform": [1e-5, 1e-3], "default": 1e-4, "tier": 1},
+    "momentum": {"beta": [0.8, 0.999], "default": 0.9, "tier": 2},
+    "decay_rate": {"uniform": [0.0, 1.0], "default": 0.5, "tier": 3},
+    "epochs": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def low_lr(tmp_path_factory):
+    root = tmp_path_factory.mktemp("advisor") / "adv-20261130-100000"
+    write_sweep(root, LOW_LR_SPACE, train=1.0)
+    return root, analyze(root, plots=False)
+
+
+def test_edge_of_range_names_lr_its_upper_bound_and_a_widened_range(low_lr):
+    _, analysis = low_lr
+    edges = [a for a in analysis.advice if a.kind == "edge"]
+    assert [a.param for a in edges] == ["lr"]
+    text = edges[0].text
+    assert text.startswith("lr: the best trials crowd the upper bound 0.001 of loguniform [1e-05, 0.001]: the best (")
+    assert "within 20% of it in log10(lr)" in text
+    widened = text.rsplit("widen to ", 1)[1].split(" ")[0:2]
+    low, high = (float(x.strip("[],")) for x in widened)
+    assert low < 1e-3 and high == pytest.approx(0.1)  # one width (2 decades) past the bound: covers 1e-2
+    assert text.endswith("(or set rounds: {expand: true})")
+
+
+def test_bias_vs_variance_of_the_winner(low_lr):
+    _, analysis = low_lr
+    (variance,) = [a for a in analysis.advice if a.kind in ("bias", "variance", "fit")]
+    assert variance.kind == "variance" and variance.text.startswith("high variance: winner r1-")
+    assert "train accuracy 1.0000" in variance.text and "no target_accuracy in the spec, so 100%" in variance.text
+    assert "add l2: {loguniform: [1e-05, 0.01]}" in variance.text and "add keep_prob" in variance.text
+
+
+def test_train_one_dev_point_nine_is_high_variance_and_a_target_changes_bias():
+    history = pd.DataFrame(
+        {S.PLAN_ID: ["w", "w"], S.EPOCH: [1, 2], "train_accuracy": [0.8, 1.0], "dev_accuracy": [0.7, 0.9]}
+    )
+    winner = pd.Series({S.PLAN_ID: "w", S.STATUS: S.COMPLETED, "l2": 0.0})
+    space = Space.from_dict({"l2": 0.0, "hidden_units": {"int": [16, 64]}})
+    (advice,) = bias_variance_advice(winner, history, "dev_accuracy", space)
+    assert advice.kind == "variance"
+    assert (
+        "winner w at epoch 2: train accuracy 1.0000, dev 0.9000, target 1.0000 "
+        "(no target_accuracy in the spec, so 100%): avoidable bias +0.0000, variance +0.1000" in advice.text
+    )
+    assert "tune l2 (held at 0), e.g. l2: {loguniform: [1e-05, 0.01]}" in advice.text
+    biased = history.assign(train_accuracy=[0.7, 0.85], dev_accuracy=[0.7, 0.84])
+    (advice,) = bias_variance_advice(winner, biased, "dev_accuracy", space, target_accuracy=0.98)
+    assert advice.kind == "bias" and "avoidable bias +0.1300, variance +0.0100" in advice.text
+    assert "hidden_units (tuned over [16, 64]; winner" in advice.text and "train longer" in advice.text
+    (skipped,) = bias_variance_advice(winner, history.drop(columns="train_accuracy"), "dev_accuracy", space)
+    assert skipped.kind == "skipped" and "no train_accuracy" in skipped.text
+
+
+def test_tiers_say_which_still_matters_and_what_to_hold(low_lr):
+    _, analysis = low_lr
+    (tiers,) = [a for a in analysis.advice if a.kind == "tiers"]
+    assert tiers.text.startswith("tiers: importance by tier (R² ")
+    assert ", 30 trials): tier 1 (lr) 100%, " in tiers.text and "tier 3 (decay_rate) 0%" in tiers.text
+    assert tiers.text.endswith(": keep tuning tier 1; hold momentum, decay_rate at their best (each < 5%)")
+    thin = Importance({"lr": 0.9, "decay_rate": 0.1}, 0.9, 5, "")
+    (skipped,) = tier_advice(thin, Space.from_dict(LOW_LR_SPACE))
+    assert skipped.text == "tiers: not judged (5 trials, importance R² 0.90; it needs at least 12 trials and R² ≥ 0.2)"
+
+
+def test_no_advice_from_too_few_trials():
+    ranked = pd.DataFrame({"lr": [1e-3, 9e-4], S.BEST: [0.9, 0.8]})
+    (advice,) = edge_advice(ranked, Space.from_dict(LOW_LR_SPACE), "dev_accuracy")
+    assert advice.kind == "skipped"
+    assert advice.text == f"edge of range: not judged (2 finished trials; it needs at least {EDGE_MIN_TRIALS})"
+
+
+def test_next_spec_widens_zooms_holds_and_validates(low_lr, tmp_path):
+    root, analysis = low_lr
+    nxt = next_spec(analysis.spec, analysis.source, analysis.importance)
+    assert nxt.name == "adv-next" and nxt.data == "digits" and nxt.trainable == "mlp"
+    assert nxt.space["lr"].high == pytest.approx(0.1) and nxt.space["lr"].scale == "loguniform"
+    assert nxt.space["decay_rate"].is_fixed and nxt.space["decay_rate"].tier == 3  # settled: held at the winner's value
+    winner = analysis.source.ranked().iloc[0]
+    assert nxt.space["decay_rate"].values[0] == pytest.approx(winner["decay_rate"])
+    # lr carries all the importance here, so momentum is settled too (tier 2, held for the next sweep)
+    assert nxt.space["momentum"].is_fixed and nxt.space["momentum"].values[0] == pytest.approx(winner["momentum"])
+    out = tmp_path / "next.yaml"
+    proc = run_cli("analyze", str(root), "--no-plots", "--next-spec", str(out), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"next spec: {out} (run it with: sweep launch {out})" in proc.stdout
+    assert "advice:" in proc.stdout and "lr: the best trials crowd the upper bound" in proc.stdout
+    assert load_spec(out).space["lr"].high == pytest.approx(0.1)
+    assert out.read_text().startswith("# Next sweep after adv-20261130-100000")
+    validated = run_cli("validate", str(out), timeout=120)
+    assert validated.returncode == 0, validated.stderr
+    sampled = run_cli("sample", str(out), "-n", "4", timeout=120)
+    assert sampled.returncode == 0 and len(sampled.stdout.strip().splitlines()) == 5
+
+
+def test_next_spec_from_an_exported_table_is_a_one_line_error(low_lr, tmp_path):
+    root, _ = low_lr
+    exported = tmp_path / "top.csv"
+    assert run_cli("export", str(root), "-o", str(exported), timeout=120).returncode == 0
+    proc = run_cli("analyze", str(exported), "--no-plots", "--next-spec", str(tmp_path / "n.yaml"), timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: --next-spec: 'top' is an exported table with no spec.yaml: give the sweep directory instead\n"
+    )
+
+
+def test_advice_lines_for_the_end_of_launch(low_lr):
+    root, _ = low_lr
+    lines = advice_lines(root)
+    assert lines[0] == "advice:" and any(line.startswith("  lr: the best trials crowd") for line in lines)
+    assert any(line.startswith("  high variance:") for line in lines)
