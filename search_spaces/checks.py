@@ -11,11 +11,27 @@ from typing import Any
 from search_spaces.errors import SpecError
 
 
+SHOW_LIMIT = 80  # characters of a got-value in a message: enough to recognise it, never a wall of text
+
+
 def show(value: Any) -> str:
-    """The got-value as the user would recognise it (``'ten'``, ``[0, 1]``, ``0.5``)."""
+    """The got-value as the user would recognise it (``'ten'``, ``[0, 1]``, ``0.5``), cut to one short line.
+
+    Example:
+        >>> show((0, 1)), show(10**5000)
+        ('[0, 1]', 'an integer of about 5001 digits')
+    """
     if isinstance(value, tuple):
         value = list(value)
-    return repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long for str(): Python refuses over 4300 digits
+        if isinstance(value, int):
+            return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
+        return "a value too large to show"
+    except RecursionError:
+        return "a nested value"
+    return text if len(text) <= SHOW_LIMIT else text[: SHOW_LIMIT - 1] + "…"
 
 
 def join(prefix: str, key: str) -> str:

@@ -1,17 +1,32 @@
 """Entry point of the `sweep` console script: registers one small module per command.
 
-Every command raises :class:`SweepError` for a user mistake; :func:`main` turns it into one line on
-stderr and exit code 2, so no user error ever ends in a traceback.
+Every failure ends in one line on stderr, never a traceback:
+
+* a user mistake (:class:`SweepError`, or a command-line mistake found by the parser: an unknown option or
+  command, a missing argument, a bad value) is ``error: <message>``, exit 2;
+* anything else is a bug or an environment failure: ``error: unexpected <Type>: <message>`` naming a log file
+  that holds the full traceback (under ``$XDG_CACHE_HOME/sweep/logs``, default ``~/.cache/sweep/logs``), exit 1.
+  With ``SWEEP_DEBUG=1`` the traceback is printed instead.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
 
 import typer
 
 from search_spaces.errors import SweepError
 from sweep.local_ray import prepare_environment
+
+USAGE_EXIT = 2
+FAILURE_EXIT = 1
+INTERRUPT_EXIT = 130
+DEBUG_ENV = "SWEEP_DEBUG"
 
 app = typer.Typer(
     name="sweep",
@@ -31,21 +46,116 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a SweepError becomes `error: <message>` on stderr and exit code 2."""
+    """Run the CLI; every failure becomes one line on stderr (exit 2 for mistakes, 1 otherwise).
+
+    Example:
+        >>> main(["validate", "digits-adam"])  # doctest: +SKIP
+    """
     prepare_environment(local=False)  # before anything imports ray; connect() adds the local-only settings
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="sweep", standalone_mode=False)
     except SweepError as err:
-        typer.echo(f"error: {err}", err=True)
-        sys.exit(2)
-    except typer.Abort:
+        _fail(str(err), USAGE_EXIT)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as err:  # click's usage errors carry their own exit code
+        sys.exit(INTERRUPT_EXIT)
+    except BrokenPipeError:  # `sweep sample ... | head`: the reader left; nothing to say
+        _silence_stdout()
+        sys.exit(FAILURE_EXIT)
+    except Exception as err:
+        if _is_usage_error(err):
+            _usage(err)
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        _fail(unexpected_line(err, write_traceback_log(err)), FAILURE_EXIT)
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """Collapse whitespace (newlines included) and cut long text, so an error is always one line.
+
+    Example:
+        >>> one_line("bad value\\n  for x")
+        'bad value for x'
+    """
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the parser's own errors (typer ≥ 0.29 raises from its bundled click, older ones from click) -------------
+def _click_bases() -> tuple[type[BaseException], ...]:
+    bases: list[type[BaseException]] = [typer.TyperException] if hasattr(typer, "TyperException") else []
+    try:
         import click
 
-        if isinstance(err, click.exceptions.ClickException):
-            err.show()
-            sys.exit(err.exit_code)
-        raise
+        bases.append(click.ClickException)
+    except ImportError:  # pragma: no cover (click is a dependency of Ray)
+        pass
+    return tuple(bases)
+
+
+def _is_usage_error(err: BaseException) -> bool:
+    return isinstance(err, _click_bases()) and hasattr(err, "format_message")
+
+
+def _usage(err: Any) -> None:
+    """`sweep` alone prints the help (exit 2); any other parser error is one line naming the help to read."""
+    ctx = getattr(err, "ctx", None)
+    if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        typer.echo(ctx.get_help())
+        sys.exit(USAGE_EXIT)
+    message = one_line(err.format_message())
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    code = getattr(err, "exit_code", USAGE_EXIT)
+    _fail(message, USAGE_EXIT if code in (1, 2) else code)
+
+
+# --- unexpected errors: one line, the traceback in a log file ----------------------------------------------------
+def log_dir() -> Path:
+    """Where tracebacks of unexpected errors go: ``$XDG_CACHE_HOME/sweep/logs`` (``~/.cache/sweep/logs``)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "sweep" / "logs"
+
+
+def write_traceback_log(err: BaseException) -> Path | None:
+    """Write the traceback of `err` to a new file in :func:`log_dir`; None when nothing can be written."""
+    text = f"sweep {' '.join(sys.argv[1:])}\n\n" + "".join(traceback.format_exception(err))
+    name = f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in (log_dir(), Path(os.environ.get("TMPDIR", "/tmp"))):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text)
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def unexpected_line(err: BaseException, log: Path | None) -> str:
+    """``unexpected ValueError: <message> (traceback in <log>; SWEEP_DEBUG=1 prints it)``.
+
+    Example:
+        >>> unexpected_line(ValueError("boom"), Path("/tmp/e.log"))
+        'unexpected ValueError: boom (traceback in /tmp/e.log; SWEEP_DEBUG=1 prints it)'
+    """
+    if isinstance(err, OSError) and err.strerror:
+        what = f"{err.strerror}: {err.filename}" if err.filename else err.strerror
+    else:
+        what = str(err) or "(no message)"
+    where = f"traceback in {log}" if log is not None else "traceback not saved"
+    return f"unexpected {type(err).__name__}: {one_line(what, 300)} ({where}; {DEBUG_ENV}=1 prints it)"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

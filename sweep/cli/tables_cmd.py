@@ -71,7 +71,7 @@ def export(
     status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
     history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
 ) -> None:
-    """Write the trials table (or their history) to CSV or Parquet, best first.
+    """Write the trials table (or their history) to CSV or Parquet, best first; creates the output's directory.
 
     Example: sweep export sweeps/digits-momentum-20261122-120000 -o best.csv --top 10 --status completed
     """
@@ -89,8 +89,18 @@ def export(
         table = table.head(top)
     if history:
         table = result.history[result.history[S.PLAN_ID].isin(table[S.PLAN_ID])] if not table.empty else table
-    if path.suffix == ".csv":
-        table.to_csv(path, index=False)
-    else:
-        table.to_parquet(path, index=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SweepError(
+            f"--output '{output}': cannot create its directory '{path.parent}' ({err.strerror}): "
+            "give a path in a writable directory"
+        ) from None
+    try:
+        if path.suffix == ".csv":
+            table.to_csv(path, index=False)
+        else:
+            table.to_parquet(path, index=False)
+    except OSError as err:
+        raise SweepError(f"--output '{output}': cannot write it ({err.strerror}): give a writable path") from None
     typer.echo(f"wrote {len(table)} rows to {path}")
