@@ -31,7 +31,8 @@ def test_validate_lists_every_param_of_each_preset(preset: str, capsys: pytest.C
     code, out, err = run_main(["validate", preset], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].startswith(f"{preset}: trainable=mlp data=digits metric=dev_accuracy (max) samples=")
+    data = load_spec(preset).data
+    assert lines[0].startswith(f"{preset}: trainable=mlp data={data} metric=dev_accuracy (max) samples=")
     assert lines[1].split() == ["name", "scale", "range", "default", "tier"]
     names = [line.split()[0] for line in lines[2:]]
     assert names == load_spec(preset).space.names
@@ -85,3 +86,94 @@ def test_console_script_exits_2_with_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr == "error: space.momentum: beta bounds must lie in [0, 1), got [0.9, 1.0]\n"
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+# ----------------------------------------------------------------------------- every mistake is one line
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["launch", "--bogus"], "error: No such option: --bogus"),
+        (["show"], "error: Missing argument 'directory'. (see 'sweep show --help')"),
+        (["export", "somewhere"], "error: Missing option '--output' / '-o'. (see 'sweep export --help')"),
+        (
+            ["launch", "--samples", "0"],
+            "error: Invalid value for '--samples' / '-n': Input should be greater than or equal to 1 "
+            "(see 'sweep launch --help')",
+        ),
+        (["launch", "--samples", "ten"], "error: Invalid value for '--samples' / '-n': Input should be a valid integer"),
+        (["lauch"], "error: No such command 'lauch'. Did you mean 'launch'? (see 'sweep --help')"),
+        (["launch", "--quiet=yes"], "error: Option '--quiet' does not take a value."),
+        (["launch", "x", "--fail-fast", "true"], "error: Got unexpected extra argument(s) (true)"),
+    ],
+)
+def test_command_line_mistakes_are_one_line_exit_2(
+    argv: list[str], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(line), err
+
+
+def test_no_command_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main([], capsys)
+    assert code == 2 and "Usage:" in out and "launch" in out and err == ""
+
+
+def test_an_unexpected_error_is_one_line_with_the_traceback_in_a_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sweep.cli.validate_cmd as validate_cmd
+
+    def broken(spec: str | None) -> None:
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(validate_cmd, "load_spec", broken)
+    code, out, err = run_main(["validate"], capsys)
+    logs = list((tmp_path / "sweep" / "logs").glob("error-*.log"))
+    assert code == 1 and len(logs) == 1
+    assert err == (
+        f"error: unexpected ZeroDivisionError: division by zero second line (traceback in {logs[0]}; "
+        "SWEEP_DEBUG=1 prints it)\n"
+    )
+    assert "Traceback (most recent call last)" in logs[0].read_text() and "def broken" not in err
+    monkeypatch.setenv("SWEEP_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["validate"])
+
+
+def test_validate_runs_the_preflight(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("space:\n  epochs: three\n")
+    code, out, err = run_main(["validate", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err == "error: space.epochs: 'three' is not an integer ≥ 1: set e.g. epochs=30\n"
+
+
+def _fake_sweep(root: Path) -> Path:
+    directory = root / "fake-20260101-000000"
+    directory.mkdir(parents=True)
+    (directory / "sweep.json").write_text('{"status": "completed", "metric": "dev_accuracy", "mode": "max"}')
+    (directory / "trials.csv").write_text(
+        "plan_id,trial_id,round,stage,status,rung,epochs_trained,train_seconds,best_metric,last_metric\n"
+        "r1-0,t0,1,,completed,,3,1.0,0.9,0.9\nr1-1,t1,1,,completed,,3,1.0,0.8,0.8\n"
+    )
+    return directory
+
+
+def test_export_creates_the_output_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _fake_sweep(tmp_path)
+    target = tmp_path / "missing" / "dir" / "top.csv"
+    code, out, err = run_main(["export", str(directory), "-o", str(target)], capsys)
+    assert (code, err) == (0, "") and out == f"wrote 2 rows to {target}\n"
+    assert target.read_text().splitlines()[1].startswith("r1-0,")
+    (tmp_path / "file").write_text("")
+    code, out, err = run_main(["export", str(directory), "-o", str(tmp_path / "file" / "top.csv")], capsys)
+    assert code == 2 and err.startswith(f"error: --output '{tmp_path / 'file' / 'top.csv'}': cannot create ")
+    assert err.count("\n") == 1
+
+
+def test_console_script_mistakes_exit_2_without_traceback(tmp_path: Path) -> None:
+    for argv in (["lauch"], ["launch", "--bogus"], ["show"]):
+        proc = subprocess.run([str(SWEEP), *argv], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from search_spaces import (
@@ -17,6 +18,8 @@ from search_spaces import (
     parse_spec,
     preset_names,
 )
+from search_spaces.spec import SAMPLERS
+from sweep.preflight import preflight
 
 
 def fails(data: Any, message: str) -> None:
@@ -49,7 +52,7 @@ def test_presets_load_and_round_trip() -> None:
     assert preset_names()[0] == DEFAULT_PRESET and "digits-adam" in preset_names()
     for name in preset_names():
         spec = load_spec(name)
-        assert spec.source == name and spec.name == name and spec.data == "digits"
+        assert spec.source == name and spec.name == name and spec.data in ("digits", "mnist1d")
         assert parse_spec(spec.to_dict(), name) == spec
     spec = load_spec(None)
     assert spec.name == "digits-momentum" and spec.samples == 24 and spec.rounds.count == 2
@@ -170,7 +173,7 @@ def test_bad_mode() -> None:
 def test_bad_samples_type() -> None:
     fails({"samples": "ten"}, "samples: must be an integer ≥ 1, got 'ten'")
     fails({"samples": 0}, "samples: must be an integer ≥ 1, got 0")
-    fails({"sampler": "sobl"}, "sampler: unknown sampler 'sobl' (choose random, sobol, grid)")
+    fails({"sampler": "sobl"}, f"sampler: unknown sampler 'sobl' (choose {', '.join(SAMPLERS)})")
 
 
 def test_bad_rounds() -> None:
@@ -198,7 +201,8 @@ def test_malformed_yaml_names_the_line(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_missing_file() -> None:
-    message = "spec 'foo.yaml' not found: give a path to a YAML file or a preset name (digits-momentum, digits-adam)"
+    presets = ", ".join(preset_names())  # digits-momentum, digits-adam, ...
+    message = f"spec 'foo.yaml' not found: give a path to a YAML file or a preset name ({presets})"
     with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
         load_spec("foo.yaml")
 
@@ -208,3 +212,202 @@ def test_spec_must_be_a_mapping(tmp_path: Path) -> None:
     path.write_text("- 1\n- 2\n")
     with pytest.raises(SpecError, match=re.escape(f"{path}: a spec must be a mapping of keys (name, ")):
         load_spec(path)
+
+
+# ----------------------------------------------------------------------------- the YAML file itself
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("lr: 0.1".encode("utf-16"), "the file is UTF-16 text, not UTF-8: save it as UTF-8"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "the file is binary (it holds NUL bytes), not a YAML spec: give a .yaml text file",
+        ),
+        ("name: café\n".encode("latin-1"), "not UTF-8 text (byte 0xe9 at line 1): save the file as UTF-8"),
+        (
+            b"samples: " + b"9" * 5000,
+            "invalid YAML: Exceeds the limit (4300 digits) for integer string conversion: value has",
+        ),
+        (
+            b"name: a\nspace:\n  lr: 0.1\n  lr: 0.2\n",
+            "duplicate key 'lr' at line 4: keep one (YAML would silently use the last)",
+        ),
+        (b"name: a\nname: b\n", "duplicate key 'name' at line 2: keep one (YAML would silently use the last)"),
+        (b"[" * 20000, "invalid YAML: nested too deeply: flatten it"),
+    ],
+    ids=["utf16", "binary", "latin1", "5000-digits", "dup-space-key", "dup-top-key", "deep"],
+)
+def test_unreadable_yaml_is_one_spec_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert str(err.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(err.value)
+
+
+def test_utf8_with_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes("\ufeffname: café\nspace: {lr: 0.1}\n".encode())
+    assert load_spec(path).name == "café"
+
+
+def test_huge_values_are_shown_short() -> None:
+    fails({"samples": -(10**5000)}, "samples: must be an integer ≥ 1, got an integer of about 5001 digits")
+    fails({"mode": "x" * 500}, "mode: must be 'min' or 'max', got '" + "x" * 78 + "…")
+    preflight_fails(
+        {"samples": 10**5000},
+        "samples: an integer of about 5001 digits configs per round is more than 100000: "
+        "lower it (add rounds to spend more compute)",
+    )
+
+
+# ----------------------------------------------------------------------------- the launch's pre-flight
+def preflight_fails(data: dict[str, Any], message: str) -> None:
+    spec = parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}, **data})
+    with pytest.raises(SweepError) as err:
+        preflight(spec)
+    assert str(err.value) == message
+
+
+def test_preflight_passes_the_presets() -> None:
+    for name in preset_names():
+        preflight(load_spec(name))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"space": {"epochs": "three"}}, "space.epochs: 'three' is not an integer ≥ 1: set e.g. epochs=30"),
+        (
+            {"space": {"optimizer": "adamw"}},
+            "space.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)",
+        ),
+        ({"space": {"keep_prob": 1.5}}, "space.keep_prob: 1.5 must be a number in (0, 1]: set e.g. keep_prob=1.0"),
+        (
+            {"space": {"keep_prob": {"uniform": [0.5, 1.5]}}},
+            "space.keep_prob: uniform [0.5, 1.5] can give 1.5, which the mlp trainable refuses: "
+            "1.5 must be a number in (0, 1]: set e.g. keep_prob=1.0",
+        ),
+        (
+            {"space": {"batch_size": {"pow2": [30, 100]}}},
+            "space.batch_size: pow2 bounds must be powers of two, got [30, 100]: write [32, 64]",
+        ),
+        (
+            {"space": {}},
+            "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}",
+        ),
+        (
+            {"space": {"hiden_units": 32}},
+            "space.hiden_units: the mlp trainable has no config key 'hiden_units' (did you mean 'hidden_units'?)",
+        ),
+        (
+            {"space": {"hidden_units": {"uniform": [16, 256]}}},
+            "space.hidden_units: uniform gives fractional values but hidden_units takes integers: "
+            "write hidden_units: {int: [16, 256]}",
+        ),
+        (
+            {"space": {"lr_decay": {"choice": ["none", "step"]}, "decay_rate": {"uniform": [0.5, 2]}}},
+            "space.decay_rate: 2.0 must be in (0, 1] for lr_decay=step (the lr is multiplied by it): "
+            "set e.g. decay_rate=0.95",
+        ),
+        (
+            {"space": {"plan_id": 3}},
+            "space.plan_id: the name is reserved for a results column; rename the parameter",
+        ),
+        (
+            {"metric": "dev_acc"},
+            "metric: the mlp trainable never reports 'dev_acc' (did you mean 'dev_accuracy'? it reports "
+            "dev_accuracy, dev_loss, train_accuracy, train_loss, lr, train_seconds, epoch)",
+        ),
+        (
+            {"samples": 1e30},
+            "samples: 1e+30 configs per round is more than 100000: lower it (add rounds to spend more compute)",
+        ),
+        ({"seed": -1}, "seed: must be an integer in [0, 4294967295], got -1"),
+        (
+            {"name": "../../etc/x"},
+            "name: '../../etc/x' must be a plain name (letters, digits, spaces, . _ - + = @ ,; no '/' or '..'; "
+            "at most 100 characters): e.g. name: digits-momentum",
+        ),
+        (
+            {"trainable": "os:getcwd"},
+            "trainable: 'os:getcwd' cannot be called with one config argument (its signature is ()): "
+            "a trainable is def train(config): ...",
+        ),
+        (
+            {"trainable": "mlpp"},
+            "trainable: unknown built-in 'mlpp' (did you mean 'mlp'?); or give package.module:function",
+        ),
+        (
+            {"data": "mnist"},
+            "data 'mnist': neither a built-in dataset (digits, spirals, mnist1d) nor a file: did you mean "
+            "'mnist1d'? give a built-in name or a .csv, .parquet or .npz path",
+        ),
+        (
+            {"data": "spirals:n=abc"},
+            "data 'spirals:n=abc': bad option 'n=abc' (options: n, classes, features, noise, seed): "
+            "write e.g. spirals:n=20000,classes=3,features=2,noise=0.2",
+        ),
+        (
+            {"data": "spirals:classes=1"},
+            "data 'spirals:classes=1': n=3000, classes=1, features=2, noise=0.2 invalid: need classes ≥ 2, "
+            "features ≥ 2, 2·classes ≤ n ≤ 10^8, features ≤ 10^5, noise ≥ 0",
+        ),
+        ({"data": "digits:n=3"}, "data 'digits:n=3': digits takes no options: write data: digits"),
+    ],
+    ids=lambda v: "" if isinstance(v, str) else "-".join(f"{k}" for k in v),
+)
+def test_preflight_rejects_what_launch_would_fail_on(data: dict[str, Any], message: str) -> None:
+    preflight_fails(data, message)
+
+
+def test_preflight_imports_the_users_trainable(tmp_path: Path) -> None:
+    (tmp_path / "mytrain.py").write_text(
+        "def train(config):\n    pass\n\ndef two(a, b):\n    pass\n\nNOT_CALLABLE = 3\n"
+    )
+    (tmp_path / "broken.py").write_text("raise RuntimeError('no GPU here')\n")
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text("trainable: mytrain:train\nmetric: anything\ndata: whatever\nspace: {foo: 1}\n")
+    preflight(load_spec(spec_path))  # a user's trainable: its keys, metric and data are its own
+    for ref, message in [
+        ("mytrain:two", "trainable: 'mytrain:two' cannot be called with one config argument (its signature is (a, b))"),
+        ("mytrain:NOT_CALLABLE", "trainable 'mytrain:NOT_CALLABLE': 'NOT_CALLABLE' is not callable"),
+        ("mytrain:nope", "trainable 'mytrain:nope': 'mytrain' has no 'nope': fix the name"),
+        ("broken:train", "trainable: importing 'broken' raised RuntimeError: no GPU here: fix the module"),
+    ]:
+        spec_path.write_text(f"trainable: {ref}\nspace: {{foo: 1}}\n")
+        with pytest.raises(SweepError) as err:
+            preflight(load_spec(spec_path))
+        assert str(err.value).startswith(message)
+
+
+def test_preflight_reads_data_files_beside_the_spec(tmp_path: Path) -> None:
+    (tmp_path / "ok.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)))
+    (tmp_path / "nolabel.csv").write_text("a,b,c\n1,2,3\n4,5,6\n")
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text("data: ok.csv\nspace: {lr: 0.1}\n")
+    preflight(load_spec(spec_path))
+    spec_path.write_text("data: nolabel.csv\nspace: {lr: 0.1}\n")
+    with pytest.raises(SweepError, match=r"^data file 'nolabel.csv' has no label column 'label' \(columns: a, b, c\)"):
+        preflight(load_spec(spec_path))
+    spec_path.write_text("data: ok.csv\nspace: {lr: 0.1, label: b}\n")
+    preflight(load_spec(spec_path))  # the space's label is the one checked
+
+
+def test_preflight_only_sniffs_the_header_of_a_big_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sweep import data_preflight
+
+    monkeypatch.setattr(data_preflight, "FULL_LOAD_BYTES", 0)
+    monkeypatch.setattr("trainables.data.load_dataset", lambda *a, **k: pytest.fail("loaded a big file in full"))
+    (tmp_path / "big.csv").write_text("a,b,label\n1,x,0\n")
+    with pytest.raises(SweepError, match=r"^data file 'big.csv' has non-numeric feature columns: b: encode them"):
+        data_preflight.check_data("big.csv", tmp_path)
+    (tmp_path / "big.csv").write_text("a,b,label\n1,2,0\n")
+    data_preflight.check_data("big.csv", tmp_path)
+    np.savez(tmp_path / "big.npz", x=np.zeros((3, 2)), z=np.zeros(3))
+    with pytest.raises(SweepError, match=r"^data file 'big.npz' holds arrays x, z: save the features as `x`"):
+        data_preflight.check_data("big.npz", tmp_path)
+    np.savez(tmp_path / "big.npz", x=np.array([["a", "b"]]), y=np.zeros(1))
+    with pytest.raises(SweepError, match=r"^data file 'big.npz': `x` must be a numeric 2-D array"):
+        data_preflight.check_data("big.npz", tmp_path)

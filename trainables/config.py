@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from search_spaces.checks import show
 from search_spaces.errors import SweepError
 
 
@@ -113,79 +115,155 @@ def validate_update(key: str, value: Any, cfg: Mapping[str, Any]) -> Any:
     return new
 
 
-# --- one rule per kind of value ---------------------------------------------------------------------
+# --- the declaration: one rule per key, readable by a validator ---------------------------------------
 
 
-def _choice(options: tuple[str, ...], what: str):
-    def rule(key: str, value: Any) -> str:
-        if not isinstance(value, str) or value not in options:
-            raise ConfigError(f"config.{key}: unknown {what} {value!r} (choose {', '.join(options)})")
-        return value
+@dataclass(frozen=True)
+class KeyRule:
+    """What one config key accepts: its kind, range or choices; calling it validates and normalises a value.
 
-    return rule
+    Attributes:
+        kind: ``int``, ``float``, ``choice``, ``bool``, ``text``, ``split`` or ``optional_int`` (None or an int).
+        low, high: the range of ``int``/``float``/``optional_int`` keys (None: unbounded).
+        low_open, high_open: whether the float range excludes its ends.
+        choices: the values of a ``choice`` key; `what` names them in messages (``optimizer``).
 
+    Example:
+        >>> KeyRule("float", 0.0, 1.0, low_open=True)("keep_prob", 1.5)
+        Traceback (most recent call last):
+        trainables.config.ConfigError: config.keep_prob: 1.5 must be a number in (0, 1]: set e.g. keep_prob=1.0
+    """
 
-def _int(low: int | None):
-    def rule(key: str, value: Any) -> int:
-        # Samplers often hand out floats (quniform) or numpy scalars; accept whole numbers of any kind.
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer()
-        if not ok or (low is not None and int(value) < low):
-            bound = "an integer" if low is None else f"an integer ≥ {low}"
-            raise ConfigError(f"config.{key}: {value!r} is not {bound}: set e.g. {key}={DEFAULTS[key]}")
-        return int(value)
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    what: str = ""
 
-    return rule
+    @property
+    def integral(self) -> bool:
+        """Whether the key takes whole numbers only (a continuous scale cannot feed it)."""
+        return self.kind in ("int", "optional_int")
 
+    def __call__(self, key: str, value: Any) -> Any:
+        if self.kind == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise ConfigError(f"config.{key}: unknown {self.what} {show(value)} (choose {', '.join(self.choices)})")
+            return value
+        if self.kind == "optional_int" and value is None:
+            return None
+        if self.integral:
+            if not _whole(value) or (self.low is not None and int(value) < self.low):
+                bound = "an integer" if self.low is None else f"an integer ≥ {self.low:g}"
+                raise ConfigError(f"config.{key}: {show(value)} is not {bound}: set e.g. {key}={_example(key)}")
+            return int(value)
+        if self.kind == "float":
+            return self._float(key, value)
+        if self.kind == "bool":
+            if isinstance(value, bool) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+                return bool(value)
+            raise ConfigError(f"config.{key}: {show(value)} is not a boolean: set {key}=true or {key}=false")
+        if self.kind == "text":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(
+                    f"config.{key}: {show(value)} is not a non-empty text: set e.g. {key}={DEFAULTS[key]}"
+                )
+            return value
+        return _split(key, value)
 
-def _float(low: float, high: float, low_open: bool = False, high_open: bool = False):
-    def rule(key: str, value: Any) -> float:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+    def _float(self, key: str, value: Any) -> float:
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and _finite(value)
         if ok:
             x = float(value)
-            ok = (x > low if low_open else x >= low) and (x < high if high_open else x <= high)
+            ok = (x > low if self.low_open else x >= low) and (x < high if self.high_open else x <= high)
         if not ok:
-            lo, hi = ("(" if low_open else "[") + f"{low:g}", f"{high:g}" + (")" if high_open else "]")
-            raise ConfigError(f"config.{key}: {value!r} must be a number in {lo}, {hi}: set e.g. {key}={DEFAULTS[key]}")
+            lo = ("(" if self.low_open else "[") + f"{low:g}"
+            hi = f"{high:g}" + (")" if self.high_open else "]")
+            raise ConfigError(
+                f"config.{key}: {show(value)} must be a number in {lo}, {hi}: set e.g. {key}={DEFAULTS[key]}"
+            )
         return float(value)
 
-    return rule
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a trainable accepts and reports, so a spec can be checked before anything runs.
+
+    Attributes:
+        name: the trainable's short name.
+        keys: config key → its :class:`KeyRule`.
+        defaults: config key → the value used when a config leaves it out.
+        metrics: the metric names every report carries (what a sweep can rank on).
+        check_combination: rules involving several keys (raises ConfigError).
+
+    Example:
+        >>> MLP.keys["epochs"]("epochs", "three")
+        Traceback (most recent call last):
+        trainables.config.ConfigError: config.epochs: 'three' is not an integer ≥ 1: set e.g. epochs=30
+        >>> "dev_accuracy" in MLP.metrics
+        True
+    """
+
+    name: str
+    keys: Mapping[str, KeyRule]
+    defaults: Mapping[str, Any]
+    metrics: tuple[str, ...]
+    check_combination: Callable[[Mapping[str, Any]], None] = lambda cfg: None
 
 
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool) or (isinstance(value, numbers.Integral) and value in (0, 1)):
-        return bool(value)
-    raise ConfigError(f"config.{key}: {value!r} is not a boolean: set {key}=true or {key}=false")
+def _whole(value: Any) -> bool:
+    # Samplers often hand out floats (quniform) or numpy scalars; accept whole numbers of any kind.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or (_finite(value) and float(value).is_integer())
 
 
-def _text(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"config.{key}: {value!r} is not a non-empty text: set e.g. {key}={DEFAULTS[key]}")
-    return value
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _example(key: str) -> Any:
+    return DEFAULTS.get(key) if DEFAULTS.get(key) is not None else 1
 
 
 def _split(key: str, value: Any) -> list[float]:
     try:
         parts = [float(v) for v in value]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         parts = []
     if len(parts) != 3 or min(parts) < 0 or parts[0] <= 0 or parts[1] <= 0 or abs(sum(parts) - 1) > 1e-6:
         raise ConfigError(
-            f"config.split: {value!r} must be three train/dev/test fractions (train, dev > 0) summing to 1: "
+            f"config.split: {show(value)} must be three train/dev/test fractions (train, dev > 0) summing to 1: "
             "set e.g. split=[0.6, 0.2, 0.2]"
         )
     return parts
 
 
-def _threads(key: str, value: Any) -> int | None:
-    return None if value is None else _int(1)(key, value)
+def _choice(options: tuple[str, ...], what: str) -> KeyRule:
+    return KeyRule("choice", choices=options, what=what)
 
 
-_RULES = {
+def _int(low: int | None) -> KeyRule:
+    return KeyRule("int", low=low)
+
+
+def _float(low: float, high: float, low_open: bool = False, high_open: bool = False) -> KeyRule:
+    return KeyRule("float", low, high, low_open, high_open)
+
+
+_RULES: dict[str, KeyRule] = {
     "layers": _int(0),
     "hidden_units": _int(1),
     "activation": _choice(ACTIVATIONS, "activation"),
     "init": _choice(INITS, "init"),
-    "batch_norm": _bool,
+    "batch_norm": KeyRule("bool"),
     "l2": _float(0.0, math.inf),
     "keep_prob": _float(0.0, 1.0, low_open=True),
     "optimizer": _choice(OPTIMIZERS, "optimizer"),
@@ -199,10 +277,27 @@ _RULES = {
     "decay_rate": _float(0.0, math.inf),
     "epochs": _int(1),
     "seed": _int(None),
-    "data": _text,
-    "label": _text,
-    "split": _split,
+    "data": KeyRule("text"),
+    "label": KeyRule("text"),
+    "split": KeyRule("split"),
     "split_seed": _int(None),
     "checkpoint_every": _int(0),
-    "threads": _threads,
+    "threads": KeyRule("optional_int", low=1),
 }
+
+# What the mlp reports every epoch (see trainables.loop); any of the numeric ones can rank a sweep.
+METRICS = ("dev_accuracy", "dev_loss", "train_accuracy", "train_loss", "lr", "train_seconds", "epoch")
+
+MLP = Declaration("mlp", _RULES, DEFAULTS, METRICS, check_combination)
+
+_DECLARATIONS = {"mlp": MLP}
+
+
+def declaration(trainable: str) -> Declaration | None:
+    """The declaration of a built-in trainable; None for a user's own (``package.module:function``).
+
+    Example:
+        >>> declaration("mlp").name, declaration("mypkg.train:train")
+        ('mlp', None)
+    """
+    return _DECLARATIONS.get(trainable)

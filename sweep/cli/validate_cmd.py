@@ -1,4 +1,4 @@
-"""``sweep validate``: parse a spec and print its space, without running anything."""
+"""``sweep validate``: the launch's pre-flight (:func:`sweep.preflight.preflight`), then the parsed space."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ COLUMNS = ("name", "scale", "range", "default", "tier")
 def validate(
     spec: str | None = typer.Argument(None, help=_SPEC_HELP),
 ) -> None:
-    """Check a sweep spec and print its parameters: name, scale, bounds/values, default, tier.
+    """Check a sweep spec as a launch would, without running anything, and print its parameters.
+
+    Runs every check `sweep launch` runs before Ray starts: spec values against the trainable's declared keys
+    and ranges, the metric against what it reports, the trainable imported, the data resolved. Then prints
+    each parameter: name, scale, bounds/values, default, tier.
 
     Example: sweep validate digits-adam
     """
+    from sweep.preflight import preflight
+
     parsed = load_spec(spec)
+    preflight(parsed)
     typer.echo(header_line(parsed))
     typer.echo(format_table(parsed.space.describe_rows()))
 

@@ -1,0 +1,263 @@
+"""The launch's pre-flight: every check a spec must pass before Ray starts, behind one function.
+
+`sweep validate` runs it and `run_sweep` runs it again before starting Ray, so whatever `launch` would fail
+on (a trainable that cannot be imported or called, a config value the trainable refuses, a metric it never
+reports, a dataset that cannot be read) is one line before any trial runs. The built-in trainables declare
+their config keys, ranges and metrics (:func:`trainables.config.declaration`); a user's own trainable is
+imported and checked to be callable with one config argument. Data strings are resolved without loading big
+data (see :mod:`sweep.data_preflight`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import itertools
+import math
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from search_spaces import Param, SpecError, SweepSpec
+from search_spaces.checks import show
+from search_spaces.errors import SweepError
+from search_spaces.params import CONTINUOUS_SCALES, fmt
+from sweep.cluster import project_dir
+from sweep.data_preflight import check_data
+from sweep.schema import RESERVED
+
+MAX_SAMPLES = 100_000  # configs per round; each is planned up front and written to the round's plan
+MAX_SEED = 2**32 - 1  # what every seeded generator downstream (numpy, scipy's Sobol, torch) accepts
+_PLAIN_NAME = re.compile(r"^\w[\w .,+=@-]{0,99}$")
+
+
+def preflight(spec: SweepSpec) -> None:
+    """Check everything a launch of `spec` needs, before anything starts; raise a one-line SweepError.
+
+    Checks, in order: the sweep name is a plain name; `samples` and `seed` are in range; the space is not
+    empty, uses no results column's name, and `pow2` bounds are powers of two; the trainable imports and
+    takes a config (a built-in one: every space key is one it declares, every value or range lies in what
+    it accepts, the metric is one it reports); the data resolves (a built-in name with valid options, or a
+    readable file with the label column and numeric features).
+
+    Args:
+        spec: the parsed spec, with any command-line overrides (``--samples``, ``--name``, ``--set``) applied.
+
+    Raises:
+        SpecError: a spec value that cannot run (the message names the key, the rule and the fix).
+        DataError: data that cannot be read (names the file and the fix).
+
+    Example:
+        >>> from search_spaces import parse_spec
+        >>> preflight(parse_spec({"space": {"optimizer": "adamw"}}))
+        Traceback (most recent call last):
+        search_spaces.errors.SpecError: space.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)
+    """
+    check_name(spec.name)
+    check_counts(spec)
+    check_space_shape(spec)
+    declared = check_trainable(spec)
+    if declared is None:
+        return  # a user's trainable: its keys, metrics and data are its own business
+    check_space_values(spec, declared)
+    check_metric(spec, declared)
+    base = project_dir(spec)
+    for data, label, split, split_seed in data_cases(spec, declared.defaults):
+        check_data(data, base, label=label, split=split, split_seed=split_seed)
+
+
+# --- the spec's own fields ---------------------------------------------------------------------------------
+def check_name(name: str) -> None:
+    """A sweep name becomes a directory name under --storage: no path separators, no `..`, no hidden names.
+
+    Example:
+        >>> check_name("../../etc/x")
+        Traceback (most recent call last):
+        search_spaces.errors.SpecError: name: '../../etc/x' must be a plain name (letters, digits, spaces, \
+. _ - + = @ ,; no '/' or '..'; at most 100 characters): e.g. name: digits-momentum
+    """
+    if not _PLAIN_NAME.match(name) or ".." in name or name != name.strip():
+        raise SpecError(
+            f"name: {show(name)} must be a plain name (letters, digits, spaces, . _ - + = @ ,; no '/' or '..'; "
+            "at most 100 characters): e.g. name: digits-momentum"
+        )
+
+
+def check_counts(spec: SweepSpec) -> None:
+    """`samples` small enough to plan, `seed` a 32-bit non-negative integer, `max_concurrent` sane."""
+    if spec.samples > MAX_SAMPLES:
+        raise SpecError(
+            f"samples: {_count(spec.samples)} configs per round is more than {MAX_SAMPLES}: "
+            "lower it (add rounds to spend more compute)"
+        )
+    if not 0 <= spec.seed <= MAX_SEED:
+        raise SpecError(f"seed: must be an integer in [0, {MAX_SEED}], got {show(spec.seed)}")
+    if spec.max_concurrent is not None and spec.max_concurrent > MAX_SAMPLES:
+        raise SpecError(f"max_concurrent: must be at most {MAX_SAMPLES}, got {show(spec.max_concurrent)}")
+
+
+def _count(n: int) -> str:
+    return f"{n:.3g}" if n < 10**300 else show(n)  # 1e+30, not 31 digits; beyond floats, show() says how long
+
+
+def check_space_shape(spec: SweepSpec) -> None:
+    """A non-empty space, no reserved column names, and `pow2` bounds that are themselves powers of two."""
+    if len(spec.space) == 0:
+        raise SpecError(
+            "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
+        )
+    clash = sorted(set(spec.space.names) & RESERVED)
+    if clash:
+        raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")
+    for param in spec.space.values():
+        if param.scale == "pow2" and (param.low, param.high) != (param.values[0], param.values[-1]):
+            raise SpecError(
+                f"space.{param.name}: pow2 bounds must be powers of two, got [{fmt(param.low)}, {fmt(param.high)}]: "
+                f"write [{param.values[0]}, {param.values[-1]}]"
+            )
+
+
+# --- the trainable -------------------------------------------------------------------------------------------
+def check_trainable(spec: SweepSpec) -> Any:
+    """The built-in trainable's declaration; for a user's trainable, import it, check it, return None."""
+    from trainables.config import declaration
+    from trainables.registry import BUILTINS
+
+    declared = declaration(spec.trainable)
+    if declared is not None:
+        return declared
+    if spec.trainable in BUILTINS or ":" not in spec.trainable:
+        names = sorted(BUILTINS)
+        close = difflib.get_close_matches(spec.trainable, names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"built-ins: {', '.join(names)}"
+        raise SpecError(f"trainable: unknown built-in {show(spec.trainable)} ({hint}); or give package.module:function")
+    check_callable(spec.trainable, project_dir(spec))
+    return None
+
+
+def check_callable(reference: str, project: Path) -> None:
+    """Import ``package.module:function`` (the project directory first on the path) and check it takes a config.
+
+    Example:
+        >>> check_callable("os:getcwd", Path("."))
+        Traceback (most recent call last):
+        search_spaces.errors.SpecError: trainable: 'os:getcwd' cannot be called with one config argument \
+(its signature is ()): a trainable is def train(config): ...
+    """
+    from trainables.registry import resolve_callable
+
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))  # as the launch does: the user's module lives beside the spec
+    try:
+        target = resolve_callable(reference)
+    except SweepError:
+        raise
+    except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
+        module = reference.partition(":")[0]
+        raise SpecError(f"trainable: importing {module!r} raised {type(err).__name__}: {err}: fix the module") from None
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # some C callables have none: nothing more to check
+        return
+    try:
+        signature.bind({})
+    except TypeError:
+        raise SpecError(
+            f"trainable: {reference!r} cannot be called with one config argument (its signature is {signature}): "
+            "a trainable is def train(config): ..."
+        ) from None
+
+
+# --- the space against what the built-in trainable declares ----------------------------------------------
+def check_space_values(spec: SweepSpec, declared: Any) -> None:
+    """Every space key is one the trainable reads, and every value it can take is one the trainable accepts."""
+    keys: Mapping[str, Any] = declared.keys
+    for param in spec.space.values():
+        rule = keys.get(param.name)
+        if rule is None:
+            close = difflib.get_close_matches(param.name, list(keys), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"its keys: {', '.join(keys)}"
+            raise SpecError(
+                f"space.{param.name}: the {declared.name} trainable has no config key {param.name!r} ({hint})"
+            )
+        if rule.integral and param.scale in CONTINUOUS_SCALES:
+            low, high = param.bounds()
+            raise SpecError(
+                f"space.{param.name}: {param.scale} gives fractional values but {param.name} takes integers: "
+                f"write {param.name}: {{int: [{math.ceil(low)}, {math.floor(high)}]}}"
+            )
+        for value in corner_values(param):
+            _check_value(param, rule, value, declared.name)
+    for combination in _corner_configs(spec, declared):
+        try:
+            declared.check_combination(combination)
+        except SweepError as err:
+            raise SpecError(str(err).replace("config.", "space.", 1)) from None
+
+
+def corner_values(param: Param) -> list[Any]:
+    """The values that bound what `param` can produce: its ends (ranges are intervals), levels and default."""
+    if param.scale in CONTINUOUS_SCALES or param.scale == "int":
+        values = [param.low, param.high]
+    else:
+        values = list(param.values)
+    if param.default is not None and param.scale != "value":
+        values.append(param.default)
+    return values
+
+
+def _check_value(param: Param, rule: Any, value: Any, trainable: str) -> None:
+    try:
+        rule(param.name, value)
+    except SweepError as err:
+        reason = str(err).partition(": ")[2]
+        if param.scale == "value":
+            raise SpecError(f"space.{param.name}: {reason}") from None
+        raise SpecError(
+            f"space.{param.name}: {param.describe()} can give {show(value)}, which the {trainable} trainable "
+            f"refuses: {reason}"
+        ) from None
+
+
+def _corner_configs(spec: SweepSpec, declared: Any) -> Iterable[dict[str, Any]]:
+    """Configs at the corners of the space, for the rules that involve several keys (a few dozen at most)."""
+    names = [p.name for p in spec.space.values() if p.name in declared.keys]
+    options = [corner_values(spec.space[name])[:8] for name in names]
+    base = dict(declared.defaults)
+    count = math.prod(len(o) for o in options)
+    if count > 4096:  # too many corners: the default config only
+        yield {**base, **{name: corner_values(spec.space[name])[-1] for name in names}}
+        return
+    for values in itertools.product(*options):
+        yield {**base, **dict(zip(names, values, strict=True))}
+
+
+def check_metric(spec: SweepSpec, declared: Any) -> None:
+    """The sweep's metric is one the trainable reports."""
+    if spec.metric in declared.metrics:
+        return
+    close = difflib.get_close_matches(spec.metric, list(declared.metrics), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise SpecError(
+        f"metric: the {declared.name} trainable never reports {show(spec.metric)} "
+        f"({hint}it reports {', '.join(declared.metrics)})"
+    )
+
+
+# --- data ------------------------------------------------------------------------------------------------------
+def data_cases(spec: SweepSpec, defaults: Mapping[str, Any]) -> list[tuple[str, str, Any, int]]:
+    """Every (data, label, split, split_seed) a trial can get: the space's values override the spec's `data`."""
+
+    def levels(name: str, fallback: Any) -> list[Any]:
+        param = spec.space.get(name)
+        if param is None:
+            return [fallback]
+        return list(param.values) if param.scale in ("value", "choice", "grid") else [fallback]
+
+    datas = levels("data", spec.data if spec.data is not None else defaults["data"])
+    labels = levels("label", defaults["label"])
+    splits = levels("split", defaults["split"])
+    seeds = levels("split_seed", defaults["split_seed"])
+    return [(str(d), str(lab), s, int(k)) for d, lab, s, k in itertools.product(datas, labels, splits, seeds)][:64]
