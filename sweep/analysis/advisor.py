@@ -260,12 +260,12 @@ def tier_advice(imp: Importance, space: Space) -> list[Advice]:
         >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1], "tier": 1},
         ...                          "layers": {"int": [1, 3], "default": 1, "tier": 3}})
         >>> imp = Importance({"lr": 0.97, "layers": 0.03}, 0.8, 30, "")
-        >>> print(tier_advice(imp, space)[0].text.replace(": ", ":\n"))
-        tiers:
-        importance by tier (R² 0.80, 30 trials):
-        tier 1 (lr) 97%, tier 3 (layers) 3%:
+        >>> for part in tier_advice(imp, space)[0].text.split(": "):
+        ...     print(part)
+        tiers
+        importance by tier (R² 0.80, 30 trials)
+        tier 1 (lr) 97%, tier 3 (layers) 3%
         keep tuning tier 1; hold layers at their best (each < 5%)
-
     """
     if imp.trials < TIER_MIN_TRIALS or not imp.scores or math.isnan(imp.r2) or imp.r2 < TIER_MIN_R2:
         r2 = "n/a" if math.isnan(imp.r2) else f"{imp.r2:.2f}"
