@@ -232,3 +232,67 @@ def test_scale_inference():
     assert infer_param("units", pd.Series([16, 32, 48])).scale == "int"
     assert infer_param("dropout", pd.Series([0.1, 0.5, 0.3])).scale == "uniform"
     assert infer_param("act", pd.Series(["relu", "tanh"])).scale == "choice"
+
+
+def _small_source(tmp_path):
+    """Twelve trials: β and the metric rise together; half with lr_decay=none; statuses of every kind."""
+    from search_spaces import Param
+    from sweep.analysis import Source
+
+    statuses = [S.COMPLETED] * 8 + [S.PRUNED] * 3 + [S.DIVERGED]
+    trials = pd.DataFrame(
+        {
+            S.PLAN_ID: [f"r1-{i:03d}" for i in range(12)],
+            S.ROUND: 1,
+            S.STATUS: statuses,
+            S.BEST: [0.5 + 0.04 * i for i in range(8)] + [0.3, 0.31, 0.32, -math.inf],
+            "momentum": [1 - 10 ** (-1 - 2 * i / 11) for i in range(12)],
+            "lr_decay": ["none", "step"] * 6,
+            "decay_rate": [0.01 + 0.08 * i for i in range(12)],
+        }
+    )
+    history = pd.DataFrame(
+        [{S.PLAN_ID: p, S.EPOCH: e, "dev_accuracy": 0.5 + 0.01 * e} for p in trials[S.PLAN_ID] for e in (1, 2)]
+    )
+    params = {
+        "momentum": Param.from_entry("momentum", {"beta": [0.9, 0.999]}),
+        "lr_decay": Param.from_entry("lr_decay", {"choice": ["none", "step"]}),
+        "decay_rate": Param.from_entry("decay_rate", {"uniform": [0.01, 0.99]}),
+    }
+    return Source("small", trials, history, "dev_accuracy", "max", params, {}, tmp_path, tmp_path / "r.html")
+
+
+def test_parallel_coordinates_draw_a_larger_beta_higher_and_skip_unused_decay_rate(tmp_path):
+    from sweep.analysis.plots import parallel_coordinates
+
+    source = _small_source(tmp_path)
+    figure = parallel_coordinates(source)
+    lines = [line for line in figure.axes[0].lines if len(line.get_xdata()) == 3]
+    ranked = source.ranked()
+    drawn = ranked.head(len(lines)).iloc[::-1]  # lines are drawn worst first
+    heights = [line.get_ydata()[0] for line in lines]
+    # a larger β is drawn higher (before: lower, the axis ran in log10(1−β))
+    assert list(np.argsort(heights)) == list(np.argsort(drawn["momentum"].to_numpy()))
+    labels = {t.get_text() for t in figure.axes[0].texts}
+    assert {"0.9", "0.999"} <= labels
+    for line, (_, row) in zip(lines, drawn.iterrows(), strict=True):
+        assert math.isnan(line.get_ydata()[2]) == (row["lr_decay"] == "none")
+
+
+def test_metric_vs_decay_rate_leaves_out_trials_without_decay(tmp_path):
+    from sweep.analysis.plots import metric_vs_param
+
+    source = _small_source(tmp_path)
+    figure = metric_vs_param(source, "decay_rate", source.params["decay_rate"])
+    drawn = sum(len(c.get_offsets()) for c in figure.axes[0].collections)
+    assert drawn == 5  # 6 trials with lr_decay=step, one of them diverged (not finite)
+    assert figure.axes[0].get_title() == "dev_accuracy vs decay_rate (uniform, trials with lr_decay ≠ none)"
+
+
+def test_learning_curve_legend_names_every_status_drawn(tmp_path):
+    from sweep.analysis.plots import learning_curves
+
+    source = _small_source(tmp_path)
+    labels = figure_labels = learning_curves(source).axes[0].get_legend_handles_labels()[1]
+    assert [label for label in figure_labels if not label.startswith("#")] == ["completed", "pruned", "diverged"]
+    assert sum(label.startswith("#") for label in labels) == 5

@@ -28,6 +28,24 @@ if TYPE_CHECKING:
 HIGHLIGHT = 5  # top trials drawn bold in the learning curves
 PARALLEL_MIN, PARALLEL_FRACTION = 10, 0.25  # parallel coordinates: the best quarter, at least ten trials
 
+# Parameters that only act under another's value: (the other, the values under which this one is unused).
+# A trial's value of an unused parameter was sampled but never read, so the plots leave it out.
+CONDITIONS: dict[str, tuple[str, tuple[str, ...]]] = {"decay_rate": ("lr_decay", ("none",))}
+
+
+def inactive(trials: pd.DataFrame, name: str) -> pd.Series:
+    """True for the trials whose `name` had no effect (e.g. ``decay_rate`` where ``lr_decay=none``).
+
+    Example:
+        >>> inactive(pd.DataFrame({"lr_decay": ["none", "step"], "decay_rate": [0.1, 0.5]}), "decay_rate").tolist()
+        [True, False]
+    """
+    condition = CONDITIONS.get(name)
+    if condition is None or condition[0] not in trials:
+        return pd.Series(False, index=trials.index)
+    other, unused = condition
+    return trials[other].astype(str).isin(unused)
+
 
 def write_plots(source: Source, importance: Importance | None) -> list[tuple[str, Path]]:
     """Draws every plot that the source has data for into `source.plots_dir`; returns (title, path) pairs."""
@@ -84,7 +102,7 @@ def metric_vs_param(source: Source, name: str, param: Param) -> Figure:
     Each round's sampled range is shaded in its colour, so the zoom of coarse-to-fine rounds shows.
     """
     figure, ax = _figure()
-    trials = source.trials[_finite(source.trials[S.BEST])]
+    trials = source.trials[_finite(source.trials[S.BEST]) & ~inactive(source.trials, name)]
     levels = _levels(param, source.trials[name]) if not param.is_numeric else []
     rounds = trials[S.ROUND] if S.ROUND in trials else pd.Series(1, index=trials.index)
     for number in sorted(rounds.dropna().unique()):
@@ -109,7 +127,13 @@ def metric_vs_param(source: Source, name: str, param: Param) -> Figure:
             ax.axvspan(low, high, color=colour, alpha=0.08, lw=0)
     _set_scale(ax, param, levels)
     ax.set_ylabel(source.metric)
-    ax.set_title(f"{source.metric} vs {name} ({param.scale})")
+    condition = CONDITIONS.get(name)
+    unused = (
+        f", trials with {condition[0]} ≠ {'/'.join(condition[1])}"
+        if condition and condition[0] in source.trials
+        else ""
+    )
+    ax.set_title(f"{source.metric} vs {name} ({param.scale}{unused})")
     ax.grid(alpha=0.3)
     if len(ax.get_legend_handles_labels()[0]) > 0:
         ax.legend(fontsize="small")
@@ -207,7 +231,11 @@ def learning_curves(source: Source) -> Figure | None:
             color=colormaps["autumn"](index / HIGHLIGHT),
             label=f"#{index + 1} {plan_id}",
         )
-    ax.plot([], [], color="grey", alpha=0.4, label="pruned")
+    present = {statuses.get(p) for p in history[S.PLAN_ID].unique() if p not in top}
+    for status, label in ((S.COMPLETED, "completed"), (S.PRUNED, "pruned"), (S.DIVERGED, "diverged")):
+        if status in present or (status == S.COMPLETED and None in present):
+            colour, alpha, _ = style.get(status, ("tab:blue", 0.45, 1.0))
+            ax.plot([], [], color=colour, alpha=min(1.0, alpha + 0.2), label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.set_title(f"learning curves: {metric} per epoch (top {len(top)} bold)")
@@ -265,6 +293,10 @@ def parallel_coordinates(source: Source) -> Figure | None:
             low, high = param.coord_bounds()
             lows[name], highs[name] = min(low, lows[name]), max(high, highs[name])
     normalised = (design_matrix(top, source.params) - lows) / (highs - lows).replace(0, 1)
+    for name, param in source.params.items():
+        if param.scale == "beta":  # log10(1−β) falls as β grows: flip, so a larger β is drawn higher
+            normalised[name] = 1.0 - normalised[name]
+        normalised.loc[inactive(top, name).to_numpy(), name] = np.nan  # unused here: a gap in the line
     metric = pd.to_numeric(top[S.BEST]).to_numpy()
     norm = Normalize(metric.min(), metric.max())
     cmap = colormaps["viridis" if source.mode == "max" else "viridis_r"]
@@ -292,4 +324,6 @@ def _axis_ends(param: Param, low: float, high: float, values: pd.Series) -> list
         levels = _levels(param, values)
         span = max(len(levels) - 1, 1)
         return [(i / span, level) for i, level in enumerate(levels)]
+    if param.scale == "beta":  # the axis is flipped: the smallest β (largest 1−β) at the bottom
+        return [(0.0, f"{param.from_coord(high):.4g}"), (1.0, f"{param.from_coord(low):.4g}")]
     return [(0.0, f"{param.from_coord(low):.3g}"), (1.0, f"{param.from_coord(high):.3g}")]
