@@ -3,7 +3,8 @@
 Every failure ends in one line on stderr, never a traceback:
 
 * a user mistake (:class:`SweepError`, or a command-line mistake found by the parser: an unknown option or
-  command, a missing argument, a bad value) is ``error: <message>``, exit 2;
+  command, a missing argument, a bad value) is ``error: <message>``, exit 2 (a SweepError with its own
+  ``exit_code``, like the full disk's ``StorageError``, exits with that: 1);
 * anything else is a bug or an environment failure: ``error: unexpected <Type>: <message>`` naming a log file
   that holds the full traceback (under ``$XDG_CACHE_HOME/sweep/logs``, default ``~/.cache/sweep/logs``), exit 1.
   With ``SWEEP_DEBUG=1`` the traceback is printed instead.
@@ -15,6 +16,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     """
     prepare_environment(local=False)  # before anything imports ray; connect() adds the local-only settings
     _register()
+    _warnings_as_lines()
     try:
         app(args=argv, prog_name="sweep", standalone_mode=False)
     except SweepError as err:
-        _fail(str(err), USAGE_EXIT)
+        _fail(str(err), getattr(err, "exit_code", USAGE_EXIT))
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("aborted", err=True)
         sys.exit(INTERRUPT_EXIT)
@@ -69,6 +72,21 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
         _fail(unexpected_line(err, write_traceback_log(err)), FAILURE_EXIT)
+
+
+def _warnings_as_lines() -> None:
+    """Our own warnings (a table row dropped) print as one ``warning: ...`` line, not Python's two-line form."""
+    from sweep.tables import TableWarning
+
+    original = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, TableWarning):
+            typer.echo(f"warning: {one_line(str(message))}", err=True)
+        else:
+            original(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
 
 
 def _fail(message: str, code: int) -> None:
