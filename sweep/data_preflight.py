@@ -1,10 +1,10 @@
 """Resolve a `data:` string before a launch, without loading big data.
 
 A built-in name is parsed (options and their ranges, as the generator checks them); a file must exist, have
-a supported extension and be readable. A small file (≤ :data:`FULL_LOAD_BYTES`) is loaded by the very loader
-the trials use, so every rule it applies (label column, numeric features, ≥ 2 classes, enough rows, finite
-values) is checked exactly; a big one only has its header read (CSV: the first rows; Parquet: the schema;
-NPZ: the array headers).
+a supported extension and be readable, and its header must name the label column and numeric features (CSV:
+the first rows; Parquet: the schema; NPZ: the array headers). A small file (≤ :data:`FULL_LOAD_BYTES`) is
+then loaded by the very loader the trials use, so every rule it applies (≥ 2 classes, enough rows, finite
+values) is checked exactly; a big one is never read past its header.
 """
 
 from __future__ import annotations
@@ -73,10 +73,9 @@ noise, seed): write e.g. spirals:n=20000,classes=3,features=2,noise=0.2
         raise DataError(f"data file {path.name!r} cannot be read ({err.strerror}): check its permissions") from None
     if size == 0:
         raise DataError(f"data file {path.name!r} is empty: give a file with a header and rows")
+    _sniff(path, label)  # the header first: its messages are the same for a small file and a big one
     if size <= FULL_LOAD_BYTES:
         _load_in_full(path, label, split, split_seed)
-    else:
-        _sniff(path, label)
 
 
 def _check_builtin(data: str, name: str, options: str) -> None:
@@ -130,6 +129,8 @@ def _sniff(path: Path, label: str) -> None:
             import pandas as pd
 
             frame = pd.read_csv(path, nrows=SNIFF_ROWS)
+            if frame.empty:
+                raise DataError(f"data file {path.name!r} has a header but no rows: add the examples")
             columns = [str(c) for c in frame.columns]
             bad = [c for c in frame.columns if c != label and not pd.api.types.is_numeric_dtype(frame[c])]
         else:

@@ -170,7 +170,7 @@ def _csv(text: str) -> Any:
 
 for _name, _text, _frag in [
     ("empty.csv", "", "is empty"),
-    ("header-only.csv", "a,b,label\n", "header-only.csv"),
+    ("header-only.csv", "a,b,label\n", "has a header but no rows"),
     ("no-label.csv", "a,b,c\n1,2,3\n4,5,6\n", "no label column 'label'"),
     ("text-feature.csv", "a,b,label\n1,x,0\n2,y,1\n3,z,0\n", "non-numeric feature columns: b"),
     ("only-label.csv", "label\n0\n1\n0\n1\n", "no feature column"),
@@ -252,7 +252,7 @@ def _mismatch(path: Path) -> None:
     np.savez(path, x=np.zeros((5, 2)), y=np.arange(4) % 2)
 
 
-@_data("object.npz", "could not be read")
+@_data("object.npz", "numeric 2-D array")
 def _object(path: Path) -> None:
     np.savez(path, x=np.array([{"a": 1}] * 4, dtype=object), y=np.arange(4) % 2)
 
