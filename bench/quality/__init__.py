@@ -1,0 +1,13 @@
+"""The search-quality benchmark: which method finds the better MNIST-1D model in the same wall-clock budget.
+
+``./dev bench quality [--quick | --smoke]`` (``python -m bench.quality``) runs each method on the
+``mnist1d-mlp`` preset's space, each in a fresh process with the same budget on the same cores, over several
+search seeds, and writes a JSON and two PNGs to ``bench/results/``.
+
+Modules, one concept each: :mod:`~bench.quality.modes` (sizes), :mod:`~bench.quality.methods` (what is
+compared), :mod:`~bench.quality.job` (what a runner process reads and writes), the runners
+(:mod:`~bench.quality.sweep_method`, :mod:`~bench.quality.optuna_method`, :mod:`~bench.quality.ray_method`),
+:mod:`~bench.quality.launch` (a budgeted subprocess), :mod:`~bench.quality.score` (the winner's one test
+evaluation), :mod:`~bench.quality.aggregate` (curves and t-intervals), :mod:`~bench.quality.targets`,
+:mod:`~bench.quality.plot`, :mod:`~bench.quality.report` and :mod:`~bench.quality.run` (the driver).
+"""

@@ -1,0 +1,141 @@
+"""From runs' timestamped reports to the figures: best-so-far curves, their values at budget fractions, and
+mean ± 95 % t-intervals over seeds.
+
+Only reports made within the budget count (t ≤ budget, seconds since the run's process started). Epochs
+trained = reports within the budget (every runner reports once per epoch trained).
+
+Example:
+    >>> trials = [{"id": "a", "config": {}, "reports": [[1.0, 1, 0.4], [3.0, 2, 0.6]]}]
+    >>> best_so_far(trials, [0.5, 1.0, 2.0, 3.0]).tolist()
+    [nan, 0.4, 0.4, 0.6]
+    >>> mean, half = t_interval([0.6, 0.7, 0.8]); round(mean, 3), round(half, 3)
+    (0.7, 0.248)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+FRACTIONS = (0.25, 0.5, 1.0)
+
+
+def reports_within(trials: list[dict[str, Any]], budget_s: float) -> np.ndarray:
+    """All reports within the budget as rows (t, epoch, dev_accuracy), in time order."""
+    rows = [r for trial in trials for r in trial["reports"] if r[0] <= budget_s]
+    table = np.array(rows, dtype=float).reshape(-1, 3)
+    return table[np.argsort(table[:, 0], kind="stable")]
+
+
+def best_so_far(trials: list[dict[str, Any]], times: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Best dev accuracy reported by each time in `times` (NaN before the first report)."""
+    table = reports_within(trials, max(times) if len(times) else 0.0)
+    if not len(table):
+        return np.full(len(times), np.nan)
+    running = np.maximum.accumulate(table[:, 2])
+    index = np.searchsorted(table[:, 0], np.asarray(times, dtype=float), side="right") - 1
+    return np.where(index >= 0, running[np.clip(index, 0, None)], np.nan)
+
+
+def best_by_epochs(trials: list[dict[str, Any]], budget_s: float, epochs: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Best dev accuracy after each count of epochs trained (all trials together, in time order)."""
+    table = reports_within(trials, budget_s)
+    running = np.maximum.accumulate(table[:, 2]) if len(table) else np.array([])
+    out = np.full(len(epochs), np.nan)
+    for i, count in enumerate(epochs):
+        if 1 <= int(count) <= len(running):  # NaN past the epochs this run trained
+            out[i] = running[int(count) - 1]
+    return out
+
+
+def mean_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over seeds (rows) and the 95 % t half-width at each point; NaN where any seed has no value yet."""
+    from scipy import stats
+
+    curves = np.atleast_2d(np.asarray(curves, dtype=float))
+    complete = ~np.isnan(curves).any(axis=0)
+    mean = np.full(curves.shape[1], np.nan)
+    half = np.full(curves.shape[1], np.nan)
+    mean[complete] = curves[:, complete].mean(axis=0)
+    n = curves.shape[0]
+    if n >= 2:
+        half[complete] = stats.t.ppf(0.975, n - 1) * curves[:, complete].std(axis=0, ddof=1) / math.sqrt(n)
+    return mean, half
+
+
+def first_reaching(times: Sequence[float] | np.ndarray, curve: np.ndarray, mark: float) -> float | None:
+    """The first time (or epoch count) at which `curve` reaches `mark`; None if it never does."""
+    hits = np.nonzero(np.nan_to_num(curve, nan=-np.inf) >= mark)[0]
+    return float(times[hits[0]]) if len(hits) else None
+
+
+def run_figures(trials: list[dict[str, Any]], budget_s: float) -> dict[str, Any]:
+    """One run's figures: best dev at each budget fraction, trials started and epochs trained in the budget."""
+    table = reports_within(trials, budget_s)
+    at = best_so_far(trials, [f * budget_s for f in FRACTIONS])
+    started = sum(1 for trial in trials if any(r[0] <= budget_s for r in trial["reports"]))
+    return {
+        "best_dev": {f"{int(f * 100)}%": _num(v) for f, v in zip(FRACTIONS, at, strict=True)},
+        "trials": started,
+        "epochs": int(len(table)),
+        "first_report_s": _num(table[0, 0]) if len(table) else None,
+    }
+
+
+def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """(mean, half-width of the two-sided t confidence interval); the half-width is NaN for one value."""
+    from scipy import stats
+
+    data = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if not len(data):
+        return math.nan, math.nan
+    mean = float(data.mean())
+    if len(data) < 2:
+        return mean, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(data) - 1) * data.std(ddof=1) / math.sqrt(len(data)))
+    return mean, half
+
+
+def welch_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """(mean(a) − mean(b), half-width of Welch's t-interval of that difference); NaN half-width if n < 2."""
+    from scipy import stats
+
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    diff = float(x.mean() - y.mean()) if len(x) and len(y) else math.nan
+    if len(x) < 2 or len(y) < 2:
+        return diff, math.nan
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return diff, 0.0
+    dof = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    return diff, float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per method: mean and CI half-width over seeds of each figure, with the per-seed values."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in dict.fromkeys(r["method"] for r in runs):
+        mine = [r for r in runs if r["method"] == key and r.get("ok")]
+        row: dict[str, Any] = {
+            "runs": len(mine),
+            "failed": sum(1 for r in runs if r["method"] == key and not r.get("ok")),
+        }
+        columns = {f"best_dev_{f}": [r["figures"]["best_dev"][f] for r in mine] for f in ("25%", "50%", "100%")}
+        columns["test_accuracy"] = [r.get("test_accuracy") for r in mine]
+        columns["trials"] = [r["figures"]["trials"] for r in mine]
+        columns["epochs"] = [r["figures"]["epochs"] for r in mine]
+        for name, values in columns.items():
+            clean = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+            mean, half = t_interval(clean)
+            row[name] = {"mean": _num(mean), "ci95": _num(half), "values": clean}
+        out[key] = row
+    return out
+
+
+def _num(value: Any) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value

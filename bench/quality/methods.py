@@ -1,0 +1,59 @@
+"""The methods the quality bench compares, and what each needs from its runner.
+
+Every method searches the same space (the ``mnist1d-mlp`` preset's, sampled in each parameter's own
+coordinate), trains with the same trainable code (``trainables.loop.run_training``) on the same split, with
+the same epoch cap and the same successive-halving schedule (the preset's grace period and reduction factor).
+
+Example:
+    >>> [m.key for m in METHODS][:2]
+    ['sweep-random', 'sweep-default']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SWEEP, OPTUNA, RAY = "sweep", "optuna", "ray"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One compared method.
+
+    Attributes:
+        key: Short id used in the JSON and the plots.
+        label: What the table calls it.
+        runner: ``sweep`` (the ``sweep launch`` command), ``optuna`` or ``ray`` (a runner module).
+        options: The runner's settings: for sweep, spec changes and CLI flags; for Optuna, the sampler.
+        needs: A capability of this checkout the method needs (``tpe``), or None.
+    """
+
+    key: str
+    label: str
+    runner: str
+    options: dict[str, Any] = field(default_factory=dict)
+    needs: str | None = None
+
+
+DEFAULT = "sweep-default"  # the recipe the targets are about
+
+METHODS = (
+    Method("sweep-random", "sweep, random, 1 round, ASHA", SWEEP, {"spec": {"rounds": 1}}),
+    Method(DEFAULT, "sweep, coarse to fine (default), ASHA", SWEEP, {}),
+    Method("sweep-staged", "sweep, staged by tiers, ASHA", SWEEP, {"flags": ["--staged"]}),
+    Method("sweep-tpe", "sweep, sampler tpe, ASHA", SWEEP, {"spec": {"sampler": "tpe", "rounds": 1}}, needs="tpe"),
+    Method("optuna-tpe", "Optuna TPE + SuccessiveHalving", OPTUNA, {"sampler": "tpe"}),
+    Method("optuna-random", "Optuna random + SuccessiveHalving", OPTUNA, {"sampler": "random"}),
+    Method("ray-random", "Ray Tune hand-tuned, random + ASHA", RAY, {}),
+)
+
+PEERS = ("optuna-tpe", "optuna-random", "ray-random")  # the other tools, for the time-to-accuracy target
+
+
+def method(key: str) -> Method:
+    """The method with this key."""
+    for candidate in METHODS:
+        if candidate.key == key:
+            return candidate
+    raise KeyError(f"unknown method {key!r}: choose {', '.join(m.key for m in METHODS)}")

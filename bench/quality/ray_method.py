@@ -1,0 +1,99 @@
+"""Plain Ray Tune, hand-tuned the way an experienced user writes it: a function trainable with one
+``tune.report`` per epoch and no checkpoints, ``Tuner`` with random search over the space's Tune domains
+(``Space.to_tune_domains``: the same scales as sweep's sampler), ``ASHAScheduler`` with the preset's grace
+period and reduction factor, ``reuse_actors=True``, Ray's automatic logger callbacks off
+(``TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=1``), ``verbose=0``, ``time_budget_s`` = what is left of the budget,
+``ray.init(include_dashboard=False, log_to_driver=False)``, and a driver callback recording each report.
+
+Run: python -m bench.quality.ray_method JOB.json OUT.json
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
+
+
+class _EpochReports:
+    """The Session our loop talks to: one ``tune.report`` per epoch with its wall-clock time, no checkpoint."""
+
+    def restore(self) -> dict | None:
+        return None
+
+    def report(self, metrics: dict, state: dict | None) -> None:
+        from ray import tune
+
+        tune.report({"epoch": metrics["epoch"], "dev_accuracy": metrics["dev_accuracy"], "reported_at": time.time()})
+
+    def poll_updates(self) -> dict[str, Any]:
+        return {}
+
+    def reject_update(self, key: str, value: Any, reason: str) -> None:
+        pass
+
+
+def train_mlp(config: dict[str, Any]) -> None:
+    from trainables.loop import run_training
+
+    run_training(config, _EpochReports())
+
+
+def _callback(recorder: TrialRecorder) -> Any:
+    """A driver-side Tune callback recording every report, stamped with the time the trial sent it."""
+    from ray import tune
+
+    class RecordReports(tune.Callback):
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            config = dict(trial.config)
+            recorder.add(trial.trial_id, config, result["epoch"], result["dev_accuracy"], now=result["reported_at"])
+
+        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; the recorder stays here
+            return (tune.Callback, ())
+
+    return RecordReports()
+
+
+def main() -> None:
+    job, out = read_job()
+    os.environ.update(
+        RAY_USAGE_STATS_ENABLED="0", RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", TUNE_DISABLE_AUTO_CALLBACK_LOGGERS="1"
+    )
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+    from ray.tune.search.basic_variant import BasicVariantGenerator
+
+    space = job_space(job)
+    ray.init(address="local", num_cpus=int(job["cores"]), include_dashboard=False, log_to_driver=False)
+    scheduler = ASHAScheduler(
+        time_attr="training_iteration",
+        grace_period=int(job["grace_period"]),
+        reduction_factor=int(job["reduction_factor"]),
+        max_t=int(job["epochs"]),
+    )
+    recorder = TrialRecorder(job["launched_at"], job["deadline"])
+    remaining = max(job["deadline"] - time.time(), 1.0)
+    tuner = tune.Tuner(
+        tune.with_resources(train_mlp, {"cpu": 1}),
+        param_space={**space.to_tune_domains(), **base_config(job)},
+        tune_config=tune.TuneConfig(
+            metric="dev_accuracy",
+            mode="max",
+            scheduler=scheduler,
+            search_alg=BasicVariantGenerator(random_state=int(job["seed"])),
+            num_samples=int(job.get("max_trials") or 100_000),  # the budget ends the search
+            time_budget_s=remaining,
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(storage_path=job["workdir"], name="ray", verbose=0, callbacks=[_callback(recorder)]),
+    )
+    tuner.fit()
+    ray.shutdown()
+    write_result(out, recorder.records())
+
+
+if __name__ == "__main__":
+    main()

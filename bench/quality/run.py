@@ -1,0 +1,254 @@
+"""``python -m bench.quality [--quick | --smoke]``: every method under the same wall-clock budget, over seeds.
+
+Runs go interleaved (seed 0: A B C ..., seed 1: A B C ...) so a machine that slows down mid-bench slows every
+method alike; each run is a fresh process on all the cores. Afterwards each run's winner is scored once on
+the test split, and the bench prints a table (mean ± 95 % t-interval over seeds), evaluates the issue's
+targets, and writes ``bench/results/quality-<stamp>.json`` with ``-time.png`` and ``-epochs.png`` beside it.
+
+    full     5 seeds × 120 s per method (≈ 76 min on 2 cores)
+    --quick  3 seeds × 30 s per method (≈ 14 min)
+    --smoke  1 seed, 4 trials of 3 epochs per method: every code path in seconds (the test suite runs it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from bench.measure import REPO, environment
+from bench.quality import aggregate, plot, report, score, sweep_method, targets
+from bench.quality.launch import Launched, run_budgeted
+from bench.quality.methods import METHODS, OPTUNA, RAY, SWEEP, Method
+from bench.quality.modes import MODES, PRESET, Mode
+from search_spaces import load_spec
+
+RESULTS = REPO / "bench" / "results"
+MODULES = {OPTUNA: "bench.quality.optuna_method", RAY: "bench.quality.ray_method"}
+
+
+def base_spec(mode: Mode) -> dict[str, Any]:
+    """The preset's spec with the mode's epoch cap: what every method searches."""
+    spec = load_spec(PRESET).to_dict()
+    spec["space"]["epochs"] = mode.epochs
+    if mode.rounds is not None:
+        spec["rounds"] = mode.rounds
+    return spec
+
+
+def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: int, scratch: Path) -> dict[str, Any]:
+    """One method, one seed, in a fresh process; its trials, figures and the winner's test accuracy."""
+    workdir = scratch / f"{method.key}-seed{seed}"
+    workdir.mkdir(parents=True)
+    record: dict[str, Any] = {"method": method.key, "seed": seed}
+    env = environment()
+    if method.runner == SWEEP:
+        spec_path = workdir / "spec.yaml"
+        record["spec"] = sweep_method.write_spec(spec, method, mode.max_trials, spec_path)
+        argv = sweep_method.command(spec_path, method, workdir, seed, cores, mode.budget_s)
+        # without --time-budget in this checkout, Ctrl-C at the budget is the nearest a user could do
+        stop = mode.budget_s + mode.grace_s if sweep_method.has_time_budget() else mode.budget_s
+        launched_at = time.time()
+        proc = run_budgeted(argv, workdir / "log.txt", env, launched_at, stop)
+    else:
+        out = workdir / "out.json"
+        spec_path = workdir / "spec.yaml"
+        spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        job = {
+            "spec": str(spec_path),
+            "data": spec["data"],
+            "epochs": mode.epochs,
+            "seed": seed,
+            "cores": cores,
+            "grace_period": spec["scheduler"]["grace_period"],
+            "reduction_factor": spec["scheduler"]["reduction_factor"],
+            "max_trials": mode.max_trials,
+            "options": method.options,
+            "workdir": str(workdir / "ray"),
+        }
+        argv = [sys.executable, "-m", MODULES[method.runner], str(workdir / "job.json"), str(out)]
+        launched_at = time.time()
+        job.update(launched_at=launched_at, deadline=launched_at + mode.budget_s)
+        (workdir / "job.json").write_text(json.dumps(job))
+        proc = run_budgeted(argv, workdir / "log.txt", env, launched_at, mode.budget_s + mode.grace_s)
+    record.update(_process_fields(proc))
+    try:
+        if method.runner == SWEEP:
+            data = sweep_method.collect(workdir, launched_at)
+        else:
+            if proc.returncode != 0:
+                raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
+            data = json.loads(out.read_text())
+        if not data["trials"]:
+            raise RuntimeError(f"no trial reported (exit {proc.returncode}): {proc.output_tail[-1500:]}")
+        record["trials_detail"] = data["trials"]
+        record.update({k: v for k, v in data.items() if k not in ("trials", "finished_at")})
+        record["figures"] = aggregate.run_figures(data["trials"], mode.budget_s)
+        best = score.winner(data["trials"], mode.budget_s)
+        record["winner"] = best
+        record["test_accuracy"] = score.score_on_test(best["config"], best["epochs"], spec["data"]) if best else None
+        record["ok"] = best is not None
+        if best is None:
+            record["error"] = "no report within the budget"
+    except Exception as err:  # noqa: BLE001 - one failed run is reported, the bench goes on
+        record["ok"], record["error"] = False, str(err)[-2000:]
+    return record
+
+
+def _process_fields(proc: Launched) -> dict[str, Any]:
+    fields = dataclasses.asdict(proc)
+    fields.pop("output_tail")
+    fields["load_before"] = list(proc.load_before)
+    return fields
+
+
+def curves(runs: list[dict[str, Any]], mode: Mode) -> dict[str, Any]:
+    """Mean best-so-far curves and bands per method, against seconds and against epochs trained."""
+    ok = [r for r in runs if r.get("ok")]
+    times = np.linspace(0.0, mode.budget_s, 241)
+    most = max((r["figures"]["epochs"] for r in ok), default=1)
+    epochs = np.unique(np.linspace(1, max(most, 1), 240).round())
+    by_time, by_epochs = {}, {}
+    for key in dict.fromkeys(r["method"] for r in ok):
+        mine = [r["trials_detail"] for r in ok if r["method"] == key]
+        t_mean, t_half = aggregate.mean_band(np.array([aggregate.best_so_far(t, times) for t in mine]))
+        e_mean, e_half = aggregate.mean_band(
+            np.array([aggregate.best_by_epochs(t, mode.budget_s, epochs) for t in mine])
+        )
+        by_time[key] = {"mean": _list(t_mean), "ci95": _list(t_half)}
+        by_epochs[key] = {"mean": _list(e_mean), "ci95": _list(e_half)}
+    return {"time": {"x": times.tolist(), "methods": by_time}, "epochs": {"x": epochs.tolist(), "methods": by_epochs}}
+
+
+def mark_times(runs: list[dict[str, Any]], lines: dict[str, Any]) -> dict[str, Any]:
+    """Seconds each method's mean curve takes to reach 90 % of the best dev accuracy any run found."""
+    finals = [r["figures"]["best_dev"]["100%"] for r in runs if r.get("ok") and r["figures"]["best_dev"]["100%"]]
+    if not finals:
+        return {"mark": None, "times": {}}
+    mark = 0.9 * max(finals)
+    x = lines["time"]["x"]
+    times = {
+        key: aggregate.first_reaching(x, np.array([np.nan if v is None else v for v in line["mean"]]), mark)
+        for key, line in lines["time"]["methods"].items()
+    }
+    return {"mark": mark, "best_any": max(finals), "times": times}
+
+
+def _list(values: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else round(float(v), 5) for v in values]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./dev bench quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="3 seeds × 30 s per method")
+    size.add_argument("--smoke", action="store_true", help="every code path in seconds (the test suite)")
+    parser.add_argument("--seeds", type=int, help="search seeds per method (default: the mode's)")
+    parser.add_argument("--budget", type=float, help="seconds per run (default: the mode's)")
+    parser.add_argument("--method", action="append", help="run only these methods (repeatable)")
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
+    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/quality-<stamp>.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
+    args = parser.parse_args(argv)
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    if args.seeds or args.budget:
+        mode = dataclasses.replace(mode, seeds=args.seeds or mode.seeds, budget_s=args.budget or mode.budget_s)
+    methods, notes = _available([m for m in METHODS if not args.method or m.key in args.method])
+    if not sweep_method.has_time_budget():
+        notes.append("sweep launch has no --time-budget in this checkout: sweep runs were interrupted (SIGINT) "
+                     "at the budget, and scored by the bench")  # fmt: skip
+    spec = base_spec(mode)
+    from trainables import load_dataset
+
+    load_dataset(spec["data"])  # generate and cache the data on disk now, so no run pays for that
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or RESULTS / f"quality-{stamp}.json"
+    result: dict[str, Any] = {
+        "mode": mode.to_dict(),
+        "cores": args.cores,
+        "preset": PRESET,
+        "spec": spec,
+        "methods": {m.key: m.label for m in methods},
+        "notes": notes,
+        "started_at": stamp,
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "load_at_start": list(os.getloadavg()),
+    }
+    scratch = Path(tempfile.mkdtemp(prefix="sweep-quality-"))
+    sizing = f"{mode.name}: {mode.seeds} seed(s) × {mode.budget_s:g} s, {args.cores} cores"
+    print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
+    for note in notes:
+        print(f"note: {note}")
+    began = time.time()
+    runs = []
+    try:
+        for seed in range(mode.seeds):
+            for method in methods:
+                record = run_one(method, seed, mode, spec, args.cores, scratch)
+                runs.append(record)
+                if record.get("ok"):
+                    f = record["figures"]
+                    status = (f"best dev {f['best_dev']['100%']:.4f}, test {record['test_accuracy']:.4f}, "
+                              f"{f['trials']} trials, {f['epochs']} epochs, {record['wall']:.0f} s")  # fmt: skip
+                else:
+                    status = f"FAILED: {record.get('error', '')[:300]}"
+                print(f"  seed {seed} {method.key}: {status}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    result["bench_seconds"] = time.time() - began
+    result["load_at_end"] = list(os.getloadavg())
+    result["summary"] = aggregate.summarize(runs)
+    result["curves"] = curves(runs, mode)
+    result["mark_times"] = mark_times(runs, result["curves"])
+    result["targets"] = targets.evaluate(result["summary"], result["mark_times"], mode.budget_s)
+    result["runs"] = runs
+    labels = result["methods"]
+    result["plots"] = {
+        "time": str(plot.plot_curves(result["curves"]["time"], labels, "wall-clock seconds since the run's start",
+                                     f"MNIST-1D MLP: best dev accuracy vs time ({mode.name}, {args.cores} cores)",
+                                     out.with_name(out.stem + "-time.png"))),
+        "epochs": str(plot.plot_curves(result["curves"]["epochs"], labels, "epochs trained (all trials)",
+                                       f"MNIST-1D MLP: best dev accuracy vs epochs trained ({mode.name})",
+                                       out.with_name(out.stem + "-epochs.png"))),
+    }  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print(f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {args.cores} cores "
+          "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
+    print(report.table(result["summary"], labels))
+    print("\nTargets:\n" + report.targets_text(result["targets"]))
+    for note in notes:
+        print(f"note: {note}")
+    print(f"\nJSON: {out}\nPNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
+    failed = [r for r in runs if not r.get("ok")]
+    return 1 if mode.name == "smoke" and failed else 0
+
+
+def _available(methods: list[Method]) -> tuple[list[Method], list[str]]:
+    """The methods this checkout and environment can run, and a note for each one left out."""
+    kept, notes = [], []
+    for method in methods:
+        if method.runner == OPTUNA and importlib.util.find_spec("optuna") is None:
+            notes.append(f"{method.key} skipped: optuna is not installed (pip install -e '.[bench]')")
+        elif method.needs == "tpe" and not sweep_method.has_tpe():
+            notes.append(f"{method.key} skipped: this checkout's spec language has no `sampler: tpe` yet")
+        else:
+            kept.append(method)
+    return kept, notes

@@ -1,0 +1,71 @@
+"""The search-quality bench cannot rot: `python -m bench.quality --smoke` runs every method for a few seconds
+and writes its JSON and both PNGs, each holding every method. No timing or accuracy assertions: with four
+3-epoch trials per method the figures are noise; the full bench measures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.quality import aggregate, score
+from bench.quality.methods import METHODS
+from bench.quality.sweep_method import has_tpe
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _trials() -> list[dict]:
+    return [
+        {"id": "a", "config": {"lr": 0.1}, "reports": [[2.0, 1, 0.30], [4.0, 2, 0.50], [12.0, 3, 0.90]]},
+        {"id": "b", "config": {"lr": 0.2}, "reports": [[3.0, 1, 0.40], [5.0, 2, 0.45]]},
+    ]
+
+
+def test_only_reports_within_the_budget_count() -> None:
+    trials = _trials()
+    assert aggregate.best_so_far(trials, [1.0, 3.0, 4.0, 10.0]).tolist()[1:] == [0.40, 0.50, 0.50]
+    figures = aggregate.run_figures(trials, budget_s=10.0)
+    assert figures["best_dev"] == {"25%": 0.30, "50%": 0.50, "100%": 0.50}
+    assert (figures["trials"], figures["epochs"]) == (2, 4)
+    assert aggregate.best_by_epochs(trials, 10.0, [1, 2, 3, 4, 5]).tolist()[:4] == [0.30, 0.40, 0.50, 0.50]
+    best = score.winner(trials, budget_s=10.0)
+    assert best is not None and (best["id"], best["epochs"], best["dev_accuracy"]) == ("a", 2, 0.50)
+
+
+def test_t_interval_and_welch_difference() -> None:
+    mean, half = aggregate.t_interval([0.60, 0.62, 0.64, 0.66, 0.68])
+    assert mean == pytest.approx(0.64) and half == pytest.approx(2.776445 * 0.0316228 / 5**0.5, rel=1e-5)
+    diff, width = aggregate.welch_difference([0.70, 0.71, 0.72], [0.60, 0.61, 0.62])
+    assert diff == pytest.approx(0.10) and 0 < width < 0.05
+
+
+@pytest.mark.slow
+def test_smoke_writes_json_and_pngs_for_every_method(tmp_path: Path) -> None:
+    out = tmp_path / "quality.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.quality", "--smoke", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+
+    expected = {m.key for m in METHODS if m.needs != "tpe" or has_tpe()}
+    assert set(result["methods"]) == expected, result["notes"]
+    for key in expected:
+        row = result["summary"][key]
+        assert (row["runs"], row["failed"]) == (1, 0), key
+        assert row["trials"]["mean"] >= 1 and row["epochs"]["mean"] >= 1, key
+        assert 0.0 < row["test_accuracy"]["mean"] <= 1.0, key
+        for kind in ("time", "epochs"):  # every method has a plotted line in both pictures
+            assert any(v is not None for v in result["curves"][kind]["methods"][key]["mean"]), (kind, key)
+    for run in result["runs"]:
+        stamps = [r[0] for trial in run["trials_detail"] for r in trial["reports"]]
+        assert stamps and min(stamps) > 0, run["method"]  # wall-clock seconds since the run's start
+    for kind in ("time", "epochs"):
+        png = Path(result["plots"][kind])
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.parent == tmp_path
+    assert len(result["targets"]) == 3
