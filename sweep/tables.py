@@ -11,7 +11,8 @@ and :class:`StorageError` says which file and what to do. An appender that finds
 crash mid-write by an older writer) cuts it off before appending, so new rows never merge with it.
 
 Reading: :func:`read_table` drops a partial last line and any row whose fields do not parse (a field count that
-is not the header's, a status not in :data:`sweep.schema.STATUSES`, text in a numeric column), with one
+is not the header's, in trials.csv a status not in :data:`sweep.schema.STATUSES`, text in a schema column that
+holds numbers or, in history.csv, in a metric column that every other row fills with numbers), with one
 :class:`TableWarning` per file naming it and the lines.
 """
 
@@ -219,9 +220,10 @@ def clean_table_text(text: str) -> tuple[str, list[tuple[int, str]]]:
     """The table's text without its unreadable rows, and (line number, reason) for each row dropped.
 
     Example:
-        >>> text, problems = clean_table_text("round,status\\n1,completed\\nx,completed\\n1,done\\n")
+        >>> table = "round,status,epochs_trained\\n1,completed,3\\nx,completed,3\\n1,done,3\\n"
+        >>> text, problems = clean_table_text(table)
         >>> text, problems[0], problems[1][1].startswith("status 'done' is not one of completed, pruned")
-        ('round,status\\n1,completed\\n', (3, "round 'x' is not a number"), True)
+        ('round,status,epochs_trained\\n1,completed,3\\n', (3, "round 'x' is not a number"), True)
     """
     problems: list[tuple[int, str]] = []
     if not text.endswith("\n"):
@@ -258,11 +260,21 @@ def clean_table_text(text: str) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(kept) + "\n", problems
 
 
+def _is_trials_table(header: list[str]) -> bool:
+    """trials.csv (its status column holds trial statuses; other tables' `status` columns hold their own)."""
+    return S.STATUS in header and S.EPOCHS in header
+
+
+def _is_history_table(header: list[str]) -> bool:
+    """history.csv: keys and reported metrics only (no hyperparameters, whose choices may mix types)."""
+    return S.EPOCH in header and S.WALL in header and S.PLAN_ID in header
+
+
 def _numeric_columns(header: list[str], records: list[list[str]]) -> set[int]:
-    """Indices of the columns that must hold numbers: the schema's numeric columns, and — in tables without a
-    status column (histories: metrics only, no hyperparameters) — any column every other row fills with numbers."""
+    """Indices of the columns that must hold numbers: the schema's numeric columns, and in a history table any
+    column that every other row fills with numbers (a metric)."""
     numeric = {i for i, name in enumerate(header) if name in NUMERIC_COLUMNS}
-    if S.STATUS in header:
+    if not _is_history_table(header):
         return numeric
     for i, name in enumerate(header):
         if i in numeric or name in TEXT_COLUMNS:
@@ -280,7 +292,7 @@ def _row_problem(header: list[str], record: list[str], numeric: set[int]) -> str
     for i, value in enumerate(record):
         if i in numeric and value != "" and not _is_number(value):
             return f"{header[i]} {value[:40]!r} is not a number"
-    if S.STATUS in header:
+    if _is_trials_table(header):
         status = record[header.index(S.STATUS)]
         if status not in S.STATUSES:
             return f"status {status[:40]!r} is not one of {', '.join(S.STATUSES)}"

@@ -176,3 +176,20 @@ def test_load_show_and_export_drop_the_truncated_row(tmp_path: Path, capsys: pyt
         dropped = "dropped 1 unreadable row (line 4: a partial last line (cut off mid-write))"
         assert err == f"warning: {directory / 'trials.csv'}: {dropped}\n"
     assert len(read_table(tmp_path / "out.csv")) == 2
+
+
+def test_other_tables_keep_their_own_statuses_and_mixed_columns(tmp_path: Path) -> None:
+    nudges = tmp_path / "nudges.csv"  # babysit's: its status column says applied/rejected
+    nudges.write_text(
+        "epoch,key,value,status,reason,requested_at\n3,lr,0.1,applied,,1.0\n4,lr_decay,step,applied,,2.0\n"
+    )
+    changes = tmp_path / "pbt_changes.csv"  # PBT's old/new values mix numbers and choices
+    changes.write_text(
+        "plan_id,trial_id,round,epoch,param,old,new\n"
+        + "".join(f"r1-{i},t{i},1,2,lr,0.{i + 1},0.{i + 2}\n" for i in range(5))
+        + "r1-9,t9,1,2,lr_decay,none,step\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert list(read_table(nudges)["value"]) == ["0.1", "step"]
+        assert len(read_table(changes)) == 6
