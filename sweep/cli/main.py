@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     _warnings_as_lines()
     try:
-        app(args=argv, prog_name="sweep", standalone_mode=False)
+        code = app(args=argv, prog_name="sweep", standalone_mode=False)
     except SweepError as err:
         _fail(str(err), getattr(err, "exit_code", USAGE_EXIT))
     except (KeyboardInterrupt, typer.Abort):
@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
         _fail(unexpected_line(err, write_traceback_log(err)), FAILURE_EXIT)
+    # Without standalone mode the parser turns Ctrl-C (and `--help`) into a returned exit code, not an exception.
+    if code == INTERRUPT_EXIT:
+        typer.echo("aborted", err=True)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)
 
 
 def _warnings_as_lines() -> None:
