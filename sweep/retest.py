@@ -6,8 +6,10 @@ Each (config, seed) runs as one Ray task through the trainable's `train_and_test
 held-out test split once. Results are appended to DIR/retest.csv (one row per config per seed) and
 DIR/retest_summary.csv (one row per config), both keyed by a `retest_id`, so earlier retests stay.
 
-Only built-in trainables are retested: a user's function trainable reports to Ray Tune but has no
-train-and-test entry point, so there is no test split to score; it is refused with a SweepError.
+A user's own function trainable (``package.module:function``) is retested too: each (config, seed) runs as
+one trial of a minimal Tune run (:mod:`sweep.one_trial`), the fresh seed reaching it as the config key
+``seed``. Its last reported epoch gives the metric; it has no test split of ours, so ``test_accuracy`` is
+empty unless the trainable reports one itself.
 """
 
 from __future__ import annotations
@@ -80,11 +82,11 @@ class RetestResult:
         verdict = "ranking holds: the top-1 config stays top-1" if self.holds else "ranking changed: a new top-1"
         lines.append(f"Spearman rank correlation, original vs retest mean: {rho}; {verdict}")
         best = self.winner()
-        lines.append(
-            f"winner on mean {self.metric}: {best[S.PLAN_ID]}, "
-            f"test_accuracy {best['test_accuracy_mean']:.4f} "
-            f"± {_nan0(best['test_accuracy_std']):.4f} over {int(best['n'])} seed(s)"
-        )
+        if math.isnan(float(best["test_accuracy_mean"])):
+            test = "no test_accuracy (the trainable reports none)"
+        else:
+            test = f"test_accuracy {best['test_accuracy_mean']:.4f} ± {_nan0(best['test_accuracy_std']):.4f}"
+        lines.append(f"winner on mean {self.metric}: {best[S.PLAN_ID]}, {test} over {int(best['n'])} seed(s)")
         return "\n".join(lines)
 
 
@@ -117,12 +119,7 @@ def retest(
     spec = parse_spec(yaml.safe_load(result.path.joinpath("spec.yaml").read_text()), str(result.path / "spec.yaml"))
     from trainables import resolve_train_and_test
 
-    if resolve_train_and_test(spec.trainable) is None:
-        raise SweepError(
-            f"trainable {spec.trainable!r}: retest runs built-in trainables only (a function trainable "
-            "has no test split to score): retrain its best configs with `sweep launch --set ...` "
-            "and several seeds"
-        )
+    builtin = resolve_train_and_test(spec.trainable) is not None
     data = _checked_data(data)
     candidates = _candidates(result, top)
     fresh = _fresh_seeds(result, seeds)
@@ -147,7 +144,11 @@ def retest(
                     },
                 )
             )
-    rows = pd.DataFrame(_run_on_ray(jobs, spec, address, cpus, quiet))
+    if builtin:
+        rows = pd.DataFrame(_run_on_ray(jobs, spec, address, cpus, quiet))
+    else:
+        project = Path(result.state.get("project_dir") or Path.cwd())
+        rows = pd.DataFrame(_run_user_trainable(jobs, spec, project, address, cpus))
     summary = summarise(rows, result.metric, result.mode)
     CsvAppender(result.path / RETEST_CSV, ROW_KEYS).append(rows.to_dict("records"))
     CsvAppender(result.path / SUMMARY_CSV, SUMMARY_KEYS).append(summary.to_dict("records"))
@@ -240,6 +241,34 @@ def _run_on_ray(
         return rows
     finally:
         disconnect(connection)
+
+
+def _run_user_trainable(
+    jobs: list[tuple[dict[str, Any], dict[str, Any]]],
+    spec: SweepSpec,
+    project: Path,
+    address: str | None,
+    cpus: int | None,
+) -> list[dict[str, Any]]:
+    """Every job as one trial of a minimal Tune run; a row from each one's last reported epoch."""
+    from sweep.one_trial import run_configs
+
+    histories = run_configs(
+        spec.trainable,
+        [config for config, _ in jobs],
+        cpus_per_trial=spec.resources.cpu,
+        gpus_per_trial=spec.resources.gpu,
+        address=address,
+        cpus=cpus,
+        project=project,
+    )
+    rows = []
+    for (_, keys), history in zip(jobs, histories, strict=True):
+        last = dict(history[-1])
+        last.setdefault("stopped_epoch", int(last.get("epoch", len(history))))
+        last.setdefault("test_accuracy", math.nan)  # no test split of ours: only what the trainable reports
+        rows.append({**keys, **_keep(last, spec.metric)})
+    return rows
 
 
 def train_one(trainable: str, config: dict[str, Any], cpus: float, gpus: float) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from sweep.cli.train_cmd import config_from_spec
 
@@ -52,3 +55,42 @@ def test_sweep_train_bad_data_is_one_line() -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("error: data file 'missing.csv' not found")
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_typo_in_set_is_refused_with_did_you_mean() -> None:
+    # Before: `sweep train --set lrr=0.1` trained silently at the default lr.
+    done = _sweep("--epochs", "1", "--set", "lrr=0.1")
+    assert done.returncode == 2
+    assert done.stderr == "error: --set lrr: the mlp trainable has no config key 'lrr' (did you mean 'lr'?)\n"
+    assert done.stdout == ""
+
+
+USER_PROJECT = Path(__file__).parent / "user_project"
+
+
+def test_a_typo_for_a_user_trainable_names_the_keys_it_reads() -> None:
+    done = _sweep(str(USER_PROJECT / "docs.yaml"), "--set", "lrr=0.1")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: --set lrr: not a key of the spec's space nor data, seed, epochs (did you mean 'lr'? known: lr, "
+        "epochs, data, seed): to pass a new key to docs_trainable:train, add it to the spec's space\n"
+    )
+
+
+@pytest.mark.slow
+def test_sweep_train_runs_a_trainable_written_from_rays_docs(ray_instance) -> None:
+    # One trial of a minimal Tune run, joined to the shared Ray (RAY_ADDRESS), epochs printed as they arrive.
+    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
+    done = subprocess.run(
+        [str(SWEEP), "train", str(USER_PROJECT / "docs.yaml"), "--set", "lr=0.5", "--set", "seed=7", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [m["epoch"] for m in lines[:-1]] == [1, 2, 3]
+    assert [m["dev_accuracy"] for m in lines[:-1]] == pytest.approx([0.5 + 7e-4, 0.75 + 7e-4, 0.875 + 7e-4])
+    assert lines[-1]["summary"] is True and lines[-1]["best_dev_accuracy"] == pytest.approx(0.875 + 7e-4)
+    assert lines[-1]["seed_seen"] == 7  # the seed reaches the trainable as the config key `seed`

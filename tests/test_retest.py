@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,8 @@ from sweep import RunOptions, run_sweep
 from sweep import schema as S
 from sweep.retest import FIRST_SEED, retest
 from tests.conftest import run_cli, tiny_spec
+
+USER_PROJECT = Path(__file__).parent / "user_project"
 
 pytestmark = pytest.mark.usefixtures("ray_instance")
 
@@ -82,13 +85,35 @@ def test_cli_user_errors_are_one_line(tmp_path):
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
 
 
-def test_user_trainable_is_refused_before_ray(finished, tmp_path):
-    copy = tmp_path / "copy"
-    shutil.copytree(finished.path, copy, ignore=shutil.ignore_patterns("ray"))
-    spec = yaml.safe_load((copy / "spec.yaml").read_text())
-    (copy / "spec.yaml").write_text(yaml.safe_dump({**spec, "trainable": "trainables.mlp:train"}))
+def user_sweep(root: Path) -> Path:
+    """A finished two-trial sweep of the docs-style user trainable, written by hand (no run needed)."""
+    root.mkdir(parents=True)
+    spec = yaml.safe_load((USER_PROJECT / "docs.yaml").read_text())
+    (root / "spec.yaml").write_text(yaml.safe_dump(spec))
+    state = {"name": "docs", "status": "completed", "metric": "dev_accuracy", "mode": "max", "params": ["lr", "epochs"]}
+    state["project_dir"] = str(USER_PROJECT)
+    (root / "sweep.json").write_text(json.dumps(state))
+    rows = [
+        {S.PLAN_ID: "r1-000", S.STATUS: S.COMPLETED, S.EPOCHS: 3, S.BEST: 0.875, "lr": 0.5, "epochs": 3},
+        {S.PLAN_ID: "r1-001", S.STATUS: S.COMPLETED, S.EPOCHS: 3, S.BEST: 0.5, "lr": 0.2063, "epochs": 3},
+    ]
+    pd.DataFrame(rows).to_csv(root / "trials.csv", index=False)
+    return root
 
-    with pytest.raises(SweepError, match="built-in trainables only"):
-        retest(copy, top=1, seeds=1)
+
+def test_a_user_trainable_is_retested_and_the_fresh_seed_reaches_it(tmp_path):
+    # Before: refused with "retest runs built-in trainables only".
+    outcome = retest(user_sweep(tmp_path / "docs-20261130-100000"), top=2, seeds=2)
+    rows = outcome.rows.set_index([S.PLAN_ID, "seed"])
+    for seed in (FIRST_SEED, FIRST_SEED + 1):
+        # the trainable scores 0.875 at lr 0.5 after 3 epochs, plus (seed % 97) × 1e-4: the seed arrived
+        assert rows.loc[("r1-000", seed), "dev_accuracy"] == pytest.approx(0.875 + (seed % 97) * 1e-4)
+        assert rows.loc[("r1-000", seed), "stopped_epoch"] == 3
+    assert rows["test_accuracy"].isna().all()  # no test split of ours for a user trainable
+    assert list(outcome.summary["new_rank"]) == [1, 2] and outcome.holds
+    assert "no test_accuracy (the trainable reports none)" in outcome.text()
+
+
+def test_a_missing_retest_data_file_fails_before_ray(finished, tmp_path):
     with pytest.raises(SweepError, match="not found"):
         retest(finished.path, top=1, seeds=1, data=str(tmp_path / "missing.csv"))

@@ -1,4 +1,10 @@
-"""``sweep train``: train one config of a spec in this process (no Ray, no sweep) and score it on test."""
+"""``sweep train``: train one config of a spec and report it: the check before a sweep.
+
+A built-in trainable trains in this process (no Ray) and is scored once on the test split. A user's own
+trainable (``package.module:function``, written from Ray's docs with ``tune.report``) runs as one trial of a
+minimal Tune run on a local Ray, since Ray drops reports made outside a Tune session (see
+:mod:`sweep.one_trial`); it has no test split of ours, so its last reported metrics are shown.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +49,10 @@ def _jsonable(metrics: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _epoch_line(m: Mapping[str, Any]) -> str:
+    if not {"train_loss", "train_accuracy", "dev_loss", "dev_accuracy", "lr"} <= set(m):
+        return f"epoch {m.get('epoch', '?'):>3}  " + "  ".join(
+            f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items() if k != "epoch"
+        )
     line = (
         f"epoch {m['epoch']:>3}  train loss {m['train_loss']:.4f} acc {m['train_accuracy']:.4f}  "
         f"dev loss {m['dev_loss']:.4f} acc {m['dev_accuracy']:.4f}  lr {m['lr']:.4g}"
@@ -62,21 +72,22 @@ def train(
     Example: sweep train digits-momentum --set lr=0.1 --set hidden_units=128 --epochs 10
     """
     from search_spaces import load_spec, parse_assignment
+    from sweep.assignments import check_assignments
     from trainables.registry import resolve_train_and_test
     from trainables.session import LocalSession
 
     parsed = load_spec(spec)
-    train_and_test = resolve_train_and_test(parsed.trainable)
-    if train_and_test is None:
-        raise SweepError(
-            f"trainable {parsed.trainable!r}: sweep train runs built-in trainables only: "
-            "use `sweep launch` for a custom function trainable"
-        )
-    config = config_from_spec(parsed, (parse_assignment(text) for text in assign or []), epochs)
+    assignments = [parse_assignment(text) for text in assign or []]
+    check_assignments(parsed, [key for key, _ in assignments])
+    config = config_from_spec(parsed, assignments, epochs)
 
     def show(metrics: dict) -> None:
         typer.echo(json.dumps(_jsonable(metrics)) if as_json else _epoch_line(metrics))
 
+    train_and_test = resolve_train_and_test(parsed.trainable)
+    if train_and_test is None:
+        _train_user_trainable(parsed, config, show, as_json)
+        return
     result = train_and_test(config, LocalSession(on_report=show))
     if as_json:
         typer.echo(json.dumps(_jsonable({"summary": True, **result})))
@@ -85,4 +96,33 @@ def train(
         f"done: {result['stopped_epoch']} epochs in {result.get('train_seconds', 0.0):.1f} s, "
         f"dev accuracy {result.get('dev_accuracy', 0.0):.4f}, test accuracy {result['test_accuracy']:.4f} "
         f"(test loss {result['test_loss']:.4f})" + ("  DIVERGED" if result["diverged"] else "")
+    )
+
+
+def _train_user_trainable(spec: Any, config: dict[str, Any], show: Any, as_json: bool) -> None:
+    """One trial of the user's trainable on a local Ray (or `RAY_ADDRESS`), epochs printed as they arrive."""
+    from sweep.cluster import project_dir
+    from sweep.one_trial import run_configs
+
+    config.setdefault("seed", spec.seed)
+    (history,) = run_configs(
+        spec.trainable,
+        [config],
+        cpus_per_trial=spec.resources.cpu,
+        gpus_per_trial=spec.resources.gpu,
+        project=project_dir(spec),
+        on_epoch=lambda _index, metrics: show(metrics),
+    )
+    last = history[-1]
+    if "error" in last:
+        raise SweepError(f"trainable {spec.trainable!r} failed: {last['error']}")
+    values = [m[spec.metric] for m in history if isinstance(m.get(spec.metric), float)]
+    best = (max(values) if spec.mode == "max" else min(values)) if values else math.nan
+    summary = {"summary": True, "epochs": len(history), f"best_{spec.metric}": best, **last}
+    if as_json:
+        typer.echo(json.dumps(_jsonable(summary)))
+        return
+    typer.echo(
+        f"done: {len(history)} epochs reported, best {spec.metric} {best:.4f}, last {spec.metric} "
+        f"{last.get(spec.metric, math.nan):.4f} (your trainable: no test split is scored here)"
     )

@@ -1,0 +1,125 @@
+"""Run given configs of any Ray Tune function trainable through a minimal Tune run, and collect its reports.
+
+A user's trainable written from Ray's docs calls ``tune.report`` and ``tune.get_checkpoint``; outside a Tune
+session Ray drops those reports with a warning, so `sweep train` and `sweep retest` run such a trainable the
+way `launch` does: a Tuner with exactly the given configs (no scheduler, no search), on a local Ray or the
+one this process already joined. Each report's metrics arrive through a callback, one call per epoch
+(a batched report of a built-in trainable is expanded, as the recorder does).
+
+Example:
+    >>> from sweep.one_trial import run_configs
+    >>> histories = run_configs("mypkg.train:train", [{"lr": 0.1, "epochs": 3}])  # doctest: +SKIP
+    >>> histories[0][-1]["dev_accuracy"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from search_spaces.errors import SweepError
+from sweep.tracking import epoch_rows
+
+OnEpoch = Callable[[int, dict[str, Any]], None]
+JOB = "sweep_job"  # Tune's config holds only the index of the config to run
+
+
+def run_configs(
+    trainable: str | Callable[[dict], Any],
+    configs: list[dict[str, Any]],
+    *,
+    cpus_per_trial: float = 1,
+    gpus_per_trial: float = 0,
+    address: str | None = None,
+    cpus: int | None = None,
+    project: Path | None = None,
+    on_epoch: OnEpoch | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Trains each config once with the trainable (in parallel as resources allow); returns each one's epochs.
+
+    Args:
+        trainable: ``package.module:function``, a built-in name, or the function itself.
+        configs: the configs, passed to the trainable exactly as given.
+        cpus_per_trial, gpus_per_trial: each trial's resources.
+        address, cpus: the Ray to use, as for `sweep launch` (an initialised Ray in this process is joined).
+        project: the user's project directory (the spec's): its modules import here and travel to the
+            workers in Ray's runtime environment, as for `launch`. None: nothing is shipped.
+        on_epoch: called with (config index, metrics) for each reported epoch, as results arrive.
+
+    Returns:
+        Per config, in order: its reported epochs' metrics (numbers only), or ``[{"error": ...}]``.
+
+    Raises:
+        SweepError: the trainable cannot be resolved.
+    """
+    from sweep.cluster import runtime_env
+    from sweep.local_ray import connect, disconnect
+    from trainables.registry import resolve_trainable
+
+    if project is not None and str(project) not in sys.path:
+        sys.path.insert(0, str(project))
+    function = trainable if callable(trainable) else resolve_trainable(trainable)
+    _ship_by_value(function)
+    env = runtime_env(project, True, str(project / ".sweep-none")) if project is not None else None
+    connection = connect(address, cpus, dashboard=False, runtime_env=env)
+    from ray import tune
+
+    histories: list[list[dict[str, Any]]] = [[] for _ in configs]
+
+    class Collect(tune.Callback):
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            index = _index(trial.config)
+            for row in epoch_rows(result):
+                histories[index].append(row)
+                if on_epoch is not None:
+                    on_epoch(index, row)
+
+    def _index(config: dict[str, Any]) -> int:
+        return int(config[JOB])
+
+    def run_one(config: dict[str, Any]) -> Any:
+        return function(dict(configs[int(config[JOB])]))  # the trainable sees exactly the config given
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="sweep-one-") as storage:
+            tuner = tune.Tuner(
+                tune.with_resources(run_one, {"cpu": cpus_per_trial, "gpu": gpus_per_trial}),
+                param_space={JOB: tune.grid_search(list(range(len(configs))))},
+                run_config=tune.RunConfig(
+                    storage_path=storage, callbacks=[Collect()], verbose=0, failure_config=tune.FailureConfig(0)
+                ),
+            )
+            logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+            grid = tuner.fit()
+            for position in range(len(grid)):
+                result = grid[position]
+                if result.error is not None:
+                    index = _index(result.config or {})
+                    text = str(result.error).strip().splitlines()
+                    histories[index] = histories[index] or [{}]
+                    histories[index][-1] = {**histories[index][-1], "error": text[-1] if text else "error"}
+    finally:
+        disconnect(connection)
+    if any(not h for h in histories):
+        missing = [i for i, h in enumerate(histories) if not h]
+        raise SweepError(
+            f"trainable reported nothing for config(s) {missing}: a trainable must call "
+            "ray.tune.report({...}) once per epoch (see the README's trainable contract)"
+        )
+    return histories
+
+
+def _ship_by_value(function: Callable[..., Any]) -> None:
+    """Pickle a user's trainable module by value: workers of a Ray this process joined (no runtime env of
+    ours) or a notebook's function (no module file) then need nothing importable."""
+    import ray.cloudpickle
+
+    module = sys.modules.get(getattr(function, "__module__", "") or "")
+    name = getattr(module, "__name__", "")
+    if module is None or name == "__main__" or name.split(".")[0] in ("sweep", "trainables", "search_spaces"):
+        return
+    ray.cloudpickle.register_pickle_by_value(module)
