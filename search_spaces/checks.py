@@ -10,7 +10,6 @@ from typing import Any
 
 from search_spaces.errors import SpecError
 
-
 SHOW_LIMIT = 80  # characters of a got-value in a message: enough to recognise it, never a wall of text
 
 
