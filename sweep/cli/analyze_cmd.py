@@ -12,7 +12,7 @@ def analyze(
     path: str = typer.Argument(..., help="A sweep directory, or a .csv/.parquet written by `sweep export`."),
     top: int = typer.Option(5, "--top", "-k", min=1, help="How many trials to list in the terminal."),
     history: str = typer.Option(None, "--history", help="With an exported table: its `export --history` file."),
-    no_plots: bool = typer.Option(False, "--no-plots", help="Print only; write no plots or report."),
+    no_plots: bool = typer.Option(False, "--no-plots", metavar="", help="Print only; write no plots or report."),
     next_spec: str = typer.Option(
         None,
         "--next-spec",

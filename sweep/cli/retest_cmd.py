@@ -15,7 +15,7 @@ def retest(
     data: str = typer.Option(None, "--data", help="Train on this data instead: a dataset name or a file path."),
     address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", metavar="", help="No progress lines."),
 ) -> None:
     """Retrain the top K configs at full budget with N new seeds on Ray; report mean ± std and the ranking.
 

@@ -16,9 +16,15 @@ _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 @app.command("sample")
 def sample(
     spec: str | None = typer.Argument(None, help=_SPEC_HELP),
-    n: int | None = typer.Option(None, "-n", "--samples", min=1, help="Number of configs [spec's]."),
-    sampler: str | None = typer.Option(None, "--sampler", help="random, sobol or grid [spec's]."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed [spec's]."),
+    n: int | None = typer.Option(
+        None,
+        "-n",
+        "--samples",
+        min=1,
+        help="Number of configs (default: the spec's samples; for grid, the most points).",
+    ),
+    sampler: str | None = typer.Option(None, "--sampler", help="random, sobol or grid (default: the spec's)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (default: the spec's)."),
     tier: list[int] | None = typer.Option(None, "--tier", help="Tune only this tier (repeatable)."),
     assign: list[str] | None = typer.Option(None, "--set", help="Hold key=value fixed (repeatable)."),
 ) -> None:
@@ -26,10 +32,13 @@ def sample(
 
     Example: sweep sample digits-momentum -n 100 --sampler sobol --tier 1 > configs.csv
     """
+    from sweep.assignments import check_assignments
+
     parsed = load_spec(spec)
     space = parsed.space
-    for text in assign or []:
-        key, value = parse_assignment(text)
+    assignments = [parse_assignment(text) for text in assign or []]
+    check_assignments(parsed, [key for key, _ in assignments])
+    for key, value in assignments:
         space = space.hold(key, value)
     if tier:
         space = space.select_tiers(set(tier))

@@ -25,7 +25,10 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
     """
     root = Path(storage)
     if not root.is_dir():
-        raise SweepError(f"storage directory '{storage}' not found: give the --storage of your sweeps")
+        raise SweepError(
+            f"storage directory '{storage}' not found: give the directory your sweeps were launched into "
+            "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
+        )
     rows = []
     for state_file in sorted(root.glob(f"*/{STATE_FILE}")):
         try:

@@ -65,7 +65,7 @@ def train(
     spec: str | None = typer.Argument(None, help=_SPEC_HELP),
     assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs (default: the spec's)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per epoch, then a summary object."),
+    as_json: bool = typer.Option(False, "--json", metavar="", help="One JSON object per epoch, then a summary object."),
 ) -> None:
     """Train one config (the spec's defaults plus --set overrides) in this process and report test accuracy.
 
