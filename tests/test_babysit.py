@@ -134,3 +134,18 @@ def test_babysit_user_errors_are_one_line(tmp_path, args):
     proc = run_cli("babysit", *args, "--runs", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path):
+    spec = Path(__file__).parent / "user_project" / "docs.yaml"
+    proc = run_cli("babysit", str(spec), "--runs", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: trainable 'docs_trainable:train': babysit needs the built-in mlp: a Ray Tune function trainable "
+        "has no call that receives new hyperparameters mid-run (Tune changes them only by restarting from a "
+        "checkpoint): check it with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between "
+        "checkpoints\n"
+    )
+    typo = run_cli("babysit", "--set", "lrr=0.1", "--runs", str(tmp_path))
+    assert typo.returncode == 2
+    assert typo.stderr == "error: --set lrr: the mlp trainable has no config key 'lrr' (did you mean 'lr'?)\n"

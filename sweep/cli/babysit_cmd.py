@@ -110,6 +110,15 @@ class Display:
         self._drawn = 0  # the chart is redrawn below the message
 
 
+# Why a user's trainable cannot be babysat: Ray Tune's function-trainable contract has no call that
+# delivers a changed hyperparameter to a running trial (only a restart from a checkpoint, as PBT does).
+NOT_NUDGEABLE = (
+    "trainable {trainable!r}: babysit needs the built-in mlp: a Ray Tune function trainable has no call that "
+    "receives new hyperparameters mid-run (Tune changes them only by restarting from a checkpoint): check it "
+    "with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between checkpoints"
+)
+
+
 @app.command("babysit")
 def babysit_command(
     spec: str | None = typer.Argument(None, help="A YAML spec path or a preset name (default preset)."),
@@ -134,10 +143,14 @@ def babysit_command(
             raise SweepError("babysit --resume: takes the run directory only (and --epochs): drop SPEC/--set")
         run = resume
     else:
+        from sweep.assignments import check_assignments
+
         parsed = load_spec(spec)
         if parsed.trainable != "mlp":
-            raise SweepError(f"trainable {parsed.trainable!r}: babysit trains the built-in mlp only")
-        config = config_from_spec(parsed, (parse_assignment(text) for text in assign or []), epochs)
+            raise SweepError(NOT_NUDGEABLE.format(trainable=parsed.trainable))
+        assignments = [parse_assignment(text) for text in assign or []]
+        check_assignments(parsed, [key for key, _ in assignments])
+        config = config_from_spec(parsed, assignments, epochs)
         run = start_run(config, runs, name or parsed.name)
         epochs = None
     display = Display(sys.stdout.isatty())
