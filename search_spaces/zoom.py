@@ -12,6 +12,8 @@ from search_spaces.space import Space
 
 MIN_WIDTH = 1e-3  # fraction of the original width kept when margin is 0 and the top trials coincide
 EDGE_BAND = 0.2  # "next to a bound": within this fraction of the range's width (own coordinate) of it
+TREND_MIN_TRIALS = 8  # trials before a rank correlation with the coordinate counts as a trend
+TREND_RHO = 0.5  # |Spearman ρ| between the coordinate and the metric that counts as a trend toward a bound
 
 
 def zoom(
@@ -61,19 +63,27 @@ def zoom(
             params.append(param)
         elif param.scale == "choice":
             params.append(_zoom_choice(param, seen))
-        elif expand and crowded_edge(param, seen) is not None:
-            params.append(widen_past_edge(param, seen, margin))
+        elif expand and crowded_edge(param, seen, trend=_trend_data(param, results, mode)) is not None:
+            params.append(widen_past_edge(param, seen, margin, trend=_trend_data(param, results, mode)))
         else:
             params.append(_zoom_numeric(param, original, seen, margin))
     return Space(params)
 
 
-def crowded_edge(param: Param, best_values: list[Any], band: float = EDGE_BAND) -> str | None:
+def crowded_edge(
+    param: Param,
+    best_values: list[Any],
+    band: float = EDGE_BAND,
+    trend: tuple[list[Any], list[float]] | None = None,
+) -> str | None:
     """``"low"`` or ``"high"`` when the best trials crowd that bound of `param`'s range, else None.
 
-    In the param's own coordinate: the single best value (``best_values[0]``) and at least half of
-    `best_values` lie within ``band × width`` of the bound. "low"/"high" name the bound in real values
-    (for beta, "high" is the side near 1).
+    In the param's own coordinate, the single best value (``best_values[0]``) lies within ``band × width``
+    of the bound, and either at least half of `best_values` lie there too, or (given `trend`: every
+    trial's value and its score, higher = better, at least :data:`TREND_MIN_TRIALS` of them) the score
+    rises toward that bound (Spearman ρ ≥ :data:`TREND_RHO`): a sparse sample can hold few trials near a
+    bound while the metric plainly climbs toward it. "low"/"high" name the bound in real values (for beta,
+    "high" is the side near 1).
 
     Example:
         >>> lr = Param.from_entry("lr", {"loguniform": [1e-6, 1e-4]})
@@ -87,11 +97,58 @@ def crowded_edge(param: Param, best_values: list[Any], band: float = EDGE_BAND) 
     if width <= 0:
         return None
     coords = [param.coord(v) for v in best_values]
-    for side, bound in (("low", lo), ("high", hi)):
+    rho = trend_rho(param, *trend) if trend is not None else math.nan
+    for side, bound, sign in (("low", lo, -1.0), ("high", hi, 1.0)):
         near = [abs(c - bound) <= band * width + 1e-12 for c in coords]
-        if near[0] and sum(near) * 2 >= len(near):
+        if near[0] and (sum(near) * 2 >= len(near) or sign * rho >= TREND_RHO):
             return _real_side(param, side)
     return None
+
+
+def trend_rho(param: Param, values: list[Any], scores: list[float]) -> float:
+    """Spearman rank correlation between the param's own coordinate and the score (NaN below
+    :data:`TREND_MIN_TRIALS` trials or when either side is constant).
+
+    Example:
+        >>> lr = Param.from_entry("lr", {"loguniform": [1e-5, 1e-3]})
+        >>> trend_rho(lr, [1e-5, 3e-5, 1e-4, 2e-4, 3e-4, 5e-4, 7e-4, 9e-4], [1, 1, 2, 3, 3, 4, 5, 6])
+        0.988
+    """
+    pairs = [(param.coord(v), float(s)) for v, s in zip(values, scores, strict=True) if math.isfinite(float(s))]
+    if len(pairs) < TREND_MIN_TRIALS:
+        return math.nan
+    x = _ranks([p[0] for p in pairs])
+    y = _ranks([p[1] for p in pairs])
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx, syy = sum((a - mx) ** 2 for a in x), sum((b - my) ** 2 for b in y)
+    return round(sxy / math.sqrt(sxx * syy), 3) if sxx > 0 and syy > 0 else math.nan
+
+
+def _ranks(values: list[float]) -> list[float]:
+    """Ranks from 1, ties sharing their average rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def _trend_data(param: Param, results: list[tuple[dict[str, Any], float]], mode: str) -> tuple[list[Any], list[float]]:
+    """Every trial's value of `param` and its score, higher = better (the input of :func:`trend_rho`)."""
+    sign = 1.0 if mode == "max" else -1.0
+    pairs = [
+        (c[param.name], sign * float(m))
+        for c, m in results
+        if param.name in c and math.isfinite(float(m)) and param.contains(c[param.name])
+    ]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _real_side(param: Param, side: str) -> str:
@@ -124,7 +181,9 @@ def hard_limits(param: Param) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def widen_past_edge(param: Param, best_values: list[Any], margin: float) -> Param:
+def widen_past_edge(
+    param: Param, best_values: list[Any], margin: float, trend: tuple[list[Any], list[float]] | None = None
+) -> Param:
     """The range moved past the bound the best trials crowd: their span, plus one full width of the
     current range beyond the crowded bound, plus `margin` on the other side; within :func:`hard_limits`.
 
@@ -133,7 +192,7 @@ def widen_past_edge(param: Param, best_values: list[Any], margin: float) -> Para
         >>> widen_past_edge(lr, [9.4e-5, 8e-5, 3e-5], 0.1).describe()
         'loguniform [1.89287e-05, 0.01]'
     """
-    edge = crowded_edge(param, best_values)
+    edge = crowded_edge(param, best_values, trend=trend)
     if edge is None:
         return param
     lo, hi = param.coord_bounds()

@@ -193,3 +193,35 @@ def test_advice_lines_for_the_end_of_launch(low_lr):
     lines = advice_lines(root)
     assert lines[0] == "advice:" and any(line.startswith("  lr: the best trials crowd") for line in lines)
     assert any(line.startswith("  high variance:") for line in lines)
+
+
+@pytest.mark.slow
+def test_real_sweep_below_the_good_lr_region_then_its_next_spec_runs(tmp_path, ray_instance):
+    """On digits with lr in [1e-5, 1e-3] (below the good region), the advisor names lr's upper bound and a
+    widened range; the next spec it writes validates and runs."""
+    from sweep import RunOptions, run_sweep
+    from tests.conftest import tiny_spec
+
+    space = {
+        "lr": {"loguniform": [1e-5, 1e-3], "default": 1e-4, "tier": 1},
+        "momentum": 0.9,
+        "batch_size": 128,
+        "hidden_units": 16,
+        "epochs": 3,
+        "threads": 1,
+    }
+    spec = load_spec(tiny_spec(name="low-lr", samples=10, scheduler="fifo", space=space))
+    options = RunOptions(storage=str(tmp_path), quiet=True, final_test=False, dashboard=False)
+    result = run_sweep(spec, options)
+    assert len(result.trials) == 10
+    lines = advice_lines(result)
+    (edge,) = [line for line in lines if line.startswith("  lr: ")]
+    assert edge.startswith("  lr: the best trials crowd the upper bound 0.001 of loguniform [1e-05, 0.001]")
+    widened_high = float(edge.rsplit("widen to ", 1)[1].split(",")[1].split("]")[0])
+    assert widened_high == pytest.approx(0.1)
+    out = tmp_path / "next.yaml"
+    assert run_cli("analyze", str(result.path), "--no-plots", "--next-spec", str(out), timeout=300).returncode == 0
+    nxt = load_spec(out)
+    assert nxt.space["lr"].high == pytest.approx(0.1) and nxt.trainable == "mlp" and nxt.data == "digits"
+    again = run_sweep(nxt.replace(samples=2), options)
+    assert len(again.trials) == 2 and set(again.trials[S.STATUS]) == {S.COMPLETED}

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from search_spaces import Param, Space, SweepError, sample_configs, zoom, zoom_lines
-from search_spaces.zoom import crowded_edge, hard_limits
+from search_spaces.zoom import crowded_edge, hard_limits, trend_rho
 
 
 def objective(config: dict) -> float:
@@ -147,3 +147,18 @@ def test_spec_rounds_expand_reaches_the_round_planner() -> None:
     assert zoomed_space(spec.space, spec.space, results, spec)["lr"].high == pytest.approx(1e-2)
     plain = spec.replace(rounds=spec.rounds.__class__(count=2))
     assert zoomed_space(spec.space, spec.space, results, plain)["lr"].high == 1e-4
+
+
+def test_expand_follows_a_trend_toward_a_bound_even_when_few_trials_sit_near_it() -> None:
+    # A real digits sweep of lr in [1e-5, 1e-3]: the best trial is the highest lr sampled, the metric climbs
+    # with lr, but only one of the top three lies within 20% of the bound in log10.
+    space = Space.from_dict({"lr": {"loguniform": [1e-5, 1e-3]}})
+    lrs = [4e-4, 2.95e-4, 1.46e-4, 9.1e-5, 7.3e-5, 3e-5, 2.1e-5, 1.7e-5, 1.5e-5, 1.5e-5]
+    results = [({"lr": lr}, 0.167 + 30 * lr) for lr in lrs]
+    assert crowded_edge(space["lr"], lrs[:3]) is None
+    new = zoom(space, space, results, "max", 0.25, 0.1, expand=True)
+    assert new["lr"].high == pytest.approx(0.1)
+    flat = [({"lr": lr}, 0.5) for lr in lrs]  # no trend: a plain zoom, inside the bounds
+    assert zoom(space, space, flat, "max", 0.25, 0.1, expand=True)["lr"].high <= 1e-3
+    assert trend_rho(space["lr"], lrs, [0.167 + 30 * lr for lr in lrs]) == 1.0
+    assert math.isnan(trend_rho(space["lr"], lrs[:5], [1.0] * 5))  # too few trials

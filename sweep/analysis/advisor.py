@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from search_spaces import Param, Space, SweepSpec
-from search_spaces.zoom import EDGE_BAND, crowded_edge, widen_past_edge, zoom
+from search_spaces.zoom import EDGE_BAND, crowded_edge, trend_rho, widen_past_edge, zoom
 from sweep import schema as S
 
 if TYPE_CHECKING:
@@ -99,7 +99,9 @@ def _top(ranked: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- edge of range ---------------------------------------------------------------------------------------
-def edge_advice(ranked: pd.DataFrame, space: Space, metric: str, margin: float = MARGIN) -> list[Advice]:
+def edge_advice(
+    ranked: pd.DataFrame, space: Space, metric: str, margin: float = MARGIN, mode: str = "max"
+) -> list[Advice]:
     """For each tuned numeric parameter whose best trials crowd a bound: say so and give a widened range.
 
     Args:
@@ -107,6 +109,7 @@ def edge_advice(ranked: pd.DataFrame, space: Space, metric: str, margin: float =
         space: the ranges the trials were drawn from (the spec's space).
         metric: the metric's name, for the text.
         margin: widening of the far side, as a fraction of the range (see :func:`widen_past_edge`).
+        mode: whether a higher (``max``) or lower metric is better, for the trend toward a bound.
 
     Example:
         >>> space = Space.from_dict({"lr": {"loguniform": [1e-5, 1e-3]}})
@@ -128,13 +131,15 @@ def edge_advice(ranked: pd.DataFrame, space: Space, metric: str, margin: float =
         if not param.is_numeric or param.name not in top:
             continue
         values = [_plain(v) for v in top[param.name] if not _missing(v) and param.contains(_plain(v))]
-        edge = crowded_edge(param, values)
+        trend = _trend(ranked, param, mode)
+        edge = crowded_edge(param, values, trend=trend)
         if edge is None:
             continue
+        rho = trend_rho(param, *trend)
         lo, hi = param.coord_bounds()
         near = sum(abs(param.coord(v) - (hi if _coord_side(param, edge) == "high" else lo)) <= EDGE_BAND * (hi - lo)
                    for v in values)  # fmt: skip
-        widened = widen_past_edge(param, values, margin)
+        widened = widen_past_edge(param, values, margin, trend=trend)
         best_metric = float(ranked[S.BEST].iloc[0])
         bound = param.high if edge == "high" else param.low
         if param.scale == "pow2":
@@ -144,12 +149,33 @@ def edge_advice(ranked: pd.DataFrame, space: Space, metric: str, margin: float =
                 "edge",
                 f"{param.name}: the best trials crowd the {'upper' if edge == 'high' else 'lower'} bound "
                 f"{_fmt(bound)} of {param.describe()}: the best ({_fmt(values[0])}, {metric} {best_metric:.4g}) "
-                f"and {near} of the top {len(values)} lie within {EDGE_BAND:.0%} of it in {coordinate_name(param)}; "
+                f"and {near} of the top {len(values)} lie within {EDGE_BAND:.0%} of it in {coordinate_name(param)}"
+                f"{_rho_text(rho, metric, edge, param, len(trend[0]))}; "
                 f"widen to {widened.range_text()} (or set rounds: {{expand: true}})",
                 param.name,
             )
         )
     return out
+
+
+def _trend(ranked: pd.DataFrame, param: Param, mode: str) -> tuple[list[Any], list[float]]:
+    """Every finished trial's value of `param` and its score (higher = better)."""
+    sign = 1.0 if mode == "max" else -1.0
+    pairs = [
+        (_plain(v), sign * float(m))
+        for v, m in zip(ranked[param.name], ranked[S.BEST], strict=True)
+        if not _missing(v) and param.contains(_plain(v)) and math.isfinite(float(m))
+    ]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _rho_text(rho: float, metric: str, edge: str, param: Param, n: int) -> str:
+    if math.isnan(rho):
+        return ""
+    toward = rho if _coord_side(param, edge) == "high" else -rho
+    if toward <= 0:
+        return ""
+    return f", and {metric} improves toward it (Spearman ρ {rho:+.2f} with {coordinate_name(param)}, {n} trials)"
 
 
 def _coord_side(param: Param, real_side: str) -> str:
@@ -313,13 +339,18 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
     """
     ranked = source.ranked()
     space = spec.space if spec is not None else Space(source.params.values())
-    advice = edge_advice(ranked, space, source.metric)
+    advice = edge_advice(ranked, space, source.metric, mode=source.mode)
     if ranked.empty:
         advice.append(Advice("skipped", "bias vs variance: not judged (no finished trial)"))
     else:
         target = spec.target_accuracy if spec is not None else None
         knobs = None if spec is None or spec.trainable == "mlp" else set(space)
-        advice += bias_variance_advice(ranked.iloc[0], source.history, source.metric, space, target, knobs)
+        fit = bias_variance_advice(ranked.iloc[0], source.history, source.metric, space, target, knobs)
+        edges = [a.param for a in advice if a.kind == "edge" and a.param]
+        if edges and fit[0].kind in ("bias", "variance"):
+            note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
+            fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
+        advice += fit
     advice += tier_advice(imp, space)
     return advice
 
