@@ -66,8 +66,21 @@ def zoom(
         elif expand and crowded_edge(param, seen, trend=_trend_data(param, results, mode)) is not None:
             params.append(widen_past_edge(param, seen, margin, trend=_trend_data(param, results, mode)))
         else:
-            params.append(_zoom_numeric(param, original, seen, margin))
+            params.append(_zoom_numeric(param, _union(original, param) if expand else original, seen, margin))
     return Space(params)
+
+
+def _union(original: Param, current: Param) -> Param:
+    """The original range grown to hold the current one: an expanded round's range is not clipped back."""
+    if not original.is_numeric or original.scale != current.scale:
+        return original
+    if current.scale == "pow2":
+        levels = tuple(sorted(set(original.values) | set(current.values)))
+        levels = pow2_levels(levels[0], levels[-1])
+        return replace(original, low=levels[0], high=levels[-1], values=levels)
+    low = min(original.bounds()[0], current.bounds()[0])
+    high = max(original.bounds()[1], current.bounds()[1])
+    return replace(original, low=low, high=high)
 
 
 def crowded_edge(

@@ -162,3 +162,13 @@ def test_expand_follows_a_trend_toward_a_bound_even_when_few_trials_sit_near_it(
     assert zoom(space, space, flat, "max", 0.25, 0.1, expand=True)["lr"].high <= 1e-3
     assert trend_rho(space["lr"], lrs, [0.167 + 30 * lr for lr in lrs]) == 1.0
     assert math.isnan(trend_rho(space["lr"], lrs[:5], [1.0] * 5))  # too few trials
+
+
+def test_a_round_after_an_expansion_zooms_inside_the_expanded_range() -> None:
+    base = Space.from_dict({"lr": {"loguniform": [1e-6, 1e-4]}})
+    expanded = Space.from_dict({"lr": {"loguniform": [2e-5, 1e-2]}})  # what round 2 sampled
+    results = [({"lr": lr}, -abs(math.log10(lr) + 3)) for lr in (1e-3, 1.5e-3, 7e-4, 5e-5, 3e-5, 1e-4, 8e-3, 3e-4)]
+    new = zoom(expanded, base, results, "max", 0.25, 0.1, expand=True)
+    low, high = new["lr"].bounds()
+    assert 1e-4 < low < 1e-3 < high < 1e-2  # zoomed on 1e-3, not clipped back to the first round's [1e-6, 1e-4]
+    assert zoom(expanded, base, results, "max", 0.25, 0.1)["lr"].high <= 1e-4  # without expand: the old bounds
