@@ -218,6 +218,8 @@ def widen_past_edge(
         new_lo, new_hi = lo - width, max(coords) + margin * width
     limit_lo, limit_hi = hard_limits(param)
     new_lo, new_hi = max(new_lo, limit_lo), min(new_hi, limit_hi)
+    if param.scale in ("uniform", "int") and lo > 0 >= new_lo:
+        new_lo = lo / 2  # a range that started above 0 (keep_prob, hidden units) halves toward 0, never reaches it
     if param.scale == "int":
         new = replace(param, low=math.floor(new_lo + 1e-9), high=math.ceil(new_hi - 1e-9))
     elif param.scale == "pow2":

@@ -172,3 +172,10 @@ def test_a_round_after_an_expansion_zooms_inside_the_expanded_range() -> None:
     low, high = new["lr"].bounds()
     assert 1e-4 < low < 1e-3 < high < 1e-2  # zoomed on 1e-3, not clipped back to the first round's [1e-6, 1e-4]
     assert zoom(expanded, base, results, "max", 0.25, 0.1)["lr"].high <= 1e-4  # without expand: the old bounds
+
+
+def test_expand_never_takes_a_positive_range_to_zero() -> None:
+    space = Space.from_dict({"keep_prob": {"uniform": [0.5, 1.0]}, "units": {"int": [4, 64]}})
+    results = [({"keep_prob": p, "units": u}, -p - u / 100) for p, u in ((0.5, 4), (0.52, 5), (0.9, 60), (0.95, 64))]
+    new = zoom(space, space, results, "max", 0.5, 0.1, expand=True)
+    assert new["keep_prob"].low == 0.25 and new["units"].low == 2  # halved toward 0 (keep_prob must stay > 0)
