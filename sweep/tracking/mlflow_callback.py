@@ -5,6 +5,7 @@ Imports mlflow (the ``track`` extra); :func:`sweep.tracking.tracking_callbacks` 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ class MLflowEpochCallback(MLflowLoggerCallback):
 
     # --- setup: the experiment (artifacts inside DIR/mlruns when local) and the sweep's parent run --------
     def setup(self, *args: Any, **kwargs: Any) -> None:
+        for name in ("mlflow.store.db.utils", "alembic"):  # "Creating initial MLflow database tables..." is noise
+            logging.getLogger(name).setLevel(logging.WARNING)
         if self.local:
             Path(self.context.sweep_root, "mlruns").mkdir(parents=True, exist_ok=True)
             client = self.client
