@@ -215,6 +215,18 @@ def categorical_levels(param: Param, values: pd.Series) -> Param:
     return Param(param.name, param.scale, values=tuple(param.values) + tuple(sorted(seen, key=str)))
 
 
+from sweep.analysis.advisor import Advice, advice_lines, advise, next_spec  # noqa: E402
 from sweep.analysis.report import Analysis, analyze  # noqa: E402  (report imports Source from here)
 
-__all__ = ["Analysis", "Source", "analyze", "coord_of", "infer_param", "load_source"]
+__all__ = [
+    "Advice",
+    "Analysis",
+    "Source",
+    "advice_lines",
+    "advise",
+    "analyze",
+    "coord_of",
+    "infer_param",
+    "load_source",
+    "next_spec",
+]
