@@ -18,11 +18,12 @@ from search_spaces.checks import (
     reject_unknown,
     show,
 )
+from search_spaces.durations import parse_duration
 from search_spaces.errors import SpecError
 from search_spaces.space import Space
 
 SCHEDULERS = ("asha", "fifo", "pbt")
-SAMPLERS = ("random", "sobol", "grid")
+SAMPLERS = ("random", "sobol", "grid", "tpe")  # tpe: Ray's OptunaSearch, proposing from results
 MODES = ("min", "max")
 TRACKERS = ("mlflow", "tensorboard")
 BUILTIN_TRAINABLES = ("mlp",)
@@ -85,6 +86,8 @@ class SweepSpec:
     rounds: RoundsSpec = field(default_factory=RoundsSpec)
     resources: ResourcesSpec = field(default_factory=ResourcesSpec)
     max_concurrent: int | None = None
+    time_budget: float | None = None  # seconds for the whole sweep (`time_budget: 10m`)
+    trial_timeout: float | None = None  # seconds one trial may train before it is stopped as `timeout`
     tracking: tuple[str, ...] = ()
     tracking_uri: str | None = None
     target_accuracy: float | None = None
@@ -147,6 +150,10 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         rounds=_rounds(get("rounds")),
         resources=_resources(get("resources")),
         max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
+        time_budget=None if get("time_budget") is None else parse_duration(get("time_budget"), "time_budget"),
+        trial_timeout=None
+        if get("trial_timeout") is None
+        else parse_duration(get("trial_timeout"), "trial_timeout"),
         tracking=_tracking(get("tracking")),
         tracking_uri=None if get("tracking_uri") is None else need_str("tracking_uri", get("tracking_uri")),
         target_accuracy=None

@@ -12,16 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from search_spaces import Space, SpecError, SweepSpec, load_spec, parse_spec, sample_configs
+from search_spaces import Space, SpecError, SweepSpec, load_spec, parse_spec
 from search_spaces.errors import SweepError
 from sweep import schema as S
 from sweep.cluster import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
 from sweep.local_ray import connect, disconnect, prepare_environment
 from sweep.options import RunOptions
 from sweep.results import SweepResult, load
-from sweep.rounds import RoundSlot, schedule, stage_space, zoomed_space
+from sweep.rounds import RoundSlot, schedule, sweep_max_epochs
 from sweep.sweep_dir import DEFAULT_CACHE, SweepDir
 from sweep.tables import read_table, rewrite_table
 
@@ -56,6 +54,7 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
         >>> result = run_sweep("digits-momentum", RunOptions(storage="/tmp/sweeps"))  # doctest: +SKIP
         >>> result.best()["lr"]  # doctest: +SKIP
     """
+    clock_start = time.time()  # a time budget counts the whole command
     options = options or RunOptions()
     prepare_environment(local=options.address is None)
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
@@ -80,7 +79,7 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
             "round_status": {},
         }
     )
-    return _drive(directory, options)
+    return _drive(directory, options, clock_start)
 
 
 def resume_sweep(path: str | Path, options: RunOptions | None = None) -> SweepResult:
@@ -118,6 +117,8 @@ def refine_sweep(
     for _ in range(rounds):
         slots.append(RoundSlot(len(slots) + 1, None, zoom=True, samples=samples or spec.samples))
     state["rounds"] = [slot.to_dict() for slot in slots]
+    state["experiment"] = None  # the new rounds run in a Tuner of their own (ray/refine-N)
+    state.pop("budget_spent", None)
     directory.write_state(state)
     saved = RunOptions.from_dict(state["options"])
     return _drive(directory, _with_runtime(saved, options) if options else saved)
@@ -150,7 +151,9 @@ def _resolve(trainable: str, project: Path) -> Callable[[dict], None]:
 
 
 # --- the driver loop ---------------------------------------------------------------------------------------
-def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
+def _drive(directory: SweepDir, options: RunOptions, clock_start: float | None = None) -> SweepResult:
+    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
+    clock_start = time.time() if clock_start is None else clock_start
     state = directory.read_state()
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.get("project_dir", Path.cwd()))
@@ -161,7 +164,10 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
     ship = needs_shipping(spec, builtin_names())
     env = runtime_env(project, ship, options.storage)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
+    phases = {"start": round(time.time() - clock_start, 3)}
     _say(options, f"sweep: {directory.location}")
+    if connection.note:
+        _say(options, connection.note)
     _say(options, connection.auth_hint())
     from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
@@ -171,27 +177,31 @@ def _drive(directory: SweepDir, options: RunOptions) -> SweepResult:
             from sweep.summary import prewarm
 
             prewarm(spec)
-        for slot in [RoundSlot(**slot) for slot in state["rounds"]]:
-            if state["round_status"].get(str(slot.number)) == "done":
-                continue
-            finished = _run_round(directory, spec, space, slot, state, trainable, options)
+        slots = [RoundSlot(**slot) for slot in state["rounds"]]
+        todo = [slot for slot in slots if state["round_status"].get(str(slot.number)) != "done"]
+        if todo:
+            fit_started = time.time()
+            finished = _run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
+            phases["trials"] = round(time.time() - fit_started, 3)
+            state = directory.read_state()  # the searcher recorded its rounds in it
             if not finished:
                 return _interrupted(directory, state, options)
-            state["round_status"][str(slot.number)] = "done"
+            for slot in todo:
+                state["round_status"][str(slot.number)] = "done"
             directory.write_state(state)
             _compact(directory)
             directory.sync()
             if directory.remote is None:
-                prune_checkpoints(directory.ray_dir / f"round-{slot.number}")
+                prune_checkpoints(directory.ray_dir / state["experiment"])
         state["status"] = "completed"
         directory.write_state(state)
         from sweep.summary import finish
 
-        result = finish(directory, spec, options)
+        result = finish(directory, spec, options, phases, clock_start)
         directory.sync()
         return result
     except KeyboardInterrupt:
-        return _interrupted(directory, state, options)
+        return _interrupted(directory, directory.read_state(), options)
     finally:
         disconnect(connection)
 
@@ -213,53 +223,53 @@ def _say(options: RunOptions, text: str, force: bool = False) -> None:
         print(text, flush=True)
 
 
-def _run_round(
+def _run_rounds(
     directory: SweepDir,
     spec: SweepSpec,
     base: Space,
-    slot: RoundSlot,
-    state: dict[str, Any],
+    slots: list[RoundSlot],
+    todo: list[RoundSlot],
     trainable: Callable[[dict], None],
     options: RunOptions,
+    clock_start: float,
 ) -> bool:
-    """Runs (or restores) one round; True when every planned trial of it has a final row."""
+    """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
     from ray import tune
 
-    from sweep.recorder import RoundInfo
-    from sweep.tuner import TunerSettings, build_tuner, make_scheduler, max_epochs, restore_tuner
+    from sweep.budget import Budget
+    from sweep.recorder import SweepInfo
+    from sweep.searcher import SweepPlan
+    from sweep.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
 
-    number = slot.number
-    status = state["round_status"].get(str(number))
-    if directory.round_plan(number).exists() and status in ("running", "planned"):
-        configs = _read_plan(directory, number)
-        round_space = Space.from_dict(_read_yaml(directory.round_space(number)))
-    else:
-        round_space = _plan_space(directory, spec, base, slot, state)
-        configs = _plan_configs(spec, round_space, slot)
-        directory.write_yaml(directory.round_space(number), round_space.to_dict())
-        pd.DataFrame(configs).to_csv(directory.round_plan(number), index=False)
-        _announce(options, slot, round_space, state, directory)
-    state["round_status"][str(number)] = "running"
-    state["status"] = "running"
-    directory.write_state(state)
-
-    max_t = max_epochs(spec, configs)
-    scheduler, milestones = make_scheduler(spec, max_t)
-    info = RoundInfo(
-        sweep_root=str(directory.root), round_number=number, stage=slot.stage, planned=len(configs),
-        metric=spec.metric, mode=spec.mode, max_t=max_t, milestones=milestones,
-        started_at=float(state["started_at"]), quiet=options.quiet,
-    )  # fmt: skip
-    experiment = directory.experiment(number)
+    state = directory.read_state()
+    name = state.get("experiment") or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
+    if state.get("experiment") != name:
+        state["experiment"] = name
+        directory.write_state(state)
+    max_t = sweep_max_epochs(spec, base)
+    milestones = sweep_milestones(spec, max_t)
+    experiment = f"{directory.ray_storage}/{name}"
+    _ray_log_to_file(directory)
     if tune.Tuner.can_restore(experiment):
         tuner = restore_tuner(experiment, trainable, spec, milestones)
     else:
-        settings = TunerSettings(directory.ray_storage, f"round-{number}", options.max_concurrent, options.fail_fast)
-        tuner = build_tuner(trainable, spec, round_space, configs, info, settings, scheduler)
-    logging.getLogger("ray.tune").setLevel(logging.ERROR)  # Ray's own "use Tuner.restore" hint would mislead
+        budget = None
+        if spec.time_budget is not None:
+            budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
+        info = SweepInfo(
+            sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
+            planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
+            milestones=milestones, started_at=float(state["started_at"]), quiet=options.quiet,
+        )  # fmt: skip
+        plan = SweepPlan(
+            directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
+            pbt_interval=spec.scheduler.perturbation_interval if spec.scheduler.type == "pbt" else None,
+        )  # fmt: skip
+        settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
+        tuner = build_tuner(trainable, spec, plan, info, settings, budget)
     tuner.fit()
-    done = _finished_plan_ids(directory, number)
-    failure = _errored(directory, number) if options.fail_fast else ""
+    state = directory.read_state()
+    failure = _errored(directory, {slot.number for slot in todo}) if options.fail_fast else ""
     if failure:
         state["status"] = "failed"
         directory.write_state(state)
@@ -268,79 +278,50 @@ def _run_round(
             f"a trial failed and --fail-fast stopped the sweep: {failure}; "
             f"the results so far are in {directory.location}"
         )
-    return done >= {c["plan_id"] for c in configs}
+    if state.get("budget_spent"):
+        return True
+    return _all_recorded(directory, todo, set(state.get("not_started", [])))
 
 
-def _plan_space(directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, state: dict[str, Any]) -> Space:
-    result = load(directory.root)
-    if not slot.zoom:
-        best = result.best_config() if not result.trials.empty else None
-        return stage_space(base, slot.stage, best)
-    previous = Space.from_dict(_read_yaml(directory.round_space(slot.number - 1)))
-    trials = result.trials
-    if slot.stage is not None and not trials.empty:
-        trials = trials[trials[S.STAGE] == slot.stage]
-    return zoomed_space(previous, base, _results_for_zoom(trials, previous), spec)
+def _ray_log_to_file(directory: SweepDir) -> None:
+    """Ray Tune's own messages (a failed trial's traceback, retries) go to DIR/ray-tune.log, not the terminal:
+    the recorder prints one line per failed trial and its row holds the error."""
+    logger = logging.getLogger("ray.tune")
+    for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
+        logger.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(directory.root / "ray-tune.log")
+    handler._sweep = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
 
 
-def _results_for_zoom(trials: pd.DataFrame, space: Space) -> list[tuple[dict[str, Any], float]]:
-    if trials.empty:
-        return []
-    ok = trials[trials[S.STATUS] != S.ERRORED]
-    names = [name for name in space.names if name in ok.columns]
-    return [({name: _plain(row[name]) for name in names}, float(row[S.BEST])) for _, row in ok.iterrows()]
+def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
+    """Whether every round in `todo` was planned and each of its started configs has a final row."""
+    from sweep.searcher import read_plan
 
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
-def _plan_configs(spec: SweepSpec, space: Space, slot: RoundSlot) -> list[dict[str, Any]]:
-    configs = sample_configs(space, slot.samples, spec.sampler, spec.seed + slot.number - 1)
-    planned = []
-    for index, config in enumerate(configs):
-        config = dict(config)
-        if spec.data is not None and "data" not in config:
-            config["data"] = spec.data
-        config["plan_id"] = f"r{slot.number}-{index:03d}"
-        planned.append(config)
-    return planned
-
-
-def _read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
-    frame = pd.read_csv(directory.round_plan(number), keep_default_na=False, na_values=[""])
-    return [{k: _plain(v) for k, v in row.items() if not (isinstance(v, float) and pd.isna(v))}
-            for row in frame.to_dict("records")]  # fmt: skip
-
-
-def _announce(options: RunOptions, slot: RoundSlot, space: Space, state: dict[str, Any], directory: SweepDir) -> None:
-    from search_spaces import zoom_lines
-
-    stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
-    _say(options, f"round {slot.number}{stage}: {slot.samples} samples")
-    if slot.zoom and slot.number > 1:
-        previous = Space.from_dict(_read_yaml(directory.round_space(slot.number - 1)))
-        for line in zoom_lines(previous, space):
-            _say(options, f"  {line}")
-
-
-def _finished_plan_ids(directory: SweepDir, number: int) -> set[str]:
+    planned: set[str] = set()
+    for slot in todo:
+        if not directory.round_plan(slot.number).exists():
+            return False
+        planned |= {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
-    if trials.empty:
-        return set()
-    return set(trials.loc[trials[S.ROUND] == number, S.PLAN_ID].astype(str))
+    done = set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
+    return planned - not_started <= done
 
 
-def _errored(directory: SweepDir, number: int) -> str:
+def _errored(directory: SweepDir, rounds: set[int]) -> str:
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
     if trials.empty:
         return ""
-    bad = trials[(trials[S.ROUND] == number) & (trials[S.STATUS] == S.ERRORED)]
+    bad = trials[trials[S.ROUND].isin(rounds) & (trials[S.STATUS] == S.ERRORED)]
     return "" if bad.empty else f"{bad.iloc[0][S.PLAN_ID]}: {bad.iloc[0][S.ERROR]}"
 
 
 def _compact(directory: SweepDir) -> None:
-    """Drops rows a resumed trial wrote twice, once a round is over."""
+    """Drops rows a resumed trial wrote twice, once the sweep's rounds are over."""
     for path, key in ((directory.trials_csv, [S.PLAN_ID]), (directory.history_csv, [S.PLAN_ID, S.EPOCH])):
         if path.exists():
             rewrite_table(path, read_table(path, key=key))

@@ -57,6 +57,7 @@ class RayConnection:
     address: str
     dashboard_url: str | None
     started_here: bool
+    note: str | None = None  # how the driver found it, when that is worth saying
 
     def auth_hint(self) -> str:
         """How a person opens the dashboard when token authentication is on."""
@@ -74,8 +75,10 @@ def connect(
     cpus: int | None = None,
     dashboard: bool = True,
     runtime_env: dict[str, Any] | None = None,
+    warm: bool = True,
 ) -> RayConnection:
-    """Joins the Ray instance this process already has, a cluster at `address`, or starts a local one.
+    """Joins the Ray instance this process already has, a cluster at `address`, the local Ray `sweep up` keeps
+    (unless `warm` is False), or starts a local one.
 
     Example:
         >>> conn = connect(cpus=2)  # doctest: +SKIP
@@ -88,6 +91,14 @@ def connect(
     if ray.is_initialized():
         context = ray.get_runtime_context()
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
+    if address is None and warm:
+        from sweep.warm_ray import find
+
+        kept = find()
+        if kept is not None:
+            ray.init(address=kept.address, runtime_env=runtime_env, logging_level=logging.WARNING, log_to_driver=False)
+            note = f"ray: the local Ray from `sweep up` at {kept.address} (`sweep down` stops it)"
+            return RayConnection(kept.address, kept.dashboard_url, started_here=False, note=note)
     if address is not None:
         try:
             info = ray.init(
@@ -111,6 +122,10 @@ def connect(
         runtime_env=runtime_env,
         logging_level=logging.WARNING,
         logging_config=_worker_logging(),
+        # Workers' output stays in Ray's log files (and the dashboard): streamed to this terminal it ends a
+        # successful sweep with `Exception ignored ... SystemExit` from workers Ray stops at shutdown, and
+        # repeats the trial errors the sweep already reports in one line each.
+        log_to_driver=False,
     )
     return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
 

@@ -36,6 +36,7 @@ from ray.tune.schedulers import PopulationBasedTraining
 from search_spaces import Param, Space, SweepSpec
 from search_spaces.errors import SpecError
 from search_spaces.tune_domains import to_tune_domain
+from sweep.rounds import round_of
 from sweep.tables import CsvAppender
 
 PERTURBATION_FACTORS = (0.8, 1.2)  # on α, on 1−β, and (as ±10 % of the range) on a uniform param
@@ -124,7 +125,6 @@ class SweepPBT(PopulationBasedTraining):
         self.space = space
         self.seed = spec.seed
         self.changes_path: Path | None = None
-        self.round_number: int | None = None
         super().__init__(
             time_attr="training_iteration",  # one report per epoch
             # metric and mode come from TuneConfig (Ray refuses them in both places)
@@ -137,13 +137,21 @@ class SweepPBT(PopulationBasedTraining):
             log_config=False,  # pbt_changes.csv replaces Ray's pbt_policy_*.txt files
         )
 
-    def bind_round(self, space: Space, sweep_root: str | Path, round_number: int) -> None:
-        """Perturb in the round's space (holds and zooms applied) and record changes under `sweep_root`."""
+    def bind(self, space: Space, sweep_root: str | Path) -> None:
+        """Perturb in the sweep's space (holds applied; every round's trials share one population) and record
+        changes under `sweep_root`."""
         self.space = space
         self._hyperparam_mutations = _mutations(space)
-        self._custom_explore_fn = Explorer(space, self.seed + round_number)
+        self._custom_explore_fn = Explorer(space, self.seed)
         self.changes_path = Path(sweep_root) / CHANGES_FILE
-        self.round_number = round_number
+
+    def on_trial_add(self, tune_controller: Any, trial: Any) -> None:
+        """Ray's PBT refuses any search algorithm beside it, since a model-based one would learn from configs
+        PBT has mutated since. The coarse-to-fine searcher only hands out planned configs, each holding every
+        key PBT mutates, so PBT shares the sweep's one Tuner with it (TPE with PBT is refused in the spec)."""
+        from ray.tune.schedulers.pbt import _PBTTrialState
+
+        self._trial_state[trial] = _PBTTrialState(trial)
 
     def _get_new_config(self, trial: Any, trial_to_clone: Any) -> tuple[dict, dict]:
         assert self._custom_explore_fn is not None
@@ -162,7 +170,7 @@ class SweepPBT(PopulationBasedTraining):
         if self.changes_path is None:
             return
         common = {
-            "plan_id": before.get("plan_id"), "trial_id": trial.trial_id, "round": self.round_number,
+            "plan_id": before.get("plan_id"), "trial_id": trial.trial_id, "round": round_of(before["plan_id"]),
             "epoch": epoch, "donor_plan_id": trial_to_clone.config.get("plan_id"),
             "donor_trial_id": trial_to_clone.trial_id, "donor_epoch": donor_epoch,
             "explored_at": round(time.time(), 3),

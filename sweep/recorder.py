@@ -21,6 +21,7 @@ from ray.tune import Callback
 
 from sweep import schema as S
 from sweep.progress import Progress
+from sweep.rounds import round_of
 from sweep.tables import CsvAppender, read_table
 from sweep.trial_status import final_status, is_better, rung_reached
 from trainables.session import BATCH_KEY
@@ -29,25 +30,24 @@ log = logging.getLogger("sweep")
 
 
 @dataclass(frozen=True)
-class RoundInfo:
-    """What the recorder needs to know about the round it records."""
+class SweepInfo:
+    """What the recorder needs to know about the sweep it records (one Tuner runs all its rounds)."""
 
     sweep_root: str
-    round_number: int
-    stage: int | None
-    planned: int
+    stages: dict[int, int | None]  # round number → the tier it tunes (staged sweeps), else None
+    planned: int  # trials planned over the rounds this Tuner runs
     metric: str
     mode: str
     max_t: int
     milestones: tuple[int, ...]  # empty when the scheduler does not prune
-    started_at: float  # time.time() when the sweep (not the round) started
+    started_at: float  # time.time() when the sweep started
     quiet: bool
 
 
 class SweepRecorder(Callback):
     """Appends one history row per reported epoch and one trial row per finished trial."""
 
-    def __init__(self, info: RoundInfo) -> None:
+    def __init__(self, info: SweepInfo) -> None:
         self.info = info
         self._progress: Progress | None = None
         self._summaries: dict[str, TrialSummary] | None = None
@@ -63,7 +63,7 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(info.planned, f"round {info.round_number}", info.metric, quiet=info.quiet)
+            self._progress = Progress(info.planned, "sweep", info.metric, quiet=info.quiet)
         return self._progress
 
     def _appender(self, name: str, leading: list[str]) -> CsvAppender:
@@ -78,7 +78,7 @@ class SweepRecorder(Callback):
             self._summaries = {}
             history = read_table(Path(self.info.sweep_root) / "history.csv", key=[S.PLAN_ID, S.EPOCH])
             if not history.empty:
-                history = history[history[S.ROUND] == self.info.round_number].sort_values(S.EPOCH, kind="stable")
+                history = history.sort_values(S.EPOCH, kind="stable")
                 for row in history.to_dict("records"):
                     self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
         return self._summaries
@@ -94,11 +94,12 @@ class SweepRecorder(Callback):
         # A batched report carries every epoch since the previous one; each becomes its own history row.
         epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
         rows = []
+        plan = trial.config.get("plan_id")
         for metrics in epochs:
             row = {
-                S.PLAN_ID: trial.config.get("plan_id"),
+                S.PLAN_ID: plan,
                 S.TRIAL_ID: trial.trial_id,
-                S.ROUND: self.info.round_number,
+                S.ROUND: round_of(plan),
                 S.EPOCH: metrics.get(S.EPOCH, result.get("training_iteration")),
                 S.WALL: wall,
                 S.NODE_IP: result.get("node_ip"),
@@ -110,6 +111,7 @@ class SweepRecorder(Callback):
             if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
                 self.progress.best = float(value)
         self._appender("history", S.HISTORY_KEYS).append(rows)
+        self.progress.label = f"round {round_of(plan)}"
         self._refresh(trials)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
@@ -124,7 +126,19 @@ class SweepRecorder(Callback):
         self._refresh(trials)
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
+        # Ray ends the trials its stopper stops without a completion call: when the time budget ran out, each
+        # trial that trained but has no row gets one (`stopped`). After Ctrl-C they get none: resume goes on.
+        if self._budget_spent():
+            recorded = self._recorded_plans()
+            for trial in trials:
+                plan = str(trial.config.get("plan_id"))
+                if plan not in recorded and plan in self.summaries():
+                    self._finish(trial, error=None)
         self._refresh(trials, force=True)
+
+    def _recorded_plans(self) -> set[str]:
+        trials = read_table(Path(self.info.sweep_root) / "trials.csv", key=[S.PLAN_ID])
+        return set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
 
     # --- rows ---------------------------------------------------------------------------------------------
     def _finish(self, trial: Any, error: str | None) -> None:
@@ -142,13 +156,16 @@ class SweepRecorder(Callback):
         target = min(int(trial.config.get("epochs", self.info.max_t)), self.info.max_t)
         if error is not None:
             status = S.ERRORED
+        elif epochs < target and self._budget_spent():
+            status = S.STOPPED
         else:
             status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
+        plan = trial.config.get("plan_id")
         row = {
-            S.PLAN_ID: trial.config.get("plan_id"),
+            S.PLAN_ID: plan,
             S.TRIAL_ID: trial.trial_id,
-            S.ROUND: self.info.round_number,
-            S.STAGE: self.info.stage,
+            S.ROUND: round_of(plan),
+            S.STAGE: self.info.stages.get(round_of(plan)),
             S.STATUS: status,
             S.RUNG: rung_reached(epochs, self.info.milestones) if self.info.milestones else None,
             S.EPOCHS: epochs,
@@ -162,6 +179,14 @@ class SweepRecorder(Callback):
         }
         row.update((k, v) for k, v in trial.config.items() if k != "plan_id" and _scalar(v))
         return row
+
+    def _budget_spent(self) -> bool:
+        """Whether the time budget stopped the sweep (the Tuner's stopper notes it in sweep.json)."""
+        try:
+            state = json.loads((Path(self.info.sweep_root) / "sweep.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return bool(state.get("budget_spent"))
 
     def _refresh(self, trials: list, force: bool = False) -> None:
         self.progress.running = sum(1 for t in trials if t.status == "RUNNING")

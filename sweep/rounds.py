@@ -7,10 +7,14 @@ so far. Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from search_spaces import Space, SweepSpec, zoom
+from search_spaces import Space, SpecError, SweepSpec, sample_configs, zoom
+
+_PLAN_ID = re.compile(r"^r(\d+)-\d+$")
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,16 @@ class RoundSlot:
 
 
 def schedule(spec: SweepSpec, space: Space, staged: bool) -> list[RoundSlot]:
-    """The rounds of a new sweep: `rounds.count` per stage, the first of each stage sampling afresh."""
+    """The rounds of a new sweep: `rounds.count` per stage, the first of each stage sampling afresh.
+
+    TPE replaces the zoom: a `sampler: tpe` sweep is one round of `samples × rounds` trials.
+    """
+    if spec.sampler == "tpe":
+        if spec.scheduler.type == "pbt":
+            raise SpecError("sampler: tpe learns from configs that PBT mutates; use sampler random with pbt, or asha")
+        if staged:
+            raise SpecError("--staged: sampler tpe proposes every tier at once; drop --staged or use sampler random")
+        return [RoundSlot(1, None, zoom=False, samples=spec.samples * spec.rounds.count)]
     stages: list[int | None] = list(space.tiers()) if staged else [None]
     slots: list[RoundSlot] = []
     for stage in stages:
@@ -54,3 +67,96 @@ def zoomed_space(previous: Space, base: Space, results: list[tuple[dict[str, Any
         return previous
     rounds = spec.rounds
     return zoom(previous, base, usable, spec.mode, rounds.top_fraction, rounds.margin, expand=rounds.expand)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What planning needs to know of one trial: its round and stage, config, and best metric so far."""
+
+    plan_id: str
+    round: int
+    stage: int | None
+    config: dict[str, Any]
+    best: float | None
+
+
+def plan_id(round_number: int, index: int) -> str:
+    """The stable id of a planned config: ``r<round>-<index>``.
+
+    Example:
+        >>> plan_id(2, 7), round_of("r2-007")
+        ('r2-007', 2)
+    """
+    return f"r{round_number}-{index:03d}"
+
+
+def round_of(plan: str) -> int:
+    """The round a plan id belongs to."""
+    match = _PLAN_ID.match(str(plan))
+    if not match:
+        raise ValueError(f"not a plan id: {plan!r}")
+    return int(match.group(1))
+
+
+def plan_configs(spec: SweepSpec, space: Space, slot: RoundSlot) -> list[dict[str, Any]]:
+    """The round's sampled configs with the spec's data and their plan ids (seeded by the round number)."""
+    configs = sample_configs(space, slot.samples, spec.sampler, spec.seed + slot.number - 1)
+    planned = []
+    for index, config in enumerate(configs):
+        config = dict(config)
+        if spec.data is not None and "data" not in config:
+            config["data"] = spec.data
+        config["plan_id"] = plan_id(slot.number, index)
+        planned.append(config)
+    return planned
+
+
+def round_space(
+    slot: RoundSlot, base: Space, previous: Space | None, outcomes: Iterable[Outcome], spec: SweepSpec
+) -> Space:
+    """The space a round samples: a stage's first round holds earlier tiers at the best so far; a zooming
+    round narrows the previous round's space around the best outcomes of its stage (trials still running
+    count with their best so far: they are the ones ASHA kept, and leaving them out would zoom on the pruned).
+    """
+    outcomes = list(outcomes)
+    if not slot.zoom or previous is None:
+        best = best_config(outcomes, spec.mode)
+        return stage_space(base, slot.stage, best)
+    if slot.stage is not None:
+        outcomes = [o for o in outcomes if o.stage == slot.stage]
+    results = [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in outcomes]
+    return zoomed_space(previous, base, [(c, v) for c, v in results if v is not None], spec)
+
+
+def best_config(outcomes: Iterable[Outcome], mode: str) -> dict[str, Any] | None:
+    """The config of the best outcome, or None when nothing has a value yet."""
+    scored = [o for o in outcomes if o.best is not None and not math.isnan(o.best)]
+    if not scored:
+        return None
+    pick = max if mode == "max" else min
+    return pick(scored, key=lambda o: o.best).config  # type: ignore[arg-type, return-value]
+
+
+def enough_evidence(reported: int, planned: int) -> bool:
+    """Whether a round's results can steer the next one: at least half its trials have reported.
+
+    On a small machine this always holds by the time the round's last config has started; on a cluster
+    that starts the whole round at once, the next round waits for half of it rather than zoom on nothing.
+
+    Example:
+        >>> enough_evidence(11, 24), enough_evidence(12, 24)
+        (False, True)
+    """
+    return reported >= max(1, math.ceil(planned / 2))
+
+
+def sweep_max_epochs(spec: SweepSpec, space: Space) -> int:
+    """ASHA's max_t for the whole sweep: the spec's, else the most epochs any config can train, else 100."""
+    if spec.scheduler.max_t:
+        return int(spec.scheduler.max_t)
+    if "epochs" not in space:
+        return 100
+    param = space["epochs"]
+    values = param.levels() or ([param.high] if param.high is not None else [])
+    numbers = [int(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return max(numbers) if numbers else 100

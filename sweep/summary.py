@@ -115,12 +115,23 @@ def _final_checkpoint(result: SweepResult, trial_id: str) -> dict[str, Any] | No
     """The state in a trial's last checkpoint, or None when it is not on this machine."""
     from trainables.checkpoint import load_state
 
-    checkpoints = sorted((result.path / "ray").glob(f"round-*/*{trial_id}*/checkpoint_*"))
+    checkpoints = sorted((result.path / "ray").glob(f"*/*{trial_id}*/checkpoint_*"))  # ray/sweep, refine-N, round-N
     return load_state(checkpoints[-1]) if checkpoints else None
 
 
-def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepResult:
-    """Prints the summary, evaluates the winner on the test split, and records both in sweep.json."""
+def finish(
+    directory: SweepDir,
+    spec: SweepSpec,
+    options: RunOptions,
+    phases: dict[str, float] | None = None,
+    clock_start: float | None = None,
+) -> SweepResult:
+    """Prints the summary, evaluates the winner on the test split, and records both in sweep.json.
+
+    `phases` (seconds of start-up and trials) gain the winner's scoring; with a time budget the summary says
+    where the budget went.
+    """
+    scoring_started = time.time()
     result = load(directory.root)
     state = directory.read_state()
     summary: dict[str, Any] = {"trials": int(len(result.trials))}
@@ -134,6 +145,11 @@ def finish(directory: SweepDir, spec: SweepSpec, options: RunOptions) -> SweepRe
             if test is not None:
                 summary["test"] = test
     summary["wall_seconds"] = round(time.time() - float(state["started_at"]), 2)
+    if phases is not None:
+        summary["phases"] = {**phases, "summary": round(time.time() - scoring_started, 3)}
+        if spec.time_budget is not None and clock_start is not None:
+            summary["budget"] = {"seconds": spec.time_budget, "used": round(time.time() - clock_start, 2),
+                                 "not_started": len(state.get("not_started", []))}  # fmt: skip
     state["summary"] = summary
     directory.write_state(state)
     result.state = state
@@ -152,4 +168,27 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     test = summary.get("test")
     if test:
         lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
+    budget = summary.get("budget")
+    if budget:
+        lines.append(budget_line(budget, summary.get("phases", {}), summary.get("statuses", {})))
     return "\n".join(lines)
+
+
+def budget_line(budget: dict[str, Any], phases: dict[str, float], statuses: dict[str, int]) -> str:
+    """Where a time budget went: start-up (Ray), trials, and the summary with the winner's test score.
+
+    Example:
+        >>> budget_line({"seconds": 60, "used": 59.2, "not_started": 3}, {"start": 6, "trials": 50, "summary": 2},
+        ...             {"stopped": 2})
+        'time budget 1:00: start 6s, trials 50s (2 stopped in flight, 3 planned not started), summary 2s; used 59s'
+    """
+    from sweep.progress import format_seconds
+
+    notes = [f"{statuses.get('stopped', 0)} stopped in flight"]
+    if budget.get("not_started"):
+        notes.append(f"{budget['not_started']} planned not started")
+    return (
+        f"time budget {format_seconds(budget['seconds'])}: start {format_seconds(phases.get('start', 0))}, "
+        f"trials {format_seconds(phases.get('trials', 0))} ({', '.join(notes)}), "
+        f"summary {format_seconds(phases.get('summary', 0))}; used {format_seconds(budget['used'])}"
+    )

@@ -5,7 +5,9 @@ STORAGE/NAME-YYYYmmdd-HHMMSS/
     sweep.json           state: options, rounds (status, Ray experiment path), summary
     rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
     trials.csv           one row per trial        history.csv   one row per trial per epoch
-    ray/                 Ray Tune's experiment directories (checkpoints; what `sweep resume` restores)
+    ray/sweep/           Ray Tune's experiment: every round in one Tuner (checkpoints; what `sweep resume`
+                         restores); ray/refine-N/ for rounds added by `sweep refine`; ray/round-N/ in
+                         sweeps written before one Tuner ran them all
 """
 
 from __future__ import annotations
@@ -72,10 +74,6 @@ class SweepDir:
         """Where the sweep lives for the user: its URI, or its directory."""
         return self.remote or str(self.root)
 
-    def experiment(self, number: int) -> str:
-        """Ray Tune's experiment path of round `number` (a URI with URI storage)."""
-        return f"{self.ray_storage}/round-{number}"
-
     @property
     def ray_storage(self) -> str:
         return f"{self.remote}/ray" if self.remote else str(self.ray_dir)
@@ -115,6 +113,9 @@ class SweepDir:
         tmp = self.root / (STATE_FILE + ".tmp")
         tmp.write_text(json.dumps(state, indent=2, default=str))
         os.replace(tmp, self.root / STATE_FILE)
+
+    def read_yaml(self, path: Path) -> Any:
+        return yaml.safe_load(path.read_text())
 
     def write_yaml(self, path: Path, data: Any) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -1,7 +1,8 @@
-"""Builds (or restores) the Ray Tune `Tuner` for one round of a sweep."""
+"""Builds (or restores) the one Ray Tune `Tuner` that runs a sweep's rounds."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,15 +11,19 @@ from typing import Any
 
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
-from ray.tune.search.basic_variant import BasicVariantGenerator
+from ray.tune.search import Searcher
+from ray.tune.stopper import Stopper
 
 from search_spaces import Space, SweepSpec
-from search_spaces.tune_domains import to_tune_domains
-from sweep.recorder import RoundInfo, SweepRecorder
+from sweep.budget import Budget
+from sweep.recorder import SweepInfo, SweepRecorder
+from sweep.searcher import RecipeSearcher, SweepPlan
+from sweep.sweep_dir import SweepDir
 from sweep.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
 MAX_FAILURES = 2
+PENDING_ENV = "TUNE_MAX_PENDING_TRIALS_PG"
 # A batching trial reports at ASHA's rungs, at its last epoch, and otherwise at least this often.
 REPORT_SECONDS = 1.0
 
@@ -42,24 +47,49 @@ def with_resources(trainable: Callable[..., None], spec: SweepSpec, milestones: 
 
 @dataclass(frozen=True)
 class TunerSettings:
-    """Everything about a round's Tuner that does not come from the spec."""
+    """Everything about the sweep's Tuner that does not come from the spec."""
 
     experiment_dir: str  # STORAGE/.../ray
-    name: str  # round-N
+    name: str  # the experiment's directory under it
     max_concurrent: int | None
     fail_fast: bool
 
 
-def max_epochs(spec: SweepSpec, configs: list[dict[str, Any]]) -> int:
-    """ASHA's max_t: the spec's, else the largest `epochs` any config trains, else Ray's default 100."""
-    if spec.scheduler.max_t:
-        return int(spec.scheduler.max_t)
-    epochs = [int(c["epochs"]) for c in configs if isinstance(c.get("epochs"), int | float)]
-    return max(epochs) if epochs else 100
+class BudgetStopper(Stopper):
+    """Stops every trial when the sweep's time budget is spent (the budget is shared with the searcher and
+    the recorder), and notes in the sweep's state that the budget, not an interruption, ended it."""
+
+    def __init__(self, budget: Budget, directory: SweepDir) -> None:
+        self.budget = budget
+        self.directory = directory
+        self.fired = False
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        if self.budget.exhausted and not self.fired:
+            self.fired = True
+            state = self.directory.read_state()
+            state["budget_spent"] = True
+            self.directory.write_state(state)
+        return self.fired
+
+
+def sweep_milestones(spec: SweepSpec, max_t: int) -> tuple[int, ...]:
+    """ASHA's rungs (epochs) for the sweep; empty when its scheduler does not prune."""
+    if spec.scheduler.type != "asha":
+        return ()
+    grace = min(int(spec.scheduler.grace_period), max_t)
+    return tuple(asha_milestones(grace, spec.scheduler.reduction_factor, max_t))
 
 
 def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[int, ...]]:
-    """Ray's scheduler for the spec, and the ASHA milestones (empty when nothing is pruned)."""
+    """Ray's scheduler for the spec, and the ASHA milestones (empty when nothing is pruned).
+
+    One scheduler serves every round: ASHA's rungs hold the trials of all rounds, so a later round's trial
+    is promoted only when it beats the top 1/η of every trial (of any round) that reached the same rung.
+    """
     sched = spec.scheduler
     if sched.type == "asha":
         grace = min(int(sched.grace_period), max_t)
@@ -71,7 +101,7 @@ def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[i
             grace_period=grace,
             reduction_factor=sched.reduction_factor,
         )
-        return scheduler, tuple(asha_milestones(grace, sched.reduction_factor, max_t))
+        return scheduler, sweep_milestones(spec, max_t)
     if sched.type == "pbt":
         from sweep.pbt import make_pbt
 
@@ -79,68 +109,72 @@ def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[i
     return FIFOScheduler(), ()
 
 
-def param_space(space: Space, configs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Ray domains for every key the planned configs set (Ray wants each pre-set key in the space).
+def pending_trials(cpu_per_trial: float, cluster_cpus: float, max_concurrent: int | None) -> int:
+    """How many trials Ray may queue ahead of the running ones: one per slot the cluster can run at once.
 
-    Grid entries become plain choices: the plan already holds their cross product, and a `grid_search`
-    here would make Ray multiply the planned trials.
+    Ray queues a single trial ahead of a custom searcher, and starts one worker at a time for it; with
+    short trials and reused workers the second worker never comes up and a 2-core sweep runs on one core.
+
+    Example:
+        >>> pending_trials(1, 2.0, None), pending_trials(0.5, 16.0, 4), pending_trials(4, 2.0, None)
+        (2, 4, 1)
     """
-    domains = {}
-    for name, domain in to_tune_domains(space).items():
-        grid = domain.get("grid_search") if isinstance(domain, dict) else None
-        domains[name] = tune.choice(list(grid)) if grid is not None else domain
-    for config in configs:
-        for key, value in config.items():
-            domains.setdefault(key, value)
-    domains["plan_id"] = tune.choice([config["plan_id"] for config in configs])
-    return domains
+    slots = int(cluster_cpus // cpu_per_trial) if cpu_per_trial > 0 else 1
+    if max_concurrent is not None:
+        slots = min(slots, max_concurrent)
+    return max(slots, 1)
+
+
+def make_searcher(plan: SweepPlan, budget: Budget | None) -> Searcher:
+    """The searcher for the spec's sampler: the coarse-to-fine recipe, or Optuna's TPE."""
+    if plan.spec.get("sampler") == "tpe":
+        from sweep.tpe import TpeSearcher
+
+        return TpeSearcher(plan, budget)
+    return RecipeSearcher(plan, budget)
 
 
 def build_tuner(
     trainable: Callable[[dict], None],
     spec: SweepSpec,
-    space: Space,
-    configs: list[dict[str, Any]],
-    info: RoundInfo,
+    plan: SweepPlan,
+    info: SweepInfo,
     settings: TunerSettings,
-    scheduler: TrialScheduler,
+    budget: Budget | None,
 ) -> tune.Tuner:
-    """A Tuner that runs exactly the planned `configs`, one trial each, in order."""
+    """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
+    prepare_pending(spec, settings.max_concurrent)
+    scheduler, _ = make_scheduler(spec, info.max_t)
     if spec.scheduler.type == "pbt":
-        from sweep.pbt import SweepPBT, pbt_configs
+        from sweep.pbt import SweepPBT
 
-        # PBT clones trials from their checkpoints: make them exist at perturbation epochs, keep them
-        # until clones have restored (Ray warns that num_to_keep <= 2 loses them), bind the round's space.
-        configs = pbt_configs(configs, spec.scheduler.perturbation_interval)
         if isinstance(scheduler, SweepPBT):
-            scheduler.bind_round(space, info.sweep_root, info.round_number)
-    # Planned configs go in as points to evaluate: what runs is what was sampled and saved beside the
-    # results, so a resumed or re-run round trains the same configs, and every runner in the benchmark too.
-    search = BasicVariantGenerator(points_to_evaluate=configs)
+            scheduler.bind(Space.from_dict(plan.base), info.sweep_root)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones),
-        param_space=param_space(space, configs),
+        param_space={},  # configs come whole from the searcher
         tune_config=tune.TuneConfig(
             metric=spec.metric,
             mode=spec.mode,
             scheduler=scheduler,
-            search_alg=search,
-            num_samples=len(configs),
-            reuse_actors=True,  # a new worker per trial costs seconds; reuse it across trials
+            search_alg=make_searcher(plan, budget),
+            num_samples=-1,  # the searcher says when the sweep is finished
+            reuse_actors=True,  # a new worker per trial costs seconds; reuse it across trials and rounds
             max_concurrent_trials=settings.max_concurrent,
         ),
         run_config=tune.RunConfig(
             name=settings.name,
             storage_path=settings.experiment_dir,
             callbacks=[SweepRecorder(info)],
+            stop=BudgetStopper(budget, plan.directory) if budget is not None else None,
             verbose=0,
-            # Ray allows no retries with fail_fast: the first error ends the round.
+            # Ray allows no retries with fail_fast: the first error ends the sweep.
             failure_config=tune.FailureConfig(
                 max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
             ),
-            # Keep every checkpoint while the round runs: Ray deletes surplus ones from the driver, and a
+            # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
             # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
-            # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the round is over.
+            # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
             checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
         ),
     )
@@ -156,9 +190,18 @@ def prune_checkpoints(experiment_dir: Path) -> int:
     return removed
 
 
+def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
+    """Sets Ray's pending-trial limit (read when the Tuner starts) from the cluster; a user's value wins."""
+    import ray
+
+    cpus = float(ray.cluster_resources().get("CPU", 1.0))
+    os.environ.setdefault(PENDING_ENV, str(pending_trials(float(spec.resources.cpu), cpus, max_concurrent)))
+
+
 def restore_tuner(
     path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...]
 ) -> tune.Tuner:
     """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints."""
+    prepare_pending(spec, None)
     wrapped = with_resources(trainable, spec, milestones)
     return tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)

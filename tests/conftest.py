@@ -25,7 +25,7 @@ def ray_instance():
 
     from sweep.local_ray import connect
 
-    connection = connect(cpus=2, dashboard=True)
+    connection = connect(cpus=2, dashboard=True, warm=False)
     yield connection
     ray.shutdown()
 

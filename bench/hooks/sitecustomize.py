@@ -1,8 +1,8 @@
 """Phase timings of a `sweep launch` driver, for the benchmark only.
 
 The bench puts this directory on PYTHONPATH of the `sweep launch` subprocess with SWEEP_BENCH_PHASES set
-to a file; Python imports `sitecustomize` at start-up, and this wraps sweep's phases (Ray start, each
-round's fit, the summary with its test-split retrain, Ray shutdown) with timers and writes them at exit.
+to a file; Python imports `sitecustomize` at start-up, and this wraps sweep's phases (Ray start, the
+sweep's fit, the summary with its test-split retrain, Ray shutdown) with timers and writes them at exit.
 The variable is removed at once, so Ray's workers (children of the driver) time nothing. Any failure here
 leaves the driver untouched: the bench then reports the phases as missing.
 """
@@ -41,7 +41,7 @@ if _TARGET:
         _phases["import_sweep"] = time.time() - _phases.pop("python_start_to_hook")
         sweep.api.connect = _timed("ray_init", sweep.api.connect)
         sweep.api.disconnect = _timed("shutdown", sweep.api.disconnect)
-        sweep.api._run_round = _timed("rounds", sweep.api._run_round)
+        sweep.api._run_rounds = _timed("rounds", sweep.api._run_rounds)
         sweep.summary.finish = _timed("finish", sweep.summary.finish)
         if hasattr(sweep.summary, "evaluate_winner"):
             sweep.summary.evaluate_winner = _timed("final_test", sweep.summary.evaluate_winner)

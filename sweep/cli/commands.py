@@ -11,5 +11,6 @@ from sweep.cli import (  # noqa: F401
     sample_cmd,
     tables_cmd,
     train_cmd,
+    up_cmd,
     validate_cmd,
 )

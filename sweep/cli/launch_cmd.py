@@ -8,6 +8,9 @@ from dataclasses import replace
 import typer
 
 from search_spaces import load_spec, parse_assignment
+from search_spaces.checks import need_choice
+from search_spaces.durations import parse_duration
+from search_spaces.spec import SAMPLERS
 from sweep.cli.main import app
 from sweep.options import RunOptions
 
@@ -19,6 +22,11 @@ def launch(
     spec: str = typer.Argument(None, help="Spec YAML path or preset name (default: the bundled default preset)."),
     samples: int = typer.Option(None, "--samples", "-n", min=1, help="Configs sampled per round."),
     rounds: int = typer.Option(None, "--rounds", min=1, help="Coarse-to-fine rounds."),
+    sampler: str = typer.Option(None, "--sampler", help="random, sobol, grid or tpe (Optuna's TPE via Ray)."),
+    epochs: int = typer.Option(None, "--epochs", min=1, help="Hold `epochs` at this value (the budget per trial)."),
+    time_budget: str = typer.Option(
+        None, "--time-budget", help="Stop the whole sweep after this long (90s, 10m, 2h), then score the winner."
+    ),
     tier: list[int] = typer.Option([], "--tier", help="Tune only this tier (repeatable); others at defaults."),
     set_: list[str] = typer.Option([], "--set", help="Hold a parameter: key=value (repeatable)."),
     staged: bool = typer.Option(False, "--staged", help="Tune tier 1, then tier 2 with tier 1 at its best, ..."),
@@ -50,6 +58,12 @@ def launch(
         changes["name"] = name
     if seed is not None:
         changes["seed"] = seed
+    if sampler is not None:
+        changes["sampler"] = need_choice("--sampler", sampler, SAMPLERS, "sampler")
+    if time_budget is not None:
+        changes["time_budget"] = parse_duration(time_budget, "--time-budget")
+    if epochs is not None:
+        set_ = [*set_, f"epochs={epochs}"]
     if max_concurrent is not None:
         changes["max_concurrent"] = max_concurrent
     loaded = replace(loaded, **changes)

@@ -1,0 +1,241 @@
+"""Coarse to fine as a Ray Tune `Searcher`: one Tuner runs every round of a sweep.
+
+Ray asks a custom searcher for one trial ahead of the free cores (its pending-trial limit is 1, or the
+concurrency limit). The searcher hands out the current round's planned configs in order; once they are all
+out and half the round has reported (:func:`~sweep.rounds.enough_evidence`), the next request, which would
+otherwise leave a core idle, plans the next round from everything seen so far. So round 2's first trials
+start while round 1's stragglers are still training.
+
+What is planned is written before it runs (``rounds/round-N.yaml`` and ``round-N.plan.csv``) and read back
+after a restart, so a resumed sweep trains exactly the configs planned before the kill. Ray saves this
+searcher's state with its experiment snapshots and restores it with `Tuner.restore`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from ray.tune.search import Searcher
+
+from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
+from sweep import schema as S
+from sweep.budget import Budget, round_share_spent
+from sweep.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_of, round_space
+from sweep.sweep_dir import SweepDir
+from sweep.tables import read_table
+from trainables.session import BATCH_KEY
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What the searcher needs that does not change while the sweep runs (picklable: Ray saves it)."""
+
+    directory: SweepDir
+    spec: dict[str, Any]  # the spec as run (SweepSpec.to_dict), parsed on use
+    base: dict[str, Any]  # the base space (holds and tier selection applied)
+    slots: tuple[RoundSlot, ...]  # the rounds this searcher runs
+    quiet: bool = False
+    pbt_interval: int | None = None  # PBT needs a checkpoint at each perturbation epoch
+
+    def sweep_spec(self) -> SweepSpec:
+        return parse_spec(self.spec, str(self.directory.spec_yaml))
+
+
+class RecipeSearcher(Searcher):
+    """Hands out planned rounds; plans each next round (zoom, stage holds) when a core would idle."""
+
+    def __init__(self, plan: SweepPlan, budget: Budget | None = None) -> None:
+        spec = plan.sweep_spec()
+        super().__init__(metric=spec.metric, mode=spec.mode)
+        self.plan = plan
+        self.budget = budget
+        self.slot_index = -1  # index into plan.slots of the round being handed out (-1: none yet)
+        self.queue: list[dict[str, Any]] = []  # the current round's configs not yet handed out
+        self.trials: dict[str, str] = {}  # Ray trial id → plan id
+        self.outcomes: dict[str, Outcome] = {}
+        self.reported: set[str] = set()  # plan ids that reported at least once
+        self.ended: set[str] = set()  # plan ids whose trial is over
+        self.errored: set[str] = set()
+        self.skipped: list[str] = []  # planned but never started (a round's budget share ran out)
+        self.finished = False
+        self._load_earlier_results()
+
+    # --- Ray's Searcher interface -------------------------------------------------------------------------
+    def set_search_properties(self, metric: str | None, mode: str | None, config: dict, **spec: Any) -> bool:
+        return True  # metric and mode come from the sweep spec; the space is ours
+
+    def suggest(self, trial_id: str) -> Any:  # a config, None (ask again later) or Searcher.FINISHED
+        if self.finished:
+            return Searcher.FINISHED
+        if self.budget is not None and self.budget.exhausted:
+            return self._finish()
+        if self.slot_index >= 0 and self.queue and self._share_spent():
+            self.skipped += [str(c[S.PLAN_ID]) for c in self.queue]
+            self.queue = []
+        if not self.queue:
+            if self.slot_index + 1 >= len(self.plan.slots):
+                return self._finish()
+            if self.slot_index >= 0 and not self._ready_for_next():
+                return None  # Ray asks again at its next step
+            self._start_round(self.slot_index + 1)
+            if not self.queue:
+                return None
+        config = self.queue.pop(0)
+        self.trials[trial_id] = str(config[S.PLAN_ID])
+        if self.plan.pbt_interval:
+            from sweep.pbt import pbt_configs
+
+            config = pbt_configs([config], self.plan.pbt_interval)[0]
+        return config
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        plan = self.trials.get(trial_id)
+        if plan is None:
+            return
+        self.reported.add(plan)
+        epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
+        values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
+        if values:
+            outcome = self.outcomes[plan]
+            best = _best([*values, *([] if outcome.best is None else [outcome.best])], self.mode)
+            self.outcomes[plan] = Outcome(plan, outcome.round, outcome.stage, outcome.config, best)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        plan = self.trials.get(trial_id)
+        if plan is None:
+            return
+        self.reported.add(plan)
+        self.ended.add(plan)
+        if error:  # an error says nothing about the config's quality
+            self.errored.add(plan)
+            self.outcomes.pop(plan, None)
+        elif result:
+            self.on_trial_result(trial_id, result)
+
+    def save(self, checkpoint_path: str) -> None:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("plan", "budget", "_metric", "_mode")}
+        with open(checkpoint_path, "wb") as handle:
+            pickle.dump(state, handle)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as handle:
+            self.__dict__.update(pickle.load(handle))
+
+    # --- rounds -------------------------------------------------------------------------------------------
+    def _finish(self) -> str:
+        self.finished = True
+        self.skipped += [str(c[S.PLAN_ID]) for c in self.queue]
+        self.queue = []
+        if self.skipped:
+            state = self.plan.directory.read_state()
+            state["not_started"] = sorted(set(state.get("not_started", [])) | set(self.skipped))
+            self.plan.directory.write_state(state)
+        return Searcher.FINISHED
+
+    def _share_spent(self) -> bool:
+        return round_share_spent(self.budget, self.slot_index, len(self.plan.slots))
+
+    def _ready_for_next(self) -> bool:
+        """A zoom round may start on half the evidence; a new stage holds the previous stage's best, so it
+        waits for every trial of that stage to end (the one barrier left in a staged sweep)."""
+        current, following = self.plan.slots[self.slot_index], self.plan.slots[self.slot_index + 1]
+        mine = [p for p in self.outcomes if round_of(p) == current.number]
+        mine += [p for p in self.errored if round_of(p) == current.number]
+        if self._share_spent():
+            return True
+        if following.stage != current.stage:
+            return all(p in self.ended for p in mine)
+        return enough_evidence(sum(1 for p in mine if p in self.reported), len(mine))
+
+    def _start_round(self, index: int) -> None:
+        """Plans round `index` (or reads the plan saved before a restart) and queues its configs."""
+        self.slot_index = index
+        slot = self.plan.slots[index]
+        directory = self.plan.directory
+        if directory.round_plan(slot.number).exists():
+            space = Space.from_dict(directory.read_yaml(directory.round_space(slot.number)))
+            configs = read_plan(directory, slot.number)
+        else:
+            spec = self.plan.sweep_spec()
+            space = round_space(
+                slot, Space.from_dict(self.plan.base), self._previous_space(slot), self.outcomes.values(), spec
+            )
+            configs = plan_configs(spec, space, slot)
+            directory.write_yaml(directory.round_space(slot.number), space.to_dict())
+            pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
+            self._announce(slot, space)
+        state = directory.read_state()
+        state["round_status"][str(slot.number)] = "running"
+        state["status"] = "running"
+        directory.write_state(state)
+        done = self._done_plan_ids()
+        self.queue = [c for c in configs if str(c[S.PLAN_ID]) not in done]
+        for config in configs:
+            plan = str(config[S.PLAN_ID])
+            self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
+
+    def _previous_space(self, slot: RoundSlot) -> Space | None:
+        path = self.plan.directory.round_space(slot.number - 1)
+        return Space.from_dict(self.plan.directory.read_yaml(path)) if slot.number > 1 and path.exists() else None
+
+    def _announce(self, slot: RoundSlot, space: Space) -> None:
+        if self.plan.quiet:
+            return
+        stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
+        lines = [f"round {slot.number}{stage}: {slot.samples} samples"]
+        previous = self._previous_space(slot)
+        if slot.zoom and previous is not None:
+            lines += [f"  {line}" for line in zoom_lines(previous, space)]
+        print("\n".join(lines), flush=True)
+
+    def _done_plan_ids(self) -> set[str]:
+        trials = read_table(self.plan.directory.trials_csv, key=[S.PLAN_ID])
+        return set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
+
+    def _load_earlier_results(self) -> None:
+        """Trials that already have a row (earlier rounds of a refined or restarted sweep) steer the zoom."""
+        trials = read_table(self.plan.directory.trials_csv, key=[S.PLAN_ID])
+        if trials.empty:
+            return
+        names = [n for n in Space.from_dict(self.plan.base).names if n in trials.columns]
+        for row in trials.to_dict("records"):
+            plan = str(row[S.PLAN_ID])
+            if row[S.STATUS] == S.ERRORED:
+                self.errored.add(plan)
+                continue
+            stage = None if pd.isna(row.get(S.STAGE)) else int(row[S.STAGE])
+            best = None if pd.isna(row.get(S.BEST)) else float(row[S.BEST])
+            config = {n: _plain(row[n]) for n in names if not _missing(row[n])}
+            self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best)
+            self.reported.add(plan)
+            self.ended.add(plan)
+
+
+def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
+    """The configs planned for round `number`, as they were written."""
+    frame = pd.read_csv(directory.round_plan(number), keep_default_na=False, na_values=[""])
+    return [{k: _plain(v) for k, v in row.items() if not _missing(v)} for row in frame.to_dict("records")]
+
+
+def _params(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k != S.PLAN_ID}
+
+
+def _best(values: list[float], mode: str) -> float | None:
+    usable = [v for v in values if not math.isnan(v)]
+    if not usable:
+        return None
+    return max(usable) if mode == "max" else min(usable)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)

@@ -1,0 +1,148 @@
+"""`sampler: tpe`: Ray's own `OptunaSearch` (Optuna's TPE) over the spec's scales, through the same door.
+
+Optuna samples each parameter in its own coordinate (log10 α natively, log10(1−β) and log2 of a batch size
+as plain ranges, so TPE models them on the right scale); this searcher turns the coordinates back into
+real values, adds the held values, the data and a plan id, and appends each config to the round's plan file
+as it is proposed. ASHA still prunes; a trial's value for TPE is its best metric, as sweep ranks it.
+A TPE sweep is one round of `samples × rounds` trials: TPE replaces the zoom.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ray import cloudpickle
+from ray.tune.search import Searcher
+
+from search_spaces import Space
+from search_spaces.errors import SweepError
+from sweep import schema as S
+from sweep.budget import Budget
+from sweep.rounds import plan_id
+from sweep.searcher import SweepPlan
+from sweep.tables import CsvAppender
+from trainables.session import BATCH_KEY
+
+# Scales whose Optuna parameter is the coordinate, converted back with Param.from_coord.
+_BY_COORDINATE = ("beta", "pow2")
+
+
+class CoordinateSpace:
+    """Optuna's define-by-run space for a sweep's Space (a picklable callable)."""
+
+    def __init__(self, space: dict[str, Any]) -> None:
+        self.space = space
+
+    def __call__(self, trial: Any) -> None:
+        for param in Space.from_dict(self.space).tuned():
+            if param.scale in ("choice", "grid"):
+                trial.suggest_categorical(param.name, list(param.values))
+            elif param.scale in _BY_COORDINATE:
+                low, high = param.coord_bounds()
+                if param.scale == "pow2":
+                    trial.suggest_int(param.name, int(low), int(high))
+                else:
+                    trial.suggest_float(param.name, low, high)
+            elif param.scale == "int":
+                low, high = param.bounds()
+                trial.suggest_int(param.name, int(low), int(high))
+            else:
+                low, high = param.bounds()
+                trial.suggest_float(param.name, low, high, log=param.scale == "loguniform")
+
+
+class TpeSearcher(Searcher):
+    """Proposes `count` configs with Optuna's TPE, recording each one's real values in the plan file."""
+
+    def __init__(self, plan: SweepPlan, budget: Budget | None = None) -> None:
+        spec = plan.sweep_spec()
+        super().__init__(metric=spec.metric, mode=spec.mode)
+        try:
+            from optuna.samplers import TPESampler
+            from ray.tune.search.optuna import OptunaSearch
+        except ImportError:
+            raise SweepError(
+                "sampler: tpe needs Optuna, which is not installed: pip install 'optuna>=4' (or the `tpe` extra)"
+            ) from None
+        self.plan = plan
+        self.budget = budget
+        self.space = Space.from_dict(plan.base)
+        self.count = sum(slot.samples for slot in plan.slots)
+        self.data = spec.data
+        self.inner = OptunaSearch(
+            space=CoordinateSpace(plan.base), metric=spec.metric, mode=spec.mode, sampler=TPESampler(seed=spec.seed)
+        )
+        self.handed = 0
+        self.best: dict[str, float] = {}  # Ray trial id → best metric so far
+
+    def set_search_properties(self, metric: str | None, mode: str | None, config: dict, **spec: Any) -> bool:
+        return True
+
+    def suggest(self, trial_id: str) -> Any:  # a config, None (ask again later) or Searcher.FINISHED
+        if self.handed >= self.count or (self.budget is not None and self.budget.exhausted):
+            return Searcher.FINISHED
+        if self.handed == 0:
+            self._start()
+        proposed = self.inner.suggest(trial_id)
+        if proposed is None:
+            return None
+        config: dict[str, Any] = {}
+        for name, param in self.space.items():
+            if param.is_fixed:
+                config[name] = (param.levels() or [param.default])[0]
+            elif param.scale in _BY_COORDINATE:
+                config[name] = param.from_coord(proposed[name])
+            else:
+                config[name] = proposed[name]
+        if self.data is not None:
+            config.setdefault("data", self.data)
+        config[S.PLAN_ID] = plan_id(self.plan.slots[0].number, self.handed)
+        self.handed += 1
+        CsvAppender(self.plan.directory.round_plan(self.plan.slots[0].number)).append([config])
+        return config
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        epochs = _epochs(result)
+        values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
+        values = [v for v in values if not math.isnan(v)]
+        if values:
+            previous = self.best.get(trial_id)
+            pick = max if self.mode == "max" else min
+            self.best[trial_id] = pick([*values, *([] if previous is None else [previous])])
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        if result:
+            self.on_trial_result(trial_id, result)
+        best = self.best.get(trial_id)
+        told = None if error or best is None else {self.metric: best}
+        self.inner.on_trial_complete(trial_id, told, error=error)
+
+    def save(self, checkpoint_path: str) -> None:
+        state = {"handed": self.handed, "best": self.best, "inner": self.inner.__dict__.copy()}
+        with open(checkpoint_path, "wb") as handle:
+            cloudpickle.dump(state, handle)
+
+    def restore(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "rb") as handle:
+            state = cloudpickle.load(handle)
+        self.handed, self.best = state["handed"], state["best"]
+        self.inner.__dict__.update(state["inner"])
+
+    def _start(self) -> None:
+        directory = self.plan.directory
+        number = self.plan.slots[0].number
+        if not directory.round_space(number).exists():
+            directory.write_yaml(directory.round_space(number), self.plan.base)
+        if not self.plan.quiet:
+            print(f"round {number}: {self.count} samples proposed by TPE (Optuna)", flush=True)
+        state = directory.read_state()
+        state["round_status"][str(number)] = "running"
+        state["status"] = "running"
+        directory.write_state(state)
+
+
+def _epochs(result: dict) -> list[dict]:
+    import json
+
+    return json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]

@@ -1,0 +1,131 @@
+"""A local Ray kept up between sweeps (`sweep up` / `sweep down`): the edit-run loop skips Ray's start.
+
+`sweep up` runs Ray's own `ray start --head` on 127.0.0.1 (every port on loopback, token auth, the
+dashboard) with a temp directory of its own, and records the address in ``~/.cache/sweep/local-ray.json``.
+`sweep launch` without `--address` joins it when it answers and says so; `sweep down` ends exactly the
+processes of that Ray (found by its temp directory) and removes the record. Nothing stays up unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from search_spaces.errors import SweepError
+
+CACHE = Path("~/.cache/sweep").expanduser()
+RECORD = CACHE / "local-ray.json"
+TEMP_DIR = CACHE / "ray"  # short: Ray's socket paths live under it
+DEFAULT_PORT = 6390
+
+
+@dataclass(frozen=True)
+class WarmRay:
+    """A recorded `sweep up` Ray."""
+
+    address: str  # 127.0.0.1:PORT
+    dashboard_url: str | None
+    temp_dir: str
+    cpus: int | None
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rsplit(":", 1)[1])
+
+
+def up(cpus: int | None = None, port: int = DEFAULT_PORT, dashboard: bool = True) -> WarmRay:
+    """Starts the local Ray, or returns the one already up.
+
+    Raises:
+        SweepError: the port is taken by something else, or Ray failed to start (its last line).
+    """
+    running = find()
+    if running is not None:
+        return running
+    if _answers(port):
+        raise SweepError(f"port {port} on 127.0.0.1 is taken by another program; give another with --port")
+    from sweep.local_ray import LOCAL_ENVIRONMENT
+
+    TEMP_DIR.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(Path(sys.executable).parent / "ray"), "start", "--head", "--node-ip-address=127.0.0.1",
+        f"--port={port}", f"--temp-dir={TEMP_DIR}", "--disable-usage-stats",
+        f"--include-dashboard={'true' if dashboard else 'false'}", "--dashboard-host=127.0.0.1",
+    ]  # fmt: skip
+    if cpus is not None:
+        command.append(f"--num-cpus={cpus}")
+    env = {**os.environ, **LOCAL_ENVIRONMENT}  # loopback only, token auth, no usage statistics
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        raise SweepError(
+            f"`ray start` failed: {lines[-1] if lines else done.returncode}; see {TEMP_DIR}/session_latest"
+        )
+    warm = WarmRay(f"127.0.0.1:{port}", "http://127.0.0.1:8265" if dashboard else None, str(TEMP_DIR), cpus)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    RECORD.write_text(json.dumps(asdict(warm)))
+    return warm
+
+
+def find() -> WarmRay | None:
+    """The recorded Ray when it still answers; a stale record (a reboot, a `ray stop`) is dropped."""
+    try:
+        warm = WarmRay(**json.loads(RECORD.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    if _answers(warm.port):
+        return warm
+    RECORD.unlink(missing_ok=True)
+    return None
+
+
+def down(timeout: float = 30.0) -> bool:
+    """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up."""
+    warm = find()
+    RECORD.unlink(missing_ok=True)
+    pids = _pids_under(str(TEMP_DIR))
+    if warm is None and not pids:
+        return False
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _pids_under(str(TEMP_DIR)):
+        time.sleep(0.2)
+    for pid in _pids_under(str(TEMP_DIR)):
+        _signal(pid, signal.SIGKILL)
+    return True
+
+
+def _answers(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pids_under(temp_dir: str) -> list[int]:
+    """Processes whose command line names `temp_dir` (Ray's GCS, raylet, dashboard, agents, workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if temp_dir in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
