@@ -6,9 +6,12 @@ restores an interrupted one with `Tuner.restore`, plans the rest from the result
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,11 @@ from sweep import schema as S
 from sweep.cluster import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
 from sweep.local_ray import connect, disconnect, prepare_environment
 from sweep.options import RunOptions
+from sweep.preflight import check_name, preflight
 from sweep.results import SweepResult, load
 from sweep.rounds import RoundSlot, schedule, sweep_max_epochs
 from sweep.sweep_dir import DEFAULT_CACHE, SweepDir
-from sweep.tables import read_table, rewrite_table
+from sweep.tables import StorageError, read_table, rewrite_table
 
 log = logging.getLogger("sweep")
 
@@ -61,6 +65,12 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
     space = base_space(spec, options)
     project = project_dir(spec)
     _resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
+    check_name(spec.name)  # before the name becomes a directory
+    # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
+    # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
+    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
+    checked = checks.submit(preflight, spec.replace(space=space))
+    checks.shutdown(wait=False)
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, space, options.staged)
@@ -79,7 +89,12 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
             "round_status": {},
         }
     )
-    return _drive(directory, options, clock_start)
+    try:
+        return _drive(directory, options, clock_start, checked)
+    except SweepError:
+        if checked.done() and checked.exception() is not None and directory.remote is None:
+            shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
+        raise
 
 
 def resume_sweep(path: str | Path, options: RunOptions | None = None) -> SweepResult:
@@ -151,7 +166,9 @@ def _resolve(trainable: str, project: Path) -> Callable[[dict], None]:
 
 
 # --- the driver loop ---------------------------------------------------------------------------------------
-def _drive(directory: SweepDir, options: RunOptions, clock_start: float | None = None) -> SweepResult:
+def _drive(
+    directory: SweepDir, options: RunOptions, clock_start: float | None = None, checked: Future[None] | None = None
+) -> SweepResult:
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
     clock_start = time.time() if clock_start is None else clock_start
     state = directory.read_state()
@@ -172,6 +189,8 @@ def _drive(directory: SweepDir, options: RunOptions, clock_start: float | None =
     from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
     try:
+        if checked is not None:
+            checked.result()  # the pre-flight's one-line error, before any trial
         check_fits(spec, cluster_resources())
         if options.final_test:
             from sweep.summary import prewarm
@@ -202,6 +221,10 @@ def _drive(directory: SweepDir, options: RunOptions, clock_start: float | None =
         return result
     except KeyboardInterrupt:
         return _interrupted(directory, directory.read_state(), options)
+    except StorageError:
+        with contextlib.suppress(OSError):  # the disk may be too full even for the state file
+            _interrupted(directory, directory.read_state(), options)
+        raise
     finally:
         disconnect(connection)
 
@@ -251,7 +274,7 @@ def _run_rounds(
     experiment = f"{directory.ray_storage}/{name}"
     _ray_log_to_file(directory)
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, milestones)
+        tuner = restore_tuner(experiment, trainable, spec, milestones, options.fail_fast)
     else:
         budget = None
         if spec.time_budget is not None:
@@ -267,7 +290,13 @@ def _run_rounds(
         )  # fmt: skip
         settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
         tuner = build_tuner(trainable, spec, plan, info, settings, budget)
-    tuner.fit()
+    try:
+        tuner.fit()
+    except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
+        storage = _cause(err, StorageError)
+        if storage is None:
+            raise
+        raise storage from None
     state = directory.read_state()
     failure = _errored(directory, {slot.number for slot in todo}) if options.fail_fast else ""
     if failure:
@@ -296,6 +325,16 @@ def _ray_log_to_file(directory: SweepDir) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
+
+
+def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
+    """The first exception of `kind` in `err`'s chain of causes."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:

@@ -23,8 +23,11 @@ from sweep import schema as S
 from sweep.progress import Progress
 from sweep.rounds import round_of
 from sweep.tables import CsvAppender, read_table
+from sweep.trial_guard import TRACEBACK_KEY, error_of
 from sweep.trial_status import final_status, is_better, rung_reached
 from trainables.session import BATCH_KEY
+
+ERRORS_LOG = "trial-errors.log"  # each failed trial's traceback; its row and the terminal get one line
 
 log = logging.getLogger("sweep")
 
@@ -89,6 +92,8 @@ class SweepRecorder(Callback):
 
     # --- Ray Tune hooks ---------------------------------------------------------------------------------
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+        if error_of(result):  # the guard's last report: the trial's own exception, recorded when it ends
+            return
         self.summaries()  # rebuild from the file before appending to it
         wall = round(time.time() - self.info.started_at, 3)
         # A batched report carries every epoch since the previous one; each becomes its own history row.
@@ -115,15 +120,29 @@ class SweepRecorder(Callback):
         self._refresh(trials)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._finish(trial, error=None)
+        message = error_of(trial.last_result)
+        if message is not None:
+            self._failed(trial, message, str(trial.last_result.get(TRACEBACK_KEY, "")))
+        else:
+            self._finish(trial, error=None)
         self._refresh(trials)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        message = _error_line(trial)
-        config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        log.error("trial %s failed (config %s): %s", trial.config.get("plan_id"), config, message)
-        self._finish(trial, error=message)
+        """Ray's own failure: a worker or node lost more often than the retries allow, or --fail-fast."""
+        self._failed(trial, _error_line(trial), _error_text(trial))
         self._refresh(trials)
+
+    def _failed(self, trial: Any, message: str, trace: str) -> None:
+        """One line on the terminal, the traceback in DIR/trial-errors.log, the message in the trial's row."""
+        plan = trial.config.get("plan_id")
+        config = {k: v for k, v in trial.config.items() if k != "plan_id"}
+        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, message, config)
+        try:
+            with (Path(self.info.sweep_root) / ERRORS_LOG).open("a") as handle:
+                handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
+        except OSError:
+            pass  # the row below still holds the message
+        self._finish(trial, error=message)
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
         # Ray ends the trials its stopper stops without a completion call: when the time budget ran out, each
@@ -159,7 +178,8 @@ class SweepRecorder(Callback):
         elif epochs < target and self._budget_spent():
             status = S.STOPPED
         else:
-            status = final_status(epochs, target, bool(last.get("diverged", False)), bool(self.info.milestones))
+            diverged = bool(last.get("diverged", False)) or summary.nonfinite
+            status = final_status(epochs, target, diverged, bool(self.info.milestones))
         plan = trial.config.get("plan_id")
         row = {
             S.PLAN_ID: plan,
@@ -200,12 +220,15 @@ class TrialSummary:
     epochs: int = 0
     best: float | None = None
     last_row: dict[str, Any] = field(default_factory=dict)
+    nonfinite: bool = False  # the metric was NaN or infinite at some epoch: the trial diverged
 
     def add(self, row: dict[str, Any], metric: str, mode: str) -> None:
         epoch = int(row.get(S.EPOCH) or 0)
         if epoch >= self.epochs:
             self.epochs, self.last_row = epoch, row
         value = row.get(metric)
+        if isinstance(value, float) and not math.isfinite(value):
+            self.nonfinite = True
         if isinstance(value, int | float) and is_better(float(value), self.best, mode):
             self.best = float(value)
 
@@ -219,6 +242,13 @@ def _worst_if_diverged(value: Any, status: str, mode: str) -> Any:
     if status == S.DIVERGED:
         return -math.inf if mode == "max" else math.inf
     return value
+
+
+def _error_text(trial: Any) -> str:
+    try:
+        return Path(trial.error_file).read_text() if trial.error_file else ""
+    except OSError:
+        return ""
 
 
 def _error_line(trial: Any) -> str:

@@ -28,6 +28,7 @@ from sweep.budget import Budget, round_share_spent
 from sweep.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_of, round_space
 from sweep.sweep_dir import SweepDir
 from sweep.tables import read_table
+from sweep.trial_guard import error_of
 from trainables.session import BATCH_KEY
 
 
@@ -111,7 +112,7 @@ class RecipeSearcher(Searcher):
             return
         self.reported.add(plan)
         self.ended.add(plan)
-        if error:  # an error says nothing about the config's quality
+        if error or error_of(result):  # an error says nothing about the config's quality
             self.errored.add(plan)
             self.outcomes.pop(plan, None)
         elif result:

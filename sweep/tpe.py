@@ -22,6 +22,7 @@ from sweep.budget import Budget
 from sweep.rounds import plan_id
 from sweep.searcher import SweepPlan
 from sweep.tables import CsvAppender
+from sweep.trial_guard import error_of
 from trainables.session import BATCH_KEY
 
 # Scales whose Optuna parameter is the coordinate, converted back with Param.from_coord.
@@ -112,7 +113,8 @@ class TpeSearcher(Searcher):
             self.best[trial_id] = pick([*values, *([] if previous is None else [previous])])
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        if result:
+        error = error or error_of(result) is not None
+        if result and not error:
             self.on_trial_result(trial_id, result)
         best = self.best.get(trial_id)
         told = None if error or best is None else {self.metric: best}

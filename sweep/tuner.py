@@ -19,6 +19,7 @@ from sweep.budget import Budget
 from sweep.recorder import SweepInfo, SweepRecorder
 from sweep.searcher import RecipeSearcher, SweepPlan
 from sweep.sweep_dir import SweepDir
+from sweep.trial_guard import guard
 from sweep.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
@@ -35,8 +36,13 @@ def batches_reports(spec: SweepSpec) -> bool:
     return spec.trainable in builtin_names() and spec.scheduler.type != "pbt"
 
 
-def with_resources(trainable: Callable[..., None], spec: SweepSpec, milestones: tuple[int, ...]) -> Any:
-    """The trainable as Tune runs it: the spec's resources per trial, and its report policy."""
+def with_resources(
+    trainable: Callable[..., None], spec: SweepSpec, milestones: tuple[int, ...], fail_fast: bool = False
+) -> Any:
+    """The trainable as Tune runs it: guarded (its own errors are results, not retried; with --fail-fast Ray
+    sees them, to stop the sweep), the spec's resources per trial, and its report policy."""
+    if not fail_fast:
+        trainable = guard(trainable, spec.metric)
     if batches_reports(spec):
         from trainables.session import ReportPolicy
 
@@ -151,7 +157,7 @@ def build_tuner(
         if isinstance(scheduler, SweepPBT):
             scheduler.bind(Space.from_dict(plan.base), info.sweep_root)
     return tune.Tuner(
-        with_resources(trainable, spec, info.milestones),
+        with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
         tune_config=tune.TuneConfig(
             metric=spec.metric,
@@ -199,9 +205,9 @@ def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
 
 
 def restore_tuner(
-    path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...]
+    path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...], fail_fast: bool
 ) -> tune.Tuner:
     """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints."""
     prepare_pending(spec, None)
-    wrapped = with_resources(trainable, spec, milestones)
+    wrapped = with_resources(trainable, spec, milestones, fail_fast)
     return tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)

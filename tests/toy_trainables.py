@@ -33,3 +33,17 @@ def steady(config: dict) -> None:
 def log_quadratic(config: dict) -> None:
     """One report: the best learning rate is 1e-2 (a quadratic in log10 lr)."""
     tune.report({"epoch": 1, "dev_accuracy": -((math.log10(float(config["lr"])) + 2.0) ** 2)})
+
+
+def raises(config: dict) -> None:
+    """Counts its calls in the file `calls` names, reports once, then raises its own bug."""
+    with open(config["calls"], "a") as handle:
+        handle.write(f"{config['plan_id']}\n")
+    tune.report({"epoch": 1, "dev_accuracy": 0.5})
+    raise ValueError(f"bad batch in {config['plan_id']}")
+
+
+def goes_nan(config: dict) -> None:
+    """A user's trainable whose loss blew up: a number, then NaN."""
+    tune.report({"epoch": 1, "dev_accuracy": 0.4})
+    tune.report({"epoch": 2, "dev_accuracy": float("nan")})

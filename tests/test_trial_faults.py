@@ -1,0 +1,43 @@
+"""Faults inside trials as users meet them: a trainable's own exception runs once and is one line; NaN is
+`diverged`; the trial's traceback lands in the sweep directory, not the terminal."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from search_spaces import load_spec
+from sweep import RunOptions, run_sweep
+from sweep import schema as S
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
+
+
+def _spec(name: str, **space) -> dict:
+    return {"name": name, "trainable": f"tests.toy_trainables:{name}", "samples": 3, "seed": 2,
+            "scheduler": "fifo", "space": {"x": {"uniform": [0, 1]}, "epochs": 2, **space}}  # fmt: skip
+
+
+def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path, caplog):
+    calls = tmp_path / "calls.txt"
+    spec = load_spec(_spec("raises", calls=str(calls)))
+    with caplog.at_level(logging.ERROR, logger="sweep"):
+        result = run_sweep(spec, RunOptions(storage=str(tmp_path / "s"), quiet=True, final_test=False))
+
+    assert sorted(calls.read_text().split()) == ["r1-000", "r1-001", "r1-002"], "a trial's own bug was retried"
+    trials = result.trials.set_index(S.PLAN_ID)
+    assert (trials[S.STATUS] == S.ERRORED).all()
+    assert trials.loc["r1-001", S.ERROR] == "ValueError: bad batch in r1-001"
+    log = (result.path / "trial-errors.log").read_text()
+    assert log.count("Traceback (most recent call last)") == 3 and "raise ValueError" in log
+    lines = [r.getMessage() for r in caplog.records if r.name == "sweep"]
+    assert len(lines) == 3 and all("\n" not in line and "trial-errors.log" in line for line in lines)
+    assert result.status == "completed"
+
+
+def test_a_user_trainable_that_reports_nan_is_diverged_and_ranked_last(tmp_path):
+    result = run_sweep(load_spec(_spec("goes_nan")), RunOptions(storage=str(tmp_path), quiet=True, final_test=False))
+
+    assert (result.trials[S.STATUS] == S.DIVERGED).all()
+    assert (result.trials[S.BEST] == float("-inf")).all()
