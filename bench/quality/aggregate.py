@@ -123,6 +123,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row: dict[str, Any] = {
             "runs": len(mine),
             "failed": sum(1 for r in runs if r["method"] == key and not r.get("ok")),
+            "no_model": sum(1 for r in mine if not r.get("found_model", True)),
         }
         columns = {f"best_dev_{f}": [r["figures"]["best_dev"][f] for r in mine] for f in ("25%", "50%", "100%")}
         columns["test_accuracy"] = [r.get("test_accuracy") for r in mine]

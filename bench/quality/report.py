@@ -32,7 +32,9 @@ def table(summary: dict[str, dict[str, Any]], labels: dict[str, str]) -> str:
     head = ["method", "runs", *(title for _, title, _ in COLUMNS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, row in summary.items():
-        runs = f"{row['runs']}" + (f" ({row['failed']} failed)" if row["failed"] else "")
+        extra = [f"{row['failed']} failed"] if row["failed"] else []
+        extra += [f"{row['no_model']} without a model in the budget"] if row.get("no_model") else []
+        runs = f"{row['runs']}" + (f" ({', '.join(extra)})" if extra else "")
         cells = [labels.get(key, key), runs, *(cell(row[name], fmt) for name, _, fmt in COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
