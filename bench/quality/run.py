@@ -99,7 +99,7 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
         record["winner"] = best
         record["test_accuracy"] = score.score_on_test(best["config"], best["epochs"], spec["data"]) if best else None
         # A run that ended cleanly without a report inside the budget is a result (the user got no model),
-        # not a failure: the table counts it, and its figures stay empty instead of lifting the mean.
+        # not a failure: its figures stay empty, left out of the means, and the table says how many there were.
         record["ok"], record["found_model"] = True, best is not None
         if best is None:
             status = f", sweep status {data.get('sweep_status')}" if method.runner == SWEEP else ""
