@@ -24,18 +24,24 @@ def plot_curves(curves: dict[str, Any], labels: dict[str, str], x_label: str, ti
 
     x = np.asarray(curves["x"], dtype=float)
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    lowest = 1.0
     for key, line in curves["methods"].items():
         mean = np.asarray([np.nan if v is None else v for v in line["mean"]], dtype=float)
         half = np.asarray([np.nan if v is None else v for v in line["ci95"]], dtype=float)
         style = "-" if key.startswith("sweep") else "--"
         (drawn,) = ax.plot(x, mean, style, label=labels.get(key, key), linewidth=1.8)
-        if not np.isnan(half).all():
-            ax.fill_between(x, mean - half, mean + half, color=drawn.get_color(), alpha=0.15, linewidth=0)
+        if not np.isnan(mean).all():
+            lowest = min(lowest, float(np.nanmin(mean)))
+        if not np.isnan(half).all():  # accuracies live in [0, 1]: so does the drawn band (2 seeds make it wide)
+            low, high = np.clip(mean - half, 0.0, 1.0), np.clip(mean + half, 0.0, 1.0)
+            ax.fill_between(x, low, high, color=drawn.get_color(), alpha=0.15, linewidth=0)
+    ax.set_ylim(max(lowest - 0.05, 0.0), 1.0)
     ax.set_xlabel(x_label)
     ax.set_ylabel("best dev accuracy so far (mean over seeds, 95% band)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlim(0.0, float(x.max()) if len(x) else 1.0)
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
