@@ -43,12 +43,18 @@ def base_space(spec: SweepSpec, options: RunOptions) -> Space:
     return space
 
 
-def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | None = None) -> SweepResult:
+def run_sweep(
+    spec: SweepSpec | str | dict | None = None,
+    options: RunOptions | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+) -> SweepResult:
     """Runs a sweep: plans round 1, runs it on Ray with the spec's scheduler, zooms for later rounds.
 
     Args:
         spec: a SweepSpec, a path to a spec YAML, a preset name, a dict, or None for the default preset.
         options: run options (storage, Ray address, staging, ...).
+        trainable: the trainable as a function object (a notebook's `def train(config)`), instead of the
+            spec's `trainable:` name; it travels to Ray's workers by value. `resume_sweep` needs it again.
 
     Returns:
         The sweep's tables, as `sweep.load` would read them.
@@ -61,15 +67,21 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
     clock_start = time.time()  # a time budget counts the whole command
     options = options or RunOptions()
     prepare_environment(local=options.address is None)
+    if isinstance(spec, dict) and callable(spec.get("trainable")):
+        spec = dict(spec)
+        trainable = spec.pop("trainable")
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    if trainable is not None:
+        spec = spec.replace(trainable=_reference(trainable))
     space = base_space(spec, options)
     project = project_dir(spec)
-    _resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
+    if trainable is None:
+        _resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_name(spec.name)  # before the name becomes a directory
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
-    checked = checks.submit(preflight, spec.replace(space=space))
+    checked = checks.submit(preflight, spec.replace(space=space), trainable)
     checks.shutdown(wait=False)
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
@@ -90,14 +102,16 @@ def run_sweep(spec: SweepSpec | str | dict | None = None, options: RunOptions | 
         }
     )
     try:
-        return _drive(directory, options, clock_start, checked)
+        return _drive(directory, options, clock_start, checked, trainable)
     except SweepError:
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
         raise
 
 
-def resume_sweep(path: str | Path, options: RunOptions | None = None) -> SweepResult:
+def resume_sweep(
+    path: str | Path, options: RunOptions | None = None, trainable: Callable[[dict], Any] | None = None
+) -> SweepResult:
     """Continues an interrupted sweep (Ctrl-C, a killed driver, a reboot) where it stopped.
 
     Finished trials are not rerun; unfinished ones restart from their last checkpoint (`Tuner.restore`);
@@ -111,7 +125,7 @@ def resume_sweep(path: str | Path, options: RunOptions | None = None) -> SweepRe
     saved = RunOptions.from_dict(directory.read_state()["options"])
     if options is not None:  # where Ray runs and how loud may change; what is tuned may not
         saved = _with_runtime(saved, options)
-    return _drive(directory, saved)
+    return _drive(directory, saved, function=trainable)
 
 
 def refine_sweep(
@@ -148,6 +162,13 @@ def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:
     )  # fmt: skip
 
 
+def _reference(function: Callable[..., Any]) -> str:
+    """The name a function object is recorded under in spec.yaml (``module:name``)."""
+    module = str(getattr(function, "__module__", None) or "__main__")
+    name = str(getattr(function, "__name__", "train"))
+    return f"{module}:{name if name.isidentifier() else 'train'}"
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
@@ -167,24 +188,32 @@ def _resolve(trainable: str, project: Path) -> Callable[[dict], None]:
 
 # --- the driver loop ---------------------------------------------------------------------------------------
 def _drive(
-    directory: SweepDir, options: RunOptions, clock_start: float | None = None, checked: Future[None] | None = None
+    directory: SweepDir,
+    options: RunOptions,
+    clock_start: float | None = None,
+    checked: Future[None] | None = None,
+    function: Callable[[dict], Any] | None = None,
 ) -> SweepResult:
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
     clock_start = time.time() if clock_start is None else clock_start
     state = directory.read_state()
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.get("project_dir", Path.cwd()))
-    trainable = _resolve(spec.trainable, project)
+    if function is not None:
+        from sweep.one_trial import ship_by_value
+
+        ship_by_value(function)
+    trainable = function or _resolve(spec.trainable, project)
     space = base_space(spec, options)
     from trainables.registry import builtin_names
 
-    ship = needs_shipping(spec, builtin_names())
+    ship = needs_shipping(spec, builtin_names()) and function is None
     env = runtime_env(project, ship, options.storage)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
-    _say(options, f"sweep: {directory.location}")
+    _say(options, f"sweep: {directory.location}", force=True)
     if connection.note:
-        _say(options, connection.note)
+        _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
     _say(options, connection.auth_hint())
     from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 

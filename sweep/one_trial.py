@@ -63,7 +63,7 @@ def run_configs(
     if project is not None and str(project) not in sys.path:
         sys.path.insert(0, str(project))
     function = trainable if callable(trainable) else resolve_trainable(trainable)
-    _ship_by_value(function)
+    ship_by_value(function)
     env = runtime_env(project, True, str(project / ".sweep-none")) if project is not None else None
     connection = connect(address, cpus, dashboard=False, runtime_env=env)
     from ray import tune
@@ -113,7 +113,7 @@ def run_configs(
     return histories
 
 
-def _ship_by_value(function: Callable[..., Any]) -> None:
+def ship_by_value(function: Callable[..., Any]) -> None:
     """Pickle a user's trainable module by value: workers of a Ray this process joined (no runtime env of
     ours) or a notebook's function (no module file) then need nothing importable."""
     import ray.cloudpickle

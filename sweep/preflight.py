@@ -16,7 +16,7 @@ import itertools
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ MAX_SEED = 2**32 - 1  # what every seeded generator downstream (numpy, scipy's S
 _PLAIN_NAME = re.compile(r"^\w[\w .,+=@-]{0,99}$")
 
 
-def preflight(spec: SweepSpec) -> None:
+def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> None:
     """Check everything a launch of `spec` needs, before anything starts; raise a one-line SweepError.
 
     Checks, in order: the sweep name is a plain name; `samples` and `seed` are in range; the space is not
@@ -44,6 +44,7 @@ def preflight(spec: SweepSpec) -> None:
 
     Args:
         spec: the parsed spec, with any command-line overrides (``--samples``, ``--name``, ``--set``) applied.
+        function: the trainable itself, when `run_sweep` was given a function object (checked, not imported).
 
     Raises:
         SpecError: a spec value that cannot run (the message names the key, the rule and the fix).
@@ -58,6 +59,9 @@ def preflight(spec: SweepSpec) -> None:
     check_name(spec.name)
     check_counts(spec)
     check_space_shape(spec)
+    if function is not None:
+        check_signature(function, getattr(function, "__name__", repr(function)))
+        return
     declared = check_trainable(spec)
     if declared is None:
         return  # a user's trainable: its keys, metrics and data are its own business
@@ -157,6 +161,11 @@ def check_callable(reference: str, project: Path) -> None:
     except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
         module = reference.partition(":")[0]
         raise SpecError(f"trainable: importing {module!r} raised {type(err).__name__}: {err}: fix the module") from None
+    check_signature(target, reference)
+
+
+def check_signature(target: Callable[..., Any], reference: str) -> None:
+    """`target` can be called with one config argument."""
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):  # some C callables have none: nothing more to check

@@ -66,7 +66,7 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(info.planned, "sweep", info.metric, quiet=info.quiet)
+            self._progress = Progress(info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at)
         return self._progress
 
     def _appender(self, name: str, leading: list[str]) -> CsvAppender:

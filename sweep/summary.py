@@ -153,9 +153,34 @@ def finish(
     state["summary"] = summary
     directory.write_state(state)
     result.state = state
-    if not options.quiet:
+    if "mlflow" in spec.tracking:
+        from sweep.tracking import log_sweep_summary
+
+        best = summary.get("best", {})
+        test_accuracy = summary.get("test", {}).get("test_accuracy")
+        outcome = {"status": state["status"], "winner": best.get("plan_id"), "metric": spec.metric,
+                   "best_metric": best.get("metric"), "test_accuracy": test_accuracy}  # fmt: skip
+        log_sweep_summary(directory.root, spec.tracking_uri, outcome, experiment=spec.name)
+    if options.quiet:
+        print(quiet_line(result), flush=True)
+    else:
         print(summary_text(result))
+        from sweep.analysis.advisor import advice_lines
+
+        advice = advice_lines(result, spec)
+        if advice:
+            print("\n".join(["", *advice]), flush=True)
     return result
+
+
+def quiet_line(result: SweepResult) -> str:
+    """What `--quiet` still says at the end: where the sweep is, its winner and the winner's test score."""
+    summary = result.state.get("summary", {})
+    best, test = summary.get("best"), summary.get("test")
+    if not best:
+        return f"{result.path}: no finished trials"
+    line = f"{result.path}: winner {best['plan_id']} {result.metric} {best['metric']:.4f}"
+    return line + (f", test_accuracy {test['test_accuracy']:.4f}" if test else "")
 
 
 def summary_text(result: SweepResult, top: int = 5) -> str:

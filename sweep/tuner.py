@@ -171,7 +171,7 @@ def build_tuner(
         run_config=tune.RunConfig(
             name=settings.name,
             storage_path=settings.experiment_dir,
-            callbacks=[SweepRecorder(info)],
+            callbacks=[SweepRecorder(info), *_trackers(spec, info)],
             stop=BudgetStopper(budget, plan.directory) if budget is not None else None,
             verbose=0,
             # Ray allows no retries with fail_fast: the first error ends the sweep.
@@ -184,6 +184,18 @@ def build_tuner(
             checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
         ),
     )
+
+
+def _trackers(spec: SweepSpec, info: SweepInfo) -> list[Any]:
+    """Ray's MLflow / TensorBoard logger callbacks for the spec's `tracking:` (none: nothing imported)."""
+    if not spec.tracking:
+        return []
+    from sweep.tracking import tracking_callbacks
+
+    return tracking_callbacks(
+        spec.tracking, Path(info.sweep_root), spec.tracking_uri, experiment=spec.name, metric=spec.metric,
+        mode=spec.mode, max_t=info.max_t, prunes=bool(info.milestones), stages=info.stages,
+    )  # fmt: skip
 
 
 def prune_checkpoints(experiment_dir: Path) -> int:

@@ -62,9 +62,10 @@ def up(cpus: int | None = None, port: int = DEFAULT_PORT, dashboard: bool = True
     if cpus is not None:
         command.append(f"--num-cpus={cpus}")
     env = {**os.environ, **LOCAL_ENVIRONMENT}  # loopback only, token auth, no usage statistics
+    ensure_token(env)
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
-        lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        lines = [line for line in done.stderr.splitlines() if line.strip()] or done.stdout.splitlines()
         raise SweepError(
             f"`ray start` failed: {lines[-1] if lines else done.returncode}; see {TEMP_DIR}/session_latest"
         )
@@ -72,6 +73,20 @@ def up(cpus: int | None = None, port: int = DEFAULT_PORT, dashboard: bool = True
     CACHE.mkdir(parents=True, exist_ok=True)
     RECORD.write_text(json.dumps(asdict(warm)))
     return warm
+
+
+def ensure_token(env: dict[str, str]) -> Path:
+    """The token Ray's token authentication checks (`ray start` makes none): generated once, readable by its
+    owner only, since it opens the dashboard and the cluster."""
+    from sweep.local_ray import TOKEN_FILE
+
+    token = Path(env.get("HOME", str(Path.home()))) / ".ray" / "auth_token" if "HOME" in env else TOKEN_FILE
+    if not token.exists():
+        subprocess.run([str(Path(sys.executable).parent / "ray"), "get-auth-token", "--generate"],
+                       capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    if token.exists():
+        token.chmod(0o600)
+    return token
 
 
 def find() -> WarmRay | None:

@@ -23,7 +23,7 @@ def test_uri_storage_holds_the_whole_sweep(tmp_path):
     [remote] = list(store.iterdir())
     assert (remote / "sweep.json").is_file() and (remote / "rounds" / "round-1.yaml").is_file()
     assert len(pd.read_csv(remote / "trials.csv")) == 3
-    assert list((remote / "ray" / "round-1").glob("*/checkpoint_*")), "Ray wrote checkpoints to the URI"
+    assert list((remote / "ray" / "sweep").glob("*/checkpoint_*")), "Ray wrote checkpoints to the URI"
     assert result.path == cache.resolve() / remote.name  # the driver's local mirror
     # The checkpoints are at the URI, so the winner is retrained: deterministically, the same curve.
     test, best = result.state["summary"]["test"], result.best()

@@ -1,8 +1,4 @@
-"""A real sweep with `tracking: [mlflow, tensorboard]`: the stores match trials.csv and history.csv.
-
-Skipped until the Tuner passes `sweep.tracking.tracking_callbacks(...)` next to the recorder and the end of
-the sweep calls `sweep.tracking.log_sweep_summary(...)` (see the README's Experiment tracking).
-"""
+"""A real sweep with `tracking: [mlflow, tensorboard]`: the stores match trials.csv and history.csv."""
 
 from __future__ import annotations
 
@@ -15,10 +11,7 @@ from tests.conftest import tiny_spec
 from tests.test_tracking import read_scalars
 
 pytest.importorskip("mlflow", reason="the track extra (mlflow) is not installed")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skip(reason="waiting for the Tuner to pass tracking_callbacks (run loop being rewritten)"),
-]
+pytestmark = pytest.mark.slow
 
 
 def test_a_tracked_sweep_leaves_one_run_and_one_event_file_per_trial(tmp_path, ray_instance):

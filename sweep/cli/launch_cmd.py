@@ -11,6 +11,7 @@ from search_spaces import load_spec, parse_assignment
 from search_spaces.checks import need_choice
 from search_spaces.durations import parse_duration
 from search_spaces.spec import SAMPLERS
+from sweep.assignments import check_assignments
 from sweep.cli.main import app
 from sweep.options import RunOptions
 
@@ -67,10 +68,12 @@ def launch(
     if max_concurrent is not None:
         changes["max_concurrent"] = max_concurrent
     loaded = replace(loaded, **changes)
+    holds = tuple(parse_assignment(text) for text in set_)
+    check_assignments(loaded, [key for key, _ in holds])
     options = RunOptions(
         storage=storage, address=address, cpus=cpus, max_concurrent=max_concurrent or loaded.max_concurrent,
         fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
-        holds=tuple(parse_assignment(text) for text in set_), dashboard=not no_dashboard,
+        holds=holds, dashboard=not no_dashboard,
     )  # fmt: skip
     result = run_sweep(loaded, options)
     if result.status == "interrupted":

@@ -1,0 +1,75 @@
+"""`sweep launch`'s newer options: one-line errors for bad budgets and samplers; `-q` still names the sweep;
+`sweep up` keeps a loopback Ray that `sweep launch` joins without flags, and `sweep down` ends exactly it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sweep
+from sweep import schema as S
+from tests.conftest import run_cli, tiny_spec
+
+FORMS = "give a positive number of seconds, or a duration like 90s, 10m, 2h, 1.5h"
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"),
+    [
+        ("-5s", "cannot read '-5s' as a duration"),
+        ("ten minutes", "cannot read 'ten minutes' as a duration"),
+        ("0", "got '0', which is not a positive duration"),
+    ],
+)
+def test_bad_time_budgets_are_one_line_errors(tmp_path, budget, message):
+    proc = run_cli("launch", "--time-budget", budget, "--storage", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.strip() == f"error: --time-budget: {message}; {FORMS}"
+    assert not list(tmp_path.iterdir())
+
+
+def test_unknown_sampler_is_one_line(tmp_path):
+    proc = run_cli("launch", "--sampler", "tpee", "--storage", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: --sampler: unknown sampler 'tpee' (choose random, sobol, grid, tpe)"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
+    # A home of its own (short: Ray's socket paths live under its temp directory) keeps the record, the token
+    # and the Ray apart from the developer's.
+    home = Path(tempfile.mkdtemp(prefix="h", dir="/tmp"))
+    env = {**os.environ, "HOME": str(home)}
+    port = _free_port()
+    try:
+        up = run_cli("up", "--cpus", "2", "--port", str(port), "--no-dashboard", env=env, check=True)
+        assert f"local Ray up at 127.0.0.1:{port}" in up.stdout
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(yaml.safe_dump(tiny_spec(samples=2)))
+        launch = run_cli("launch", str(spec), "--storage", str(tmp_path / "s"), "-q", env=env, check=True)
+        [directory] = list((tmp_path / "s").iterdir())
+        lines = launch.stdout.splitlines()
+        assert lines[0] == f"sweep: {directory}"  # -q still names the sweep, which Ray, and the winner
+        assert lines[1] == f"ray: the local Ray from `sweep up` at 127.0.0.1:{port} (`sweep down` stops it)"
+        result = sweep.load(directory)
+        assert len(result.trials[S.PLAN_ID]) == 2 and lines[-1].startswith(f"{directory}: winner ")
+        again = run_cli("up", "--port", str(port), env=env, check=True)  # already up: the same one
+        assert f"local Ray up at 127.0.0.1:{port}" in again.stdout
+    finally:
+        down = run_cli("down", env=env)
+    assert down.returncode == 0 and down.stdout.strip() == "local Ray stopped"
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Ray from `sweep up` still answers"
+    assert run_cli("down", env=env).stdout.strip() == "no local Ray from `sweep up` is running"
+    shutil.rmtree(home, ignore_errors=True)
