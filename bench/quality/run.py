@@ -54,7 +54,9 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     workdir = scratch / f"{method.key}-seed{seed}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"method": method.key, "seed": seed}
-    env = environment()
+    # A fresh local Ray for every run (RAY_ADDRESS=local: never a Ray kept up by `sweep up` or a test), bound to
+    # loopback as sweep's own local default binds it.
+    env = environment({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
     if method.runner == SWEEP:
         spec_path = workdir / "spec.yaml"
         record["spec"] = sweep_method.write_spec(spec, method, mode.max_trials, spec_path)
