@@ -17,7 +17,6 @@ from trainables import mnist1d_data
 from trainables.data import DataError, load_dataset
 
 REPO = Path(__file__).resolve().parent.parent
-pytest.importorskip("mnist1d", reason="mnist1d is a dependency of sweep; reinstall the package")
 
 
 def _digest(x: np.ndarray, y: np.ndarray) -> str:
