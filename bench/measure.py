@@ -1,4 +1,5 @@
-"""Measuring one subprocess: wall clock, its peak memory (ru_maxrss), whole-machine CPU use meanwhile."""
+"""Measuring one subprocess: wall clock, its peak memory (ru_maxrss), whole-machine CPU use meanwhile
+(samples on the `time.time()` clock, so a window of the run can be averaged on its own)."""
 
 from __future__ import annotations
 
@@ -26,14 +27,18 @@ class ProcessRun:
     cpu_percent: float  # whole machine, mean over the run (100 = every core busy)
     load_before: tuple[float, float, float]
     output_tail: str
+    cpu_samples: list[tuple[float, float]]  # (time.time(), whole-machine CPU % since the previous sample)
+    started_at: float  # time.time() just before the fork
+    ended_at: float  # time.time() once the process was reaped
 
 
 class CpuSampler:
-    """Samples psutil.cpu_percent (all cores) every `interval` s on a thread; `mean` once stopped."""
+    """Samples psutil.cpu_percent (all cores) every `interval` s on a thread; `mean` once stopped. Each
+    sample is stamped with `time.time()` and covers the interval since the previous one."""
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
-        self.samples: list[float] = []
+        self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -45,15 +50,26 @@ class CpuSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.samples.append(psutil.cpu_percent(interval=None))  # the tail since the last sample
+        self.samples.append((time.time(), psutil.cpu_percent(interval=None)))  # the tail since the last one
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.samples.append(psutil.cpu_percent(interval=None))
+            self.samples.append((time.time(), psutil.cpu_percent(interval=None)))
 
     @property
     def mean(self) -> float:
-        return sum(self.samples) / len(self.samples) if self.samples else float("nan")
+        return sum(p for _, p in self.samples) / len(self.samples) if self.samples else float("nan")
+
+
+def sweep_environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """`sweep launch` / `sweep up` / `sweep down`'s environment: `environment` without RAY_ADDRESS (with it
+    `sweep launch` would take the cluster path and skip the local defaults and the `sweep up` Ray), and a
+    HOME of the bench's own: the `sweep up` record (~/.cache/sweep/local-ray.json) and Ray's token live
+    under it, so a cold run never joins some other Ray kept up on this machine, and a warm run joins ours."""
+    env = environment(extra)
+    env.pop("RAY_ADDRESS")
+    env["HOME"] = str(home)
+    return env
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -74,7 +90,7 @@ def run_process(argv: list[str], log: Path, env: dict[str, str] | None = None, t
     """Runs `argv` from the repo root, output to `log`; waits with wait4 to get the child's own rusage."""
     load = os.getloadavg()
     with log.open("w") as sink, CpuSampler() as cpu:
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.time()
         process = subprocess.Popen(argv, cwd=REPO, env=env or environment(), stdout=sink, stderr=sink)
         deadline = started + timeout
         while True:
@@ -86,7 +102,9 @@ def run_process(argv: list[str], log: Path, env: dict[str, str] | None = None, t
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.02)
-        wall = time.perf_counter() - started
+        wall, ended_at = time.perf_counter() - started, time.time()
     process.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait on a reaped pid
     tail = log.read_text(errors="replace")[-3000:]
-    return ProcessRun(wall, process.returncode, usage.ru_maxrss / 1024, cpu.mean, load, tail)
+    return ProcessRun(
+        wall, process.returncode, usage.ru_maxrss / 1024, cpu.mean, load, tail, cpu.samples, started_at, ended_at
+    )

@@ -1,13 +1,18 @@
-"""`python -m bench.run [--quick | --smoke]`: sweep launch vs plain Ray Tune vs Optuna vs sequential.
+"""`python -m bench.run [--quick | --smoke]`: sweep launch vs plain Ray Tune (docs defaults and hand-tuned)
+vs Optuna vs sequential, cold and warm.
 
-For each workload (W1 short trials on digits, W2 longer trials on scaled spirals) the runners go in turn,
+For each workload (W1 short trials on digits, W2 longer trials on scaled spirals, W3 trials of minutes on
+larger spirals, W4 the default two-round sweep against one round of its trials) the runners go in turn,
 interleaved (A B C D A B C D ...) so a machine that slows down mid-run slows all of them alike, each in a
-fresh process on identical configs. Then the scale probe (per-trial orchestration overhead and driver
-memory at 32/128/512 trivial trials) and the trainable probe (our loop vs a DataLoader loop). Prints a
-markdown table per workload and writes everything to bench/results/<timestamp>.json (git-ignored).
+fresh process on identical configs. "sweep launch (warm)" joins a local Ray that `sweep up` starts once
+before a workload's repetitions (with as many CPUs as the others get) and `sweep down` stops after them.
+Then the scale probe (per-trial orchestration overhead and driver memory at 32/128/512 trivial trials) and
+the trainable probe (our loop vs a DataLoader loop). Prints a markdown table per workload and the issue's
+targets, and writes everything to bench/results/<timestamp>.json (git-ignored).
 
-    --quick   smaller workloads, scale 32 and 128 (a couple of minutes on 2 idle cores)
-    --smoke   W1 at 4 configs x 3 epochs once each, scale 8: CI calls it so the harness cannot rot
+    --quick   smaller workloads (W3 and W4 scaled down too), scale 32 and 128
+    --smoke   W1 at 4 configs x 3 epochs and a tiny W4, once each, scale 8: CI calls it so the harness
+              cannot rot
 """
 
 from __future__ import annotations
@@ -18,37 +23,45 @@ import json
 import os
 import platform
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench import analysis, report
-from bench.analysis import OPTUNA, RAY, SEQUENTIAL, SWEEP
-from bench.measure import REPO, ProcessRun, environment, run_process
+from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP_RUNNERS, SWEEP_WARM
+from bench.measure import REPO, ProcessRun, run_process, sweep_environment
 from bench.runners import sweep_cli
 from bench.workloads import Workload, workloads
 
 RESULTS = REPO / "bench" / "results"
 MODULES = {
     RAY: "bench.runners.ray_defaults",
+    RAY_TUNED: "bench.runners.ray_tuned",
     OPTUNA: "bench.runners.optuna_runner",
     SEQUENTIAL: "bench.runners.sequential",
 }
+SWEEP_BIN = Path(sys.executable).parent / "sweep"
 
 
-def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path) -> dict[str, Any]:
+def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path, homes: dict[str, Path]) -> dict:
     """One runner on one workload in a fresh process; the raw record (derived figures come later)."""
-    workdir = scratch / f"{workload.name}-{runner.replace(' ', '_')}-{rep}"
+    workdir = scratch / f"{workload.name}-{runner.replace(' ', '_').replace(',', '')}-{rep}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"runner": runner, "workload": workload.name, "rep": rep}
     out = workdir / "out.json"
-    if runner == SWEEP:
+    if runner in SWEEP_RUNNERS:
         phases = workdir / "phases.json"
-        env = environment({"SWEEP_BENCH_PHASES": str(phases)})
+        home = homes["warm" if runner == SWEEP_WARM else "cold"]
+        env = sweep_environment(home, {"SWEEP_BENCH_PHASES": str(phases)})
         env["PYTHONPATH"] = os.pathsep.join((str(sweep_cli.HOOKS), env["PYTHONPATH"]))
-        proc = run_process(sweep_cli.command(workload, workdir, cores), workdir / "log.txt", env)
+        spec = workload.single_round() if runner == SINGLE_ROUND else workload
+        proc = run_process(sweep_cli.command(spec, workdir, cores), workdir / "log.txt", env)
     else:
         job = {
             "configs": workload.configs(),
@@ -64,19 +77,74 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     try:
         if proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
-        if runner == SWEEP:
+        if runner in SWEEP_RUNNERS:
             data = sweep_cli.collect(workdir)
-            record["phases"] = json.loads(phases.read_text()) if phases.exists() else None
+            timing = json.loads(phases.read_text()) if phases.exists() else {}
+            record["phases"] = timing.get("phases")
+            record["phase_detail"] = timing.get("detail")
+            record["clock"] = timing.get("clock")
             record["ray_init"] = (record["phases"] or {}).get("ray_init")
+            record["ray_started_here"] = started = timing.get("ray_started_here")
+            record["cluster_cpus"] = offered = timing.get("cluster_cpus")
+            if started is not None and started != (runner != SWEEP_WARM):
+                raise RuntimeError(f"the driver {'started its own Ray' if started else 'joined a running Ray'}")
+            if offered is not None and offered != cores:  # the warm Ray must get the same cores as the rest
+                raise RuntimeError(f"Ray offered the sweep {offered} CPUs; every runner gets {cores}")
+            record["trial_spans"] = data["trial_spans"]
+            record["cpu_samples"] = proc.cpu_samples
         else:
             data = json.loads(out.read_text())
             record["phases"] = data.get("phases")
+            record["clock"] = data.get("clock")
             record["ray_init"] = data.get("ray_init")
         record["trials_detail"] = data["trials"]
         record["ok"] = True
     except Exception as err:  # noqa: BLE001 - one failed run is reported, the bench goes on
         record["ok"], record["error"] = False, str(err)
     return record
+
+
+@contextmanager
+def warm_ray(home: Path, cores: int, scratch: Path) -> Iterator[dict[str, Any]]:
+    """`sweep up --cpus CORES --no-dashboard` under the bench's warm HOME, and `sweep down` after, always.
+
+    Raises:
+        RuntimeError: `sweep up` failed, or it did not record `cores` CPUs.
+    """
+    env = sweep_environment(home)
+    log = scratch / "sweep-up.log"
+    port = _free_port()
+    argv = [str(SWEEP_BIN), "up", "--cpus", str(cores), "--no-dashboard", "--port", str(port)]
+    started = time.perf_counter()
+    try:
+        # A fresh HOME has no ~/.ray/auth_token, and `ray start` (unlike `ray.init`) does not make one.
+        token = [str(SWEEP_BIN.parent / "ray"), "get-auth-token", "--generate"]
+        subprocess.run(token, cwd=REPO, env={**env, "RAY_AUTH_MODE": "token"}, capture_output=True, timeout=120)
+        up = run_process(argv, log, env, timeout=300)
+        info: dict[str, Any] = {"up_seconds": time.perf_counter() - started, "returncode": up.returncode}
+        if up.returncode != 0:
+            raise RuntimeError(f"`sweep up` failed (exit {up.returncode}): {up.output_tail[-1500:]}")
+        record = json.loads((home / ".cache" / "sweep" / "local-ray.json").read_text())
+        info.update(address=record["address"], cpus=record["cpus"])
+        if info["cpus"] != cores:  # each warm run checks the CPUs Ray offers too (run_one)
+            raise RuntimeError(f"`sweep up` recorded {info['cpus']} CPUs ({info}); the others get {cores}")
+        yield info
+    finally:  # always: nothing of the bench's stays up
+        try:
+            down = subprocess.run(
+                [str(SWEEP_BIN), "down"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            said = (down.stdout + down.stderr).strip()[-300:]
+        except subprocess.TimeoutExpired:
+            said = "timed out after 120 s"
+        print(f"  sweep down: {said}", flush=True)
+
+
+def _free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now (6390, `sweep up`'s default, may be another's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _process_fields(proc: ProcessRun) -> dict[str, Any]:
@@ -86,28 +154,58 @@ def _process_fields(proc: ProcessRun) -> dict[str, Any]:
         "driver_maxrss_mb": proc.maxrss_mb,
         "cpu_percent": proc.cpu_percent,
         "load_before": list(proc.load_before),
+        "started_at": proc.started_at,
+        "ended_at": proc.ended_at,
     }
 
 
 def run_workload(workload: Workload, runners: list[str], reps: int, cores: int, scratch: Path) -> dict:
-    records = []
-    for rep in range(reps):
-        for runner in runners:  # interleaved: A B C D A B C D
-            record = run_one(runner, workload, rep, cores, scratch)
-            if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
-                failed = record
-                record = run_one(runner, workload, rep, cores, scratch / "retry")
-                record["first_attempt_error"] = failed.get("error", "")[:2000]
-            records.append(record)
-            status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
-            print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
-    analysis.complete(records, cores)
+    homes = {
+        "cold": Path(tempfile.mkdtemp(prefix="sbc", dir="/tmp")),
+        "warm": Path(tempfile.mkdtemp(prefix="sbw", dir="/tmp")),
+    }
+    # short paths: the warm Ray's sockets live under HOME/.cache/sweep/ray (Unix sockets allow ~107 bytes)
+    records: list[dict[str, Any]] = []
+    warm: dict[str, Any] | None = None
+    try:
+        with ExitStack() as stack:
+            if SWEEP_WARM in runners:
+                try:
+                    warm = stack.enter_context(warm_ray(homes["warm"], cores, scratch))
+                    print(f"  {workload.name} sweep up: {warm['address']}, {warm['cpus']} CPUs, "
+                          f"{warm['up_seconds']:.1f} s", flush=True)  # fmt: skip
+                except Exception as err:  # noqa: BLE001 - no warm rows then; the cold ones still run
+                    runners = [r for r in runners if r != SWEEP_WARM]
+                    records.append({"runner": SWEEP_WARM, "workload": workload.name, "rep": 0, "ok": False,
+                                    "error": f"sweep up: {err}"})  # fmt: skip
+                    print(f"  {workload.name} warm path FAILED: {str(err)[:300]}", flush=True)
+            for rep in range(reps):
+                for runner in runners:  # interleaved: A B C D A B C D
+                    records.append(_run_with_retry(runner, workload, rep, cores, scratch, homes, reps))
+    finally:
+        for home in homes.values():
+            shutil.rmtree(home, ignore_errors=True)
+    analysis.complete([r for r in records if "wall" in r], cores)
     return {
         "workload": workload.to_dict(),
+        "warm_ray": warm,
         "records": records,
         "summary": analysis.summarize(records),
-        "epoch1_mismatches": analysis.epoch1_mismatches(records),
+        "epoch1_mismatches": analysis.epoch1_mismatches(records) if workload.same_configs else [],
     }
+
+
+def _run_with_retry(
+    runner: str, workload: Workload, rep: int, cores: int, scratch: Path, homes: dict[str, Path], reps: int
+) -> dict[str, Any]:
+    record = run_one(runner, workload, rep, cores, scratch, homes)
+    if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
+        failed = record
+        record = run_one(runner, workload, rep, cores, scratch / "retry", homes)
+        record["first_attempt_error"] = failed.get("error", "")[:2000]
+    status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
+    print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
+    return record
 
 
 def scale_probe(sizes: list[int], cores: int, scratch: Path) -> list[dict[str, Any]]:
@@ -172,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--smoke", action="store_true", help="seconds-long run of every path (CI)")
     parser.add_argument("--reps", type=int, help="runs of each runner (default 2; 1 with --smoke)")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every runner gets")
-    parser.add_argument("--only", action="append", help="workload(s) to run: W1, W2 (default all)")
+    parser.add_argument("--only", action="append", help="workload(s) to run: W1, W2, W3, W4 (default all)")
     parser.add_argument("--no-scale", action="store_true", help="skip the scale probe")
     parser.add_argument("--out", type=Path, help="JSON path (default bench/results/<timestamp>.json)")
     parser.add_argument("--keep", action="store_true", help="keep the runners' scratch directories")
@@ -181,10 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps or (1 if args.smoke else 2)
     cores = args.cores
 
-    runners = [SWEEP, RAY, OPTUNA, SEQUENTIAL]
+    skip: set[str] = set()
     notes = []
     if importlib.util.find_spec("optuna") is None:
-        runners.remove(OPTUNA)
+        skip.add(OPTUNA)
         notes.append("optuna is not installed (pip install -e '.[bench]'): its runner was skipped")
     chosen = [w for w in workloads(mode) if not args.only or w.name in args.only]
     started_at = time.strftime("%Y%m%d-%H%M%S")
@@ -207,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     try:
         for workload in chosen:
+            runners = [r for r in workload.runners if r not in skip]
             result["workloads"][workload.name] = run_workload(workload, runners, reps, cores, scratch)
         if not args.no_scale:
             sizes = {"smoke": [8], "quick": [32, 128]}.get(mode, [32, 128, 512])
@@ -239,6 +338,19 @@ def _print(result: dict[str, Any], out: Path) -> None:
             f"({result['reps']} rep(s), {result['cores']} cores; medians)\n"
         )
         print(report.table(data["summary"]))
+        print("\nWhere the wall went (median s, phases from the process's start; unaccounted: fork/exec and "
+              "teardown):\n" + "\n".join(report.phase_lines(data["records"])))  # fmt: skip
+        if data.get("warm_ray"):
+            warm = data["warm_ray"]
+            print(f"\nwarm: `sweep up --cpus {warm['cpus']} --no-dashboard` took {warm['up_seconds']:.1f} s once "
+                  f"(not in the warm rows)")  # fmt: skip
+        if name == "W4":
+            print(
+                "\nW4 has no peers: two rounds of coarse-to-fine is sweep's own recipe; its reference is one round "
+                "of the same trials. CPU use = Σ trial spans / (cores × first start to last end), spans on the "
+                "driver's clock (history.csv wall_seconds less the training seconds of a trial's first report, "
+                "to trials.csv finished_at); the whole machine's /proc/stat figure over that window is context."
+            )
         if data["epoch1_mismatches"]:
             print(f"\nepoch-1 dev_accuracy differs between runners for: {data['epoch1_mismatches'][:3]}")
         print()

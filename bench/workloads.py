@@ -1,15 +1,19 @@
 """The benchmark's workloads: a sweep spec each, and the configs every runner trains.
 
 Every runner trains exactly the configs `sweep launch` plans for round 1 of the spec (same sampler, same
-seed, same data string, same split seed), so their curves agree epoch for epoch.
+seed, same data string, same split seed), so their curves agree epoch for epoch. W4 is the exception: the
+default two-round sweep (the bundled preset, as `./dev sweep` runs it) against one round of as many trials;
+its runners are two `sweep launch`es, and no peer applies (coarse-to-fine over rounds is sweep's own recipe).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search_spaces import parse_spec, sample_configs
+from search_spaces.presets import DEFAULT_PRESET, preset_path
+from search_spaces.yamlio import read_yaml_file
 
 # W1's space from the issue: lr 10^U[-4,0], momentum 1-10^U[-3,-1] (`beta` samples log10(1-v) uniformly),
 # batch 2^{4..8}, hidden 16-256, layers 1-3, SGD with momentum.
@@ -24,6 +28,8 @@ SPACE: dict[str, Any] = {
 
 # One epoch of the W2 data averages ~0.4 s on one core over W2's configs (measured: n=20000 gave 0.63 s).
 W2_DATA = "spirals:n=12000,features=16"
+# W3, a workload of minutes: 5x W2's rows and twice its features (an epoch costs ~10x W2's).
+W3_DATA = "spirals:n=60000,features=32"
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,22 @@ class Workload:
     reduction_factor: int = 3
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    rounds: int = 1
+    preset: bool = False  # W4: the bundled default preset, only samples/rounds/epochs changed
+    runners: tuple[str, ...] = ()  # the runners that apply, in the order they run (set by `workloads`)
+
+    @property
+    def same_configs(self) -> bool:
+        """Whether every runner trains the same planned configs (their curves must then agree)."""
+        return not self.preset
 
     def spec(self) -> dict[str, Any]:
         """The spec `sweep launch` runs. threads 1: one trial per core, no oversubscription;
         checkpoint_every is left at the trainable's default (1), as a user's sweep would have it."""
+        if self.preset:
+            spec = read_yaml_file(preset_path(DEFAULT_PRESET), DEFAULT_PRESET)
+            spec["space"]["epochs"] = self.epochs
+            return {**spec, "name": f"bench-{self.name.lower()}", "samples": self.samples, "rounds": self.rounds}
         return {
             "name": f"bench-{self.name.lower()}",
             "trainable": "mlp",
@@ -56,7 +74,7 @@ class Workload:
                 "grace_period": self.grace_period,
                 "reduction_factor": self.reduction_factor,
             },
-            "rounds": 1,
+            "rounds": self.rounds,
             "space": {**SPACE, "epochs": self.epochs, "threads": 1, **self.extra},
         }
 
@@ -76,16 +94,41 @@ class Workload:
             "epochs": self.epochs,
             "grace_period": self.grace_period,
             "reduction_factor": self.reduction_factor,
+            "rounds": self.rounds,
+            "preset": DEFAULT_PRESET if self.preset else None,
+            "runners": list(self.runners),
         }
+
+    def single_round(self) -> Workload:
+        """W4's reference: the same trials as all of its rounds, in one round."""
+        return replace(self, samples=self.samples * self.rounds, rounds=1)
 
 
 def workloads(mode: str) -> list[Workload]:
-    """W1 (short trials) and W2 (longer trials) at the size of `mode`: full, quick or smoke."""
+    """W1 (short trials), W2 (longer trials), W3 (minutes) and W4 (the default two-round sweep) at the size
+    of `mode`: full, quick or smoke. Smoke runs W1 with every W1 runner and a tiny W4: it measures nothing."""
+    from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP, SWEEP_WARM
+
+    every = (SWEEP, SWEEP_WARM, RAY_TUNED, RAY, OPTUNA, SEQUENTIAL)
+    # W3: no Ray defaults (checkpoint per epoch: minutes more) and no sequential reference (16 configs x 20
+    # epochs one after another would take longer than the rest of the bench): its table has no ideal wall.
+    minutes = (SWEEP, RAY_TUNED, OPTUNA)
+    two_rounds = (SWEEP, SINGLE_ROUND)
     if mode == "smoke":  # seconds: exercises every code path, measures nothing
-        return [Workload("W1", "digits", samples=4, epochs=3)]
+        return [
+            Workload("W1", "digits", samples=4, epochs=3, runners=every),
+            Workload("W4", "digits", samples=4, epochs=3, rounds=2, preset=True, runners=two_rounds),
+        ]
     if mode == "quick":
         return [
-            Workload("W1", "digits", samples=12, epochs=9),
-            Workload("W2", "spirals:n=4000,features=16", samples=4, epochs=6),
+            Workload("W1", "digits", samples=12, epochs=9, runners=every),
+            Workload("W2", "spirals:n=4000,features=16", samples=4, epochs=6, runners=every),
+            Workload("W3", "spirals:n=20000,features=32", samples=4, epochs=6, runners=minutes),
+            Workload("W4", "digits", samples=12, epochs=9, rounds=2, preset=True, runners=two_rounds),
         ]
-    return [Workload("W1", "digits", samples=48, epochs=30), Workload("W2", W2_DATA, samples=16, epochs=20)]
+    return [
+        Workload("W1", "digits", samples=48, epochs=30, runners=every),
+        Workload("W2", W2_DATA, samples=16, epochs=20, runners=every),
+        Workload("W3", W3_DATA, samples=16, epochs=20, runners=minutes),
+        Workload("W4", "digits", samples=24, epochs=20, rounds=2, preset=True, runners=two_rounds),
+    ]

@@ -1,5 +1,7 @@
 """The benchmark harness cannot rot: `python -m bench.run --smoke` runs every runner and probe once on a
-tiny workload, and its JSON holds sane fields for each. No timing assertions: the figures are noise here."""
+tiny workload (W1, with the warm path, and a tiny W4), and its JSON holds sane fields for each. No timing
+assertions: the figures are noise here; only what must hold on any machine (phases within the wall, a warm
+run that joined the `sweep up` Ray, the cores every runner got)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-RUNNERS = {"sweep launch", "ray defaults", "optuna", "sequential"}
+RUNNERS = {"sweep launch", "sweep launch (warm)", "ray hand-tuned", "ray defaults", "optuna", "sequential"}
+SWEEP_PHASES = {
+    "interpreter",
+    "import_sweep",
+    "cli",
+    "ray_init",
+    "rounds",
+    "finish",
+    "shutdown",
+    "run_sweep_other",
+    "exit",
+}
 
 
 @pytest.mark.slow
@@ -35,8 +48,35 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert 0 <= record["best_dev_accuracy"] <= 1
         assert record["wall_over_ideal"] > 0 and record["wall_vs_sweep"] > 0
     assert not result["workloads"]["W1"]["epoch1_mismatches"]  # identical configs, identical curves
-    ray_runs = [r for r in records if r["runner"] in ("sweep launch", "ray defaults")]
+    ray_runs = [r for r in records if r["runner"] not in ("optuna", "sequential")]
     assert all(r["ray_init"] > 0 for r in ray_runs)
+    cores = result["cores"]
+    for record in records:  # the phases run from the process's start and add up to (nearly) its wall
+        assert -0.1 < record["unaccounted"] < record["wall"], (record["runner"], record["phases"], record["wall"])
+        assert record["phases"]["interpreter" if "sweep" in record["runner"] else "interpreter_and_imports"] > 0
+    by_runner = {r["runner"]: r for r in records}
+    cold, warm = by_runner["sweep launch"], by_runner["sweep launch (warm)"]
+    assert set(cold["phases"]) == SWEEP_PHASES and set(warm["phases"]) == SWEEP_PHASES
+    assert cold["ray_started_here"] is True and warm["ray_started_here"] is False  # warm joined `sweep up`'s Ray
+    assert cold["cluster_cpus"] == warm["cluster_cpus"] == cores
+    assert result["workloads"]["W1"]["warm_ray"]["cpus"] == cores
+
+    w4 = {r["runner"]: r for r in result["workloads"]["W4"]["records"]}
+    assert set(w4) == {"sweep launch", "sweep launch, 1 round"}
+    assert all(r["ok"] for r in w4.values()), [r.get("error") for r in w4.values()]
+    assert w4["sweep launch"]["trials"] == w4["sweep launch, 1 round"]["trials"] == 8  # 2 rounds x 4 vs 1 x 8
+    rounds = {t["plan_id"][:2] for t in w4["sweep launch"]["trials_detail"]}
+    assert rounds == {"r1", "r2"}
+    for record in w4.values():
+        assert 0 < record["trial_cpu"] <= 1.05, record["trial_spans"]
+    named = {t["target"]: t for t in result["targets"]}
+    for target in (
+        "W1 cold: sweep wall ≤ 1.0 × hand-tuned Ray Tune",
+        "W1 warm: sweep wall ≤ 1.0 × Optuna",
+        "W4: 2-round wall ≤ 1.15 × one round of the same trials",
+    ):
+        assert target in named, sorted(named)
+    assert named["W4: 2-round wall ≤ 1.15 × one round of the same trials"]["met"] is not None
 
     (point,) = result["scale"]
     assert point["ok"] and point["trials_done"] == 8 and point["driver_maxrss_mb"] > 0

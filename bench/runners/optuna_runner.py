@@ -8,12 +8,11 @@ Run: python -m bench.runners.optuna_runner JOB.json OUT.json
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import torch
 
-from bench.runners.common import read_job, trial_record, write_out
+from bench.runners.common import Phases, read_job, trial_record, write_out
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
@@ -51,6 +50,7 @@ def _suggest(trial: Any, name: str, entry: Any, value: Any) -> Any:
 
 
 def main() -> None:
+    phases = Phases()
     import optuna
 
     job, out = read_job()
@@ -83,9 +83,10 @@ def main() -> None:
                 records.append(trial_record(config["plan_id"], session.history))
         return max(m["dev_accuracy"] for m in session.history)
 
-    started = time.perf_counter()
+    phases.mark("imports")
     study.optimize(objective, n_trials=len(configs), n_jobs=int(job["cores"]))
-    write_out(out, records, inner_wall=time.perf_counter() - started)
+    phases.mark("optimize")
+    write_out(out, records, phases)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from typing import Any
 
 import torch
 
-from bench.runners.common import read_job, trial_record, write_out
+from bench.runners.common import Phases, read_job, trial_record, write_out
 
 
 class DocsSession:
@@ -59,6 +58,7 @@ def train_mlp(config: dict[str, Any]) -> None:
 
 
 def main() -> None:
+    phases = Phases()
     job, out = read_job()
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # the bench machine has no way out
     import ray
@@ -66,9 +66,9 @@ def main() -> None:
     from ray.tune.schedulers import ASHAScheduler
 
     configs: list[dict[str, Any]] = job["configs"]
-    started = time.perf_counter()
+    phases.mark("imports")
     ray.init(num_cpus=int(job["cores"]))
-    ray_init = time.perf_counter() - started
+    phases.mark("ray_init")
     scheduler = ASHAScheduler(
         time_attr="training_iteration", grace_period=2, reduction_factor=3, max_t=int(job["epochs"])
     )
@@ -79,17 +79,16 @@ def main() -> None:
         tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=scheduler),
         run_config=tune.RunConfig(storage_path=job["workdir"], name="ray-defaults"),
     )
-    fit_started = time.perf_counter()
     results = tuner.fit()
-    fit = time.perf_counter() - fit_started
+    phases.mark("fit")
     trials = []
     for result in results:
         history = result.metrics_dataframe.to_dict("records") if result.metrics_dataframe is not None else []
         trials.append(trial_record(result.config["plan"]["plan_id"], history))
-    shutdown_started = time.perf_counter()
+    phases.mark("collect")
     ray.shutdown()
-    phases = {"ray_init": ray_init, "fit": fit, "shutdown": time.perf_counter() - shutdown_started}
-    write_out(out, trials, ray_init=ray_init, phases=phases, inner_wall=time.perf_counter() - started)
+    phases.mark("shutdown")
+    write_out(out, trials, phases, ray_init=phases["ray_init"])
 
 
 if __name__ == "__main__":

@@ -8,25 +8,25 @@ Run: python -m bench.runners.sequential JOB.json OUT.json
 
 from __future__ import annotations
 
-import time
-
 import torch
 
-from bench.runners.common import read_job, trial_record, write_out
+from bench.runners.common import Phases, read_job, trial_record, write_out
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
 
 def main() -> None:
+    phases = Phases()
     job, out = read_job()
     torch.set_num_threads(1)
-    started = time.perf_counter()
+    phases.mark("imports")
     trials = []
     for config in job["configs"]:
         session = LocalSession()
         run_training({**config, "checkpoint_every": 0}, session)
         trials.append(trial_record(config["plan_id"], session.history))
-    write_out(out, trials, inner_wall=time.perf_counter() - started)
+    phases.mark("train")
+    write_out(out, trials, phases)
 
 
 if __name__ == "__main__":

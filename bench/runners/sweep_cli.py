@@ -1,8 +1,10 @@
 """`sweep launch` as a user runs it: the console script in a subprocess, on a spec YAML written to a
-temporary directory. Its trials and curves are read back from the sweep directory it leaves."""
+temporary directory. Its trials and curves are read back from the sweep directory it leaves, with each
+trial's span on the driver's clock (for W4's CPU use between the first trial's start and the last's end)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ def collect(workdir: Path) -> dict[str, Any]:
     history = pd.read_csv(root / "history.csv").sort_values(["plan_id", "epoch"])
     history = history.drop_duplicates(["plan_id", "epoch"], keep="last")
     records = []
+    spans = trial_spans(root, trials, history)
     for plan_id, group in history.groupby("plan_id"):
         seconds = group["train_seconds"].astype(float).tolist()
         records.append(
@@ -55,4 +58,20 @@ def collect(workdir: Path) -> dict[str, Any]:
             }
         )
     plans = sorted((root / "rounds").glob("*"))
-    return {"trials": records, "sweep_dir": str(root), "plan_files": [str(p) for p in plans]}
+    return {"trials": records, "sweep_dir": str(root), "plan_files": [str(p) for p in plans], "trial_spans": spans}
+
+
+def trial_spans(root: Path, trials: pd.DataFrame, history: pd.DataFrame) -> list[tuple[float, float]]:
+    """Per trial, (start, end) in `time.time()` seconds: `wall_seconds` of its first report (seconds since
+    the sweep's start, on the driver) less the training seconds that report carries (a batched report
+    carries several epochs), to its `finished_at`."""
+    started_at = float(json.loads((root / "sweep.json").read_text())["started_at"])
+    finished = trials.groupby("plan_id")["finished_at"].max()
+    spans = []
+    for plan_id, group in history.groupby("plan_id"):
+        if plan_id not in finished.index:
+            continue
+        first = group["wall_seconds"].min()
+        trained = group.loc[group["wall_seconds"] == first, "train_seconds"].astype(float).max()
+        spans.append((started_at + float(first) - trained, started_at + float(finished[plan_id])))
+    return spans
