@@ -19,6 +19,7 @@ from search_spaces import Space, SpecError, SweepSpec, load_spec, parse_spec
 from search_spaces.errors import SweepError
 from sweep import schema as S
 from sweep.cluster import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
+from sweep.driver import driver_record
 from sweep.local_ray import connect, disconnect, prepare_environment
 from sweep.options import RunOptions
 from sweep.preflight import check_name, preflight
@@ -197,6 +198,8 @@ def _drive(
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
     clock_start = time.time() if clock_start is None else clock_start
     state = directory.read_state()
+    state["driver"] = driver_record()
+    directory.write_state(state)
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.get("project_dir", Path.cwd()))
     if function is not None:

@@ -84,6 +84,16 @@ def connect(
         >>> conn = connect(cpus=2)  # doctest: +SKIP
         >>> print(conn.auth_hint())  # doctest: +SKIP
     """
+    connection = _join_or_start(address, cpus, dashboard, runtime_env, warm)
+    from sweep.driver import reclaim_term
+
+    reclaim_term()  # Ray's crash handler took SIGTERM: a sweep stops on it like on Ctrl-C
+    return connection
+
+
+def _join_or_start(
+    address: str | None, cpus: int | None, dashboard: bool, runtime_env: dict[str, Any] | None, warm: bool
+) -> RayConnection:
     address = address or os.environ.get("RAY_ADDRESS")  # set for a driver started by `ray job submit`
     prepare_environment(local=address is None)
     import ray

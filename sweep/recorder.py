@@ -23,7 +23,7 @@ from sweep import schema as S
 from sweep.progress import Progress
 from sweep.rounds import round_of
 from sweep.tables import CsvAppender, read_table
-from sweep.trial_guard import TRACEBACK_KEY, error_of
+from sweep.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.trial_status import final_status, is_better, rung_reached
 from trainables.session import BATCH_KEY
 
@@ -92,7 +92,7 @@ class SweepRecorder(Callback):
 
     # --- Ray Tune hooks ---------------------------------------------------------------------------------
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-        if error_of(result):  # the guard's last report: the trial's own exception, recorded when it ends
+        if error_of(result) or timed_out(result):  # the guard's last report: recorded when the trial ends
             return
         self.summaries()  # rebuild from the file before appending to it
         wall = round(time.time() - self.info.started_at, 3)
@@ -175,6 +175,8 @@ class SweepRecorder(Callback):
         target = min(int(trial.config.get("epochs", self.info.max_t)), self.info.max_t)
         if error is not None:
             status = S.ERRORED
+        elif timed_out(trial.last_result):
+            status = S.TIMEOUT
         elif epochs < target and self._budget_spent():
             status = S.STOPPED
         else:

@@ -39,7 +39,10 @@ class SweepResult:
 
     @property
     def status(self) -> str:
-        return str(self.state.get("status", "unknown"))
+        """The sweep's status; `interrupted` for a `running` one whose driver is gone (killed, rebooted)."""
+        from sweep.driver import effective_status
+
+        return effective_status(self.state)
 
     @property
     def param_names(self) -> list[str]:

@@ -12,14 +12,14 @@ from typing import Any
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
 from ray.tune.search import Searcher
-from ray.tune.stopper import Stopper
+from ray.tune.stopper import CombinedStopper, Stopper
 
 from search_spaces import Space, SweepSpec
 from sweep.budget import Budget
 from sweep.recorder import SweepInfo, SweepRecorder
 from sweep.searcher import RecipeSearcher, SweepPlan
 from sweep.sweep_dir import SweepDir
-from sweep.trial_guard import guard
+from sweep.trial_guard import guard, timed_out
 from sweep.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
@@ -41,8 +41,8 @@ def with_resources(
 ) -> Any:
     """The trainable as Tune runs it: guarded (its own errors are results, not retried; with --fail-fast Ray
     sees them, to stop the sweep), the spec's resources per trial, and its report policy."""
-    if not fail_fast:
-        trainable = guard(trainable, spec.metric)
+    if not fail_fast or spec.trial_timeout is not None:
+        trainable = guard(trainable, spec.metric, catch_errors=not fail_fast, timeout=spec.trial_timeout)
     if batches_reports(spec):
         from trainables.session import ReportPolicy
 
@@ -80,6 +80,27 @@ class BudgetStopper(Stopper):
             state["budget_spent"] = True
             self.directory.write_state(state)
         return self.fired
+
+
+class TimeoutStopper(Stopper):
+    """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return timed_out(result)
+
+    def stop_all(self) -> bool:
+        return False
+
+
+def _stopper(budget: Budget | None, directory: SweepDir, trial_timeout: float | None) -> Stopper | None:
+    stoppers: list[Stopper] = []
+    if budget is not None:
+        stoppers.append(BudgetStopper(budget, directory))
+    if trial_timeout is not None:
+        stoppers.append(TimeoutStopper())
+    if len(stoppers) > 1:
+        return CombinedStopper(*stoppers)
+    return stoppers[0] if stoppers else None
 
 
 def sweep_milestones(spec: SweepSpec, max_t: int) -> tuple[int, ...]:
@@ -165,14 +186,17 @@ def build_tuner(
             scheduler=scheduler,
             search_alg=make_searcher(plan, budget),
             num_samples=-1,  # the searcher says when the sweep is finished
-            reuse_actors=True,  # a new worker per trial costs seconds; reuse it across trials and rounds
+            # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
+            # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
+            # worker to the next trial (whose reset then fails).
+            reuse_actors=spec.trial_timeout is None,
             max_concurrent_trials=settings.max_concurrent,
         ),
         run_config=tune.RunConfig(
             name=settings.name,
             storage_path=settings.experiment_dir,
             callbacks=[SweepRecorder(info), *_trackers(spec, info)],
-            stop=BudgetStopper(budget, plan.directory) if budget is not None else None,
+            stop=_stopper(budget, plan.directory, spec.trial_timeout),
             verbose=0,
             # Ray allows no retries with fail_fast: the first error ends the sweep.
             failure_config=tune.FailureConfig(

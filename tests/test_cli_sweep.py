@@ -102,7 +102,7 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
     assert table[S.BEST].is_monotonic_decreasing
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["sigint", "sigterm", "sigkill"])
 def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance, how):
     spec = _write_spec(tmp_path, samples=6, scheduler={"type": "fifo"}, space=_slow_space(60))
     storage = tmp_path / "sweeps"
@@ -121,10 +121,13 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
             proc.kill()
     before = pd.read_csv(directory / "trials.csv")
     assert len(before) < 6, "the sweep finished before it could be interrupted"
-    if how == signal.SIGINT:
-        assert proc.returncode == 130 and f"sweep resume {directory}" in out
+    if how in (signal.SIGINT, signal.SIGTERM):  # a clean stop: the shell's exit code, the resume line, no dump
+        assert proc.returncode == (130 if how == signal.SIGINT else 143) and f"sweep resume {directory}" in out
+        assert "Traceback" not in err and "SIGTERM received" not in err, err
+        assert sweep.load(directory).state["status"] == "interrupted"
     else:
         assert proc.returncode == -signal.SIGKILL
+        assert sweep.load(directory).status == "interrupted", "a dead driver's sweep still reads as running"
 
     resumed = run_cli("resume", str(directory), "--address", address, "--quiet", check=True)
     assert resumed.returncode == 0
@@ -135,7 +138,7 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
     # After Ctrl-C, trials that had finished are not trained again (same rows as before). After SIGKILL, Ray
     # resumes from its last experiment snapshot: a trial that ended after it redoes the epochs since its last
     # checkpoint, deterministically, so its results are the same.
-    kept = [S.EPOCHS, S.BEST] + ([S.TRAIN_SECONDS, S.FINISHED] if how == signal.SIGINT else [])
+    kept = [S.EPOCHS, S.BEST] + ([S.TRAIN_SECONDS, S.FINISHED] if how != signal.SIGKILL else [])
     again = result.trials.set_index(S.PLAN_ID).loc[before[S.PLAN_ID], kept].reset_index(drop=True)
     pd.testing.assert_frame_equal(again, before[kept], check_dtype=False)
     # Each trial's history is one row per epoch, 1..N, with no gap and no repeat.

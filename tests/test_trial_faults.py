@@ -41,3 +41,14 @@ def test_a_user_trainable_that_reports_nan_is_diverged_and_ranked_last(tmp_path)
 
     assert (result.trials[S.STATUS] == S.DIVERGED).all()
     assert (result.trials[S.BEST] == float("-inf")).all()
+
+
+def test_a_hung_trial_is_stopped_at_its_time_limit_and_the_sweep_goes_on(tmp_path):
+    # The budget only backs the test up: a time limit that does not work ends the sweep as `stopped` instead.
+    spec = load_spec({**_spec("hangs"), "trial_timeout": "4s", "time_budget": "3m"})
+    result = run_sweep(spec, RunOptions(storage=str(tmp_path), quiet=True, final_test=False))
+
+    trials = result.trials
+    assert len(trials) == 3 and (trials[S.STATUS] == S.TIMEOUT).all(), trials[[S.PLAN_ID, S.STATUS]]
+    assert (trials[S.EPOCHS] == 1).all() and trials[S.BEST].notna().all()
+    assert result.status == "completed" and not result.state.get("budget_spent")

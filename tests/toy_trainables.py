@@ -47,3 +47,9 @@ def goes_nan(config: dict) -> None:
     """A user's trainable whose loss blew up: a number, then NaN."""
     tune.report({"epoch": 1, "dev_accuracy": 0.4})
     tune.report({"epoch": 2, "dev_accuracy": float("nan")})
+
+
+def hangs(config: dict) -> None:
+    """Reports once, then hangs (a dead data loader, a deadlock): only a time limit ends it."""
+    tune.report({"epoch": 1, "dev_accuracy": float(config["x"])})
+    time.sleep(3600)

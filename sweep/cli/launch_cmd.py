@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import replace
 
@@ -13,9 +14,11 @@ from search_spaces.durations import parse_duration
 from search_spaces.spec import SAMPLERS
 from sweep.assignments import check_assignments
 from sweep.cli.main import app
+from sweep.driver import Signals, term_as_interrupt
 from sweep.options import RunOptions
 
 INTERRUPTED_EXIT = 130
+TERMINATED_EXIT = 143
 
 
 @app.command("launch")
@@ -27,6 +30,9 @@ def launch(
     epochs: int = typer.Option(None, "--epochs", min=1, help="Hold `epochs` at this value (the budget per trial)."),
     time_budget: str = typer.Option(
         None, "--time-budget", help="Stop the whole sweep after this long (90s, 10m, 2h), then score the winner."
+    ),
+    trial_timeout: str = typer.Option(
+        None, "--trial-timeout", help="Stop any trial that trains longer than this (status: timeout)."
     ),
     tier: list[int] = typer.Option([], "--tier", help="Tune only this tier (repeatable); others at defaults."),
     set_: list[str] = typer.Option([], "--set", help="Hold a parameter: key=value (repeatable)."),
@@ -63,6 +69,8 @@ def launch(
         changes["sampler"] = need_choice("--sampler", sampler, SAMPLERS, "sampler")
     if time_budget is not None:
         changes["time_budget"] = parse_duration(time_budget, "--time-budget")
+    if trial_timeout is not None:
+        changes["trial_timeout"] = parse_duration(trial_timeout, "--trial-timeout")
     if epochs is not None:
         set_ = [*set_, f"epochs={epochs}"]
     if max_concurrent is not None:
@@ -75,6 +83,12 @@ def launch(
         fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
         holds=holds, dashboard=not no_dashboard,
     )  # fmt: skip
-    result = run_sweep(loaded, options)
-    if result.status == "interrupted":
-        sys.exit(INTERRUPTED_EXIT)
+    with term_as_interrupt() as signals:
+        result = run_sweep(loaded, options)
+    exit_if_interrupted(result.status, signals)
+
+
+def exit_if_interrupted(status: str, signals: Signals) -> None:
+    """Exit 130 after Ctrl-C, 143 after SIGTERM (the shell's codes); the sweep already printed its resume line."""
+    if status == "interrupted":
+        sys.exit(TERMINATED_EXIT if signals.received == signal.SIGTERM else INTERRUPTED_EXIT)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from sweep.cli.launch_cmd import INTERRUPTED_EXIT
+from sweep.cli.launch_cmd import exit_if_interrupted
 from sweep.cli.main import app
+from sweep.driver import term_as_interrupt
 from sweep.options import RunOptions
 
 
@@ -29,9 +28,9 @@ def resume(
     """
     from sweep.api import resume_sweep
 
-    result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent))
-    if result.status == "interrupted":
-        sys.exit(INTERRUPTED_EXIT)
+    with term_as_interrupt() as signals:
+        result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent))
+    exit_if_interrupted(result.status, signals)
 
 
 @app.command("refine")
@@ -49,6 +48,6 @@ def refine(
     """
     from sweep.api import refine_sweep
 
-    result = refine_sweep(directory, rounds, samples, _runtime(address, cpus, quiet, None))
-    if result.status == "interrupted":
-        sys.exit(INTERRUPTED_EXIT)
+    with term_as_interrupt() as signals:
+        result = refine_sweep(directory, rounds, samples, _runtime(address, cpus, quiet, None))
+    exit_if_interrupted(result.status, signals)

@@ -64,6 +64,8 @@ def show(
     else:
         typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
         typer.echo(top_table(result, top))
+        if result.status == "interrupted":
+            typer.echo(f"continue with: sweep resume {result.path}")
 
 
 @app.command("export")
