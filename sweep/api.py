@@ -211,7 +211,7 @@ def _drive(
     from trainables.registry import builtin_names
 
     ship = needs_shipping(spec, builtin_names()) and function is None
-    env = runtime_env(project, ship, options.storage)
+    env = runtime_env(project, ship, options.storage, local=options.address is None)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
     _say(options, f"sweep: {directory.location}", force=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from search_spaces import SweepSpec
 from search_spaces.errors import SweepError
+from sweep.worker_setup import PROJECT_ENV
 
 # Ray refuses a working_dir over 500 MiB; these never belong in it.
 EXCLUDES = [
@@ -42,20 +43,28 @@ def needs_shipping(spec: SweepSpec, builtin_trainables: list[str]) -> bool:
     return spec.trainable not in builtin_trainables or relative_file
 
 
-def runtime_env(project: Path, ship: bool, storage: str) -> dict[str, Any] | None:
-    """Ray's runtime environment for the sweep's job, or None when there is nothing to ship.
+def runtime_env(project: Path, ship: bool, storage: str, local: bool = False) -> dict[str, Any] | None:
+    """Ray's runtime environment for the sweep's job.
 
     Trials keep the project directory as their working directory (not Tune's per-trial directory), so a
-    relative `data:` path means the same on the driver and on every worker.
+    relative `data:` path means the same on the driver and on every worker. On this machine (`local`: the
+    embedded Ray or `sweep up`'s) workers enter the directory itself and nothing is uploaded; on a cluster
+    the directory travels as Ray's `working_dir` when the sweep needs it (`ship`). Either way each worker
+    imports the training stack as it starts (:mod:`sweep.worker_setup`).
     """
-    if not ship or os.environ.get(IN_RAY_JOB):
-        return None
+    hook = {"worker_process_setup_hook": "sweep.worker_setup.prepare"}
+    if os.environ.get(IN_RAY_JOB):
+        return None  # the job already carries its directory and environment
+    if local:
+        return {**hook, "env_vars": {PROJECT_ENV: str(project), "RAY_CHDIR_TO_TRIAL_DIR": "0"}}
+    if not ship:
+        return hook
     excludes = list(EXCLUDES)
     try:
         excludes.append(str(Path(storage).resolve().relative_to(project)))
     except ValueError:
         pass  # storage outside the project: nothing to exclude
-    return {"working_dir": str(project), "excludes": excludes, "env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
+    return {**hook, "working_dir": str(project), "excludes": excludes, "env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
 
 
 def cluster_resources() -> list[dict[str, float]]:

@@ -137,6 +137,8 @@ def _join_or_start(
         # repeats the trial errors the sweep already reports in one line each.
         log_to_driver=False,
     )
+    if TOKEN_FILE.exists():  # Ray writes the token that opens the dashboard readable by every local user
+        TOKEN_FILE.chmod(0o600)
     return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
 
 

@@ -59,6 +59,10 @@ def _loopback(ip: str) -> bool:
 
 def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
     spec = _write_spec(tmp_path, samples=4, scheduler={"type": "fifo"}, space=_slow_space(40))
+    # A local run ships nothing: a 600 MB file beside the spec (sparse: no disk used) is over Ray's 512 MiB
+    # upload limit, and would fail a launch that copied the directory through Ray.
+    with open(tmp_path / "big.bin", "wb") as big:
+        big.truncate(600 * 2**20)
     storage = tmp_path / "sweeps"
     proc = subprocess.Popen(
         [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--cpus", "2"],
@@ -77,6 +81,7 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
         # The dashboard's HTTP API answers only with the token.
         assert _get(f"{url}/api/version", _token()) == 200
         assert _get(f"{url}/api/version", None) == 401
+        assert Path.home().joinpath(".ray", "auth_token").stat().st_mode & 0o777 == 0o600
         # Every socket the sweep's processes listen on is a loopback one.
         tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
         pids = {p.pid for p in tree}

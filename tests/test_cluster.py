@@ -7,6 +7,7 @@ import copy
 import os
 import signal
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import sweep
 from search_spaces import load_spec
 from search_spaces.errors import SweepError
 from sweep import schema as S
-from sweep.cluster import check_fits
+from sweep.cluster import check_fits, runtime_env
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.test_cli_sweep import _rows, _sweep_dir
 
@@ -39,6 +40,25 @@ def test_cluster_yaml_passes_rays_own_validation():
     broken["setup_comands"] = broken.pop("setup_commands")
     with pytest.raises(Exception, match="setup_comands"):
         validate_config(prepare_config(broken))
+
+
+def test_local_runs_upload_nothing_and_clusters_get_the_project(tmp_path):
+    local = runtime_env(tmp_path, ship=True, storage=str(tmp_path / "sweeps"), local=True)
+    assert "working_dir" not in local and local["env_vars"]["SWEEP_PROJECT_DIR"] == str(tmp_path)
+    assert local["worker_process_setup_hook"] == "sweep.worker_setup.prepare"
+    remote = runtime_env(tmp_path, ship=True, storage=str(tmp_path / "sweeps"))
+    assert remote["working_dir"] == str(tmp_path) and "sweeps" in remote["excludes"]
+    assert "working_dir" not in runtime_env(tmp_path, ship=False, storage="s3://b/s")
+
+
+def test_worker_setup_enters_the_project(tmp_path, monkeypatch):
+    from sweep import worker_setup
+
+    monkeypatch.chdir("/")
+    monkeypatch.setenv(worker_setup.PROJECT_ENV, str(tmp_path))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    worker_setup.prepare()
+    assert Path.cwd() == tmp_path and str(tmp_path) in sys.path
 
 
 def test_a_trial_no_node_can_hold_fails_before_starting():
