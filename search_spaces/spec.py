@@ -151,9 +151,7 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         resources=_resources(get("resources")),
         max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
         time_budget=None if get("time_budget") is None else parse_duration(get("time_budget"), "time_budget"),
-        trial_timeout=None
-        if get("trial_timeout") is None
-        else parse_duration(get("trial_timeout"), "trial_timeout"),
+        trial_timeout=None if get("trial_timeout") is None else parse_duration(get("trial_timeout"), "trial_timeout"),
         tracking=_tracking(get("tracking")),
         tracking_uri=None if get("tracking_uri") is None else need_str("tracking_uri", get("tracking_uri")),
         target_accuracy=None
