@@ -78,10 +78,14 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     (sweep: fails on `num_cpus` for) any Ray instance already running on the machine, e.g. a test's."""
     # Start every runner from a user's plain shell: drop what sweep's own environment setup (done by our
     # test suite's conftest, say) leaked into ours, or "Ray defaults" would run without its default loggers.
+    # (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER is set again below, for every runner alike.)
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_ENVIRONMENT}
     env["RAY_ADDRESS"] = "local"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env["RAY_USAGE_STATS_ENABLED"] = "0"
+    # Every runner's Ray on loopback (the bench sends nothing to the machine's LAN address): Ray binds the LAN
+    # address on Linux unless told this is a single-node cluster. It changes where Ray listens, nothing else.
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     env.update(extra or {})
     return env
 

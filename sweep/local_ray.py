@@ -95,6 +95,8 @@ def _join_or_start(
     address: str | None, cpus: int | None, dashboard: bool, runtime_env: dict[str, Any] | None, warm: bool
 ) -> RayConnection:
     address = address or os.environ.get("RAY_ADDRESS")  # set for a driver started by `ray job submit`
+    if address == "local":  # Ray's own word for "start a new local instance": the embedded path
+        address = None
     prepare_environment(local=address is None)
     import ray
 
