@@ -98,6 +98,8 @@ class RecipeSearcher(Searcher):
         plan = self.trials.get(trial_id)
         if plan is None:
             return
+        if self.budget is not None:
+            self.budget.training_started()
         self.reported.add(plan)
         epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
         values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]

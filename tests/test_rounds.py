@@ -88,9 +88,14 @@ def test_durations_and_bad_budgets():
             parse_duration(bad, "--time-budget")
 
 
-def test_budget_shares_rounds_and_pauses_between_checks():
-    budget = Budget(100.0, spent=40.0)
-    assert not round_share_spent(budget, 0, 2) and round_share_spent(budget, 0, 3)
+def test_budget_shares_rounds_from_the_first_report_and_pauses_between_checks():
+    starting = Budget(100.0, spent=40.0)  # Ray and its workers starting: no round's share is spent yet
+    assert not round_share_spent(starting, 0, 3)
+    starting.training_started()
+    assert starting.training_from is not None and not round_share_spent(starting, 0, 3)
+    budget = Budget(100.0, spent=70.0, training_from=40.0)  # half of the 60 s left at the first report
+    assert 0.5 <= budget.training_fraction() < 0.6
+    assert round_share_spent(budget, 0, 2) and not round_share_spent(budget, 1, 2)
     assert not round_share_spent(None, 0, 2)
     running = Budget(100.0, spent=40.0, _last=time.monotonic() - 30.0)  # last checked 30 s ago
     assert 0.69 < running.fraction_spent() < 0.8 and not running.exhausted
@@ -150,11 +155,13 @@ def test_searcher_state_survives_save_and_restore_and_reuses_a_saved_plan(tmp_pa
 
 def test_searcher_skips_the_rest_of_a_round_whose_budget_share_is_spent(tmp_path):
     searcher, directory = _searcher(tmp_path)
-    searcher.budget = Budget(100.0, spent=60.0)
+    searcher.budget = Budget(100.0, spent=10.0)
     first = searcher.suggest("t0")
     assert first["plan_id"] == "r1-000"
-    searcher.on_trial_complete("t0", {"dev_accuracy": 0.5})
-    assert searcher.suggest("t1")["plan_id"] == "r2-000"  # round 1's share (half) is spent: zoom now
+    searcher.on_trial_complete("t0", {"dev_accuracy": 0.5})  # the first report: rounds share the 90 s left
+    assert searcher.budget.training_from is not None and searcher.budget.training_from >= 10.0
+    searcher.budget.spent = 60.0  # round 1's share (half of what was left) is spent: zoom now
+    assert searcher.suggest("t1")["plan_id"] == "r2-000"
     searcher.budget = Budget(100.0, spent=100.0)
     assert searcher.suggest("t2") == "FINISHED"
     assert set(directory.read_state()["not_started"]) == {"r1-001", "r1-002", "r1-003", "r2-001", "r2-002", "r2-003"}

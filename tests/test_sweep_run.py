@@ -93,24 +93,27 @@ def test_refine_adds_a_zoomed_round(tmp_path):
     assert (first.path / "rounds" / "round-2.yaml").exists()
 
 
-def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
-    spec = load_spec(
-        tiny_spec(samples=3, space={**tiny_spec()["space"], "data": {"choice": ["digits", "missing.csv"]}})
-    )
-    result = run_sweep(spec, _options(tmp_path))
+def _failing(samples: int, **space) -> dict:
+    """A sweep whose trials raise for x > `fail_above` (a bug the pre-flight cannot see: it is in the code)."""
+    return {"name": "fails", "trainable": "tests.toy_trainables:fails_above", "samples": samples, "seed": 4,
+            "scheduler": "fifo", "space": {"x": {"uniform": [0, 1]}, "epochs": 2, **space}}  # fmt: skip
 
-    statuses = result.trials.set_index("data")[S.STATUS]
-    assert len(result.trials) == 3
-    assert (statuses.loc[["missing.csv"]] == S.ERRORED).all()
-    errors = result.trials.loc[result.trials["data"] == "missing.csv", S.ERROR]
-    assert errors.str.contains("missing.csv").all()
+
+def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
+    result = run_sweep(load_spec(_failing(6, fail_above=0.5)), _options(tmp_path))
+
+    trials = result.trials
+    assert len(trials) == 6 and (trials["x"] > 0.5).any() and (trials["x"] <= 0.5).any()
+    assert (trials.loc[trials["x"] > 0.5, S.STATUS] == S.ERRORED).all()
+    assert (trials.loc[trials["x"] <= 0.5, S.STATUS] == S.COMPLETED).all()
+    errors = trials.loc[trials["x"] > 0.5, S.ERROR]
+    assert errors.str.match(r"ValueError: x=0\.\d+ is above 0\.5$").all()
 
 
 def test_fail_fast_stops_at_the_first_error_and_keeps_the_results(tmp_path):
-    space = {**tiny_spec()["space"], "data": {"choice": ["missing.csv"]}}
-    spec = load_spec(tiny_spec(samples=2, space=space))
+    spec = load_spec(_failing(2, fail_above=-1.0))
     with pytest.raises(
-        sweep.SweepError, match=r"a trial failed and --fail-fast stopped the sweep: r1-00\d: .*missing\.csv"
+        sweep.SweepError, match=r"a trial failed and --fail-fast stopped the sweep: r1-00\d: .*ValueError: x=0\.\d+"
     ):
         run_sweep(spec, _options(tmp_path, fail_fast=True))
     [directory] = [p.parent for p in tmp_path.glob("*/sweep.json")]

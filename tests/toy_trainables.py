@@ -53,3 +53,12 @@ def hangs(config: dict) -> None:
     """Reports once, then hangs (a dead data loader, a deadlock): only a time limit ends it."""
     tune.report({"epoch": 1, "dev_accuracy": float(config["x"])})
     time.sleep(3600)
+
+
+def fails_above(config: dict) -> None:
+    """Trains, then raises for x above `fail_above`: the trainable's own bug, found only by running it."""
+    x = float(config["x"])
+    tune.report({"epoch": 1, "dev_accuracy": x})
+    if x > float(config["fail_above"]):
+        raise ValueError(f"x={x} is above {config['fail_above']}")
+    tune.report({"epoch": 2, "dev_accuracy": x})
