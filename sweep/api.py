@@ -1,7 +1,8 @@
 """The library entry points: `run_sweep`, `resume_sweep`, `refine_sweep`.
 
-One driver loop (`_drive`) serves all three: it walks the sweep's rounds in sweep.json, skips the done ones,
-restores an interrupted one with `Tuner.restore`, plans the rest from the results so far, and runs them.
+One driver loop (`_drive`) serves all three: it runs the rounds in sweep.json not yet done in one Ray Tune
+`Tuner` (restored with `Tuner.restore` when Ray has a snapshot of it), whose searcher plans each round as the
+previous one winds down (:mod:`sweep.searcher`), then prints the summary and scores the winner.
 """
 
 from __future__ import annotations

@@ -48,23 +48,24 @@ def runtime_env(project: Path, ship: bool, storage: str, local: bool = False) ->
 
     Trials keep the project directory as their working directory (not Tune's per-trial directory), so a
     relative `data:` path means the same on the driver and on every worker. On this machine (`local`: the
-    embedded Ray or `sweep up`'s) workers enter the directory itself and nothing is uploaded; on a cluster
-    the directory travels as Ray's `working_dir` when the sweep needs it (`ship`). Either way each worker
-    imports the training stack as it starts (:mod:`sweep.worker_setup`).
+    embedded Ray or `sweep up`'s) workers enter the directory itself through Ray's `worker_process_setup_hook`,
+    which also imports the training stack as each worker starts (:mod:`sweep.worker_setup`), and nothing is
+    uploaded; on a cluster the directory travels as Ray's `working_dir` when the sweep needs it (`ship`), and
+    workers start as Ray starts them (the hook's early imports are measured on one machine only).
     """
-    hook = {"worker_process_setup_hook": "sweep.worker_setup.prepare"}
     if os.environ.get(IN_RAY_JOB):
         return None  # the job already carries its directory and environment
     if local:
+        hook = {"worker_process_setup_hook": "sweep.worker_setup.prepare"}
         return {**hook, "env_vars": {PROJECT_ENV: str(project), "RAY_CHDIR_TO_TRIAL_DIR": "0"}}
     if not ship:
-        return hook
+        return None
     excludes = list(EXCLUDES)
     try:
         excludes.append(str(Path(storage).resolve().relative_to(project)))
     except ValueError:
         pass  # storage outside the project: nothing to exclude
-    return {**hook, "working_dir": str(project), "excludes": excludes, "env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
+    return {"working_dir": str(project), "excludes": excludes, "env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
 
 
 def cluster_resources() -> list[dict[str, float]]:

@@ -89,7 +89,10 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
         return None
     best = result.best()
     state = _final_checkpoint(result, str(best[S.TRIAL_ID]))
-    if state is not None and (spec.scheduler.type == "pbt" or int(state.get("epoch", -1)) == int(best[S.EPOCHS])):
+    # A trial the time budget stopped is scored from its last checkpoint as it stands: retraining it would
+    # spend the time the budget just ran out of.
+    as_it_stands = spec.scheduler.type == "pbt" or best[S.STATUS] == S.STOPPED
+    if state is not None and (as_it_stands or int(state.get("epoch", -1)) == int(best[S.EPOCHS])):
         config = _with_project_data(dict(state["config"]), result)
         return {"plan_id": best[S.PLAN_ID], "source": "checkpoint", **evaluate_test(config, state)}
     if spec.scheduler.type == "pbt":

@@ -119,7 +119,7 @@ def test_tpe_concentrates_near_the_optimum_more_than_random(tmp_path):
 
 
 def test_time_budget_ends_a_long_sweep_and_scores_the_winner(tmp_path):
-    space = {**tiny_spec()["space"], "epochs": 400}  # minutes of training without pruning
+    space = {**tiny_spec()["space"], "epochs": 5000}  # each trial trains longer than the budget: some are stopped
     spec = load_spec(tiny_spec(samples=40, rounds=2, time_budget="20s", scheduler="fifo", space=space))
     started = time.monotonic()
     result = run_sweep(spec, RunOptions(storage=str(tmp_path), quiet=True))
