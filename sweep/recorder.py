@@ -25,7 +25,7 @@ from sweep.rounds import round_of
 from sweep.tables import CsvAppender, read_table
 from sweep.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.trial_status import final_status, is_better, rung_reached
-from trainables.session import BATCH_KEY
+from trainables.session import batch_epochs
 
 ERRORS_LOG = "trial-errors.log"  # each failed trial's traceback; its row and the terminal get one line
 
@@ -97,7 +97,7 @@ class SweepRecorder(Callback):
         self.summaries()  # rebuild from the file before appending to it
         wall = round(time.time() - self.info.started_at, 3)
         # A batched report carries every epoch since the previous one; each becomes its own history row.
-        epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
+        epochs = batch_epochs(result)
         rows = []
         plan = trial.config.get("plan_id")
         for metrics in epochs:

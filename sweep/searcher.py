@@ -13,7 +13,6 @@ searcher's state with its experiment snapshots and restores it with `Tuner.resto
 
 from __future__ import annotations
 
-import json
 import math
 import pickle
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from sweep.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, roun
 from sweep.sweep_dir import SweepDir
 from sweep.tables import read_table
 from sweep.trial_guard import error_of
-from trainables.session import BATCH_KEY
+from trainables.session import batch_epochs
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class RecipeSearcher(Searcher):
         if self.budget is not None:
             self.budget.training_started()
         self.reported.add(plan)
-        epochs = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
+        epochs = batch_epochs(result)
         values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
         if values:
             outcome = self.outcomes[plan]

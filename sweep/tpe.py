@@ -23,7 +23,7 @@ from sweep.rounds import plan_id
 from sweep.searcher import SweepPlan
 from sweep.tables import CsvAppender
 from sweep.trial_guard import error_of
-from trainables.session import BATCH_KEY
+from trainables.session import batch_epochs
 
 # Scales whose Optuna parameter is the coordinate, converted back with Param.from_coord.
 _BY_COORDINATE = ("beta", "pow2")
@@ -104,7 +104,7 @@ class TpeSearcher(Searcher):
         return config
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        epochs = _epochs(result)
+        epochs = batch_epochs(result)
         values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
         values = [v for v in values if not math.isnan(v)]
         if values:
@@ -142,9 +142,3 @@ class TpeSearcher(Searcher):
         state["round_status"][str(number)] = "running"
         state["status"] = "running"
         directory.write_state(state)
-
-
-def _epochs(result: dict) -> list[dict]:
-    import json
-
-    return json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]

@@ -18,7 +18,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,6 +93,16 @@ class LocalSession:
 
 
 BATCH_KEY = "epochs_batch"  # a JSON list of the epochs a batched report carries (each epoch's metrics)
+
+
+def batch_epochs(result: Mapping[str, Any]) -> list[dict]:
+    """Each epoch's metrics in a report: the batch a batched report carries, else the report itself.
+
+    Example:
+        >>> batch_epochs({"epoch": 2, BATCH_KEY: '[{"epoch": 1}, {"epoch": 2}]'}), batch_epochs({"epoch": 3})
+        ([{'epoch': 1}, {'epoch': 2}], [{'epoch': 3}])
+    """
+    return json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [dict(result)]
 
 
 @dataclass(frozen=True)

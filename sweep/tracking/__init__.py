@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -36,7 +35,7 @@ from typing import Any
 from search_spaces.errors import SweepError
 from sweep import schema as S
 from sweep.trial_status import final_status
-from trainables.session import BATCH_KEY
+from trainables.session import BATCH_KEY, batch_epochs
 
 TRACKERS = ("mlflow", "tensorboard")
 INSTALL_HINT = "pip install 'sweep-tune[track]'"
@@ -146,11 +145,12 @@ def epoch_rows(result: Mapping[str, Any]) -> list[dict[str, float]]:
     """One dict of numeric metrics per epoch a report carries (a batched report carries several).
 
     Example:
+        >>> import json
         >>> batch = json.dumps([{"epoch": 1, "dev_accuracy": 0.5}, {"epoch": 2, "dev_accuracy": 0.6}])
         >>> epoch_rows({"epoch": 2, "dev_accuracy": 0.6, "epochs_batch": batch, "training_iteration": 1})
         [{'epoch': 1, 'dev_accuracy': 0.5}, {'epoch': 2, 'dev_accuracy': 0.6}]
     """
-    raw = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [result]
+    raw = batch_epochs(result)
     rows = []
     for metrics in raw:
         epoch = metrics.get(S.EPOCH, result.get("training_iteration"))
