@@ -33,6 +33,14 @@ def show(value: Any) -> str:
     return text if len(text) <= SHOW_LIMIT else text[: SHOW_LIMIT - 1] + "…"
 
 
+def text_of(key: Any) -> str:
+    """A key or value as text: ``str(key)``, or :func:`show` for a key Python will not print (a huge integer)."""
+    try:
+        return str(key)
+    except ValueError:
+        return show(key)
+
+
 def join(prefix: str, key: str) -> str:
     """Dotted location: ``join("space", "lr") == "space.lr"``; an empty prefix gives the key."""
     return f"{prefix}.{key}" if prefix else key
@@ -50,16 +58,22 @@ def reject_unknown(where: str, data: Mapping[Any, Any], allowed: Iterable[str]) 
     for key in data:
         if key in allowed:
             continue
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        if not close and len(str(key)) >= 3:  # a prefix, like `grace` for `grace_period`
-            close = [a for a in allowed if a.startswith(str(key)) or str(key).startswith(a)][:1]
+        text = text_of(key)
+        close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
+        if not close and len(text) >= 3:  # a prefix, like `grace` for `grace_period`
+            close = [a for a in allowed if a.startswith(text) or text.startswith(a)][:1]
         hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
-        raise SpecError(f"{join(where, str(key))}: unknown key ({hint})")
+        raise SpecError(f"{join(where, text)}: unknown key ({hint})")
 
 
 def is_number(value: Any) -> bool:
-    """True for finite ints and floats (not bools)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """True for finite ints and floats (not bools); an integer past a float's range is not one."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond ~1.8e308: every range check would overflow on it
+        return False
 
 
 def is_int(value: Any) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from search_spaces.checks import is_int, is_number, join, reject_unknown, show
+from search_spaces.checks import is_int, is_number, join, reject_unknown, show, text_of
 from search_spaces.errors import SpecError
 
 SCALES: tuple[str, ...] = ("loguniform", "beta", "uniform", "int", "pow2", "choice", "grid", "value")
@@ -27,7 +27,7 @@ def fmt(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return str(value)
+    return text_of(value)
 
 
 def pow2_levels(low: float, high: float) -> tuple[int, ...]:

@@ -41,6 +41,30 @@ def test_a_few_cases_through_the_console_script(corpus: list) -> None:
         assert outcome.ok, (case.name, outcome.code, outcome.stderr)
 
 
+_TOP_KEYS = ["name", "trainable", "data", "metric", "mode", "samples", "sampler", "seed", "scheduler", "rounds",
+             "resources", "max_concurrent", "space"]  # fmt: skip
+_SPACE_KEYS = ["lr", "epochs", "keep_prob", "batch_size", "optimizer", "momentum", "data", "split", "x"]
+_ENTRY_KEYS = ["loguniform", "uniform", "int", "pow2", "beta", "choice", "default", "tier"]
+
+
+@pytest.mark.parametrize("huge", [10**4500, -(10**400)], ids=["too-long-to-print", "past-float-range"])
+def test_a_huge_integer_anywhere_is_a_one_line_error(huge: int) -> None:
+    """Python refuses str() of an int over 4300 digits and float() of one past 1.8e308: neither may escape."""
+    shapes = [huge, [huge], [0.1, huge], {"a": huge}, {huge: 1}]
+    specs = [{key: shape} for key in _TOP_KEYS for shape in shapes]
+    specs += [{"space": {name: shape}} for name in _SPACE_KEYS for shape in shapes]
+    specs += [{"space": {name: {entry: shape}}} for name in _SPACE_KEYS for entry in _ENTRY_KEYS for shape in shapes]
+    escaped = []
+    for data in specs:
+        try:
+            preflight(parse_spec(data))
+        except SweepError as err:
+            assert "\n" not in str(err)
+        except Exception as err:  # noqa: BLE001 - the point of the test
+            escaped.append(f"{type(err).__name__} at {[*data]}: {err}"[:200])
+    assert not escaped, "\n".join(escaped[:5])
+
+
 # ----------------------------------------------------------------------------- property: never another exception
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the dev extra: pip install -e '.[dev]'")
 st = hypothesis.strategies
@@ -55,18 +79,13 @@ _values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
-_keys = st.sampled_from(
-    ["name", "trainable", "data", "metric", "mode", "samples", "sampler", "seed", "scheduler", "rounds",
-     "resources", "max_concurrent", "space"]
-)  # fmt: skip
+_keys = st.sampled_from(_TOP_KEYS)
 _entries = st.one_of(
     _values,
     st.fixed_dictionaries({}, optional={"loguniform": _values, "uniform": _values, "int": _values, "pow2": _values,
                                         "beta": _values, "choice": _values, "default": _scalars, "tier": _scalars}),
 )  # fmt: skip
-_space_keys = st.sampled_from(
-    ["lr", "epochs", "keep_prob", "batch_size", "optimizer", "momentum", "data", "split", "x"]
-)
+_space_keys = st.sampled_from(_SPACE_KEYS)
 _specs = st.dictionaries(_keys, _values, max_size=6) | st.builds(
     lambda top, space: {**top, "space": space},
     st.dictionaries(_keys, _values, max_size=4),
