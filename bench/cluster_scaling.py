@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-from sweep.local_ray import prepare_environment  # noqa: E402
+from sweep.cluster.environment import prepare_environment  # noqa: E402
 
 prepare_environment(local=True)
 

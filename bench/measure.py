@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from sweep.local_ray import LOCAL_ENVIRONMENT
+from sweep.cluster.environment import LOCAL_ENVIRONMENT
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
 """The scale probe: per-trial orchestration overhead of sweep's machinery for N trivial trials.
 
 Each size runs in its own driver process (`python -m bench.scale N CORES STORAGE OUT`), which calls
-`sweep.api.run_sweep` (what `sweep launch` calls) on a FIFO spec whose trainable is `bench.trivial:train`.
+`sweep.run.launch.run_sweep` (what `sweep launch` calls) on a FIFO spec whose trainable is `bench.trivial:train`.
 The parent reads the driver's peak memory from its rusage.
 """
 
@@ -30,8 +30,8 @@ def spec(trials: int) -> dict[str, Any]:
 
 def main() -> None:
     trials, cores, storage, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
-    from sweep.api import run_sweep
-    from sweep.options import RunOptions
+    from sweep.run.launch import run_sweep
+    from sweep.run.options import RunOptions
 
     started = time.perf_counter()
     result = run_sweep(spec(trials), RunOptions(storage=storage, cpus=cores, quiet=True, dashboard=False))

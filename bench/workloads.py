@@ -79,7 +79,7 @@ class Workload:
         }
 
     def configs(self) -> list[dict[str, Any]]:
-        """Round 1's planned configs, as sweep.api plans them (plan ids r1-000, r1-001, ...)."""
+        """Round 1's planned configs, as sweep.run.launch plans them (plan ids r1-000, r1-001, ...)."""
         spec = parse_spec(self.spec())
         planned = []
         for index, config in enumerate(sample_configs(spec.space, spec.samples, spec.sampler, spec.seed)):

@@ -9,9 +9,9 @@ Example:
 from __future__ import annotations
 
 from search_spaces.errors import SpecError, SweepError
-from sweep.api import refine_sweep, resume_sweep, run_sweep
-from sweep.options import RunOptions
-from sweep.results import SweepResult, load
+from sweep.run.launch import refine_sweep, resume_sweep, run_sweep
+from sweep.run.options import RunOptions
+from sweep.store.results import SweepResult, load
 
 __all__ = [
     "RunOptions",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-from sweep.local_ray import prepare_environment  # noqa: E402
+from sweep.cluster.environment import prepare_environment  # noqa: E402
 
 prepare_environment(local=True)
 
@@ -23,7 +23,7 @@ def ray_instance():
     """A local Ray with the dashboard and token auth, on loopback; CLI tests join it with --address."""
     import ray
 
-    from sweep.local_ray import connect
+    from sweep.cluster.local import connect
 
     connection = connect(cpus=2, dashboard=True, warm=False)
     yield connection

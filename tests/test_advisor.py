@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from search_spaces import Space, load_spec
-from sweep import schema as S
 from sweep.analysis import analyze
 from sweep.analysis.advisor import (
     EDGE_MIN_TRIALS,
@@ -23,6 +22,7 @@ from sweep.analysis.advisor import (
     tier_advice,
 )
 from sweep.analysis.importance import Importance
+from sweep.store import schema as S
 from tests.conftest import run_cli
 
 

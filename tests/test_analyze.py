@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from search_spaces.errors import SweepError
-from sweep import schema as S
 from sweep.analysis import analyze, infer_param, load_source
 from sweep.analysis.plots import beta_label
+from sweep.store import schema as S
 from tests.conftest import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

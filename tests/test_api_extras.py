@@ -6,7 +6,7 @@ import pytest
 
 from search_spaces import SpecError, load_spec
 from sweep import RunOptions, run_sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests.conftest import tiny_spec
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]

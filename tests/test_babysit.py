@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from search_spaces.errors import SweepError
-from sweep.babysit import babysit, start_run
+from sweep.babysit.nudge import NUDGES_DIR, PID_FILE, send_nudge
+from sweep.babysit.run import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
-from sweep.nudge import NUDGES_DIR, PID_FILE, send_nudge
 from tests.conftest import SWEEP_BIN, run_cli, wait_for
 
 TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests.conftest import run_cli, tiny_spec
 
 FORMS = "give a positive number of seconds, or a duration like 90s, 10m, 2h, 1.5h"

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 
 

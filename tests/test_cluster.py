@@ -18,8 +18,8 @@ import yaml
 import sweep
 from search_spaces import load_spec
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.cluster import check_fits, runtime_env
+from sweep.cluster.launcher import check_fits, runtime_env
+from sweep.store import schema as S
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.test_cli_sweep import _rows, _sweep_dir
 
@@ -45,7 +45,7 @@ def test_cluster_yaml_passes_rays_own_validation():
 def test_local_runs_upload_nothing_and_clusters_get_the_project(tmp_path):
     local = runtime_env(tmp_path, ship=True, storage=str(tmp_path / "sweeps"), local=True)
     assert "working_dir" not in local and local["env_vars"]["SWEEP_PROJECT_DIR"] == str(tmp_path)
-    assert local["worker_process_setup_hook"] == "sweep.worker_setup.prepare"
+    assert local["worker_process_setup_hook"] == "sweep.cluster.worker_setup.prepare"
     remote = runtime_env(tmp_path, ship=True, storage=str(tmp_path / "sweeps"))
     assert remote["working_dir"] == str(tmp_path) and "sweeps" in remote["excludes"]
     assert "worker_process_setup_hook" not in remote  # off clusters: see runtime_env's docstring
@@ -53,7 +53,7 @@ def test_local_runs_upload_nothing_and_clusters_get_the_project(tmp_path):
 
 
 def test_worker_setup_enters_the_project(tmp_path, monkeypatch):
-    from sweep import worker_setup
+    from sweep.cluster import worker_setup
 
     monkeypatch.chdir("/")
     monkeypatch.setenv(worker_setup.PROJECT_ENV, str(tmp_path))

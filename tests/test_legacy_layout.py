@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 import sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests.conftest import run_cli
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy-per-round-sweep"

@@ -18,7 +18,7 @@ import yaml
 import sweep
 from search_spaces import Space, load_spec
 from sweep import RunOptions, run_sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests import toy_trainables
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.toy_trainables import SLOW_PLAN

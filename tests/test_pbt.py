@@ -10,8 +10,8 @@ import pytest
 
 from search_spaces import Param, Space, load_spec
 from sweep import RunOptions, run_sweep
-from sweep import schema as S
-from sweep.pbt import CHANGES_FILE, make_pbt, mutable_params, pbt_configs, perturb
+from sweep.schedulers.pbt import CHANGES_FILE, make_pbt, mutable_params, pbt_configs, perturb
+from sweep.store import schema as S
 from tests.conftest import tiny_spec
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sweep.progress import Progress
+from sweep.run.progress import Progress
 
 
 def test_a_finished_round_shows_nothing_running() -> None:

@@ -8,8 +8,8 @@ import pytest
 import sweep
 from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
-from sweep import schema as S
-from sweep.remote import is_uri
+from sweep.store import schema as S
+from sweep.store.remote import is_uri
 from tests.conftest import tiny_spec
 
 pytestmark = pytest.mark.usefixtures("ray_instance")

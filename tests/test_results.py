@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sweep import schema as S
-from sweep.results import SweepResult
+from sweep.store import schema as S
+from sweep.store.results import SweepResult
 
 
 def result(rows: list[dict], mode: str = "max") -> SweepResult:

@@ -10,8 +10,8 @@ import pytest
 
 from search_spaces import Space, load_spec
 from search_spaces.durations import DurationError, parse_duration
-from sweep.budget import Budget, round_share_spent
-from sweep.rounds import (
+from sweep.run.budget import Budget, round_share_spent
+from sweep.run.rounds import (
     Outcome,
     RoundSlot,
     best_config,
@@ -22,9 +22,9 @@ from sweep.rounds import (
     schedule,
     sweep_max_epochs,
 )
-from sweep.searcher import RecipeSearcher, SweepPlan, read_plan
-from sweep.sweep_dir import SweepDir
-from sweep.tuner import pending_trials
+from sweep.run.searcher import RecipeSearcher, SweepPlan, read_plan
+from sweep.run.tuner import pending_trials
+from sweep.store.layout import SweepDir
 from tests.conftest import tiny_spec
 
 

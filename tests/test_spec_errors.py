@@ -19,7 +19,7 @@ from search_spaces import (
     preset_names,
 )
 from search_spaces.spec import SAMPLERS
-from sweep.preflight import preflight
+from sweep.checks.preflight import preflight
 
 
 def fails(data: Any, message: str) -> None:
@@ -396,7 +396,7 @@ def test_preflight_reads_data_files_beside_the_spec(tmp_path: Path) -> None:
 
 
 def test_preflight_only_sniffs_the_header_of_a_big_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sweep import data_preflight
+    from sweep.checks import data as data_preflight
 
     monkeypatch.setattr(data_preflight, "FULL_LOAD_BYTES", 0)
     monkeypatch.setattr("trainables.data.load_dataset", lambda *a, **k: pytest.fail("loaded a big file in full"))

@@ -10,7 +10,7 @@ import pytest
 import sweep
 from search_spaces import Space, load_spec
 from sweep import RunOptions, refine_sweep, run_sweep
-from sweep import schema as S
+from sweep.store import schema as S
 from tests.conftest import tiny_spec
 
 pytestmark = pytest.mark.usefixtures("ray_instance")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import sweep
-from sweep import tables
 from sweep.cli.main import main
-from sweep.tables import CsvAppender, StorageError, TableWarning, read_table, rewrite_table
+from sweep.store import tables
+from sweep.store.tables import CsvAppender, StorageError, TableWarning, read_table, rewrite_table
 
 HEADER = "plan_id,trial_id,round,stage,status,rung,epochs_trained,train_seconds,best_metric,last_metric,lr\n"
 ROW = "r1-{i},t{i},1,,completed,,3,1.5,0.9666,0.9666,0.01\n"

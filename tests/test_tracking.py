@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep import schema as S
+from sweep.store import schema as S
 from sweep.tracking import TrackingError, epoch_rows, log_sweep_summary, require, tracking_callbacks
 from trainables.session import BATCH_KEY
 

@@ -9,7 +9,7 @@ import pytest
 
 from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
-from sweep import schema as S
+from sweep.store import schema as S
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
 

@@ -140,7 +140,7 @@ def test_hard_limits_per_scale() -> None:
 
 def test_spec_rounds_expand_reaches_the_round_planner() -> None:
     from search_spaces import parse_spec
-    from sweep.rounds import zoomed_space
+    from sweep.run.rounds import zoomed_space
 
     spec = parse_spec({"rounds": {"count": 2, "expand": True}, "space": {"lr": {"loguniform": [1e-6, 1e-4]}}})
     results = [({"lr": 9.4e-5}, 0.57), ({"lr": 8e-5}, 0.5), ({"lr": 2e-6}, 0.1), ({"lr": 3e-6}, 0.1)]

@@ -5,7 +5,7 @@ to a file; Python imports `sitecustomize` at start-up. The phases are consecutiv
 (its age in /proc/self/stat against `time.time()`) to the exit handler that writes the file:
 
 - interpreter: process start to this hook (the interpreter's own start-up and `site`);
-- import_sweep: this hook's import of `sweep.api` and `sweep.summary` (the CLI would import them anyway);
+- import_sweep: this hook's import of `sweep.run.launch` and `sweep.winners.summary` (the CLI would import them anyway);
 - cli: the rest of the CLI's imports, option parsing and spec loading, up to `run_sweep`;
 - ray_init, rounds, finish, shutdown: sweep's phases (`connect`, `_run_rounds`, `summary.finish`,
   `disconnect`), and run_sweep_other: what else `run_sweep` spent (preflight, the sweep directory, ...);
@@ -84,22 +84,22 @@ if _TARGET:
 
             return wrapper
 
-        import sweep.api
-        import sweep.summary
+        import sweep.run.launch
+        import sweep.winners.summary
 
         for _name, _module, _attr in (
-            ("ray_init", sweep.api, "connect"),
-            ("shutdown", sweep.api, "disconnect"),
-            ("rounds", sweep.api, "_run_rounds"),
-            ("finish", sweep.summary, "finish"),
+            ("ray_init", sweep.run.launch, "connect"),
+            ("shutdown", sweep.run.launch, "disconnect"),
+            ("rounds", sweep.run.launch, "_run_rounds"),
+            ("finish", sweep.winners.summary, "finish"),
         ):
             if hasattr(_module, _attr):
                 setattr(_module, _attr, _timed(_name, getattr(_module, _attr), _phases))
-        if hasattr(sweep.api, "connect"):  # outside the timer: its one call to Ray is the bench's, not sweep's
-            sweep.api.connect = _connect(sweep.api.connect)
-        if hasattr(sweep.summary, "evaluate_winner"):
-            sweep.summary.evaluate_winner = _timed("final_test", sweep.summary.evaluate_winner, _detail)
-        sweep.api.run_sweep = _run_sweep(sweep.api.run_sweep)
+        if hasattr(sweep.run.launch, "connect"):  # outside the timer: its one call to Ray is the bench's, not sweep's
+            sweep.run.launch.connect = _connect(sweep.run.launch.connect)
+        if hasattr(sweep.winners.summary, "evaluate_winner"):
+            sweep.winners.summary.evaluate_winner = _timed("final_test", sweep.winners.summary.evaluate_winner, _detail)
+        sweep.run.launch.run_sweep = _run_sweep(sweep.run.launch.run_sweep)
         _clock["hook_ended_at"] = time.time()
         _phases["import_sweep"] = _clock["hook_ended_at"] - _hook_started
 

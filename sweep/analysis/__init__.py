@@ -22,7 +22,7 @@ import yaml
 
 from search_spaces import Param, Space
 from search_spaces.errors import SweepError
-from sweep import schema as S
+from sweep.store import schema as S
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5
@@ -89,7 +89,7 @@ def load_source(path: str | Path, history: str | Path | None = None) -> Source:
 
 
 def _from_directory(root: Path) -> Source:
-    from sweep.results import load
+    from sweep.store.results import load
 
     result = load(root)
     rounds: dict[int, Space] = {}
@@ -118,7 +118,7 @@ def _from_directory(root: Path) -> Source:
 def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
     """ASHA's rungs as the sweep ran them: a rung no trial stopped at still had trials pass through it."""
     from search_spaces import SpecError, parse_spec
-    from sweep.trial_status import asha_milestones
+    from sweep.store.trial_status import asha_milestones
 
     try:
         scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler

@@ -29,12 +29,12 @@ import pandas as pd
 
 from search_spaces import Param, Space, SweepSpec
 from search_spaces.zoom import EDGE_BAND, crowded_edge, trend_rho, widen_past_edge, zoom
-from sweep import schema as S
+from sweep.store import schema as S
 
 if TYPE_CHECKING:
     from sweep.analysis import Source
     from sweep.analysis.importance import Importance
-    from sweep.results import SweepResult
+    from sweep.store.results import SweepResult
 
 EDGE_MIN_TRIALS = 8  # finished trials before a crowded edge means more than luck
 TOP_FRACTION = 0.25  # "the best trials": the top quarter (at least two)

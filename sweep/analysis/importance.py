@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from search_spaces import Param
-from sweep import schema as S
+from sweep.store import schema as S
 
 MIN_TRIALS = 3  # fewer finished trials than this: no importance, only a note
 TOP_FRACTION = 0.25  # the "best region" is the range of the best quarter of the trials

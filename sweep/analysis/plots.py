@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
 from search_spaces import Param
-from sweep import schema as S
+from sweep.store import schema as S
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from search_spaces import SweepSpec
-from sweep import schema as S
 from sweep.analysis.advisor import Advice, advise
 from sweep.analysis.importance import Importance, best_regions, importance
+from sweep.store import schema as S
 
 if TYPE_CHECKING:
     from sweep.analysis import Source

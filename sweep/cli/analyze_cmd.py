@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 
 @app.command("analyze")

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from search_spaces.errors import SweepError
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 BARS = "▁▂▃▄▅▆▇█"
 CHART_WIDTH = 60  # epochs shown in the live chart (the latest ones)
@@ -135,7 +135,7 @@ def babysit_command(
     Example: sweep babysit digits-momentum --set lr=0.1 --epochs 40   (then: sweep nudge RUN lr=0.01)
     """
     from search_spaces import load_spec, parse_assignment
-    from sweep.babysit import babysit, start_run
+    from sweep.babysit.run import babysit, start_run
     from sweep.cli.train_cmd import config_from_spec
 
     if resume is not None:
@@ -143,7 +143,7 @@ def babysit_command(
             raise SweepError("babysit --resume: takes the run directory only (and --epochs): drop SPEC/--set")
         run = resume
     else:
-        from sweep.assignments import check_assignments
+        from sweep.checks.assignments import check_assignments
 
         parsed = load_spec(spec)
         if parsed.trainable != "mlp":
@@ -180,7 +180,7 @@ def nudge_command(
 
     Example: sweep nudge runs/digits-20250101-120000 lr=0.01 momentum=0.95
     """
-    from sweep.nudge import send_nudge
+    from sweep.babysit.nudge import send_nudge
 
     send_nudge(run, assignments)
     typer.echo(f"queued {' '.join(assignments)} for {run}: applied at the next epoch boundary")

@@ -1,4 +1,4 @@
-"""Imports every command module so that each registers itself on `sweep.cli.main.app`."""
+"""Imports every command module so that each registers itself on `sweep.cli.app.app`."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from search_spaces import load_spec, parse_assignment
 from search_spaces.checks import need_choice
 from search_spaces.durations import parse_duration
 from search_spaces.spec import SAMPLERS
-from sweep.assignments import check_assignments
-from sweep.cli.main import app
-from sweep.driver import Signals, term_as_interrupt
-from sweep.options import RunOptions
+from sweep.checks.assignments import check_assignments
+from sweep.cli.app import app
+from sweep.run.driver import Signals, term_as_interrupt
+from sweep.run.options import RunOptions
 
 INTERRUPTED_EXIT = 130
 TERMINATED_EXIT = 143
@@ -53,7 +53,7 @@ def launch(
 
     Example: sweep launch digits-momentum --samples 32 --rounds 2
     """
-    from sweep.api import run_sweep
+    from sweep.run.launch import run_sweep
 
     loaded = load_spec(spec)
     changes: dict = {}

@@ -23,29 +23,18 @@ from typing import Any
 import typer
 
 from search_spaces.errors import SweepError
-from sweep.local_ray import prepare_environment
+from sweep.cli.app import app
+from sweep.cluster.environment import prepare_environment
 
 USAGE_EXIT = 2
 FAILURE_EXIT = 1
 INTERRUPT_EXIT = 130
 DEBUG_ENV = "SWEEP_DEBUG"
 
-app = typer.Typer(
-    name="sweep",
-    help=(
-        "Hyperparameter sweeps for PyTorch on Ray Tune: random search on the right scale, ASHA pruning, "
-        "coarse-to-fine rounds.\n\nExample: sweep launch                # the bundled default sweep"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain click help: no `<bool>` on flags, `[...]` in help text kept
-)
-
 
 def _register() -> None:
     """Import the command modules; each one adds its command to `app`."""
-    from sweep.cli import commands  # noqa: F401  (registration happens on import)
+    from sweep.cli import commands  # noqa: F401  (registration happens on import; the modules import app, not main)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _warnings_as_lines() -> None:
     """Our own warnings (a table row dropped) print as one ``warning: ...`` line, not Python's two-line form."""
-    from sweep.tables import TableWarning
+    from sweep.store.tables import TableWarning
 
     original = warnings.showwarning
 

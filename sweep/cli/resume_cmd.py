@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from sweep.cli.app import app
 from sweep.cli.launch_cmd import exit_if_interrupted
-from sweep.cli.main import app
-from sweep.driver import term_as_interrupt
-from sweep.options import RunOptions
+from sweep.run.driver import term_as_interrupt
+from sweep.run.options import RunOptions
 
 
 def _runtime(address: str | None, cpus: int | None, quiet: bool, max_concurrent: int | None) -> RunOptions:
@@ -26,7 +26,7 @@ def resume(
 
     Example: sweep resume sweeps/digits-momentum-20261122-120000
     """
-    from sweep.api import resume_sweep
+    from sweep.run.launch import resume_sweep
 
     with term_as_interrupt() as signals:
         result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent))
@@ -46,7 +46,7 @@ def refine(
 
     Example: sweep refine sweeps/digits-momentum-20261122-120000 --rounds 1 --samples 16
     """
-    from sweep.api import refine_sweep
+    from sweep.run.launch import refine_sweep
 
     with term_as_interrupt() as signals:
         result = refine_sweep(directory, rounds, samples, _runtime(address, cpus, quiet, None))

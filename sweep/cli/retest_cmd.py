@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 
 @app.command("retest")
@@ -24,8 +24,8 @@ def retest(
 
     Example: sweep retest sweeps/digits-momentum-20261122-120000 --top 3 --seeds 5
     """
-    from sweep.retest import RETEST_CSV, SUMMARY_CSV
-    from sweep.retest import retest as run_retest
+    from sweep.winners.retest import RETEST_CSV, SUMMARY_CSV
+    from sweep.winners.retest import retest as run_retest
 
     result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, quiet=quiet)
     typer.echo(result.text())

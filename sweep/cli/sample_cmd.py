@@ -8,7 +8,7 @@ import sys
 import typer
 
 from search_spaces import load_spec, parse_assignment, sample_configs
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 
@@ -32,7 +32,7 @@ def sample(
 
     Example: sweep sample digits-momentum -n 100 --sampler sobol --tier 1 > configs.csv
     """
-    from sweep.assignments import check_assignments
+    from sweep.checks.assignments import check_assignments
 
     parsed = load_spec(spec)
     space = parsed.space

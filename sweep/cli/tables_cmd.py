@@ -10,11 +10,11 @@ import pandas as pd
 import typer
 
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.cli.main import app
-from sweep.results import load
-from sweep.summary import summary_text, top_table
-from sweep.sweep_dir import STATE_FILE
+from sweep.cli.app import app
+from sweep.store import schema as S
+from sweep.store.layout import STATE_FILE
+from sweep.store.results import load
+from sweep.winners.summary import summary_text, top_table
 
 
 @app.command("ls")

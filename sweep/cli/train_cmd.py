@@ -3,7 +3,7 @@
 A built-in trainable trains in this process (no Ray) and is scored once on the test split. A user's own
 trainable (``package.module:function``, written from Ray's docs with ``tune.report``) runs as one trial of a
 minimal Tune run on a local Ray, since Ray drops reports made outside a Tune session (see
-:mod:`sweep.one_trial`); it has no test split of ours, so its last reported metrics are shown.
+:mod:`sweep.run.one_trial`); it has no test split of ours, so its last reported metrics are shown.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from search_spaces.errors import SweepError
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 
@@ -72,7 +72,7 @@ def train(
     Example: sweep train digits-momentum --set lr=0.1 --set hidden_units=128 --epochs 10
     """
     from search_spaces import load_spec, parse_assignment
-    from sweep.assignments import check_assignments
+    from sweep.checks.assignments import check_assignments
     from trainables.registry import resolve_train_and_test
     from trainables.session import LocalSession
 
@@ -101,8 +101,8 @@ def train(
 
 def _train_user_trainable(spec: Any, config: dict[str, Any], show: Any, as_json: bool) -> None:
     """One trial of the user's trainable on a local Ray (or `RAY_ADDRESS`), epochs printed as they arrive."""
-    from sweep.cluster import project_dir
-    from sweep.one_trial import run_configs
+    from sweep.cluster.launcher import project_dir
+    from sweep.run.one_trial import run_configs
 
     config.setdefault("seed", spec.seed)
     (history,) = run_configs(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 
 @app.command("up")
@@ -19,8 +19,8 @@ def up(
 
     Example: sweep up --cpus 2
     """
-    from sweep.local_ray import prepare_environment
-    from sweep.warm_ray import up as start
+    from sweep.cluster.environment import prepare_environment
+    from sweep.cluster.warm import up as start
 
     prepare_environment(local=True)
     warm = start(cpus=cpus, port=port, dashboard=not no_dashboard)
@@ -35,6 +35,6 @@ def down() -> None:
 
     Example: sweep down
     """
-    from sweep.warm_ray import down as stop
+    from sweep.cluster.warm import down as stop
 
     typer.echo("local Ray stopped" if stop() else "no local Ray from `sweep up` is running")

@@ -1,11 +1,11 @@
-"""``sweep validate``: the launch's pre-flight (:func:`sweep.preflight.preflight`), then the parsed space."""
+"""``sweep validate``: the launch's pre-flight (:func:`sweep.checks.preflight.preflight`), then the parsed space."""
 
 from __future__ import annotations
 
 import typer
 
 from search_spaces import SweepSpec, load_spec
-from sweep.cli.main import app
+from sweep.cli.app import app
 
 _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 
@@ -24,7 +24,7 @@ def validate(
 
     Example: sweep validate digits-adam
     """
-    from sweep.preflight import preflight
+    from sweep.checks.preflight import preflight
 
     parsed = load_spec(spec)
     preflight(parsed)

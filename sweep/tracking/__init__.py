@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.trial_status import final_status
+from sweep.store import schema as S
+from sweep.store.trial_status import final_status
 from trainables.session import BATCH_KEY, batch_epochs
 
 TRACKERS = ("mlflow", "tensorboard")

@@ -49,7 +49,8 @@ _DROP = object()
 # Top-level values that cannot run: key -> bad values (the error names the key).
 TOP_LEVEL: dict[str, list[Any]] = {
     "name": ["../../etc/x", "a/b", "..", "", 5, ".hidden", "x" * 200, "back\\slash", " padded"],
-    "trainable": ["os:getcwd", "mlpp", "nosuch.mod:train", "my trainer", 5, "json:nope", "sweep.preflight:MAX_SEED"],
+    "trainable": ["os:getcwd", "mlpp", "nosuch.mod:train", "my trainer", 5, "json:nope",
+                  "sweep.checks.preflight:MAX_SEED"],
     "data": ["mnist", "spirals:n=abc", "spirals:classes=1", "spirals:foo=1", "digits:x", "mnist1d:n=4", 3,
              "missing.csv", "spirals:n=1e12", "spirals:noise=-1", "cifar10"],
     "metric": ["dev_acc", "accuracy", 5, "", "val_loss"],

@@ -10,7 +10,7 @@ import pytest
 from search_spaces import SweepSpec, parse_spec
 from search_spaces.errors import SweepError
 from search_spaces.yamlio import load_yaml_text
-from sweep.preflight import preflight
+from sweep.checks.preflight import preflight
 from tests.fuzz.corpus import data_cases, spec_cases, write_corpus
 from tests.fuzz.run import run_cli, run_in_process
 

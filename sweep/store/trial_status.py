@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from sweep.schema import COMPLETED, DIVERGED, PRUNED
+from sweep.store.schema import COMPLETED, DIVERGED, PRUNED
 
 
 def asha_milestones(grace_period: int, reduction_factor: float, max_t: int) -> list[int]:

@@ -7,7 +7,7 @@ one this process already joined. Each report's metrics arrive through a callback
 (a batched report of a built-in trainable is expanded, as the recorder does).
 
 Example:
-    >>> from sweep.one_trial import run_configs
+    >>> from sweep.run.one_trial import run_configs
     >>> histories = run_configs("mypkg.train:train", [{"lr": 0.1, "epochs": 3}])  # doctest: +SKIP
     >>> histories[0][-1]["dev_accuracy"]  # doctest: +SKIP
 """
@@ -56,8 +56,8 @@ def run_configs(
     Raises:
         SweepError: the trainable cannot be resolved.
     """
-    from sweep.cluster import runtime_env
-    from sweep.local_ray import connect, disconnect
+    from sweep.cluster.launcher import runtime_env
+    from sweep.cluster.local import connect, disconnect
     from trainables.registry import resolve_trainable
 
     if project is not None and str(project) not in sys.path:

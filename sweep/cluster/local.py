@@ -9,45 +9,13 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from search_spaces.errors import SweepError
+from sweep.cluster.environment import TOKEN_FILE, prepare_environment
 
 if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
     import ray
-
-# Why each one: Ray picks the machine's LAN address for its node IP unless told this is a single-node
-# cluster; usage statistics would go to an outside server; Tune's per-trial JSON/CSV/TensorBoard loggers
-# cost time per report and we keep our own tables; token auth stays on even when a user's shell sets nothing.
-LOCAL_ENVIRONMENT = {
-    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-    "RAY_USAGE_STATS_ENABLED": "0",
-    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
-    "RAY_AUTH_MODE": "token",
-    "RAY_AIR_NEW_OUTPUT": "0",  # Tune's new console output prints its boxes even at verbose=0
-    # Tune snapshots the experiment at most every 10 s by default; a driver killed hard resumes from that
-    # snapshot, so trials that ended after it redo their epochs since their last checkpoint. Snapshots are
-    # small; every 3 s keeps that window short.
-    "TUNE_GLOBAL_CHECKPOINT_S": "3",
-}
-CLUSTER_ENVIRONMENT = {
-    key: LOCAL_ENVIRONMENT[key]
-    for key in (
-        "RAY_USAGE_STATS_ENABLED",
-        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS",
-        "RAY_AIR_NEW_OUTPUT",
-        "RAY_AUTH_MODE",
-        "TUNE_GLOBAL_CHECKPOINT_S",
-    )
-}
-TOKEN_FILE = Path.home() / ".ray" / "auth_token"
-
-
-def prepare_environment(local: bool = True) -> None:
-    """Sets Ray's environment defaults for this process and its children; a user's own values win."""
-    for key, value in (LOCAL_ENVIRONMENT if local else CLUSTER_ENVIRONMENT).items():
-        os.environ.setdefault(key, value)
 
 
 @dataclass(frozen=True)
@@ -85,7 +53,7 @@ def connect(
         >>> print(conn.auth_hint())  # doctest: +SKIP
     """
     connection = _join_or_start(address, cpus, dashboard, runtime_env, warm)
-    from sweep.driver import reclaim_term
+    from sweep.run.driver import reclaim_term
 
     reclaim_term()  # Ray's crash handler took SIGTERM: a sweep stops on it like on Ctrl-C
     return connection
@@ -104,7 +72,7 @@ def _join_or_start(
         context = ray.get_runtime_context()
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
     if address is None and warm:
-        from sweep.warm_ray import find
+        from sweep.cluster.warm import find
 
         kept = find()
         if kept is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from search_spaces import SweepSpec
 from search_spaces.errors import SweepError
-from sweep.worker_setup import PROJECT_ENV
+from sweep.cluster.worker_setup import PROJECT_ENV
 
 # Ray refuses a working_dir over 500 MiB; these never belong in it.
 EXCLUDES = [
@@ -49,14 +49,14 @@ def runtime_env(project: Path, ship: bool, storage: str, local: bool = False) ->
     Trials keep the project directory as their working directory (not Tune's per-trial directory), so a
     relative `data:` path means the same on the driver and on every worker. On this machine (`local`: the
     embedded Ray or `sweep up`'s) workers enter the directory itself through Ray's `worker_process_setup_hook`,
-    which also imports the training stack as each worker starts (:mod:`sweep.worker_setup`), and nothing is
+    which also imports the training stack as each worker starts (:mod:`sweep.cluster.worker_setup`), and nothing is
     uploaded; on a cluster the directory travels as Ray's `working_dir` when the sweep needs it (`ship`), and
     workers start as Ray starts them (the hook's early imports are measured on one machine only).
     """
     if os.environ.get(IN_RAY_JOB):
         return None  # the job already carries its directory and environment
     if local:
-        hook = {"worker_process_setup_hook": "sweep.worker_setup.prepare"}
+        hook = {"worker_process_setup_hook": "sweep.cluster.worker_setup.prepare"}
         return {**hook, "env_vars": {PROJECT_ENV: str(project), "RAY_CHDIR_TO_TRIAL_DIR": "0"}}
     if not ship:
         return None

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from sweep import schema as S
-from sweep.sweep_dir import SweepDir
-from sweep.tables import read_table
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.tables import read_table
 
 
 @dataclass
@@ -19,7 +19,7 @@ class SweepResult:
 
     Attributes:
         path: the sweep directory.
-        trials: one row per trial (columns in `sweep.schema.TRIAL_COLUMNS`, then the hyperparameters).
+        trials: one row per trial (columns in `sweep.store.schema.TRIAL_COLUMNS`, then the hyperparameters).
         history: one row per trial per epoch, every reported metric.
         state: the contents of sweep.json (options, rounds, summary).
     """
@@ -40,7 +40,7 @@ class SweepResult:
     @property
     def status(self) -> str:
         """The sweep's status; `interrupted` for a `running` one whose driver is gone (killed, rebooted)."""
-        from sweep.driver import effective_status
+        from sweep.run.driver import effective_status
 
         return effective_status(self.state)
 

@@ -7,7 +7,7 @@ held-out test split once. Results are appended to DIR/retest.csv (one row per co
 DIR/retest_summary.csv (one row per config), both keyed by a `retest_id`, so earlier retests stay.
 
 A user's own function trainable (``package.module:function``) is retested too: each (config, seed) runs as
-one trial of a minimal Tune run (:mod:`sweep.one_trial`), the fresh seed reaching it as the config key
+one trial of a minimal Tune run (:mod:`sweep.run.one_trial`), the fresh seed reaching it as the config key
 ``seed``. Its last reported epoch gives the metric; it has no test split of ours, so ``test_accuracy`` is
 empty unless the trainable reports one itself.
 """
@@ -25,9 +25,9 @@ import yaml
 
 from search_spaces import SweepSpec, parse_spec
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.results import SweepResult, load
-from sweep.tables import CsvAppender, read_table
+from sweep.store import schema as S
+from sweep.store.results import SweepResult, load
+from sweep.store.tables import CsvAppender, read_table
 
 RETEST_CSV, SUMMARY_CSV = "retest.csv", "retest_summary.csv"
 FIRST_SEED = 1000  # retest seeds start here, clear of the small seeds sweeps and specs use
@@ -110,7 +110,7 @@ def retest(
         quiet: no per-task progress lines.
 
     Example:
-        >>> from sweep.retest import retest
+        >>> from sweep.winners.retest import retest
         >>> print(retest("sweeps/digits-momentum-20261122-120000", top=3, seeds=5).text())  # doctest: +SKIP
     """
     if top < 1 or seeds < 1:
@@ -217,7 +217,7 @@ def _run_on_ray(
     quiet: bool,
 ) -> list[dict[str, Any]]:
     """One Ray task per job, each with the spec's per-trial resources; rows come back in job order."""
-    from sweep.local_ray import connect, disconnect
+    from sweep.cluster.local import connect, disconnect
 
     connection = connect(address, cpus, dashboard=False)  # sets Ray's environment before Ray is imported
     import ray
@@ -251,7 +251,7 @@ def _run_user_trainable(
     cpus: int | None,
 ) -> list[dict[str, Any]]:
     """Every job as one trial of a minimal Tune run; a row from each one's last reported epoch."""
-    from sweep.one_trial import run_configs
+    from sweep.run.one_trial import run_configs
 
     histories = run_configs(
         spec.trainable,

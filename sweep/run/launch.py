@@ -2,7 +2,7 @@
 
 One driver loop (`_drive`) serves all three: it runs the rounds in sweep.json not yet done in one Ray Tune
 `Tuner` (restored with `Tuner.restore` when Ray has a snapshot of it), whose searcher plans each round as the
-previous one winds down (:mod:`sweep.searcher`), then prints the summary and scores the winner.
+previous one winds down (:mod:`sweep.run.searcher`), then prints the summary and scores the winner.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from typing import Any
 
 from search_spaces import Space, SpecError, SweepSpec, load_spec, parse_spec
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.cluster import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
-from sweep.driver import driver_record
-from sweep.local_ray import connect, disconnect, prepare_environment
-from sweep.options import RunOptions
-from sweep.preflight import check_name, preflight
-from sweep.results import SweepResult, load
-from sweep.rounds import RoundSlot, schedule, sweep_max_epochs
-from sweep.sweep_dir import DEFAULT_CACHE, SweepDir
-from sweep.tables import StorageError, read_table, rewrite_table
+from sweep.checks.preflight import check_name, preflight
+from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, project_dir, runtime_env
+from sweep.cluster.local import connect, disconnect, prepare_environment
+from sweep.run.driver import driver_record
+from sweep.run.options import RunOptions
+from sweep.run.rounds import RoundSlot, schedule, sweep_max_epochs
+from sweep.store import schema as S
+from sweep.store.layout import DEFAULT_CACHE, SweepDir
+from sweep.store.results import SweepResult, load
+from sweep.store.tables import StorageError, read_table, rewrite_table
 
 log = logging.getLogger("sweep")
 
@@ -204,7 +204,7 @@ def _drive(
     spec = parse_spec(_read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.get("project_dir", Path.cwd()))
     if function is not None:
-        from sweep.one_trial import ship_by_value
+        from sweep.run.one_trial import ship_by_value
 
         ship_by_value(function)
     trainable = function or _resolve(spec.trainable, project)
@@ -219,14 +219,14 @@ def _drive(
     if connection.note:
         _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
     _say(options, connection.auth_hint())
-    from sweep.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
+    from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
     try:
         if checked is not None:
             checked.result()  # the pre-flight's one-line error, before any trial
         check_fits(spec, cluster_resources())
         if options.final_test:
-            from sweep.summary import prewarm
+            from sweep.winners.summary import prewarm
 
             prewarm(spec)
         slots = [RoundSlot(**slot) for slot in state["rounds"]]
@@ -247,7 +247,7 @@ def _drive(
                 prune_checkpoints(directory.ray_dir / state["experiment"])
         state["status"] = "completed"
         directory.write_state(state)
-        from sweep.summary import finish
+        from sweep.winners.summary import finish
 
         result = finish(directory, spec, options, phases, clock_start)
         directory.sync()
@@ -292,10 +292,10 @@ def _run_rounds(
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
     from ray import tune
 
-    from sweep.budget import Budget
-    from sweep.recorder import SweepInfo
-    from sweep.searcher import SweepPlan
-    from sweep.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
+    from sweep.run.budget import Budget
+    from sweep.run.recorder import SweepInfo
+    from sweep.run.searcher import SweepPlan
+    from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
 
     state = directory.read_state()
     name = state.get("experiment") or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
@@ -372,7 +372,7 @@ def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
 
 def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
     """Whether every round in `todo` was planned and each of its started configs has a final row."""
-    from sweep.searcher import read_plan
+    from sweep.run.searcher import read_plan
 
     planned: set[str] = set()
     for slot in todo:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from search_spaces.errors import SweepError
+from sweep.cluster.environment import LOCAL_ENVIRONMENT, TOKEN_FILE
 
 CACHE = Path("~/.cache/sweep").expanduser()
 RECORD = CACHE / "local-ray.json"
@@ -51,7 +52,6 @@ def up(cpus: int | None = None, port: int = DEFAULT_PORT, dashboard: bool = True
         return running
     if _answers(port):
         raise SweepError(f"port {port} on 127.0.0.1 is taken by another program; give another with --port")
-    from sweep.local_ray import LOCAL_ENVIRONMENT
 
     TEMP_DIR.mkdir(parents=True, exist_ok=True)
     command = [
@@ -78,7 +78,6 @@ def up(cpus: int | None = None, port: int = DEFAULT_PORT, dashboard: bool = True
 def ensure_token(env: dict[str, str]) -> Path:
     """The token Ray's token authentication checks (`ray start` makes none): generated once, readable by its
     owner only, since it opens the dashboard and the cluster."""
-    from sweep.local_ray import TOKEN_FILE
 
     token = Path(env.get("HOME", str(Path.home()))) / ".ray" / "auth_token" if "HOME" in env else TOKEN_FILE
     if not token.exists():

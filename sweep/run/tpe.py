@@ -17,12 +17,12 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space
 from search_spaces.errors import SweepError
-from sweep import schema as S
-from sweep.budget import Budget
-from sweep.rounds import plan_id
-from sweep.searcher import SweepPlan
-from sweep.tables import CsvAppender
-from sweep.trial_guard import error_of
+from sweep.run.budget import Budget
+from sweep.run.rounds import plan_id
+from sweep.run.searcher import SweepPlan
+from sweep.run.trial_guard import error_of
+from sweep.store import schema as S
+from sweep.store.tables import CsvAppender
 from trainables.session import batch_epochs
 
 # Scales whose Optuna parameter is the coordinate, converted back with Param.from_coord.

@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 
 from search_spaces import SweepSpec
-from sweep import schema as S
-from sweep.options import RunOptions
-from sweep.results import SweepResult, load
-from sweep.sweep_dir import SweepDir
+from sweep.run.options import RunOptions
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.results import SweepResult, load
 
 TABLE_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
 
@@ -210,7 +210,7 @@ def budget_line(budget: dict[str, Any], phases: dict[str, float], statuses: dict
         ...             {"stopped": 2})
         'time budget 1:00: start 6s, trials 50s (2 stopped in flight, 3 planned not started), summary 2s; used 59s'
     """
-    from sweep.progress import format_seconds
+    from sweep.run.progress import format_seconds
 
     notes = [f"{statuses.get('stopped', 0)} stopped in flight"]
     if budget.get("not_started"):

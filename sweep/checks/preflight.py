@@ -5,7 +5,7 @@ on (a trainable that cannot be imported or called, a config value the trainable 
 reports, a dataset that cannot be read) is one line before any trial runs. The built-in trainables declare
 their config keys, ranges and metrics (:func:`trainables.config.declaration`); a user's own trainable is
 imported and checked to be callable with one config argument. Data strings are resolved without loading big
-data (see :mod:`sweep.data_preflight`).
+data (see :mod:`sweep.checks.data`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from search_spaces import Param, SpecError, SweepSpec
 from search_spaces.checks import show
 from search_spaces.errors import SweepError
 from search_spaces.params import CONTINUOUS_SCALES, fmt
-from sweep.cluster import project_dir
-from sweep.data_preflight import check_data
-from sweep.schema import RESERVED
+from sweep.checks.data import check_data
+from sweep.cluster.launcher import project_dir
+from sweep.store.schema import RESERVED
 
 MAX_SAMPLES = 100_000  # configs per round; each is planned up front and written to the round's plan
 MAX_SEED = 2**32 - 1  # what every seeded generator downstream (numpy, scipy's Sobol, torch) accepts

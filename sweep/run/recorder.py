@@ -19,12 +19,12 @@ from typing import Any
 
 from ray.tune import Callback
 
-from sweep import schema as S
-from sweep.progress import Progress
-from sweep.rounds import round_of
-from sweep.tables import CsvAppender, read_table
-from sweep.trial_guard import TRACEBACK_KEY, error_of, timed_out
-from sweep.trial_status import final_status, is_better, rung_reached
+from sweep.run.progress import Progress
+from sweep.run.rounds import round_of
+from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
+from sweep.store import schema as S
+from sweep.store.tables import CsvAppender, read_table
+from sweep.store.trial_status import final_status, is_better, rung_reached
 from trainables.session import batch_epochs
 
 ERRORS_LOG = "trial-errors.log"  # each failed trial's traceback; its row and the terminal get one line

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from search_spaces.errors import SweepError
-from sweep.remote import is_uri, mirror_dir, pull, push
+from sweep.store.remote import is_uri, mirror_dir, pull, push
 
 STATE_FILE = "sweep.json"
 DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a URI
@@ -32,7 +32,7 @@ DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a UR
 class SweepDir:
     """Paths inside one sweep directory.
 
-    With URI storage, `root` is the driver's local mirror and `remote` the sweep's URI (see sweep.remote).
+    With URI storage, `root` is the driver's local mirror and `remote` the sweep's URI (see sweep.store.remote).
     """
 
     root: Path

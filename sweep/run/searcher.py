@@ -2,7 +2,7 @@
 
 Ray asks a custom searcher for one trial ahead of the free cores (its pending-trial limit is 1, or the
 concurrency limit). The searcher hands out the current round's planned configs in order; once they are all
-out and half the round has reported (:func:`~sweep.rounds.enough_evidence`), the next request, which would
+out and half the round has reported (:func:`~sweep.run.rounds.enough_evidence`), the next request, which would
 otherwise leave a core idle, plans the next round from everything seen so far. So round 2's first trials
 start while round 1's stragglers are still training.
 
@@ -22,12 +22,12 @@ import pandas as pd
 from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
-from sweep import schema as S
-from sweep.budget import Budget, round_share_spent
-from sweep.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_of, round_space
-from sweep.sweep_dir import SweepDir
-from sweep.tables import read_table
-from sweep.trial_guard import error_of
+from sweep.run.budget import Budget, round_share_spent
+from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_of, round_space
+from sweep.run.trial_guard import error_of
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.tables import read_table
 from trainables.session import batch_epochs
 
 
@@ -88,7 +88,7 @@ class RecipeSearcher(Searcher):
         config = self.queue.pop(0)
         self.trials[trial_id] = str(config[S.PLAN_ID])
         if self.plan.pbt_interval:
-            from sweep.pbt import pbt_configs
+            from sweep.schedulers.pbt import pbt_configs
 
             config = pbt_configs([config], self.plan.pbt_interval)[0]
         return config

@@ -15,12 +15,12 @@ from ray.tune.search import Searcher
 from ray.tune.stopper import CombinedStopper, Stopper
 
 from search_spaces import Space, SweepSpec
-from sweep.budget import Budget
-from sweep.recorder import SweepInfo, SweepRecorder
-from sweep.searcher import RecipeSearcher, SweepPlan
-from sweep.sweep_dir import SweepDir
-from sweep.trial_guard import guard, timed_out
-from sweep.trial_status import asha_milestones
+from sweep.run.budget import Budget
+from sweep.run.recorder import SweepInfo, SweepRecorder
+from sweep.run.searcher import RecipeSearcher, SweepPlan
+from sweep.run.trial_guard import guard, timed_out
+from sweep.store.layout import SweepDir
+from sweep.store.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
 MAX_FAILURES = 2
@@ -130,7 +130,7 @@ def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[i
         )
         return scheduler, sweep_milestones(spec, max_t)
     if sched.type == "pbt":
-        from sweep.pbt import make_pbt
+        from sweep.schedulers.pbt import make_pbt
 
         return make_pbt(spec), ()
     return FIFOScheduler(), ()
@@ -155,7 +155,7 @@ def pending_trials(cpu_per_trial: float, cluster_cpus: float, max_concurrent: in
 def make_searcher(plan: SweepPlan, budget: Budget | None) -> Searcher:
     """The searcher for the spec's sampler: the coarse-to-fine recipe, or Optuna's TPE."""
     if plan.spec.get("sampler") == "tpe":
-        from sweep.tpe import TpeSearcher
+        from sweep.run.tpe import TpeSearcher
 
         return TpeSearcher(plan, budget)
     return RecipeSearcher(plan, budget)
@@ -173,7 +173,7 @@ def build_tuner(
     prepare_pending(spec, settings.max_concurrent)
     scheduler, _ = make_scheduler(spec, info.max_t)
     if spec.scheduler.type == "pbt":
-        from sweep.pbt import SweepPBT
+        from sweep.schedulers.pbt import SweepPBT
 
         if isinstance(scheduler, SweepPBT):
             scheduler.bind(Space.from_dict(plan.base), info.sweep_root)

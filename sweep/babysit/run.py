@@ -3,7 +3,7 @@
 A run lives in ``RUNS/NAME-TIMESTAMP/``: ``config.json`` (the config it started with), ``state.pt`` (the
 last completed epoch, with the config in force), ``history.csv`` (one row per epoch, ``nudged`` on epochs
 where hyperparameters changed), ``nudges.csv`` (every requested change: applied or rejected, and why) and
-``nudges/`` (pending requests, see :mod:`sweep.nudge`).
+``nudges/`` (pending requests, see :mod:`sweep.babysit.nudge`).
 
 Ctrl-C pauses: the epoch in progress finishes and is checkpointed, then the run stops; a second Ctrl-C
 abandons that epoch instead (``state.pt`` only ever holds a completed one). :func:`babysit` with an existing
@@ -28,8 +28,8 @@ from types import FrameType
 from typing import Any
 
 from search_spaces.errors import SweepError
-from sweep import nudge as N
-from sweep.tables import CsvAppender, read_table, rewrite_table
+from sweep.babysit import nudge as N
+from sweep.store.tables import CsvAppender, read_table, rewrite_table
 from trainables.session import LocalSession
 
 NUDGE_COLUMNS = ["epoch", "key", "value", "status", "reason", "requested_at"]

@@ -11,7 +11,7 @@ value before (the trial's own), the donor's, and the new one. Together with the 
 this gives every trial's hyperparameters over time.
 
 Checkpoints: a trial can only be cloned at an epoch where it saved one, so :func:`pbt_configs` makes the
-trainable's ``checkpoint_every`` divide ``perturbation_interval`` (called from ``sweep.tuner.build_tuner``).
+trainable's ``checkpoint_every`` divide ``perturbation_interval`` (called from ``sweep.run.tuner.build_tuner``).
 
 Example:
     >>> import random
@@ -36,8 +36,8 @@ from ray.tune.schedulers import PopulationBasedTraining
 from search_spaces import Param, Space, SweepSpec
 from search_spaces.errors import SpecError
 from search_spaces.tune_domains import to_tune_domain
-from sweep.rounds import round_of
-from sweep.tables import CsvAppender
+from sweep.run.rounds import round_of
+from sweep.store.tables import CsvAppender
 
 PERTURBATION_FACTORS = (0.8, 1.2)  # on α, on 1−β, and (as ±10 % of the range) on a uniform param
 RESAMPLE_PROBABILITY = 0.25  # a categorical is redrawn this often, else kept
@@ -184,7 +184,7 @@ class SweepPBT(PopulationBasedTraining):
 
 
 def make_pbt(spec: SweepSpec) -> SweepPBT:
-    """The PBT scheduler for `spec` (``sweep.tuner.make_scheduler`` calls it for ``scheduler.type: pbt``).
+    """The PBT scheduler for `spec` (``sweep.run.tuner.make_scheduler`` calls it for ``scheduler.type: pbt``).
 
     Raises:
         SpecError: The space has no tuned hyperparameter PBT may change.

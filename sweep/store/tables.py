@@ -11,7 +11,7 @@ and :class:`StorageError` says which file and what to do. An appender that finds
 crash mid-write by an older writer) cuts it off before appending, so new rows never merge with it.
 
 Reading: :func:`read_table` drops a partial last line and any row whose fields do not parse (a field count that
-is not the header's, in trials.csv a status not in :data:`sweep.schema.STATUSES`, text in a schema column that
+is not the header's, in trials.csv a status not in :data:`sweep.store.schema.STATUSES`, text in a schema column that
 holds numbers or, in history.csv, in a metric column that every other row fills with numbers), with one
 :class:`TableWarning` per file naming it and the lines.
 """
@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from search_spaces.errors import SweepError
-from sweep import schema as S
+from sweep.store import schema as S
 
 # Columns whose cells are numbers (or empty) wherever they appear; the other schema columns are text.
 NUMERIC_COLUMNS = frozenset({S.ROUND, S.RUNG, S.EPOCHS, S.TRAIN_SECONDS, S.BEST, S.LAST, S.FINISHED, S.EPOCH, S.WALL})

@@ -1,0 +1,1 @@
+"""Babysitting one model (panda): train in process and take nudges while it runs."""

@@ -1,0 +1,1 @@
+"""Pre-flight checks that stop a bad spec, dataset or --set before any trial starts."""

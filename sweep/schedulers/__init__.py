@@ -1,0 +1,1 @@
+"""Trial schedulers, one module each: ASHA, FIFO, PBT."""
