@@ -7,7 +7,7 @@ Example:
     >>> 0.8 <= configs[0]["momentum"] <= 0.999
     True
 
-Ray is not imported here; only :meth:`Space.to_tune_domains` imports it.
+Ray is never imported here: Ray Tune's form of a space is the orchestrator's (:mod:`sweep.run.tune_domains`).
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
     if sampler not in SAMPLERS:
         raise SpecError(f"sampler: unknown sampler {show(sampler)} (choose {', '.join(SAMPLERS)})")
     tuned = space.tuned()
-    grid_params = [p for p in tuned if p.scale == "grid"]
-    drawn = [p for p in tuned if p.scale != "grid"]
+    grid_params = [p for p in tuned if p.is_grid]
+    drawn = [p for p in tuned if not p.is_grid]
     combos = list(itertools.product(*(p.values for p in grid_params)))
     total = n * len(combos)
     units = _unit_points(total, len(drawn), sampler, seed)
@@ -117,9 +117,7 @@ def grid_levels(param: Param, k: int) -> list[Any]:
         return [levels[int((i + 0.5) * len(levels) / k)] for i in range(k)]
     lo, hi = param.coord_bounds()
     points = [_round_level(param.from_coord(lo + (hi - lo) * (i + 0.5) / k)) for i in range(k)]
-    if param.scale == "beta":
-        points.reverse()  # beta's coordinate runs from high to low
-    return points
+    return sorted(points)  # ascending values, also where the coordinate runs backwards (beta)
 
 
 def _round_level(value: float) -> float:
@@ -142,8 +140,8 @@ def grid_shape(space: Space, n: int) -> dict[str, int]:
         ({'lr': 3, 'momentum': 1}, {'lr': 3, 'momentum': 3})
     """
     tuned = space.tuned()
-    shape = {p.name: (len(p.values) if p.scale == "grid" else 1) for p in tuned}
-    growable = sorted((p for p in tuned if p.scale != "grid"), key=lambda p: 99 if p.tier is None else p.tier)
+    shape = {p.name: (len(p.values) if p.is_grid else 1) for p in tuned}
+    growable = sorted((p for p in tuned if not p.is_grid), key=lambda p: 99 if p.tier is None else p.tier)
     grown = True
     while grown:
         grown = False
@@ -158,13 +156,13 @@ def grid_shape(space: Space, n: int) -> dict[str, int]:
 
 
 def _grid_size(tuned: list[Param], shape: dict[str, int]) -> int:
-    return math.prod(len(grid_levels(p, shape[p.name])) if p.scale != "grid" else len(p.values) for p in tuned)
+    return math.prod(len(grid_levels(p, shape[p.name])) if not p.is_grid else len(p.values) for p in tuned)
 
 
 def _grid(space: Space, n: int) -> list[dict[str, Any]]:
     tuned = space.tuned()
     shape = grid_shape(space, n)
-    axes = [list(p.values) if p.scale == "grid" else grid_levels(p, shape[p.name]) for p in tuned]
+    axes = [list(p.values) if p.is_grid else grid_levels(p, shape[p.name]) for p in tuned]
     return [
         _full_config(space, {p.name: v for p, v in zip(tuned, combo, strict=True)})
         for combo in itertools.product(*axes)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from search_spaces.checks import join, show
+from search_spaces.checks import fmt, join, show
 from search_spaces.errors import SpecError
-from search_spaces.params import Param, fmt
-
-if TYPE_CHECKING:
-    from ray.tune.search.sample import Domain
+from search_spaces.params import Param
 
 
 class Space(Mapping[str, Param]):
@@ -95,7 +91,7 @@ class Space(Mapping[str, Param]):
                 "name": p.name,
                 "scale": p.scale,
                 "range": p.range_text(),
-                "default": "" if p.default is None or p.scale == "value" else fmt(p.default),
+                "default": "" if p.default is None or p.is_constant else fmt(p.default),
                 "tier": "" if p.tier is None else str(p.tier),
             }
             for p in self._params.values()
@@ -117,7 +113,7 @@ class Space(Mapping[str, Param]):
         """
         old = self._params.get(name)
         tier = old.tier if old is not None else None
-        return self.with_param(Param(name, "value", values=(value,), default=value, tier=tier))
+        return self.with_param(Param.constant(name, value, tier))
 
     def select_tiers(self, tiers: Iterable[int]) -> Space:
         """Tune only the params of the given tiers (and the untiered ones); hold the rest at default.
@@ -131,7 +127,7 @@ class Space(Mapping[str, Param]):
         keep = set(tiers)
         params = []
         for param in self._params.values():
-            if param.tier is None or param.tier in keep or param.scale == "value":
+            if param.tier is None or param.tier in keep or param.is_constant:
                 params.append(param)
                 continue
             if param.default is None:
@@ -139,11 +135,5 @@ class Space(Mapping[str, Param]):
                     f"space.{param.name}: cannot hold it fixed for tier selection: it has no default "
                     f"(add default: or select tier {param.tier})"
                 )
-            params.append(replace(param, scale="value", low=None, high=None, values=(param.default,)))
+            params.append(Param.constant(param.name, param.default, param.tier))
         return Space(params)
-
-    def to_tune_domains(self) -> dict[str, Domain | Any]:
-        """Ray Tune's form of the space (imports ray); see :mod:`search_spaces.tune_domains`."""
-        from search_spaces.tune_domains import to_tune_domains
-
-        return to_tune_domains(self)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from search_spaces.errors import SweepError
-from search_spaces.params import CONTINUOUS_SCALES, Param, pow2_levels
+from search_spaces.params import Param
 from search_spaces.space import Space
 
 MIN_WIDTH = 1e-3  # fraction of the original width kept when margin is 0 and the top trials coincide
@@ -59,9 +59,9 @@ def zoom(
     for param in space.values():
         seen = [c[param.name] for c in top if param.name in c]
         original = bounds.get(param.name, param)
-        if param.is_fixed or not seen or param.scale in ("grid", "value"):
+        if param.is_fixed or not seen or param.is_grid:
             params.append(param)
-        elif param.scale == "choice":
+        elif not param.is_numeric:
             params.append(_zoom_choice(param, seen))
         elif expand and crowded_edge(param, seen, trend=_trend_data(param, results, mode)) is not None:
             params.append(widen_past_edge(param, seen, margin, trend=_trend_data(param, results, mode)))
@@ -74,13 +74,7 @@ def _union(original: Param, current: Param) -> Param:
     """The original range grown to hold the current one: an expanded round's range is not clipped back."""
     if not original.is_numeric or original.scale != current.scale:
         return original
-    if current.scale == "pow2":
-        levels = tuple(sorted(set(original.values) | set(current.values)))
-        levels = pow2_levels(levels[0], levels[-1])
-        return replace(original, low=levels[0], high=levels[-1], values=levels)
-    low = min(original.bounds()[0], current.bounds()[0])
-    high = max(original.bounds()[1], current.bounds()[1])
-    return replace(original, low=low, high=high)
+    return original.scale_type.union(original, current)
 
 
 def crowded_edge(
@@ -165,8 +159,8 @@ def _trend_data(param: Param, results: list[tuple[dict[str, Any], float]], mode:
 
 
 def _real_side(param: Param, side: str) -> str:
-    """Beta's coordinate runs backwards: its low coordinate is the high β."""
-    if param.scale == "beta":
+    """Where the coordinate runs backwards (beta), its low end is the high value; and back."""
+    if param.scale_type.reversed:
         return "high" if side == "low" else "low"
     return side
 
@@ -182,16 +176,7 @@ def hard_limits(param: Param) -> tuple[float, float]:
         >>> hard_limits(Param.from_entry("m", {"beta": [0.9, 0.999]}))
         (-9.0, 0.0)
     """
-    low, high = (param.values[0], param.values[-1]) if param.scale == "pow2" else param.bounds()
-    if param.scale == "beta":
-        return -9.0, 0.0
-    if param.scale == "pow2":
-        return 0.0, math.inf
-    if param.scale == "uniform" and 0 <= low and high <= 1:
-        return 0.0, 1.0
-    if param.scale in ("uniform", "int") and low >= 0:
-        return 0.0, math.inf
-    return -math.inf, math.inf
+    return param.scale_type.hard_limits(param)
 
 
 def widen_past_edge(
@@ -216,18 +201,10 @@ def widen_past_edge(
         new_lo, new_hi = min(coords) - margin * width, hi + width
     else:
         new_lo, new_hi = lo - width, max(coords) + margin * width
-    limit_lo, limit_hi = hard_limits(param)
-    new_lo, new_hi = max(new_lo, limit_lo), min(new_hi, limit_hi)
-    if param.scale in ("uniform", "int") and lo > 0 >= new_lo:
-        new_lo = lo / 2  # a range that started above 0 (keep_prob, hidden units) halves toward 0, never reaches it
-    if param.scale == "int":
-        new = replace(param, low=math.floor(new_lo + 1e-9), high=math.ceil(new_hi - 1e-9))
-    elif param.scale == "pow2":
-        levels = pow2_levels(2 ** math.floor(new_lo + 1e-9), 2 ** math.ceil(new_hi - 1e-9))
-        new = replace(param, low=levels[0], high=levels[-1], values=levels)
-    else:
-        low, high = sorted((param.from_coord(new_lo), param.from_coord(new_hi)))
-        new = replace(param, low=_tidy(low), high=_tidy(high))
+    new_lo, new_hi = param.scale_type.expansion_limits(param, lo, new_lo, new_hi)
+    new = param.scale_type.span(param, new_lo, new_hi)
+    if new.is_continuous:
+        new = replace(new, low=_tidy(new.bounds()[0]), high=_tidy(new.bounds()[1]))
     return replace(new, default=_nearest_default(new))
 
 
@@ -263,7 +240,7 @@ def _zoom_numeric(param: Param, original: Param, seen: list[Any], margin: float)
     lo, hi = min(coords), max(coords)
     width_now = _width(param)
     lo, hi = lo - margin * width_now, hi + margin * width_now
-    if param.scale in CONTINUOUS_SCALES:
+    if param.is_continuous:
         min_width = max(margin, MIN_WIDTH) * (hi_b - lo_b)
         if hi - lo < min_width:  # the best trials coincide: keep a window around them
             mid = (lo + hi) / 2
@@ -271,17 +248,10 @@ def _zoom_numeric(param: Param, original: Param, seen: list[Any], margin: float)
             shift = max(0.0, lo_b - lo) - max(0.0, hi - hi_b)
             lo, hi = lo + shift, hi + shift
     lo, hi = max(lo, lo_b), min(hi, hi_b)
-    if param.scale == "int":
-        low, high = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
-        new = replace(param, low=low, high=high)
-    elif param.scale == "pow2":
-        k_lo, k_hi = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
-        levels = tuple(v for v in original.values if k_lo <= math.log2(v) <= k_hi)
-        new = replace(param, low=levels[0], high=levels[-1], values=levels)
-    else:
-        ends = sorted((param.from_coord(lo), param.from_coord(hi)))
+    new = param.scale_type.span(param, lo, hi)
+    if new.is_continuous:  # float error in from_coord must not step outside the original bounds
         o_low, o_high = original.bounds()
-        new = replace(param, low=max(ends[0], o_low), high=min(ends[1], o_high))
+        new = replace(new, low=max(new.bounds()[0], o_low), high=min(new.bounds()[1], o_high))
     return replace(new, default=_nearest_default(new))
 
 

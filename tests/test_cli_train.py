@@ -11,22 +11,19 @@ from types import SimpleNamespace
 
 import pytest
 
+from search_spaces import Param
 from sweep.cli.train_cmd import config_from_spec
 
 SWEEP = Path(sys.executable).parent / "sweep"
-
-
-def _param(scale: str, values: tuple = (), default=None) -> SimpleNamespace:
-    return SimpleNamespace(scale=scale, values=values, default=default)
 
 
 def test_config_from_spec_defaults_then_overrides() -> None:
     spec = SimpleNamespace(
         data="spirals",
         space={
-            "lr": _param("loguniform", default=0.05),
-            "optimizer": _param("value", ("adam",), default=None),
-            "hidden_units": _param("int"),  # no default: the trainable's own default applies
+            "lr": Param.from_entry("lr", {"loguniform": [1e-4, 1], "default": 0.05}),
+            "optimizer": Param.from_entry("optimizer", "adam"),
+            "hidden_units": Param.from_entry("hidden_units", {"int": [16, 64]}),  # no default: the trainable's
         },
     )
     assert config_from_spec(spec) == {"lr": 0.05, "optimizer": "adam", "data": "spirals"}
@@ -77,6 +74,7 @@ def test_a_typo_for_a_user_trainable_names_the_keys_it_reads() -> None:
     )
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 def test_sweep_train_runs_a_trainable_written_from_rays_docs(ray_instance) -> None:
     # One trial of a minimal Tune run, joined to the shared Ray (RAY_ADDRESS), epochs printed as they arrive.

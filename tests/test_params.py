@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
@@ -154,28 +153,3 @@ def test_parse_assignment() -> None:
     assert parse_assignment("layers=2") == ("layers", 2)
     with pytest.raises(SpecError, match=re.escape("--set 'lr': expected key=value")):
         parse_assignment("lr")
-
-
-def test_tune_domains_are_native_ray_domains() -> None:
-    from ray.tune.search import sample
-
-    s = space().hold("act", "relu").with_param(Param.from_entry("bs", {"pow2": [16, 64]}))
-    domains = s.with_param(Param.from_entry("g", {"grid": [1, 2]})).to_tune_domains()
-    assert isinstance(domains["lr"], sample.Float) and isinstance(domains["lr"].sampler, sample.LogUniform)
-    assert isinstance(domains["layers"], sample.Integer) and (
-        domains["layers"].lower,
-        domains["layers"].upper,
-    ) == (
-        1,
-        4,
-    )
-    assert isinstance(domains["bs"], sample.Categorical) and domains["bs"].categories == [16, 32, 64]
-    assert domains["g"] == {"grid_search": [1, 2]} and domains["epochs"] == 20 and domains["act"] == "relu"
-    beta = domains["momentum"]
-    assert isinstance(beta, sample.Float)
-    x = beta.sample(size=N, random_state=np.random.default_rng(0))
-    assert x.min() >= 0.8 and x.max() <= 0.999
-    # log10(1 - β) uniform on [-3, log10 0.2]: the share below 0.99 is (log10 0.2 + 2) / (log10 0.2 + 3)
-    expected = (math.log10(0.2) + 2) / (math.log10(0.2) + 3)
-    assert abs(np.mean(x < 0.99) - expected) < 0.02
-    assert isinstance(beta.sample(random_state=1), float)

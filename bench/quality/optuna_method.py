@@ -36,22 +36,20 @@ def suggest(trial: Any, param: Param) -> Any:
         True
     """
     if param.is_fixed:
-        return param.values[0] if param.scale == "value" else (param.levels() or [None])[0]
-    if param.scale == "loguniform":
-        return trial.suggest_float(param.name, *param.bounds(), log=True)
-    if param.scale == "uniform":
-        return trial.suggest_float(param.name, *param.bounds())
-    if param.scale == "int":
-        low, high = param.bounds()
-        return trial.suggest_int(param.name, int(low), int(high))
-    if param.scale == "beta":
-        coordinate = trial.suggest_float(f"log10(1-{param.name})", *param.coord_bounds())
-        low, high = param.bounds()
-        return min(max(param.from_coord(coordinate), low), high)
-    if param.scale == "pow2":
-        low, high = param.coord_bounds()
-        return int(2 ** trial.suggest_int(f"log2({param.name})", int(low), int(high)))
-    return trial.suggest_categorical(param.name, list(param.values))
+        return (param.levels() or [None])[0]
+    hint = param.scale_type.suggestion(param)
+    if hint.kind == "categorical":
+        return trial.suggest_categorical(param.name, list(hint.choices))
+    name = param.scale_type.coordinate_name(param) if hint.in_coordinate else param.name
+    if hint.kind == "int":
+        number = trial.suggest_int(name, int(hint.low), int(hint.high), log=hint.log)
+    else:
+        number = trial.suggest_float(name, hint.low, hint.high, log=hint.log)
+    if not hint.in_coordinate:
+        return number
+    value = param.from_coord(number)
+    low, high = param.bounds()
+    return min(max(value, low), high) if param.is_continuous else value
 
 
 def sample_config(trial: Any, space: Space) -> dict[str, Any]:

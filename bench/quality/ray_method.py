@@ -1,6 +1,6 @@
 """Plain Ray Tune, hand-tuned the way an experienced user writes it: a function trainable with one
 ``tune.report`` per epoch and no checkpoints, ``Tuner`` with random search over the space's Tune domains
-(``Space.to_tune_domains``: the same scales as sweep's sampler), ``ASHAScheduler`` with the preset's grace
+(``sweep.run.tune_domains``: the same scales as sweep's sampler), ``ASHAScheduler`` with the preset's grace
 period and reduction factor, ``reuse_actors=True``, Ray's automatic logger callbacks off
 (``TUNE_DISABLE_AUTO_CALLBACK_LOGGERS=1``), ``verbose=0``, ``time_budget_s`` = what is left of the budget,
 ``ray.init(include_dashboard=False, log_to_driver=False)``, and a driver callback recording each report.
@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
+from sweep.run.tune_domains import to_tune_domains
 
 
 class _EpochReports:
@@ -78,7 +79,7 @@ def main() -> None:
     remaining = max(job["deadline"] - time.time(), 1.0)
     tuner = tune.Tuner(
         tune.with_resources(train_mlp, {"cpu": 1}),
-        param_space={**space.to_tune_domains(), **base_config(job)},
+        param_space={**to_tune_domains(space), **base_config(job)},
         tune_config=tune.TuneConfig(
             metric="dev_accuracy",
             mode="max",

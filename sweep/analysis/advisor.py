@@ -78,11 +78,7 @@ def coordinate_name(param: Param) -> str:
         >>> coordinate_name(Param.from_entry("momentum", {"beta": [0.9, 0.999]}))
         'log10(1−momentum)'
     """
-    return {
-        "loguniform": f"log10({param.name})",
-        "beta": f"log10(1−{param.name})",
-        "pow2": f"log2({param.name})",
-    }.get(param.scale, param.name)
+    return param.scale_type.coordinate_name(param)
 
 
 def _fmt(value: Any) -> str:
@@ -141,9 +137,7 @@ def edge_advice(
                    for v in values)  # fmt: skip
         widened = widen_past_edge(param, values, margin, trend=trend)
         best_metric = float(ranked[S.BEST].iloc[0])
-        bound = param.high if edge == "high" else param.low
-        if param.scale == "pow2":
-            bound = param.values[-1] if edge == "high" else param.values[0]
+        bound = param.extent()[1 if edge == "high" else 0]
         out.append(
             Advice(
                 "edge",
@@ -179,7 +173,7 @@ def _rho_text(rho: float, metric: str, edge: str, param: Param, n: int) -> str:
 
 
 def _coord_side(param: Param, real_side: str) -> str:
-    if param.scale == "beta":
+    if param.scale_type.reversed:
         return "low" if real_side == "high" else "high"
     return real_side
 
@@ -344,7 +338,10 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
         advice.append(Advice("skipped", "bias vs variance: not judged (no finished trial)"))
     else:
         target = spec.target_accuracy if spec is not None else None
-        knobs = None if spec is None or spec.trainable == "mlp" else set(space)
+        from trainables.registry import BUILTINS
+
+        record = BUILTINS.get(spec.trainable) if spec is not None else None
+        knobs = set(record.config_keys) if record is not None else None if spec is None else set(space)
         fit = bias_variance_advice(ranked.iloc[0], source.history, source.metric, space, target, knobs)
         edges = [a.param for a in advice if a.kind == "edge" and a.param]
         if edges and fit[0].kind in ("bias", "variance"):

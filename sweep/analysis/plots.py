@@ -152,37 +152,33 @@ def _x_values(param: Param, values: pd.Series, levels: list[str]) -> np.ndarray:
         codes = np.array([levels.index(str(v)) if str(v) in levels else -1 for v in values], dtype=float)
         return codes + np.random.default_rng(0).uniform(-0.12, 0.12, len(codes))
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    return 1.0 - numbers if param.scale == "beta" else numbers
+    return param.scale_type.axis(param).plotted(numbers)
 
 
 def _span(param: Param) -> tuple[float, float]:
     """A round's range in plot coordinates (1−β for beta)."""
-    low, high = (param.values[0], param.values[-1]) if param.scale == "pow2" else param.bounds()
-    return (1.0 - high, 1.0 - low) if param.scale == "beta" else (low, high)
+    axis = param.scale_type.axis(param)
+    ends = [axis.plotted(float(v)) for v in param.extent()]
+    return min(ends), max(ends)
 
 
 def _set_scale(ax: Axes, param: Param, levels: list[str]) -> None:
-    if param.scale == "loguniform":
-        ax.set_xscale("log")
-        ax.set_xlabel(f"{param.name} (log scale)")
-    elif param.scale == "beta":
-        ax.set_xscale("log")
-        ax.invert_xaxis()  # β grows to the right, as people read it
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis = param.scale_type.axis(param)  # the scale says how it is drawn
+    ax.set_xlabel(axis.label)
+    if axis.categorical:
+        ax.set_xticks(range(len(levels)), levels)
+        return
+    if axis.log_base is not None:
+        ax.set_xscale("log", base=axis.log_base)
+    if axis.complement:  # plotted as 1 − value: invert, so the value grows to the right as people read it
+        ax.invert_xaxis()
+        ax.xaxis.set_major_locator(LogLocator(base=axis.log_base or 10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: beta_label(x)))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel(f"{param.name} (β, spaced as log(1−β))")
-    elif param.scale == "pow2":
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_locator(FixedLocator([float(v) for v in param.values]))
+    if axis.ticks:
+        ax.xaxis.set_major_locator(FixedLocator(list(axis.ticks)))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel(f"{param.name} (log2 scale)")
-    elif param.is_numeric:
-        ax.set_xlabel(param.name)
-    else:
-        ax.set_xticks(range(len(levels)), levels)
-        ax.set_xlabel(param.name)
 
 
 def beta_label(one_minus: float) -> str:
@@ -294,7 +290,7 @@ def parallel_coordinates(source: Source) -> Figure | None:
             lows[name], highs[name] = min(low, lows[name]), max(high, highs[name])
     normalised = (design_matrix(top, source.params) - lows) / (highs - lows).replace(0, 1)
     for name, param in source.params.items():
-        if param.scale == "beta":  # log10(1−β) falls as β grows: flip, so a larger β is drawn higher
+        if param.scale_type.reversed:  # log10(1−β) falls as β grows: flip, so a larger β is drawn higher
             normalised[name] = 1.0 - normalised[name]
         normalised.loc[inactive(top, name).to_numpy(), name] = np.nan  # unused here: a gap in the line
     metric = pd.to_numeric(top[S.BEST]).to_numpy()
@@ -324,6 +320,6 @@ def _axis_ends(param: Param, low: float, high: float, values: pd.Series) -> list
         levels = _levels(param, values)
         span = max(len(levels) - 1, 1)
         return [(i / span, level) for i, level in enumerate(levels)]
-    if param.scale == "beta":  # the axis is flipped: the smallest β (largest 1−β) at the bottom
+    if param.scale_type.reversed:  # the axis is flipped: the smallest β (largest 1−β) at the bottom
         return [(0.0, f"{param.from_coord(high):.4g}"), (1.0, f"{param.from_coord(low):.4g}")]
     return [(0.0, f"{param.from_coord(low):.3g}"), (1.0, f"{param.from_coord(high):.3g}")]

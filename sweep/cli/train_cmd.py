@@ -33,7 +33,7 @@ def config_from_spec(
     for name, param in spec.space.items():
         if param.default is not None:
             config[name] = param.default
-        elif param.scale == "value":
+        elif param.is_constant:
             config[name] = param.values[0]
     if getattr(spec, "data", None):
         config["data"] = spec.data

@@ -18,15 +18,12 @@ from ray.tune.search import Searcher
 from search_spaces import Space
 from search_spaces.errors import SweepError
 from sweep.run.budget import Budget
-from sweep.run.rounds import plan_id
 from sweep.run.searcher import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
+from sweep.store.plan_ids import plan_id
 from sweep.store.tables import CsvAppender
 from trainables.session import batch_epochs
-
-# Scales whose Optuna parameter is the coordinate, converted back with Param.from_coord.
-_BY_COORDINATE = ("beta", "pow2")
 
 
 class CoordinateSpace:
@@ -37,20 +34,13 @@ class CoordinateSpace:
 
     def __call__(self, trial: Any) -> None:
         for param in Space.from_dict(self.space).tuned():
-            if param.scale in ("choice", "grid"):
-                trial.suggest_categorical(param.name, list(param.values))
-            elif param.scale in _BY_COORDINATE:
-                low, high = param.coord_bounds()
-                if param.scale == "pow2":
-                    trial.suggest_int(param.name, int(low), int(high))
-                else:
-                    trial.suggest_float(param.name, low, high)
-            elif param.scale == "int":
-                low, high = param.bounds()
-                trial.suggest_int(param.name, int(low), int(high))
+            hint = param.scale_type.suggestion(param)  # the scale says how: a range, in which coordinate
+            if hint.kind == "categorical":
+                trial.suggest_categorical(param.name, list(hint.choices))
+            elif hint.kind == "int":
+                trial.suggest_int(param.name, int(hint.low), int(hint.high), log=hint.log)
             else:
-                low, high = param.bounds()
-                trial.suggest_float(param.name, low, high, log=param.scale == "loguniform")
+                trial.suggest_float(param.name, hint.low, hint.high, log=hint.log)
 
 
 class TpeSearcher(Searcher):
@@ -92,7 +82,7 @@ class TpeSearcher(Searcher):
         for name, param in self.space.items():
             if param.is_fixed:
                 config[name] = (param.levels() or [param.default])[0]
-            elif param.scale in _BY_COORDINATE:
+            elif param.scale_type.suggestion(param).in_coordinate:
                 config[name] = param.from_coord(proposed[name])
             else:
                 config[name] = proposed[name]
@@ -138,7 +128,4 @@ class TpeSearcher(Searcher):
             directory.write_yaml(directory.round_space(number), self.plan.base)
         if not self.plan.quiet:
             print(f"round {number}: {self.count} samples proposed by TPE (Optuna)", flush=True)
-        state = directory.read_state()
-        state["round_status"][str(number)] = "running"
-        state["status"] = "running"
-        directory.write_state(state)
+        directory.state.update(lambda state: state.start_round(number))
