@@ -20,26 +20,13 @@ from search_spaces.checks import (
 )
 from search_spaces.durations import parse_duration
 from search_spaces.errors import SpecError
+from search_spaces.scheduler_spec import SchedulerSpec, parse_scheduler
 from search_spaces.space import Space
 
-SCHEDULERS = ("asha", "fifo", "pbt")
 SAMPLERS = ("random", "sobol", "grid", "tpe")  # tpe: Ray's OptunaSearch, proposing from results
 MODES = ("min", "max")
 TRACKERS = ("mlflow", "tensorboard")
-BUILTIN_TRAINABLES = ("mlp",)
 _FUNCTION_REF = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
-@dataclass(frozen=True)
-class SchedulerSpec:
-    """Trial scheduler: ``asha`` prunes early, ``fifo`` runs all, ``pbt`` perturbs (max_t None = epochs)."""
-
-    type: str = "asha"
-    max_t: int | None = None
-    grace_period: int = 1
-    reduction_factor: float = 3
-    perturbation_interval: int = 2
-    quantile_fraction: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -101,7 +88,7 @@ class SweepSpec:
             value = getattr(self, f.name)
             if f.name == "source" or value is None or value == ():
                 continue
-            if f.name == "space":
+            if f.name in ("space", "scheduler"):
                 value = value.to_dict()
             elif isinstance(value, tuple):
                 value = list(value)
@@ -146,7 +133,7 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         samples=need_int("samples", get("samples", 16), minimum=1),
         sampler=need_choice("sampler", get("sampler", "random"), SAMPLERS, "sampler"),
         seed=need_int("seed", get("seed", 0)),
-        scheduler=_scheduler(get("scheduler")),
+        scheduler=parse_scheduler(get("scheduler")),
         rounds=_rounds(get("rounds")),
         resources=_resources(get("resources")),
         max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
@@ -166,7 +153,7 @@ def _trainable(value: Any) -> str:
     if isinstance(value, str) and (value.isidentifier() or _FUNCTION_REF.match(value)):
         return value
     raise SpecError(
-        f"trainable: must be a built-in name ({', '.join(BUILTIN_TRAINABLES)}) or 'package.module:function', "
+        "trainable: must be a built-in's name (an identifier, e.g. mlp or cnn1d) or 'package.module:function', "
         f"got {show(value)}"
     )
 
@@ -175,40 +162,6 @@ def _mode(value: Any) -> str:
     if value not in MODES:
         raise SpecError(f"mode: must be 'min' or 'max', got {show(value)}")
     return str(value)
-
-
-def _scheduler(value: Any) -> SchedulerSpec:
-    if value is None:
-        return SchedulerSpec()
-    if isinstance(value, str):  # shorthand: `scheduler: fifo`
-        value = {"type": value}
-    data = need_mapping("scheduler", value)
-    reject_unknown("scheduler", data, [f.name for f in dataclasses.fields(SchedulerSpec)])
-    d = SchedulerSpec()
-    where = "scheduler."
-    max_t = data.get("max_t")
-    return SchedulerSpec(
-        type=need_choice(where + "type", data.get("type", d.type), SCHEDULERS, "scheduler"),
-        max_t=None if max_t is None else need_int(where + "max_t", max_t, minimum=1),
-        grace_period=need_int(where + "grace_period", data.get("grace_period", d.grace_period), 1),
-        reduction_factor=_int_if_integral(
-            need_number(
-                where + "reduction_factor",
-                data.get("reduction_factor", d.reduction_factor),
-                "a number > 1",
-                lambda x: x > 1,
-            )
-        ),
-        perturbation_interval=need_int(
-            where + "perturbation_interval", data.get("perturbation_interval", d.perturbation_interval), 1
-        ),
-        quantile_fraction=need_number(
-            where + "quantile_fraction",
-            data.get("quantile_fraction", d.quantile_fraction),
-            "a number in (0, 0.5]",
-            lambda x: 0 < x <= 0.5,
-        ),
-    )
 
 
 def _rounds(value: Any) -> RoundsSpec:

@@ -18,6 +18,7 @@ from search_spaces import (
     parse_spec,
     preset_names,
 )
+from search_spaces.scheduler_spec import AshaSettings
 from search_spaces.spec import SAMPLERS
 from sweep.checks.preflight import preflight
 
@@ -42,7 +43,7 @@ def test_defaults() -> None:
         "max",
     )
     assert (spec.samples, spec.sampler, spec.seed, spec.max_concurrent) == (16, "random", 0, None)
-    assert spec.scheduler == SchedulerSpec("asha", None, 1, 3, 2, 0.25)
+    assert spec.scheduler == SchedulerSpec("asha", None, AshaSettings(grace_period=1, reduction_factor=3))
     assert (spec.rounds.count, spec.rounds.top_fraction, spec.rounds.margin) == (1, 0.25, 0.1)
     assert (spec.resources.cpu, spec.resources.gpu) == (1, 0)
     assert len(spec.space) == 0
@@ -59,7 +60,7 @@ def test_presets_load_and_round_trip() -> None:
     assert spec.space["lr"].describe() == "loguniform [0.0001, 1]" and spec.space["lr"].default == 0.05
     assert spec.space["momentum"].describe() == "beta [0.8, 0.999]" and spec.space["momentum"].tier == 2
     assert spec.space["batch_size"].levels() == [16, 32, 64, 128, 256]
-    assert spec.scheduler.grace_period == 2 and spec.scheduler.reduction_factor == 3
+    assert spec.scheduler.settings == AshaSettings(grace_period=2, reduction_factor=3)
 
 
 def test_full_spec_from_yaml_file(tmp_path: Path) -> None:
@@ -188,7 +189,8 @@ def test_bad_rounds() -> None:
 def test_bad_trainable_and_resources() -> None:
     fails(
         {"trainable": "my trainer"},
-        "trainable: must be a built-in name (mlp) or 'package.module:function', got 'my trainer'",
+        "trainable: must be a built-in's name (an identifier, e.g. mlp or cnn1d) or 'package.module:function', "
+        "got 'my trainer'",
     )
     fails({"resources": {"cpu": 0}}, "resources.cpu: must be a number > 0, got 0")
 

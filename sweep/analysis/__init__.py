@@ -42,7 +42,8 @@ class Source:
         rounds: each round's space by round number; empty for an exported CSV.
         plots_dir, report_path: where the PNGs and the HTML report go.
         notes: how things were inferred, for the report.
-        milestones: the ASHA rungs (epochs) of the sweep's scheduler; empty when unknown or not ASHA.
+        milestones: the epochs where the sweep's scheduler could stop a trial (ASHA's rungs); empty when
+            unknown or when it never stops one.
     """
 
     name: str
@@ -116,9 +117,10 @@ def _from_directory(root: Path) -> Source:
 
 
 def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
-    """ASHA's rungs as the sweep ran them: a rung no trial stopped at still had trials pass through it."""
+    """The scheduler's milestones (ASHA's rungs) as the sweep ran them: a rung no trial stopped at still had
+    trials pass through it."""
     from search_spaces import SpecError, parse_spec
-    from sweep.store.trial_status import asha_milestones
+    from sweep.schedulers import get_scheduler
 
     try:
         scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler
@@ -127,9 +129,9 @@ def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
     column = next((c for c in ("epochs", S.EPOCHS) if c in trials), None)
     budget = pd.to_numeric(trials[column], errors="coerce") if column else pd.Series(dtype=float)
     max_t = scheduler.max_t or (int(budget.max()) if budget.notna().any() else 0)
-    if scheduler.type != "asha" or max_t < 1:
+    if max_t < 1:
         return ()
-    return tuple(asha_milestones(min(scheduler.grace_period, max_t), scheduler.reduction_factor, max_t))
+    return get_scheduler(scheduler.type).milestones(scheduler, max_t)
 
 
 def _from_table(file: Path) -> Source:

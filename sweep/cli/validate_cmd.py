@@ -33,12 +33,16 @@ def validate(
 
 
 def header_line(spec: SweepSpec) -> str:
-    """One line: name, trainable, data, metric/mode, samples, sampler, scheduler, rounds."""
+    """One line: name, trainable, data, metric/mode, samples, sampler, scheduler (and what it does), rounds."""
+    from sweep.run.rounds import sweep_max_epochs
+    from sweep.schedulers import get_scheduler
+
     sched = spec.scheduler
+    doing = get_scheduler(sched.type).describe(sched, sweep_max_epochs(spec, spec.space))
     return (
         f"{spec.name}: trainable={spec.trainable} data={spec.data or '-'} "
         f"metric={spec.metric} ({spec.mode}) samples={spec.samples} sampler={spec.sampler} "
-        f"scheduler={sched.type} rounds={spec.rounds.count}"
+        f"scheduler={sched.type} ({doing}) rounds={spec.rounds.count}"
     )
 
 

@@ -7,14 +7,12 @@ so far. Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from search_spaces import Space, SpecError, SweepSpec, sample_configs, zoom
-
-_PLAN_ID = re.compile(r"^r(\d+)-\d+$")
+from sweep.store.plan_ids import plan_id
 
 
 @dataclass(frozen=True)
@@ -33,11 +31,13 @@ class RoundSlot:
 def schedule(spec: SweepSpec, space: Space, staged: bool) -> list[RoundSlot]:
     """The rounds of a new sweep: `rounds.count` per stage, the first of each stage sampling afresh.
 
-    TPE replaces the zoom: a `sampler: tpe` sweep is one round of `samples × rounds` trials.
+    TPE replaces the zoom: a `sampler: tpe` sweep is one round of `samples × rounds` trials. The scheduler
+    refuses first what it cannot run with (PBT: tpe, `--staged`).
     """
+    from sweep.schedulers import get_scheduler
+
+    get_scheduler(spec.scheduler.type).refuse(spec, staged)
     if spec.sampler == "tpe":
-        if spec.scheduler.type == "pbt":
-            raise SpecError("sampler: tpe learns from configs that PBT mutates; use sampler random with pbt, or asha")
         if staged:
             raise SpecError("--staged: sampler tpe proposes every tier at once; drop --staged or use sampler random")
         return [RoundSlot(1, None, zoom=False, samples=spec.samples * spec.rounds.count)]
@@ -78,24 +78,6 @@ class Outcome:
     stage: int | None
     config: dict[str, Any]
     best: float | None
-
-
-def plan_id(round_number: int, index: int) -> str:
-    """The stable id of a planned config: ``r<round>-<index>``.
-
-    Example:
-        >>> plan_id(2, 7), round_of("r2-007")
-        ('r2-007', 2)
-    """
-    return f"r{round_number}-{index:03d}"
-
-
-def round_of(plan: str) -> int:
-    """The round a plan id belongs to."""
-    match = _PLAN_ID.match(str(plan))
-    if not match:
-        raise ValueError(f"not a plan id: {plan!r}")
-    return int(match.group(1))
 
 
 def plan_configs(spec: SweepSpec, space: Space, slot: RoundSlot) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ray import tune
-from ray.tune.schedulers import ASHAScheduler, FIFOScheduler, TrialScheduler
+from ray.tune.schedulers import TrialScheduler
 from ray.tune.search import Searcher
 from ray.tune.stopper import CombinedStopper, Stopper
 
@@ -19,21 +19,22 @@ from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
 from sweep.run.trial_guard import guard, timed_out
+from sweep.schedulers import RayContext, get_scheduler
 from sweep.store.layout import SweepDir
-from sweep.store.trial_status import asha_milestones
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
 MAX_FAILURES = 2
 PENDING_ENV = "TUNE_MAX_PENDING_TRIALS_PG"
-# A batching trial reports at ASHA's rungs, at its last epoch, and otherwise at least this often.
+# A batching trial reports at its scheduler's milestones, at its last epoch, and otherwise at least this often.
 REPORT_SECONDS = 1.0
 
 
 def batches_reports(spec: SweepSpec) -> bool:
-    """Built-in trainables batch epochs into fewer reports; PBT decides on every epoch, so not under PBT."""
-    from trainables.registry import builtin_names
+    """Built-in trainables batch epochs into fewer reports, unless the scheduler decides on every epoch (PBT)."""
+    from trainables.registry import BUILTINS
 
-    return spec.trainable in builtin_names() and spec.scheduler.type != "pbt"
+    record = BUILTINS.get(spec.trainable)
+    return record is not None and record.batches_reports and get_scheduler(spec.scheduler.type).batches_reports
 
 
 def with_resources(
@@ -76,9 +77,7 @@ class BudgetStopper(Stopper):
     def stop_all(self) -> bool:
         if self.budget.exhausted and not self.fired:
             self.fired = True
-            state = self.directory.read_state()
-            state["budget_spent"] = True
-            self.directory.write_state(state)
+            self.directory.state.update(lambda state: setattr(state, "budget_spent", True))
         return self.fired
 
 
@@ -104,36 +103,22 @@ def _stopper(budget: Budget | None, directory: SweepDir, trial_timeout: float | 
 
 
 def sweep_milestones(spec: SweepSpec, max_t: int) -> tuple[int, ...]:
-    """ASHA's rungs (epochs) for the sweep; empty when its scheduler does not prune."""
-    if spec.scheduler.type != "asha":
-        return ()
-    grace = min(int(spec.scheduler.grace_period), max_t)
-    return tuple(asha_milestones(grace, spec.scheduler.reduction_factor, max_t))
+    """The epochs where the sweep's scheduler may stop a trial (ASHA's rungs); empty when it never does."""
+    return get_scheduler(spec.scheduler.type).milestones(spec.scheduler, max_t)
 
 
-def make_scheduler(spec: SweepSpec, max_t: int) -> tuple[TrialScheduler, tuple[int, ...]]:
-    """Ray's scheduler for the spec, and the ASHA milestones (empty when nothing is pruned).
+def make_scheduler(
+    spec: SweepSpec, max_t: int, space: Space | None = None, sweep_root: str | None = None
+) -> tuple[TrialScheduler, tuple[int, ...]]:
+    """Ray's scheduler for the spec (one for every round), and its milestones.
 
-    One scheduler serves every round: ASHA's rungs hold the trials of all rounds, so a later round's trial
-    is promoted only when it beats the top 1/η of every trial (of any round) that reached the same rung.
+    A batching trial reports `epoch` at every milestone, so the scheduler counts epochs; another trainable is
+    assumed to report once per epoch, so its iterations are epochs.
     """
-    sched = spec.scheduler
-    if sched.type == "asha":
-        grace = min(int(sched.grace_period), max_t)
-        scheduler = ASHAScheduler(
-            # A batching trial reports `epoch` at every rung; another trainable is assumed to report once
-            # per epoch, so its iterations are epochs.
-            time_attr="epoch" if batches_reports(spec) else "training_iteration",
-            max_t=max_t,
-            grace_period=grace,
-            reduction_factor=sched.reduction_factor,
-        )
-        return scheduler, sweep_milestones(spec, max_t)
-    if sched.type == "pbt":
-        from sweep.schedulers.pbt import make_pbt
-
-        return make_pbt(spec), ()
-    return FIFOScheduler(), ()
+    plugin = get_scheduler(spec.scheduler.type)
+    time_attr = "epoch" if batches_reports(spec) else "training_iteration"
+    context = RayContext(spec, max_t, time_attr, spec.space if space is None else space, sweep_root)
+    return plugin.make(context), plugin.milestones(spec.scheduler, max_t)
 
 
 def pending_trials(cpu_per_trial: float, cluster_cpus: float, max_concurrent: int | None) -> int:
@@ -171,12 +156,7 @@ def build_tuner(
 ) -> tune.Tuner:
     """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
     prepare_pending(spec, settings.max_concurrent)
-    scheduler, _ = make_scheduler(spec, info.max_t)
-    if spec.scheduler.type == "pbt":
-        from sweep.schedulers.pbt import SweepPBT
-
-        if isinstance(scheduler, SweepPBT):
-            scheduler.bind(Space.from_dict(plan.base), info.sweep_root)
+    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
