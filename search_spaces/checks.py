@@ -9,36 +9,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from search_spaces.errors import SpecError
-
-SHOW_LIMIT = 80  # characters of a got-value in a message: enough to recognise it, never a wall of text
-
-
-def show(value: Any) -> str:
-    """The got-value as the user would recognise it (``'ten'``, ``[0, 1]``, ``0.5``), cut to one short line.
-
-    Example:
-        >>> show((0, 1)), show(10**5000)
-        ('[0, 1]', 'an integer of about 5001 digits')
-    """
-    if isinstance(value, tuple):
-        value = list(value)
-    try:
-        text = repr(value)
-    except ValueError:  # an integer too long for str(): Python refuses over 4300 digits
-        if isinstance(value, int):
-            return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits"
-        return "a value too large to show"
-    except RecursionError:
-        return "a nested value"
-    return text if len(text) <= SHOW_LIMIT else text[: SHOW_LIMIT - 1] + "…"
+from sweep_errors import SHOW_LIMIT, show, text_of  # noqa: F401  (re-exported: the spec parsers use them)
 
 
-def text_of(key: Any) -> str:
-    """A key or value as text: ``str(key)``, or :func:`show` for a key Python will not print (a huge integer)."""
-    try:
-        return str(key)
-    except ValueError:
-        return show(key)
+def fmt(value: Any) -> str:
+    """Short display form of a value in a range or list: ``0.0001``, ``1``, ``1e-09``, ``adam``, ``[16, 32]``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(fmt(v) for v in value) + "]"
+    return text_of(value)
 
 
 def join(prefix: str, key: str) -> str:

@@ -1,10 +1,10 @@
-"""The one error base of the project: user mistakes that end in a one-line message, never a traceback."""
+"""The spec's errors, on the project's one base (:class:`sweep_errors.SweepError`, re-exported here)."""
 
 from __future__ import annotations
 
+from sweep_errors import SweepError
 
-class SweepError(Exception):
-    """A user-facing error: the message names the thing, the rule and the fix. The CLI exits 2 on it."""
+__all__ = ["SpecError", "SweepError"]
 
 
 class SpecError(SweepError):

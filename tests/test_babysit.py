@@ -141,7 +141,8 @@ def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path
     proc = run_cli("babysit", str(spec), "--runs", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr == (
-        "error: trainable 'docs_trainable:train': babysit needs the built-in mlp: a Ray Tune function trainable "
+        "error: trainable 'docs_trainable:train': babysit needs a built-in trainable (cnn1d, mlp): a Ray Tune "
+        "function trainable "
         "has no call that receives new hyperparameters mid-run (Tune changes them only by restarting from a "
         "checkpoint): check it with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between "
         "checkpoints\n"

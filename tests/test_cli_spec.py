@@ -31,8 +31,9 @@ def test_validate_lists_every_param_of_each_preset(preset: str, capsys: pytest.C
     code, out, err = run_main(["validate", preset], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    data = load_spec(preset).data
-    assert lines[0].startswith(f"{preset}: trainable=mlp data={data} metric=dev_accuracy (max) samples=")
+    spec = load_spec(preset)
+    head = f"{preset}: trainable={spec.trainable} data={spec.data} metric=dev_accuracy (max) samples="
+    assert lines[0].startswith(head)
     assert lines[1].split() == ["name", "scale", "range", "default", "tier"]
     names = [line.split()[0] for line in lines[2:]]
     assert names == load_spec(preset).space.names

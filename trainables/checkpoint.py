@@ -1,14 +1,15 @@
-"""Checkpoint state of the `mlp` trainable: what to capture, how to restore it, how to store it.
+"""Checkpoint state of the built-in trainables: what to capture, how to restore it, how to store it.
 
 The state is a plain dict of tensors and primitives (loadable with ``torch.load(weights_only=True)``):
 model and optimizer state dicts, epochs done, the torch global RNG (dropout) and the shuffling generator,
-the config in force (after nudges) and the cumulative ``train_seconds``. Restoring it makes the rest of a
-run identical to an uninterrupted one.
+the config in force (after nudges), the cumulative ``train_seconds`` and which built-in's model it holds
+(``trainable``; a state without it is the mlp's, the only built-in before the key existed). Restoring it
+makes the rest of a run identical to an uninterrupted one.
 
 Example:
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     save_state({"epoch": 3}, Path(d))
+    ...     _ = save_state({"epoch": 3}, Path(d))
     ...     load_state(Path(d))["epoch"]
     3
 """
@@ -23,7 +24,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from trainables.config import STRUCTURAL, ConfigError
+from trainables.config import STRUCTURAL
+from trainables.errors import ConfigError
 
 STATE_FILE = "state.pt"
 
@@ -36,9 +38,11 @@ def capture_state(
     epoch: int,
     config: Mapping[str, Any],
     train_seconds: float,
+    trainable: str = "mlp",
 ) -> dict[str, Any]:
     """Snapshot everything needed to continue training after `epoch` epochs."""
     state: dict[str, Any] = {
+        "trainable": trainable,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "epoch": epoch,
@@ -52,14 +56,38 @@ def capture_state(
     return state
 
 
-def check_compatible(stored: Mapping[str, Any], config: Mapping[str, Any]) -> None:
-    """Raise ConfigError when a checkpoint's tensors cannot fit the model/optimizer `config` describes."""
-    for key in STRUCTURAL:
+def check_compatible(stored: Mapping[str, Any], config: Mapping[str, Any], keys: tuple[str, ...] = STRUCTURAL) -> None:
+    """Raise ConfigError when a checkpoint's tensors cannot fit the model/optimizer `config` describes.
+
+    Args:
+        stored: The checkpoint's config (``state["config"]``).
+        config: The resolved config to resume or evaluate under.
+        keys: The trainable's architecture keys (default: the mlp's).
+    """
+    for key in keys:
         if key in stored and stored[key] != config[key]:
             raise ConfigError(
                 f"config.{key}: the checkpoint was trained with {key}={stored[key]!r}, not {config[key]!r}: "
                 "keep it fixed when resuming or start the trial afresh"
             )
+
+
+def check_state(state: Mapping[str, Any], config: Mapping[str, Any], trainable: str, keys: tuple[str, ...]) -> None:
+    """Raise ConfigError unless `state` holds a `trainable` model whose architecture `config` describes.
+
+    Example:
+        >>> check_state({"trainable": "cnn1d", "config": {}}, {}, "mlp", ())
+        Traceback (most recent call last):
+        trainables.errors.ConfigError: trainable: the checkpoint holds a model of the cnn1d trainable, not of mlp: \
+resume or evaluate it with trainable: cnn1d, or start afresh
+    """
+    held = state.get("trainable", "mlp")
+    if held != trainable:
+        raise ConfigError(
+            f"trainable: the checkpoint holds a model of the {held} trainable, not of {trainable}: "
+            f"resume or evaluate it with trainable: {held}, or start afresh"
+        )
+    check_compatible(state.get("config", {}), config, keys)
 
 
 def restore_state(

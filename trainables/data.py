@@ -36,15 +36,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from search_spaces.errors import SweepError
-from trainables.config import ConfigError
+from trainables.errors import ConfigError, DataError
 
 BUILTINS = ("digits", "spirals", "mnist1d")
 _SPIRAL_DEFAULTS: dict[str, float] = {"n": 3000, "classes": 3, "features": 2, "noise": 0.2, "seed": 0}
-
-
-class DataError(SweepError):
-    """A dataset that cannot be loaded or used; the message names the file, the rule and the fix."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +155,7 @@ def _read(source: str, label: str) -> tuple[np.ndarray, np.ndarray, str]:
     if source.split(":")[0] == "mnist1d":
         if source != "mnist1d":
             raise DataError(f"data {source!r}: mnist1d takes no options: write data: mnist1d")
-        from trainables.mnist1d_data import mnist1d_arrays  # imported here: it imports this module's DataError
+        from trainables.mnist1d_data import mnist1d_arrays  # imported when asked for: the generator is heavy
 
         return (*mnist1d_arrays(), "mnist1d")
     return (*_read_file(Path(source), label), Path(source).name)

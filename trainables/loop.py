@@ -1,7 +1,10 @@
-"""The epoch loop of the `mlp` trainable, independent of Ray: it talks to a :class:`Session`.
+"""The epoch loop of every built-in trainable, independent of Ray and of the model: it talks to a
+:class:`Session` and builds whichever model its :class:`~trainables.builtin.ModelFamily` describes.
 
 Reads top to bottom: config → data → model and optimizer → resume → for each epoch (apply nudges, set
-the epoch's lr, train on shuffled mini-batches, evaluate dev, report, maybe checkpoint).
+the epoch's lr, train on shuffled mini-batches, evaluate dev, report, maybe checkpoint). Nothing here
+knows the model's layers: the family resolves the config and builds the module, dropout is found by type
+(:func:`set_keep_prob`) and L2 applies to whatever :func:`weight_matrices` finds.
 
 Metrics reported each epoch:
     epoch (epochs done, 1-based), train_loss and train_accuracy (the running mean over the epoch's
@@ -31,10 +34,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from trainables.checkpoint import capture_state, check_compatible, restore_state
-from trainables.config import ConfigError, resolve_config, validate_update
+from trainables.builtin import ModelFamily
+from trainables.checkpoint import capture_state, check_state, restore_state
+from trainables.config import validate_update
 from trainables.data import Splits, load_dataset
-from trainables.model import build_model, set_keep_prob
+from trainables.errors import ConfigError
+from trainables.keys import Declaration
+from trainables.model import MLP_FAMILY, set_keep_prob
 from trainables.optim import apply_hyperparams, build_optimizer, lr_at
 from trainables.session import Session
 
@@ -51,18 +57,21 @@ class TrainingOutcome:
     stopped_epoch: int
 
 
-def run_training(config: Mapping[str, Any], session: Session, *, device: str = "cpu") -> TrainingOutcome:
-    """Train the MLP `config` describes, reporting every epoch to `session`; resume from its checkpoint.
+def run_training(
+    config: Mapping[str, Any], session: Session, *, device: str = "cpu", family: ModelFamily = MLP_FAMILY
+) -> TrainingOutcome:
+    """Train the model `config` describes, reporting every epoch to `session`; resume from its checkpoint.
 
     Never raises on divergence: a NaN/inf loss is reported once with ``diverged: True`` and ends the run.
 
     Args:
-        config: A trial's config (see :data:`trainables.config.DEFAULTS`; unknown keys are ignored).
+        config: A trial's config (the family's declared keys; unknown keys are ignored).
         session: Where metrics and checkpoints go and where a checkpoint to resume comes from.
         device: ``cpu`` or ``cuda``; the data tensors are moved there once.
+        family: Which model: its config keys and builder (default the mlp; see :mod:`trainables.registry`).
 
     Raises:
-        ConfigError: A bad config value or a checkpoint trained with a different architecture.
+        ConfigError: A bad config value or a checkpoint of another trainable or architecture.
         DataError: The dataset cannot be loaded.
 
     Example:
@@ -70,7 +79,7 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
         >>> run_training({"epochs": 1, "layers": 0}, LocalSession()).history[0]["epoch"]
         1
     """
-    cfg = resolve_config(config)
+    cfg = family.resolve(config)
     if cfg["threads"] is not None:
         torch.set_num_threads(cfg["threads"])
 
@@ -85,7 +94,7 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
     # (Optuna's n_jobs, a notebook) get the same initial weights as in their own processes.
     with _INIT_LOCK:
         torch.manual_seed(cfg["seed"])
-        model = build_model(cfg, data.n_features, data.n_classes).to(device)
+        model = family.build_model(cfg, data.n_features, data.n_classes).to(device)
     optimizer = build_optimizer(model, cfg)
     shuffle = torch.Generator().manual_seed(cfg["seed"])
 
@@ -93,15 +102,20 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
     start_epoch, train_seconds = 0, 0.0
     state = session.restore()
     if state is not None:
-        check_compatible(state.get("config", {}), cfg)
+        check_state(state, cfg, family.name, family.declaration.architecture)
         start_epoch, train_seconds = restore_state(state, model, optimizer, shuffle)
     set_keep_prob(model, cfg["keep_prob"])
+
+    def capture(epochs_done: int) -> dict[str, Any]:  # the state as it stands (train_seconds included)
+        return capture_state(
+            model, optimizer, shuffle, epoch=epochs_done, config=cfg, train_seconds=train_seconds, trainable=family.name
+        )
 
     history: list[dict] = []
     done = start_epoch
     for epoch in range(start_epoch, cfg["epochs"]):
         # nudges: hyperparameter changes polled at the epoch boundary
-        nudged = _apply_updates(session, cfg, model)
+        nudged = _apply_updates(session, cfg, model, family.declaration)
 
         # train one epoch, then evaluate dev
         started = time.perf_counter()
@@ -130,23 +144,17 @@ def run_training(config: Mapping[str, Any], session: Session, *, device: str = "
             metrics["diverged"] = True
             session.report(metrics, None)
             history.append(metrics)
-            final = capture_state(model, optimizer, shuffle, epoch=epoch + 1, config=cfg, train_seconds=train_seconds)
+            final = capture(epoch + 1)
             return TrainingOutcome(history, final, diverged=True, stopped_epoch=epoch + 1)
 
         # report, with a checkpoint every `checkpoint_every` epochs and at the last one
         done = epoch + 1
         every = cfg["checkpoint_every"]
         due = every > 0 and (done % every == 0 or done == cfg["epochs"])
-        state = (
-            capture_state(model, optimizer, shuffle, epoch=done, config=cfg, train_seconds=train_seconds)
-            if due
-            else None
-        )
-        session.report(metrics, state)
+        session.report(metrics, capture(done) if due else None)
         history.append(metrics)
 
-    final = capture_state(model, optimizer, shuffle, epoch=done, config=cfg, train_seconds=train_seconds)
-    return TrainingOutcome(history, final, diverged=False, stopped_epoch=done)
+    return TrainingOutcome(history, capture(done), diverged=False, stopped_epoch=done)
 
 
 def train_epoch(
@@ -209,7 +217,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: int = 65
     return total_loss / max(len(y), 1), correct / max(len(y), 1)
 
 
-def _apply_updates(session: Session, cfg: dict[str, Any], model: nn.Module) -> str:
+def _apply_updates(session: Session, cfg: dict[str, Any], model: nn.Module, declared: Declaration) -> str:
     """Validate and apply polled changes to `cfg` (the config in force); return e.g. "lr=0.01" or "".
 
     A new `lr` is the schedule's base α₀: the epoch's rate is then ``lr_at(lr, lr_decay, decay_rate, epoch)``.
@@ -217,7 +225,7 @@ def _apply_updates(session: Session, cfg: dict[str, Any], model: nn.Module) -> s
     applied = []
     for key, value in session.poll_updates().items():
         try:
-            cfg[key] = validate_update(key, value, cfg)
+            cfg[key] = validate_update(key, value, cfg, declared)
         except ConfigError as err:
             session.reject_update(key, value, str(err))
             continue

@@ -2,7 +2,9 @@
 
 :func:`train` is what Ray Tune runs in each trial; :func:`train_and_test` trains one config in the current
 process and scores it once on the test split (``sweep train``, and the orchestrator's final evaluation of
-the winning config). The test split is never touched while training or tuning.
+the winning config). The test split is never touched while training or tuning. The model is
+:mod:`trainables.model`'s; the loop and entry points are shared with every built-in
+(:mod:`trainables.entrypoints`); :data:`BUILTIN` is the record the registry lists.
 
 Example:
     >>> from ray import tune
@@ -11,25 +13,13 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
-from trainables.checkpoint import check_compatible
-from trainables.config import resolve_config
-from trainables.data import load_dataset
-from trainables.loop import TrainingOutcome, evaluate, run_training
-from trainables.model import build_model
-from trainables.session import (
-    LocalSession,
-    ReportPolicy,
-    Session,
-    TuneSession,
-    pick_threads_and_device,
-    ray_resources,
-)
+from trainables import entrypoints
+from trainables.builtin import BuiltinTrainable
+from trainables.model import MLP_FAMILY
+from trainables.session import ReportPolicy, Session
 
 
 def train(config: dict, reporting: ReportPolicy | None = None) -> None:
@@ -44,15 +34,11 @@ def train(config: dict, reporting: ReportPolicy | None = None) -> None:
         >>> tune.Tuner(tune.with_resources(train, {"cpu": 1}),
         ...            param_space={"lr": tune.loguniform(1e-3, 0.3), "epochs": 10}).fit()  # doctest: +SKIP
     """
-    resolved = resolve_config(config)
-    threads, device = pick_threads_and_device(resolved["threads"], ray_resources())
-    if threads is not None:
-        torch.set_num_threads(threads)
-    run_training(config, TuneSession(reporting, last_epoch=resolved["epochs"]), device=device)
+    entrypoints.tune_train(MLP_FAMILY, config, reporting)
 
 
 def evaluate_test(config: Mapping[str, Any], state: Mapping[str, Any], *, device: str = "cpu") -> dict[str, float]:
-    """Score a trained model's checkpoint state on the TEST split.
+    """Score a trained MLP's checkpoint state on the TEST split.
 
     Args:
         config: The trial's config (data, split and architecture keys must match the training run's).
@@ -63,19 +49,13 @@ def evaluate_test(config: Mapping[str, Any], state: Mapping[str, Any], *, device
         ``{"test_loss": ..., "test_accuracy": ...}``.
 
     Example:
+        >>> from trainables.loop import run_training
+        >>> from trainables.session import LocalSession
         >>> outcome = run_training({"epochs": 2}, LocalSession())
         >>> sorted(evaluate_test({"epochs": 2}, outcome.final_state))
         ['test_accuracy', 'test_loss']
     """
-    cfg = resolve_config(config)
-    check_compatible(state.get("config", {}), cfg)
-    data = load_dataset(cfg["data"], label=cfg["label"], split=cfg["split"], split_seed=cfg["split_seed"])
-    model = build_model(cfg, data.n_features, data.n_classes).to(device)
-    model.load_state_dict(state["model"])
-    if len(data.y_test) == 0:
-        return {"test_loss": math.nan, "test_accuracy": math.nan}  # split with no test share
-    loss, accuracy = evaluate(model, data.x_test.to(device), data.y_test.to(device))
-    return {"test_loss": loss, "test_accuracy": accuracy}
+    return entrypoints.evaluate_checkpoint(MLP_FAMILY, config, state, device=device)
 
 
 def train_and_test(config: Mapping[str, Any], session: Session | None = None, *, device: str = "cpu") -> dict[str, Any]:
@@ -95,11 +75,7 @@ def train_and_test(config: Mapping[str, Any], session: Session | None = None, *,
         >>> result["stopped_epoch"], 0.0 <= result["test_accuracy"] <= 1.0
         (3, True)
     """
-    outcome: TrainingOutcome = run_training(config, session or LocalSession(), device=device)
-    summary: dict[str, Any] = dict(outcome.history[-1]) if outcome.history else {}
-    if outcome.diverged:
-        summary.update(test_loss=math.inf, test_accuracy=0.0)
-    else:
-        summary.update(evaluate_test(config, outcome.final_state, device=device))
-    summary.update(stopped_epoch=outcome.stopped_epoch, diverged=outcome.diverged)
-    return summary
+    return entrypoints.train_and_test(MLP_FAMILY, config, session, device=device)
+
+
+BUILTIN = BuiltinTrainable(MLP_FAMILY, train, train_and_test, evaluate_test)

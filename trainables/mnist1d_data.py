@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainables.data import DataError
+from trainables.errors import DataError
 
 # Bump when what is stored changes (not when the package changes: its version and source are in the key).
 _FORMAT = 1

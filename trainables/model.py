@@ -19,6 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainables.builtin import ModelFamily
+from trainables.config import MLP
+
+_WEIGHTED = (nn.Linear, nn.Conv1d)  # layers whose weights the init schemes draw and L2 decays
+
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -44,21 +49,29 @@ def build_model(config: Mapping[str, Any], n_features: int, n_classes: int) -> n
         layers.append(nn.Linear(width, config["hidden_units"], bias=not config["batch_norm"]))
         if config["batch_norm"]:
             layers.append(nn.BatchNorm1d(config["hidden_units"]))
-        layers.append(_ACTIVATIONS[config["activation"]]())
+        layers.append(make_activation(config["activation"]))
         layers.append(nn.Dropout(p=1.0 - config["keep_prob"]))
         width = config["hidden_units"]
     layers.append(nn.Linear(width, n_classes))
     model = nn.Sequential(*layers)
-    _initialise(model, config["init"], config["activation"])
+    initialise(model, config["init"], config["activation"])
     return model
 
 
-def _initialise(model: nn.Module, init: str, activation: str) -> None:
-    """He: N(0, 2/fan_in), suited to ReLU; Xavier (Glorot): N(0, 2/(fan_in+fan_out)); default: torch's."""
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by its config name (``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``)."""
+    return _ACTIVATIONS[name]()
+
+
+def initialise(model: nn.Module, init: str, activation: str) -> None:
+    """He: N(0, 2/fan_in), suited to ReLU; Xavier (Glorot): N(0, 2/(fan_in+fan_out)); default: torch's.
+
+    A convolution's fan-in is in_channels × kernel_size, so the same schemes fit its kernels.
+    """
     if init == "default":
         return
     for module in model.modules():
-        if isinstance(module, nn.Linear):
+        if isinstance(module, _WEIGHTED):
             if init == "he":
                 leaky = activation == "leaky_relu"
                 nn.init.kaiming_normal_(module.weight, a=0.01 if leaky else 0.0, nonlinearity="leaky_relu")
@@ -76,5 +89,9 @@ def set_keep_prob(model: nn.Module, keep_prob: float) -> None:
 
 
 def weight_matrices(model: nn.Module) -> list[torch.Tensor]:
-    """The Linear layers' weight matrices: the only parameters L2 regularisation penalises."""
-    return [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+    """The Linear layers' weight matrices and convolution kernels: the only parameters L2 penalises."""
+    return [m.weight for m in model.modules() if isinstance(m, _WEIGHTED)]
+
+
+# The mlp as a model family of the shared loop: its config keys and its builder.
+MLP_FAMILY = ModelFamily("mlp", MLP, build_model)

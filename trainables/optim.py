@@ -1,4 +1,4 @@
-"""Optimizers and learning-rate schedules of the `mlp` trainable, in Andrew Ng's formulation.
+"""Optimizers and learning-rate schedules of the built-in trainables, in Andrew Ng's formulation.
 
 * ``sgd``: W −= α·dW.
 * ``momentum``: v = β·v + (1−β)·dW; W −= α·v (torch SGD with ``dampening = momentum``, so α keeps the
@@ -6,9 +6,9 @@
 * ``rmsprop``: s = β₂·s + (1−β₂)·dW²; W −= α·dW/(√s + ε) — torch's ``alpha`` is the ``beta2`` key.
 * ``adam``: ``beta1``, ``beta2``, ``eps`` as in the paper (with bias correction).
 
-L2 regularisation is ``weight_decay = l2`` on the weight matrices only (biases and batch-norm γ/β are not
-penalised): it adds λ·W to the gradient, the gradient of λ/2·Σ‖W‖² added to the mean mini-batch loss.
-Reported losses are the cross-entropy alone, so they compare across λ.
+L2 regularisation is ``weight_decay = l2`` on the weight matrices and conv kernels only (biases and
+batch-norm γ/β are not penalised): it adds λ·W to the gradient, the gradient of λ/2·Σ‖W‖² added to the
+mean mini-batch loss. Reported losses are the cross-entropy alone, so they compare across λ.
 
 Example:
     >>> [round(lr_at(0.1, "inverse_time", 1.0, e), 4) for e in range(3)]

@@ -1,6 +1,12 @@
-"""Names of trainables → callables: the built-ins by short name, anything else as ``package.module:function``.
+"""The built-in trainables by short name, and any other trainable as ``package.module:function``.
+
+Each built-in is one module exposing a :class:`~trainables.builtin.BuiltinTrainable` as ``BUILTIN``;
+registering one is adding its module to :data:`_MODULES`. The orchestrator asks :func:`builtin` for the
+record (config keys, architecture keys, test-set scoring, ...) instead of assuming a model.
 
 Example:
+    >>> builtin_names()
+    ['cnn1d', 'mlp']
     >>> resolve_trainable("mlp").__name__
     'train'
     >>> resolve_callable("trainables.mlp:train_and_test").__name__
@@ -9,31 +15,81 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from trainables.config import ConfigError
+from trainables.builtin import BuiltinTrainable
+from trainables.errors import ConfigError
 
-# Built-in trainables: short name → (function trainable, train-and-test-in-process helper).
-BUILTINS: dict[str, tuple[str, str]] = {
-    "mlp": ("trainables.mlp:train", "trainables.mlp:train_and_test"),
+_MODULES = (
+    "trainables.mlp",
+    "trainables.cnn1d",
+)
+
+# Short name → record, for every built-in.
+BUILTINS: dict[str, BuiltinTrainable] = {
+    record.name: record for record in (importlib.import_module(module).BUILTIN for module in _MODULES)
 }
 
 
-def resolve_trainable(name: str) -> Callable[[dict], None]:
-    """The Ray function trainable called `name`: a built-in (``mlp``) or ``package.module:function``.
+def builtin(name: str) -> BuiltinTrainable:
+    """The record of the built-in trainable `name`.
 
     Raises:
-        ConfigError: Unknown built-in, malformed reference, missing module or attribute, not callable.
+        ConfigError: `name` is not a built-in (the message names the known ones).
+
+    Example:
+        >>> builtin("cnn1d").train.__module__
+        'trainables.cnn1d'
+        >>> builtin("cnn")
+        Traceback (most recent call last):
+        trainables.errors.ConfigError: trainable: unknown built-in 'cnn' (did you mean 'cnn1d'? built-ins: cnn1d, mlp)
     """
-    reference = BUILTINS[name][0] if name in BUILTINS else name
-    return resolve_callable(reference)
+    record = BUILTINS.get(name)
+    if record is None:
+        close = difflib.get_close_matches(name, list(BUILTINS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(f"trainable: unknown built-in {name!r} ({hint}built-ins: {', '.join(builtin_names())})")
+    return record
+
+
+def builtin_names() -> list[str]:
+    """The short names of the built-in trainables, sorted."""
+    return sorted(BUILTINS)
+
+
+def resolve_trainable(name: str) -> Callable[[dict], None]:
+    """The Ray function trainable called `name`: a built-in (``mlp``, ``cnn1d``) or ``package.module:function``.
+
+    Raises:
+        ConfigError: Malformed reference, missing module or attribute, not callable.
+    """
+    return BUILTINS[name].train if name in BUILTINS else resolve_callable(name)
 
 
 def resolve_train_and_test(name: str) -> Callable[..., dict[str, Any]] | None:
     """The in-process `train_and_test` of a built-in trainable, or None for a user's trainable."""
-    return resolve_callable(BUILTINS[name][1]) if name in BUILTINS else None
+    return BUILTINS[name].train_and_test if name in BUILTINS else None
+
+
+def evaluate_checkpoint(
+    config: Mapping[str, Any], state: Mapping[str, Any], *, device: str = "cpu"
+) -> dict[str, float]:
+    """Score a built-in's checkpoint state on the test split with the model the state holds.
+
+    The state names its trainable (a state without the name is the mlp's), so a caller holding a
+    checkpoint need not know which built-in made it.
+
+    Example:
+        >>> from trainables.loop import run_training
+        >>> from trainables.session import LocalSession
+        >>> state = run_training({"epochs": 1, "hidden_units": 8}, LocalSession()).final_state
+        >>> sorted(evaluate_checkpoint({"hidden_units": 8}, state))
+        ['test_accuracy', 'test_loss']
+    """
+    return builtin(str(state.get("trainable", "mlp"))).evaluate_checkpoint(config, state, device=device)
 
 
 def resolve_callable(reference: str) -> Callable[..., Any]:
@@ -41,7 +97,7 @@ def resolve_callable(reference: str) -> Callable[..., Any]:
     module_name, sep, attribute = reference.partition(":")
     if not sep or not module_name or not attribute:
         raise ConfigError(
-            f"trainable {reference!r}: not a built-in ({', '.join(BUILTINS)}) nor package.module:function: "
+            f"trainable {reference!r}: not a built-in ({', '.join(builtin_names())}) nor package.module:function: "
             "write e.g. trainable: mypkg.train:train"
         )
     try:
@@ -59,8 +115,3 @@ def resolve_callable(reference: str) -> Callable[..., Any]:
     if not callable(target):
         raise ConfigError(f"trainable {reference!r}: {attribute!r} is not callable: point at a function")
     return target
-
-
-def builtin_names() -> list[str]:
-    """The short names of the built-in trainables."""
-    return sorted(BUILTINS)

@@ -41,15 +41,18 @@ def parse_nudges(run: Path, assignments: Iterable[str]) -> dict[str, Any]:
         SweepError: A malformed assignment, a key that cannot change during training, or a bad value.
     """
     from search_spaces import parse_assignment
-    from trainables.config import resolve_config, validate_update
+    from trainables.config import validate_update
+    from trainables.registry import builtin
 
-    cfg = resolve_config(read_config(run))
+    config = read_config(run)
+    record = builtin(str(config.get("trainable", "mlp")))  # a run from before the key trained the mlp
+    cfg = record.resolve(config)
     updates: dict[str, Any] = {}
     for text in assignments:
         if "=" not in text:
             raise SweepError(f"nudge {text!r}: expected key=value, e.g. lr=0.01")
         key, value = parse_assignment(text)
-        cfg[key] = updates[key] = validate_update(key, value, cfg)  # raises ConfigError (a SweepError)
+        cfg[key] = updates[key] = validate_update(key, value, cfg, record.declaration)  # a ConfigError: a SweepError
     if not updates:
         raise SweepError("nudge: nothing to change: give key=value, e.g. sweep nudge RUN lr=0.01")
     return updates

@@ -111,7 +111,7 @@ class BabysitSession(LocalSession):
             raise Paused(metrics["epoch"])
 
 
-def start_run(config: Mapping[str, Any], runs: str | Path, name: str) -> Path:
+def start_run(config: Mapping[str, Any], runs: str | Path, name: str, trainable: str = "mlp") -> Path:
     """Create ``RUNS/NAME-TIMESTAMP/`` with the validated config (every epoch checkpointed); return it.
 
     Raises:
@@ -121,16 +121,16 @@ def start_run(config: Mapping[str, Any], runs: str | Path, name: str) -> Path:
         >>> start_run({"epochs": 5}, "runs", "digits")  # doctest: +SKIP
         PosixPath('runs/digits-20250101-120000')
     """
-    from trainables.config import resolve_config
+    from trainables.registry import builtin
 
-    resolved = resolve_config({**config, "checkpoint_every": 1})  # pausing must never lose an epoch
+    resolved = builtin(trainable).resolve({**config, "checkpoint_every": 1})  # pausing must never lose an epoch
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = Path(runs) / f"{name}-{stamp}"
     run, k = base, 1
     while run.exists():  # two runs started in the same second
         run, k = base.with_name(f"{base.name}-{k}"), k + 1
     (run / N.NUDGES_DIR).mkdir(parents=True)
-    (run / N.CONFIG_FILE).write_text(json.dumps(resolved, indent=2) + "\n")
+    (run / N.CONFIG_FILE).write_text(json.dumps({"trainable": trainable, **resolved}, indent=2) + "\n")
     return run
 
 
@@ -159,9 +159,11 @@ def babysit(
     """
     from trainables.checkpoint import load_state
     from trainables.loop import run_training
+    from trainables.registry import builtin
 
     run = Path(run)
     config = N.read_config(run)
+    record = builtin(str(config.get("trainable", "mlp")))  # a run from before the key trained the mlp
     state = load_state(run)
     done = int(state["epoch"]) if state else 0
     if state is not None:
@@ -178,7 +180,7 @@ def babysit(
     session = BabysitSession(run, on_report, on_reject)
     previous = _install_sigint(session) if handle_sigint else None
     try:
-        outcome = run_training(config, session)
+        outcome = run_training(config, session, family=record.family)
         status, stopped = "finished", outcome.stopped_epoch
     except (Paused, KeyboardInterrupt):
         status = "paused"

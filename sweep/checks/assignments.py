@@ -23,11 +23,10 @@ CONTRACT_KEYS = ("data", "seed", "epochs")  # what sweep itself puts in every tr
 
 def known_keys(spec: SweepSpec) -> list[str]:
     """The config keys `spec`'s trainable reads."""
-    from trainables.config import declaration
+    from trainables.registry import BUILTINS
 
-    declared = declaration(spec.trainable)
-    if declared is not None:
-        return list(declared.keys)
+    if spec.trainable in BUILTINS:
+        return list(BUILTINS[spec.trainable].config_keys)
     return list(dict.fromkeys([*spec.space, *CONTRACT_KEYS]))
 
 
@@ -37,14 +36,14 @@ def check_assignments(spec: SweepSpec, keys: Iterable[str]) -> None:
     Raises:
         SpecError: ``--set lrr: the mlp trainable has no config key 'lrr' (did you mean 'lr'?)``.
     """
-    from trainables.config import declaration
+    from trainables.registry import BUILTINS
 
     known = known_keys(spec)
     for key in keys:
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        if declaration(spec.trainable) is not None:
+        if spec.trainable in BUILTINS:
             hint = f"did you mean {close[0]!r}?" if close else f"its keys: {', '.join(known)}"
             raise SpecError(f"--set {key}: the {spec.trainable} trainable has no config key {key!r} ({hint})")
         hint = f"did you mean {close[0]!r}? " if close else ""

@@ -36,7 +36,7 @@ def check_data(
     Example:
         >>> check_data("spirals:n=abc", Path("."))
         Traceback (most recent call last):
-        trainables.data.DataError: data 'spirals:n=abc': bad option 'n=abc' (options: n, classes, features, \
+        trainables.errors.DataError: data 'spirals:n=abc': bad option 'n=abc' (options: n, classes, features, \
 noise, seed): write e.g. spirals:n=20000,classes=3,features=2,noise=0.2
     """
     from trainables.data import BUILTINS, DataError

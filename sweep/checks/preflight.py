@@ -23,7 +23,6 @@ from typing import Any
 from search_spaces import Param, SpecError, SweepSpec
 from search_spaces.checks import show
 from search_spaces.errors import SweepError
-from search_spaces.params import CONTINUOUS_SCALES, fmt
 from sweep.checks.data import check_data
 from sweep.cluster.launcher import project_dir
 from sweep.store.schema import RESERVED
@@ -116,22 +115,18 @@ def check_space_shape(spec: SweepSpec) -> None:
     if clash:
         raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")
     for param in spec.space.values():
-        if param.scale == "pow2" and (param.low, param.high) != (param.values[0], param.values[-1]):
-            raise SpecError(
-                f"space.{param.name}: pow2 bounds must be powers of two, got [{fmt(param.low)}, {fmt(param.high)}]: "
-                f"write [{param.values[0]}, {param.values[-1]}]"
-            )
+        problem = param.scale_type.loose_bounds(param)
+        if problem:
+            raise SpecError(f"space.{param.name}: {problem}")
 
 
 # --- the trainable -------------------------------------------------------------------------------------------
 def check_trainable(spec: SweepSpec) -> Any:
     """The built-in trainable's declaration; for a user's trainable, import it, check it, return None."""
-    from trainables.config import declaration
     from trainables.registry import BUILTINS
 
-    declared = declaration(spec.trainable)
-    if declared is not None or spec.trainable in BUILTINS:
-        return declared  # a built-in without a declaration yet: nothing to check it against
+    if spec.trainable in BUILTINS:
+        return BUILTINS[spec.trainable].declaration
     if ":" not in spec.trainable:
         names = sorted(BUILTINS)
         close = difflib.get_close_matches(spec.trainable, names, n=1)
@@ -191,11 +186,18 @@ def check_space_values(spec: SweepSpec, declared: Any) -> None:
             raise SpecError(
                 f"space.{param.name}: the {declared.name} trainable has no config key {param.name!r} ({hint})"
             )
-        if rule.integral and param.scale in CONTINUOUS_SCALES:
+        if rule.integral and param.is_continuous:
             low, high = param.bounds()
             raise SpecError(
                 f"space.{param.name}: {param.scale} gives fractional values but {param.name} takes integers: "
                 f"write {param.name}: {{int: [{math.ceil(low)}, {math.floor(high)}]}}"
+            )
+        if rule.odd and param.scale == "int":  # its ends may be odd, the values between are not all
+            low, high = param.bounds()
+            odd = [str(v) for v in range(math.ceil(low), math.floor(high) + 1) if v % 2][:8]
+            raise SpecError(
+                f"space.{param.name}: int gives even values but {param.name} takes odd ones only: "
+                f"write {param.name}: {{choice: [{', '.join(odd)}]}}"
             )
         for value in corner_values(param):
             _check_value(param, rule, value, declared.name)
@@ -208,11 +210,8 @@ def check_space_values(spec: SweepSpec, declared: Any) -> None:
 
 def corner_values(param: Param) -> list[Any]:
     """The values that bound what `param` can produce: its ends (ranges are intervals), levels and default."""
-    if param.scale in CONTINUOUS_SCALES or param.scale == "int":
-        values = [param.low, param.high]
-    else:
-        values = list(param.values)
-    if param.default is not None and param.scale != "value":
+    values = list(param.values) if param.values else [param.low, param.high]
+    if param.default is not None and not param.is_constant:
         values.append(param.default)
     return values
 
@@ -222,7 +221,7 @@ def _check_value(param: Param, rule: Any, value: Any, trainable: str) -> None:
         rule(param.name, value)
     except SweepError as err:
         reason = str(err).partition(": ")[2]
-        if param.scale == "value":
+        if param.is_constant:
             raise SpecError(f"space.{param.name}: {reason}") from None
         raise SpecError(
             f"space.{param.name}: {param.describe()} can give {show(value)}, which the {trainable} trainable "
@@ -263,7 +262,7 @@ def data_cases(spec: SweepSpec, defaults: Mapping[str, Any]) -> list[tuple[str, 
         param = spec.space.get(name)
         if param is None:
             return [fallback]
-        return list(param.values) if param.scale in ("value", "choice", "grid") else [fallback]
+        return [fallback] if param.is_numeric else list(param.values)
 
     datas = levels("data", spec.data if spec.data is not None else defaults["data"])
     labels = levels("label", defaults["label"])

@@ -24,6 +24,6 @@ def prepare() -> None:
     try:
         import torch  # noqa: F401
 
-        import trainables.loop  # noqa: F401
+        import trainables.registry  # noqa: F401  (every built-in's module, the loop and torch)
     except ImportError:  # a user's trainable may not need them; its own imports report what is missing
         pass

@@ -35,35 +35,49 @@ from ray.tune.schedulers import PopulationBasedTraining
 
 from search_spaces import Param, Space, SweepSpec
 from search_spaces.errors import SpecError
-from search_spaces.tune_domains import to_tune_domain
-from sweep.run.rounds import round_of
+from search_spaces.scheduler_spec import PbtSettings
+from sweep.run.tune_domains import to_tune_domain
+from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import round_of
 from sweep.store.tables import CsvAppender
 
 PERTURBATION_FACTORS = (0.8, 1.2)  # on α, on 1−β, and (as ±10 % of the range) on a uniform param
 RESAMPLE_PROBABILITY = 0.25  # a categorical is redrawn this often, else kept
-CHANGES_FILE = "pbt_changes.csv"
 CHANGE_COLUMNS = [
     "plan_id", "trial_id", "round", "epoch", "donor_plan_id", "donor_trial_id", "donor_epoch",
     "param", "old", "donor", "new", "explored_at",
 ]  # fmt: skip
 
-# The mlp trainable's keys a clone must not change: a checkpoint cannot take another architecture (see
-# trainables.config.STRUCTURAL), and the budget or the data are not hyperparameters of learning.
+# What a clone of a user's trainable keeps: the usual architecture names (a checkpoint cannot take another
+# architecture), the budget and the data (not hyperparameters of learning). A built-in's record says its own.
 HELD = ("layers", "hidden_units", "batch_norm", "optimizer", "epochs", "data", "label", "split", "split_seed")
 
 
-def mutable_params(space: Space) -> list[Param]:
-    """The tuned params PBT perturbs: numeric and categorical ones, minus :data:`HELD`."""
-    return [p for p in space.tuned() if p.name not in HELD and not p.is_fixed]
+def held_keys(trainable: str) -> tuple[str, ...]:
+    """The keys a PBT clone keeps: a built-in's config keys outside its `perturbable_keys`, else :data:`HELD`."""
+    from trainables.registry import BUILTINS
+
+    record = BUILTINS.get(trainable)
+    if record is None:
+        return HELD
+    return tuple(key for key in record.config_keys if key not in record.perturbable_keys)
 
 
-def perturb(config: Mapping[str, Any], space: Space, rng: random.Random) -> dict[str, Any]:
+def mutable_params(space: Space, held: tuple[str, ...] = HELD) -> list[Param]:
+    """The tuned params PBT perturbs: numeric and categorical ones, minus the `held` keys."""
+    return [p for p in space.tuned() if p.name not in held and not p.is_fixed]
+
+
+def perturb(
+    config: Mapping[str, Any], space: Space, rng: random.Random, held: tuple[str, ...] = HELD
+) -> dict[str, Any]:
     """A copy of `config` with every mutable param of `space` moved one step in its own coordinate.
 
     Args:
         config: The donor's config (keys not in `space` are copied unchanged).
         space: The round's space; only :func:`mutable_params` move.
         rng: The random source (factor and resampling draws).
+        held: Keys never moved (see :func:`held_keys`).
 
     Returns:
         The new config; numeric values stay within their param's bounds.
@@ -75,7 +89,7 @@ def perturb(config: Mapping[str, Any], space: Space, rng: random.Random) -> dict
         True
     """
     new = copy.deepcopy(dict(config))
-    for param in mutable_params(space):
+    for param in mutable_params(space, held):
         if param.name in new:
             new[param.name] = step(param, new[param.name], rng)
     return new
@@ -83,36 +97,19 @@ def perturb(config: Mapping[str, Any], space: Space, rng: random.Random) -> dict
 
 def step(param: Param, value: Any, rng: random.Random) -> Any:
     """One PBT step of `value` on `param`'s scale (see the module docstring)."""
-    if not param.is_numeric:
-        return rng.choice(list(param.values)) if rng.random() < RESAMPLE_PROBABILITY else value
-    factor = rng.choice(PERTURBATION_FACTORS)
-    up = factor > 1  # for int and pow2: the direction of the step
-    if param.scale == "loguniform":
-        moved: Any = float(value) * factor  # a step of log10(factor) in log10 α
-    elif param.scale == "beta":
-        moved = 1.0 - (1.0 - float(value)) * factor  # a step of log10(factor) in log10(1 − β)
-    elif param.scale == "uniform":
-        low, high = param.bounds()
-        moved = float(value) + (factor - 1.0) * (high - low) / 2
-    elif param.scale == "pow2":
-        moved = param.from_coord(param.coord(value) + (1 if up else -1))  # snaps to the range's levels
-    else:  # int
-        moved = param.from_coord(float(value) + (1 if up else -1))  # from_coord clips to the bounds
-    if param.scale in ("loguniform", "beta", "uniform"):
-        low, high = param.bounds()
-        moved = float(min(max(moved, low), high))
-    return moved
+    return param.scale_type.perturb(param, value, rng, PERTURBATION_FACTORS, RESAMPLE_PROBABILITY)
 
 
 class Explorer:
     """PBT's ``custom_explore_fn``: :func:`perturb` with its own seeded generator (picklable)."""
 
-    def __init__(self, space: Space, seed: int) -> None:
+    def __init__(self, space: Space, seed: int, held: tuple[str, ...] = HELD) -> None:
         self.space = space
         self.rng = random.Random(seed)
+        self.held = held
 
     def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
-        return perturb(config, self.space, self.rng)
+        return perturb(config, self.space, self.rng, self.held)
 
 
 class SweepPBT(PopulationBasedTraining):
@@ -121,19 +118,21 @@ class SweepPBT(PopulationBasedTraining):
     results tables), and every exploit is appended to ``pbt_changes.csv``."""
 
     def __init__(self, spec: SweepSpec, space: Space) -> None:
-        sched = spec.scheduler
+        sched = spec.scheduler.settings
+        assert isinstance(sched, PbtSettings), "SweepPBT is made for a spec whose scheduler is pbt"
         self.space = space
         self.seed = spec.seed
+        self.held = held_keys(spec.trainable)
         self.changes_path: Path | None = None
         super().__init__(
             time_attr="training_iteration",  # one report per epoch
             # metric and mode come from TuneConfig (Ray refuses them in both places)
             perturbation_interval=sched.perturbation_interval,
             quantile_fraction=sched.quantile_fraction,
-            hyperparam_mutations=_mutations(space),
+            hyperparam_mutations=_mutations(space, self.held),
             resample_probability=RESAMPLE_PROBABILITY,
             perturbation_factors=PERTURBATION_FACTORS,
-            custom_explore_fn=Explorer(space, spec.seed),
+            custom_explore_fn=Explorer(space, spec.seed, self.held),
             log_config=False,  # pbt_changes.csv replaces Ray's pbt_policy_*.txt files
         )
 
@@ -141,9 +140,9 @@ class SweepPBT(PopulationBasedTraining):
         """Perturb in the sweep's space (holds applied; every round's trials share one population) and record
         changes under `sweep_root`."""
         self.space = space
-        self._hyperparam_mutations = _mutations(space)
-        self._custom_explore_fn = Explorer(space, self.seed)
-        self.changes_path = Path(sweep_root) / CHANGES_FILE
+        self._hyperparam_mutations = _mutations(space, self.held)
+        self._custom_explore_fn = Explorer(space, self.seed, self.held)
+        self.changes_path = SweepDir(Path(sweep_root)).pbt_changes_csv
 
     def on_trial_add(self, tune_controller: Any, trial: Any) -> None:
         """Ray's PBT refuses any search algorithm beside it, since a model-based one would learn from configs
@@ -178,13 +177,13 @@ class SweepPBT(PopulationBasedTraining):
         rows = [
             {**common, "param": p.name, "old": before.get(p.name),
              "donor": trial_to_clone.config.get(p.name), "new": trial.config.get(p.name)}
-            for p in mutable_params(self.space)
+            for p in mutable_params(self.space, self.held)
         ]  # fmt: skip
         CsvAppender(self.changes_path, CHANGE_COLUMNS).append(rows)
 
 
 def make_pbt(spec: SweepSpec) -> SweepPBT:
-    """The PBT scheduler for `spec` (``sweep.run.tuner.make_scheduler`` calls it for ``scheduler.type: pbt``).
+    """The PBT scheduler for `spec` (:class:`~sweep.schedulers.pbt_plugin.PbtPlugin` builds it for Ray).
 
     Raises:
         SpecError: The space has no tuned hyperparameter PBT may change.
@@ -195,10 +194,11 @@ def make_pbt(spec: SweepSpec) -> SweepPBT:
         >>> type(make_pbt(spec)).__name__
         'SweepPBT'
     """
-    if not mutable_params(spec.space):
+    held = held_keys(spec.trainable)
+    if not mutable_params(spec.space, held):
         raise SpecError(
             "scheduler.type: pbt perturbs tuned hyperparameters but the space has none it may change "
-            f"(held: {', '.join(HELD)}): tune e.g. lr, or use asha"
+            f"(held: {', '.join(held)}): tune e.g. lr, or use asha"
         )
     return SweepPBT(spec, spec.space)
 
@@ -222,11 +222,11 @@ def pbt_configs(configs: list[dict[str, Any]], perturbation_interval: int) -> li
     return out
 
 
-def _mutations(space: Space) -> dict[str, Any]:
+def _mutations(space: Space, held: tuple[str, ...]) -> dict[str, Any]:
     """Ray's ``hyperparam_mutations``: domains of the mutable params (Ray uses them to fill missing keys and
     to log; :class:`SweepPBT` does the perturbing itself)."""
     mutations: dict[str, Any] = {}
-    for param in mutable_params(space):
+    for param in mutable_params(space, held):
         mutations[param.name] = to_tune_domain(param) if param.is_numeric else list(param.values)
     return mutations
 

@@ -26,10 +26,10 @@ import yaml
 from search_spaces import SweepSpec, parse_spec
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
-from sweep.store.results import SweepResult, load
+from sweep.store.layout import SweepDir
+from sweep.store.results import SweepResult, read
 from sweep.store.tables import CsvAppender, read_table
 
-RETEST_CSV, SUMMARY_CSV = "retest.csv", "retest_summary.csv"
 FIRST_SEED = 1000  # retest seeds start here, clear of the small seeds sweeps and specs use
 ROW_KEYS = ["retest_id", S.PLAN_ID, "original_rank", "original_metric", "seed", "data", "epochs"]
 SUMMARY_KEYS = ["retest_id", S.PLAN_ID, "metric", "mean", "std", "n", "original_rank", "new_rank"]
@@ -115,11 +115,14 @@ def retest(
     """
     if top < 1 or seeds < 1:
         raise SweepError(f"--top and --seeds must be at least 1, got {top} and {seeds}")
-    result = load(path)
-    spec = parse_spec(yaml.safe_load(result.path.joinpath("spec.yaml").read_text()), str(result.path / "spec.yaml"))
-    from trainables import resolve_train_and_test
+    directory = SweepDir.open(path)
+    result = read(directory)
+    spec = parse_spec(yaml.safe_load(directory.spec_yaml.read_text()), str(directory.spec_yaml))
+    from trainables.registry import BUILTINS
 
-    builtin = resolve_train_and_test(spec.trainable) is not None
+    record = BUILTINS.get(spec.trainable)
+    builtin = record is not None
+    default_data = record.default_data if record is not None else ""  # a user's trainable reads its own
     data = _checked_data(data)
     candidates = _candidates(result, top)
     fresh = _fresh_seeds(result, seeds)
@@ -139,7 +142,7 @@ def retest(
                         "original_rank": rank,
                         "original_metric": float(row[S.BEST]),
                         "seed": seed,
-                        "data": str(config.get("data", "digits")),
+                        "data": str(config.get("data", default_data)),
                         "epochs": config.get("epochs"),
                     },
                 )
@@ -150,8 +153,9 @@ def retest(
         project = Path(result.state.get("project_dir") or Path.cwd())
         rows = pd.DataFrame(_run_user_trainable(jobs, spec, project, address, cpus))
     summary = summarise(rows, result.metric, result.mode)
-    CsvAppender(result.path / RETEST_CSV, ROW_KEYS).append(rows.to_dict("records"))
-    CsvAppender(result.path / SUMMARY_CSV, SUMMARY_KEYS).append(summary.to_dict("records"))
+    CsvAppender(directory.retest_csv, ROW_KEYS).append(rows.to_dict("records"))
+    CsvAppender(directory.retest_summary_csv, SUMMARY_KEYS).append(summary.to_dict("records"))
+    directory.sync()  # a sweep stored at a URI gets its retest rows there too
     spearman = _spearman(summary)
     holds = bool((summary.loc[summary["original_rank"] == 1, "new_rank"] == 1).any())
     return RetestResult(retest_id, rows, summary, spearman, holds, result.metric, result.mode)
@@ -197,7 +201,7 @@ def _config(row: pd.Series, spec: SweepSpec) -> dict[str, Any]:
 def _fresh_seeds(result: SweepResult, count: int) -> list[int]:
     """`count` seeds from FIRST_SEED up that no trial and no earlier retest of this sweep used."""
     used: set[int] = set()
-    for table in (result.trials, read_table(result.path / RETEST_CSV)):
+    for table in (result.trials, read_table(SweepDir(result.path).retest_csv)):
         if "seed" in table:
             used |= {int(s) for s in pd.to_numeric(table["seed"], errors="coerce").dropna()}
     seeds: list[int] = []
@@ -275,14 +279,12 @@ def train_one(trainable: str, config: dict[str, Any], cpus: float, gpus: float) 
     """Runs in a Ray task: trains one config to its full epochs, then scores the test split once."""
     import torch
 
-    from trainables import resolve_train_and_test
+    from trainables.registry import builtin
 
     if config.get("threads") is None:  # use the task's CPU share, not every core of the node
         torch.set_num_threads(max(1, int(cpus)))
     device = "cuda" if gpus > 0 and torch.cuda.is_available() else "cpu"
-    train_and_test = resolve_train_and_test(trainable)
-    assert train_and_test is not None  # checked on the driver
-    return train_and_test(config, device=device)
+    return builtin(trainable).train_and_test(config, device=device)  # a built-in: checked on the driver
 
 
 def _keep(metrics: dict[str, Any], metric: str) -> dict[str, Any]:

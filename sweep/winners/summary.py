@@ -12,6 +12,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from sweep.run.options import RunOptions
+from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
@@ -56,16 +57,15 @@ def prewarm(spec: SweepSpec) -> threading.Thread | None:
     The winner's test evaluation runs in the driver at the end; without this its imports and data loading
     (seconds on a small machine) would come after the last trial instead of beside the first ones.
     """
-    from trainables.registry import builtin_names
+    from trainables.registry import BUILTINS
 
-    if spec.trainable not in builtin_names():
+    record = BUILTINS.get(spec.trainable)
+    if record is None:
         return None
 
     def work() -> None:
         try:
-            from trainables import load_dataset
-
-            load_dataset(spec.data or "digits")
+            record.prewarm(spec.data)  # None: the built-in's own default dataset
         except Exception:  # a bad dataset is reported by the trials themselves
             pass
 
@@ -82,26 +82,27 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
     (deterministic: same seed, same split). Only the built-in trainables know their test split; a user
     trainable's winner is not evaluated here.
     """
-    from trainables import evaluate_test, resolve_train_and_test
+    from trainables.registry import BUILTINS
 
-    train_and_test = resolve_train_and_test(spec.trainable)
-    if train_and_test is None or result.trials.empty:
+    record = BUILTINS.get(spec.trainable)
+    if record is None or result.trials.empty:
         return None
     best = result.best()
     state = _final_checkpoint(result, str(best[S.TRIAL_ID]))
     # A trial the time budget stopped is scored from its last checkpoint as it stands: retraining it would
     # spend the time the budget just ran out of.
-    as_it_stands = spec.scheduler.type == "pbt" or best[S.STATUS] == S.STOPPED
+    retrains = get_scheduler(spec.scheduler.type).retrains_winner  # not PBT's: its config changed as it trained
+    as_it_stands = not retrains or best[S.STATUS] == S.STOPPED
     if state is not None and (as_it_stands or int(state.get("epoch", -1)) == int(best[S.EPOCHS])):
         config = _with_project_data(dict(state["config"]), result)
-        return {"plan_id": best[S.PLAN_ID], "source": "checkpoint", **evaluate_test(config, state)}
-    if spec.scheduler.type == "pbt":
+        return {"plan_id": best[S.PLAN_ID], "source": "checkpoint", **record.evaluate_checkpoint(config, state)}
+    if not retrains:
         return None
     config = result.best_config()
     if spec.data is not None:
         config.setdefault("data", spec.data)
     config["epochs"] = int(best[S.EPOCHS])
-    metrics = train_and_test(_with_project_data(config, result))
+    metrics = record.train_and_test(_with_project_data(config, result))
     kept = {k: v for k, v in metrics.items() if k.startswith("test_") or k == spec.metric}
     return {"plan_id": best[S.PLAN_ID], "source": "retrained", **kept}
 
@@ -136,7 +137,7 @@ def finish(
     """
     scoring_started = time.time()
     result = load(directory.root)
-    state = directory.read_state()
+    state = directory.state.read()
     summary: dict[str, Any] = {"trials": int(len(result.trials))}
     if not result.trials.empty:
         summary["statuses"] = {k: int(v) for k, v in result.trials[S.STATUS].value_counts().items()}
@@ -147,21 +148,19 @@ def finish(
             test = evaluate_winner(spec, result)
             if test is not None:
                 summary["test"] = test
-    summary["wall_seconds"] = round(time.time() - float(state["started_at"]), 2)
+    summary["wall_seconds"] = round(time.time() - state.started_at, 2)
     if phases is not None:
         summary["phases"] = {**phases, "summary": round(time.time() - scoring_started, 3)}
         if spec.time_budget is not None and clock_start is not None:
             summary["budget"] = {"seconds": spec.time_budget, "used": round(time.time() - clock_start, 2),
-                                 "not_started": len(state.get("not_started", []))}  # fmt: skip
-    state["summary"] = summary
-    directory.write_state(state)
-    result.state = state
+                                 "not_started": len(state.not_started)}  # fmt: skip
+    result.state = directory.state.update(lambda state: setattr(state, "summary", summary)).to_dict()
     if "mlflow" in spec.tracking:
         from sweep.tracking import log_sweep_summary
 
         best = summary.get("best", {})
         test_accuracy = summary.get("test", {}).get("test_accuracy")
-        outcome = {"status": state["status"], "winner": best.get("plan_id"), "metric": spec.metric,
+        outcome = {"status": state.status, "winner": best.get("plan_id"), "metric": spec.metric,
                    "best_metric": best.get("metric"), "test_accuracy": test_accuracy}  # fmt: skip
         log_sweep_summary(directory.root, spec.tracking_uri, outcome, experiment=spec.name)
     if options.quiet:
