@@ -10,8 +10,9 @@ import pytest
 
 from search_spaces import Param, Space, load_spec
 from sweep import RunOptions, run_sweep
-from sweep.schedulers.pbt import CHANGES_FILE, make_pbt, mutable_params, pbt_configs, perturb
+from sweep.schedulers.pbt import make_pbt, mutable_params, pbt_configs, perturb
 from sweep.store import schema as S
+from sweep.store.layout import PBT_CHANGES_FILE
 from tests.conftest import tiny_spec
 
 
@@ -83,6 +84,7 @@ def test_checkpoint_every_divides_the_interval_and_an_empty_space_is_refused():
         make_pbt(spec)
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 @pytest.mark.usefixtures("ray_instance")
 def test_pbt_population_exploits_and_perturbs_in_the_right_coordinate(tmp_path):
@@ -96,7 +98,7 @@ def test_pbt_population_exploits_and_perturbs_in_the_right_coordinate(tmp_path):
 
     trials, history = result.trials, result.history
     assert len(trials) == 4 and (trials[S.EPOCHS] == 8).all() and (trials["checkpoint_every"] == 2).all()
-    changes = pd.read_csv(result.path / CHANGES_FILE)
+    changes = pd.read_csv(result.path / PBT_CHANGES_FILE)
     assert not changes.empty, "no trial exploited another"
     assert set(changes["param"]) == {"lr", "momentum"}
     assert (changes["plan_id"] != changes["donor_plan_id"]).all()

@@ -10,11 +10,12 @@ from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 from sweep.store.remote import is_uri
+from sweep.winners.retest import retest
 from tests.conftest import tiny_spec
 
-pytestmark = pytest.mark.usefixtures("ray_instance")
 
-
+@pytest.mark.ray
+@pytest.mark.usefixtures("ray_instance")
 def test_uri_storage_holds_the_whole_sweep(tmp_path):
     store, cache = tmp_path / "bucket", tmp_path / "cache"
     options = RunOptions(storage=f"file://{store}", cache_dir=str(cache), quiet=True)
@@ -34,6 +35,11 @@ def test_uri_storage_holds_the_whole_sweep(tmp_path):
     loaded = sweep.load(f"file://{remote}")
     assert sorted(loaded.trials[S.PLAN_ID]) == sorted(result.trials[S.PLAN_ID])
     assert is_uri(f"file://{remote}") and not is_uri(remote)
+
+    # `sweep retest` of a URI sweep leaves its rows at the URI, not only in this machine's mirror.
+    retested = retest(f"file://{remote}", top=1, seeds=1)
+    assert len(pd.read_csv(remote / "retest.csv")) == len(retested.rows) == 1
+    assert (remote / "retest_summary.csv").is_file()
 
 
 def test_missing_uri_is_a_one_line_error(tmp_path):

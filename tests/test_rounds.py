@@ -16,8 +16,6 @@ from sweep.run.rounds import (
     RoundSlot,
     best_config,
     enough_evidence,
-    plan_id,
-    round_of,
     round_space,
     schedule,
     sweep_max_epochs,
@@ -25,6 +23,8 @@ from sweep.run.rounds import (
 from sweep.run.searcher import RecipeSearcher, SweepPlan, read_plan
 from sweep.run.tuner import pending_trials
 from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import plan_id, round_of
+from sweep.store.state import SweepState
 from tests.conftest import tiny_spec
 
 
@@ -110,7 +110,7 @@ def _searcher(tmp_path, **changes) -> tuple[RecipeSearcher, SweepDir]:
     directory = SweepDir.create(tmp_path, spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, spec.space, staged=False)
-    directory.write_state({"round_status": {}, "rounds": [s.to_dict() for s in slots]})
+    directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
     plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots), quiet=True)
     return RecipeSearcher(plan), directory
 
@@ -124,7 +124,7 @@ def test_searcher_plans_round_two_once_round_one_is_out_and_half_reported(tmp_pa
         searcher.on_trial_complete(f"t{i}", {"epoch": 4, "dev_accuracy": 0.5 + config["lr"] / 10})
     config = searcher.suggest("t4")
     assert config["plan_id"] == "r2-000" and directory.round_plan(2).exists()
-    assert directory.read_state()["round_status"] == {"1": "running", "2": "running"}
+    assert directory.state.read().round_status == {"1": "running", "2": "running"}
     second = Space.from_dict(directory.read_yaml(directory.round_space(2)))
     assert second["lr"].contains(config["lr"])
     for i in range(5, 8):
@@ -164,4 +164,4 @@ def test_searcher_skips_the_rest_of_a_round_whose_budget_share_is_spent(tmp_path
     assert searcher.suggest("t1")["plan_id"] == "r2-000"
     searcher.budget = Budget(100.0, spent=100.0)
     assert searcher.suggest("t2") == "FINISHED"
-    assert set(directory.read_state()["not_started"]) == {"r1-001", "r1-002", "r1-003", "r2-001", "r2-002", "r2-003"}
+    assert set(directory.state.read().not_started) == {"r1-001", "r1-002", "r1-003", "r2-001", "r2-002", "r2-003"}

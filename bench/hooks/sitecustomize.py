@@ -5,9 +5,10 @@ to a file; Python imports `sitecustomize` at start-up. The phases are consecutiv
 (its age in /proc/self/stat against `time.time()`) to the exit handler that writes the file:
 
 - interpreter: process start to this hook (the interpreter's own start-up and `site`);
-- import_sweep: this hook's import of `sweep.run.launch` and `sweep.winners.summary` (the CLI would import them anyway);
+- import_sweep: this hook's import of `sweep.run.launch`, `sweep.run.drive` and `sweep.winners.summary` (the CLI
+  would import them anyway);
 - cli: the rest of the CLI's imports, option parsing and spec loading, up to `run_sweep`;
-- ray_init, rounds, finish, shutdown: sweep's phases (`connect`, `_run_rounds`, `summary.finish`,
+- ray_init, rounds, finish, shutdown: sweep's phases (`connect`, `run_rounds`, `summary.finish`,
   `disconnect`), and run_sweep_other: what else `run_sweep` spent (preflight, the sweep directory, ...);
 - exit: from `run_sweep`'s return to this hook's exit handler (the CLI's return, other exit handlers,
   Ray's included: this one is registered first, so it runs last).
@@ -84,19 +85,20 @@ if _TARGET:
 
             return wrapper
 
+        import sweep.run.drive
         import sweep.run.launch
         import sweep.winners.summary
 
         for _name, _module, _attr in (
-            ("ray_init", sweep.run.launch, "connect"),
-            ("shutdown", sweep.run.launch, "disconnect"),
-            ("rounds", sweep.run.launch, "_run_rounds"),
+            ("ray_init", sweep.run.drive, "connect"),
+            ("shutdown", sweep.run.drive, "disconnect"),
+            ("rounds", sweep.run.drive, "run_rounds"),
             ("finish", sweep.winners.summary, "finish"),
         ):
             if hasattr(_module, _attr):
                 setattr(_module, _attr, _timed(_name, getattr(_module, _attr), _phases))
-        if hasattr(sweep.run.launch, "connect"):  # outside the timer: its one call to Ray is the bench's, not sweep's
-            sweep.run.launch.connect = _connect(sweep.run.launch.connect)
+        if hasattr(sweep.run.drive, "connect"):  # outside the timer: its one call to Ray is the bench's, not sweep's
+            sweep.run.drive.connect = _connect(sweep.run.drive.connect)
         if hasattr(sweep.winners.summary, "evaluate_winner"):
             sweep.winners.summary.evaluate_winner = _timed("final_test", sweep.winners.summary.evaluate_winner, _detail)
         sweep.run.launch.run_sweep = _run_sweep(sweep.run.launch.run_sweep)

@@ -24,9 +24,9 @@ def retest(
 
     Example: sweep retest sweeps/digits-momentum-20261122-120000 --top 3 --seeds 5
     """
-    from sweep.winners.retest import RETEST_CSV, SUMMARY_CSV
+    from sweep.store.layout import RETEST_FILE, RETEST_SUMMARY_FILE
     from sweep.winners.retest import retest as run_retest
 
     result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, quiet=quiet)
     typer.echo(result.text())
-    typer.echo(f"appended {len(result.rows)} rows to {RETEST_CSV} and {len(result.summary)} to {SUMMARY_CSV}")
+    typer.echo(f"appended {len(result.rows)} rows to {RETEST_FILE} and {len(result.summary)} to {RETEST_SUMMARY_FILE}")

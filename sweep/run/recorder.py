@@ -9,7 +9,6 @@ unpickle this callback and go on.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -17,17 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from ray.tune import Callback
 
 from sweep.run.progress import Progress
-from sweep.run.rounds import round_of
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import round_of
 from sweep.store.tables import CsvAppender, read_table
 from sweep.store.trial_status import final_status, is_better, rung_reached
 from trainables.session import batch_epochs
-
-ERRORS_LOG = "trial-errors.log"  # each failed trial's traceback; its row and the terminal get one line
 
 log = logging.getLogger("sweep")
 
@@ -52,6 +51,7 @@ class SweepRecorder(Callback):
 
     def __init__(self, info: SweepInfo) -> None:
         self.info = info
+        self.directory = SweepDir(Path(info.sweep_root))
         self._progress: Progress | None = None
         self._summaries: dict[str, TrialSummary] | None = None
 
@@ -69,17 +69,17 @@ class SweepRecorder(Callback):
             self._progress = Progress(info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at)
         return self._progress
 
-    def _appender(self, name: str, leading: list[str]) -> CsvAppender:
-        attr = f"_{name}_appender"
+    def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
+        attr = f"_{path.stem}_appender"
         if getattr(self, attr, None) is None:
-            setattr(self, attr, CsvAppender(Path(self.info.sweep_root) / f"{name}.csv", leading))
+            setattr(self, attr, CsvAppender(path, leading))
         return getattr(self, attr)
 
     def summaries(self) -> dict[str, TrialSummary]:
         """Per-trial summaries of this round, rebuilt from history.csv the first time (after a restart)."""
         if self._summaries is None:
             self._summaries = {}
-            history = read_table(Path(self.info.sweep_root) / "history.csv", key=[S.PLAN_ID, S.EPOCH])
+            history = read_table(self.directory.history_csv, key=[S.PLAN_ID, S.EPOCH])
             if not history.empty:
                 history = history.sort_values(S.EPOCH, kind="stable")
                 for row in history.to_dict("records"):
@@ -110,12 +110,12 @@ class SweepRecorder(Callback):
                 S.NODE_IP: result.get("node_ip"),
             }
             row.update((k, v) for k, v in metrics.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
-            rows.append(row)
+            rows.append(flag_divergence(row, self.info.metric))
             self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
             value = metrics.get(self.info.metric)
             if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
                 self.progress.best = float(value)
-        self._appender("history", S.HISTORY_KEYS).append(rows)
+        self._appender(self.directory.history_csv, S.HISTORY_KEYS).append(rows)
         self.progress.label = f"round {round_of(plan)}"
         self._refresh(trials)
 
@@ -138,7 +138,7 @@ class SweepRecorder(Callback):
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
         log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, message, config)
         try:
-            with (Path(self.info.sweep_root) / ERRORS_LOG).open("a") as handle:
+            with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
                 handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
         except OSError:
             pass  # the row below still holds the message
@@ -156,13 +156,13 @@ class SweepRecorder(Callback):
         self._refresh(trials, force=True)
 
     def _recorded_plans(self) -> set[str]:
-        trials = read_table(Path(self.info.sweep_root) / "trials.csv", key=[S.PLAN_ID])
+        trials = read_table(self.directory.trials_csv, key=[S.PLAN_ID])
         return set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
 
     # --- rows ---------------------------------------------------------------------------------------------
     def _finish(self, trial: Any, error: str | None) -> None:
         row = self.trial_row(trial, error)
-        self._appender("trials", S.TRIAL_COLUMNS).append([row])
+        self._appender(self.directory.trials_csv, S.TRIAL_COLUMNS).append([row])
         self.progress.finished += 1
         status = row[S.STATUS]
         self.progress.pruned += status == S.PRUNED
@@ -180,7 +180,7 @@ class SweepRecorder(Callback):
         elif epochs < target and self._budget_spent():
             status = S.STOPPED
         else:
-            diverged = bool(last.get("diverged", False)) or summary.nonfinite
+            diverged = _flagged(last.get(S.DIVERGED_KEY)) or summary.nonfinite
             status = final_status(epochs, target, diverged, bool(self.info.milestones))
         plan = trial.config.get("plan_id")
         row = {
@@ -205,10 +205,9 @@ class SweepRecorder(Callback):
     def _budget_spent(self) -> bool:
         """Whether the time budget stopped the sweep (the Tuner's stopper notes it in sweep.json)."""
         try:
-            state = json.loads((Path(self.info.sweep_root) / "sweep.json").read_text())
+            return self.directory.state.read().budget_spent
         except (OSError, ValueError):
             return False
-        return bool(state.get("budget_spent"))
 
     def _refresh(self, trials: list, force: bool = False) -> None:
         self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
@@ -225,14 +224,31 @@ class TrialSummary:
     nonfinite: bool = False  # the metric was NaN or infinite at some epoch: the trial diverged
 
     def add(self, row: dict[str, Any], metric: str, mode: str) -> None:
+        """Counts one history row. A NaN metric is a divergence only when the row says so (the recorder flags
+        every non-finite metric it writes): read back from history.csv, an epoch that reported no metric is NaN too."""
         epoch = int(row.get(S.EPOCH) or 0)
         if epoch >= self.epochs:
             self.epochs, self.last_row = epoch, row
         value = row.get(metric)
-        if isinstance(value, float) and not math.isfinite(value):
+        if (isinstance(value, float) and math.isinf(value)) or _flagged(row.get(S.DIVERGED_KEY)):
             self.nonfinite = True
         if isinstance(value, int | float) and is_better(float(value), self.best, mode):
             self.best = float(value)
+
+
+def flag_divergence(row: dict[str, Any], metric: str) -> dict[str, Any]:
+    """`row` with the divergence flag set when its metric is NaN or infinite. history.csv writes NaN as a blank
+    cell, as it writes a metric not reported at all: the flag tells the two apart when a restart rebuilds the
+    summaries from the file."""
+    value = row.get(metric)
+    if isinstance(value, float) and not math.isfinite(value):
+        row[S.DIVERGED_KEY] = True
+    return row
+
+
+def _flagged(value: Any) -> bool:
+    """A true flag as Ray hands it or as history.csv reads it back (a blank cell is NaN, which is truthy)."""
+    return value is True or (isinstance(value, np.bool_) and bool(value)) or value in ("True", "true")
 
 
 def _scalar(value: Any) -> bool:

@@ -23,10 +23,11 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from sweep.run.budget import Budget, round_share_spent
-from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_of, round_space
+from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_space
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import round_of
 from sweep.store.tables import read_table
 from trainables.session import batch_epochs
 
@@ -134,9 +135,8 @@ class RecipeSearcher(Searcher):
         self.skipped += [str(c[S.PLAN_ID]) for c in self.queue]
         self.queue = []
         if self.skipped:
-            state = self.plan.directory.read_state()
-            state["not_started"] = sorted(set(state.get("not_started", [])) | set(self.skipped))
-            self.plan.directory.write_state(state)
+            skipped = self.skipped
+            self.plan.directory.state.update(lambda state: state.leave_unstarted(skipped))
         return Searcher.FINISHED
 
     def _share_spent(self) -> bool:
@@ -171,10 +171,7 @@ class RecipeSearcher(Searcher):
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
             pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
             self._announce(slot, space)
-        state = directory.read_state()
-        state["round_status"][str(slot.number)] = "running"
-        state["status"] = "running"
-        directory.write_state(state)
+        directory.state.update(lambda state: state.start_round(slot.number))
         done = self._done_plan_ids()
         self.queue = [c for c in configs if str(c[S.PLAN_ID]) not in done]
         for config in configs:

@@ -5,6 +5,8 @@ STORAGE/NAME-YYYYmmdd-HHMMSS/
     sweep.json           state: options, rounds (status, Ray experiment path), summary
     rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
     trials.csv           one row per trial        history.csv   one row per trial per epoch
+    pbt_changes.csv      PBT's exploits           retest.csv, retest_summary.csv   `sweep retest`'s rows
+    trial-errors.log     failed trials' tracebacks    ray-tune.log   Ray Tune's own messages
     ray/sweep/           Ray Tune's experiment: every round in one Tuner (checkpoints; what `sweep resume`
                          restores); ray/refine-N/ for rounds added by `sweep refine`; ray/round-N/ in
                          sweeps written before one Tuner ran them all
@@ -12,8 +14,6 @@ STORAGE/NAME-YYYYmmdd-HHMMSS/
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +23,14 @@ import yaml
 
 from search_spaces.errors import SweepError
 from sweep.store.remote import is_uri, mirror_dir, pull, push
+from sweep.store.state import STATE_FILE, StateFile
 
-STATE_FILE = "sweep.json"
+# Every file of a sweep directory, named here once. The small ones travel with a sweep stored at a URI.
+SPEC_FILE, TRIALS_FILE, HISTORY_FILE = "spec.yaml", "trials.csv", "history.csv"
+PBT_CHANGES_FILE, RETEST_FILE, RETEST_SUMMARY_FILE = "pbt_changes.csv", "retest.csv", "retest_summary.csv"
+TRIAL_ERRORS_FILE, RAY_TUNE_LOG = "trial-errors.log", "ray-tune.log"
+SMALL_FILES = (SPEC_FILE, STATE_FILE, TRIALS_FILE, HISTORY_FILE, PBT_CHANGES_FILE, RETEST_FILE, RETEST_SUMMARY_FILE,
+               TRIAL_ERRORS_FILE)  # fmt: skip
 DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a URI
 
 
@@ -58,7 +64,7 @@ class SweepDir:
     def open(path: str | Path, cache: Path = DEFAULT_CACHE) -> SweepDir:
         if is_uri(path):
             root = mirror_dir(str(path), cache)
-            if not pull(str(path), root):
+            if not pull(str(path), root, SMALL_FILES):
                 raise SweepError(f"no sweep at '{path}' (no {STATE_FILE} there): give a sweep's URI or directory")
             return SweepDir(root, str(path).rstrip("/"))
         root = Path(path).expanduser().resolve()
@@ -81,19 +87,39 @@ class SweepDir:
     def sync(self) -> None:
         """Copies the small files to the URI (nothing to do for a local directory)."""
         if self.remote:
-            push(self.root, self.remote)
+            push(self.root, self.remote, SMALL_FILES)
 
     @property
     def trials_csv(self) -> Path:
-        return self.root / "trials.csv"
+        return self.root / TRIALS_FILE
 
     @property
     def history_csv(self) -> Path:
-        return self.root / "history.csv"
+        return self.root / HISTORY_FILE
 
     @property
     def spec_yaml(self) -> Path:
-        return self.root / "spec.yaml"
+        return self.root / SPEC_FILE
+
+    @property
+    def pbt_changes_csv(self) -> Path:
+        return self.root / PBT_CHANGES_FILE
+
+    @property
+    def retest_csv(self) -> Path:
+        return self.root / RETEST_FILE
+
+    @property
+    def retest_summary_csv(self) -> Path:
+        return self.root / RETEST_SUMMARY_FILE
+
+    @property
+    def trial_errors_log(self) -> Path:
+        return self.root / TRIAL_ERRORS_FILE
+
+    @property
+    def ray_tune_log(self) -> Path:
+        return self.root / RAY_TUNE_LOG
 
     @property
     def ray_dir(self) -> Path:
@@ -105,14 +131,10 @@ class SweepDir:
     def round_plan(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.plan.csv"
 
-    def read_state(self) -> dict[str, Any]:
-        return json.loads((self.root / STATE_FILE).read_text())
-
-    def write_state(self, state: dict[str, Any]) -> None:
-        """Writes sweep.json atomically, so a kill mid-write leaves the previous state readable."""
-        tmp = self.root / (STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(state, indent=2, default=str))
-        os.replace(tmp, self.root / STATE_FILE)
+    @property
+    def state(self) -> StateFile:
+        """sweep.json: read it with ``.read()``, change it only through ``.update(change)``."""
+        return StateFile(self.root)
 
     def read_yaml(self, path: Path) -> Any:
         return yaml.safe_load(path.read_text())

@@ -1,16 +1,15 @@
 """Sweeps stored at a URI (s3://, gs://, file://, anything pyarrow's filesystems understand).
 
 Ray writes the trials' checkpoints straight to the URI (the right place when nodes share no filesystem). The
-driver keeps the small files — spec, state, round spaces, trials.csv, history.csv — in a local mirror, appends
+driver keeps the small files (`SMALL_FILES` in sweep.store.layout, and the round spaces) in a local mirror, appends
 there as results arrive, and copies them to the URI after every round and when it stops, so a sweep directory
 at the URI is complete and `sweep resume URI` / `sweep.load(URI)` work from any machine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-
-SMALL_FILES = ("spec.yaml", "sweep.json", "trials.csv", "history.csv", "retest.csv", "retest_summary.csv")
 
 
 def is_uri(location: str | Path) -> bool:
@@ -23,21 +22,21 @@ def _filesystem(uri: str):  # -> tuple[pyarrow.fs.FileSystem, str]
     return pyarrow.fs.FileSystem.from_uri(uri)
 
 
-def push(local: Path, uri: str) -> None:
+def push(local: Path, uri: str, names: Iterable[str]) -> None:
     """Copies the sweep's small files (and round spaces) from the local mirror to the URI."""
     import pyarrow.fs
 
     filesystem, base = _filesystem(uri)
     filesystem.create_dir(f"{base}/rounds", recursive=True)
     local_fs = pyarrow.fs.LocalFileSystem()
-    files = [local / name for name in SMALL_FILES] + sorted((local / "rounds").glob("*"))
+    files = [local / name for name in names] + sorted((local / "rounds").glob("*"))
     for path in files:
         if path.is_file():
             target = f"{base}/{path.relative_to(local).as_posix()}"
             pyarrow.fs.copy_files(str(path), target, source_filesystem=local_fs, destination_filesystem=filesystem)
 
 
-def pull(uri: str, local: Path) -> bool:
+def pull(uri: str, local: Path, names: Iterable[str]) -> bool:
     """Copies a sweep's small files from the URI into `local`; False when the URI holds no sweep."""
     import pyarrow.fs
 
@@ -47,9 +46,10 @@ def pull(uri: str, local: Path) -> bool:
     (local / "rounds").mkdir(parents=True, exist_ok=True)
     selector = pyarrow.fs.FileSelector(base, recursive=True)
     local_fs = pyarrow.fs.LocalFileSystem()
+    wanted = set(names)
     for info in filesystem.get_file_info(selector):
         relative = info.path[len(base) :].lstrip("/")
-        if info.type == pyarrow.fs.FileType.File and (relative in SMALL_FILES or relative.startswith("rounds/")):
+        if info.type == pyarrow.fs.FileType.File and (relative in wanted or relative.startswith("rounds/")):
             pyarrow.fs.copy_files(
                 info.path, str(local / relative), source_filesystem=filesystem, destination_filesystem=local_fs
             )

@@ -106,9 +106,13 @@ def load(path: str | Path) -> SweepResult:
         >>> result = sweep.load("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
         >>> result.trials.groupby("status").size()  # doctest: +SKIP
     """
-    directory = SweepDir.open(path)
+    return read(SweepDir.open(path))
+
+
+def read(directory: SweepDir) -> SweepResult:
+    """The tables of an opened sweep directory (a URI's local mirror already pulled)."""
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
     history = read_table(directory.history_csv, key=[S.PLAN_ID, S.EPOCH])
     if not history.empty:
         history = history.sort_values([S.ROUND, S.PLAN_ID, S.EPOCH], kind="stable").reset_index(drop=True)
-    return SweepResult(directory.root, trials, history, directory.read_state())
+    return SweepResult(directory.root, trials, history, directory.state.read().to_dict())

@@ -39,6 +39,7 @@ TRIAL_COLUMNS = [
 EPOCH = "epoch"
 WALL = "wall_seconds"  # seconds since the sweep started, on the driver
 HISTORY_KEYS = [PLAN_ID, TRIAL_ID, ROUND, EPOCH, WALL]
+DIVERGED_KEY = "diverged"  # a trainable's own divergence flag; the recorder sets it on a non-finite metric too
 
 COMPLETED, PRUNED, DIVERGED, ERRORED = "completed", "pruned", "diverged", "error"
 STOPPED = "stopped"  # still training when the sweep's time budget ran out

@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,13 +33,13 @@ from typing import Any
 
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
+from sweep.store.plan_ids import round_or_none
 from sweep.store.trial_status import final_status
 from trainables.session import BATCH_KEY, batch_epochs
 
 TRACKERS = ("mlflow", "tensorboard")
 INSTALL_HINT = "pip install 'sweep-tune[track]'"
 _MODULES = {"mlflow": "mlflow", "tensorboard": "tensorboardX"}
-_PLAN_ID = re.compile(r"^r(\d+)-")
 ROLE_TAG, ROOT_TAG = "sweep.role", "sweep.root"  # tags that find a sweep's parent run again (resume, summary)
 # Reported values that are not per-epoch metrics.
 _NOT_METRICS = S.RAY_BOOKKEEPING | {BATCH_KEY, "node_id", "node_ip", S.PLAN_ID, S.EPOCH}
@@ -174,12 +173,6 @@ def trial_params(config: Mapping[str, Any]) -> dict[str, str]:
     return {key: str(value) for key, value in config.items() if key != S.PLAN_ID}
 
 
-def round_of(plan_id: Any) -> int | None:
-    """The round from a plan id (``r2-007`` → 2); None for a plan id of another form."""
-    match = _PLAN_ID.match(str(plan_id))
-    return int(match.group(1)) if match else None
-
-
 def plan_id_of(trial: Any) -> str:
     """Our plan id of a Ray trial (its trial id when the config has none, e.g. a plain Ray Tune run)."""
     return str(trial.config.get(S.PLAN_ID) or trial.trial_id)
@@ -206,7 +199,7 @@ class TrialProgress:
 
 def tags_for(plan_id: str, context: TrackingContext) -> dict[str, str]:
     """A trial run's tags: round, stage (when staged) and plan id."""
-    number = round_of(plan_id)
+    number = round_or_none(plan_id)
     tags = {"plan_id": plan_id, "round": "" if number is None else str(number)}
     stage = context.stages.get(number) if number is not None else None
     tags["stage"] = "" if stage is None else str(stage)

@@ -1,0 +1,260 @@
+"""The driver loop behind run, resume and refine.
+
+It runs the rounds in sweep.json not yet done in one Ray Tune `Tuner` (restored with `Tuner.restore` when Ray
+has a snapshot of it), whose searcher plans each round as the previous one winds down
+(:mod:`sweep.run.searcher`), then prints the summary and scores the winner (:mod:`sweep.winners.summary`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from search_spaces import Space, SpecError, SweepSpec, parse_spec
+from search_spaces.errors import SweepError
+from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
+from sweep.cluster.local import connect, disconnect
+from sweep.run.driver import driver_record
+from sweep.run.options import RunOptions
+from sweep.run.rounds import RoundSlot, sweep_max_epochs
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.results import SweepResult, load
+from sweep.store.tables import StorageError, read_table, rewrite_table
+
+
+def base_space(spec: SweepSpec, options: RunOptions) -> Space:
+    """The spec's space with `--tier` selection and `--set` holds applied."""
+    space = spec.space
+    if options.tiers:
+        space = space.select_tiers(set(options.tiers))
+    for name, value in options.holds:
+        space = space.hold(name, value)
+    clash = sorted(set(space.names) & S.RESERVED)
+    if clash:
+        raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")
+    return space
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(path.read_text())
+
+
+def resolve(trainable: str, project: Path) -> Callable[[dict], None]:
+    """The trainable function; a user's module is looked up in their project directory first."""
+    import sys
+
+    from trainables import resolve_trainable
+
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))
+    return resolve_trainable(trainable)
+
+
+def drive(
+    directory: SweepDir,
+    options: RunOptions,
+    clock_start: float | None = None,
+    checked: Future[None] | None = None,
+    function: Callable[[dict], Any] | None = None,
+) -> SweepResult:
+    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
+    clock_start = time.time() if clock_start is None else clock_start
+    state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
+    spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
+    project = Path(state.project_dir or Path.cwd())
+    if function is not None:
+        from sweep.run.one_trial import ship_by_value
+
+        ship_by_value(function)
+    trainable = function or resolve(spec.trainable, project)
+    space = base_space(spec, options)
+    from trainables.registry import builtin_names
+
+    ship = needs_shipping(spec, builtin_names()) and function is None
+    env = runtime_env(project, ship, options.storage, local=options.address is None)
+    connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
+    phases = {"start": round(time.time() - clock_start, 3)}
+    _say(options, f"sweep: {directory.location}", force=True)
+    if connection.note:
+        _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
+    _say(options, connection.auth_hint())
+    from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
+
+    try:
+        if checked is not None:
+            checked.result()  # the pre-flight's one-line error, before any trial
+        check_fits(spec, cluster_resources())
+        if options.final_test:
+            from sweep.winners.summary import prewarm
+
+            prewarm(spec)
+        slots = [RoundSlot(**slot) for slot in state.rounds]
+        todo = [slot for slot in slots if not state.is_done(slot.number)]
+        if todo:
+            fit_started = time.time()
+            finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
+            phases["trials"] = round(time.time() - fit_started, 3)
+            if not finished:
+                return _interrupted(directory, options)
+            state = directory.state.update(lambda state: state.finish_rounds(slot.number for slot in todo))
+            _compact(directory)
+            directory.sync()
+            if directory.remote is None and state.experiment:
+                prune_checkpoints(directory.ray_dir / state.experiment)
+        directory.state.update(lambda state: setattr(state, "status", "completed"))
+        from sweep.winners.summary import finish
+
+        result = finish(directory, spec, options, phases, clock_start)
+        directory.sync()
+        return result
+    except KeyboardInterrupt:
+        return _interrupted(directory, options)
+    except StorageError:
+        with contextlib.suppress(OSError):  # the disk may be too full even for the state file
+            _interrupted(directory, options)
+        raise
+    finally:
+        disconnect(connection)
+
+
+def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
+    directory.state.update(lambda state: setattr(state, "status", "interrupted"))
+    directory.sync()
+    _say(
+        options,
+        f"interrupted: results so far are in {directory.location}; continue with: sweep resume {directory.location}",
+        force=True,
+    )
+    return load(directory.root)
+
+
+def _say(options: RunOptions, text: str, force: bool = False) -> None:
+    if force or not options.quiet:
+        print(text, flush=True)
+
+
+def run_rounds(
+    directory: SweepDir,
+    spec: SweepSpec,
+    base: Space,
+    slots: list[RoundSlot],
+    todo: list[RoundSlot],
+    trainable: Callable[[dict], None],
+    options: RunOptions,
+    clock_start: float,
+) -> bool:
+    """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
+    from ray import tune
+
+    from sweep.run.budget import Budget
+    from sweep.run.recorder import SweepInfo
+    from sweep.run.searcher import SweepPlan
+    from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
+    from sweep.schedulers import get_scheduler
+
+    state = directory.state.read()
+    name = state.experiment or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
+    if state.experiment != name:
+        directory.state.update(lambda state: setattr(state, "experiment", name))
+    max_t = sweep_max_epochs(spec, base)
+    milestones = sweep_milestones(spec, max_t)
+    experiment = f"{directory.ray_storage}/{name}"
+    _ray_log_to_file(directory)
+    if tune.Tuner.can_restore(experiment):
+        tuner = restore_tuner(experiment, trainable, spec, milestones, options.fail_fast)
+    else:
+        budget = None
+        if spec.time_budget is not None:
+            budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
+        info = SweepInfo(
+            sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
+            planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
+            milestones=milestones, started_at=state.started_at, quiet=options.quiet,
+        )  # fmt: skip
+        plan = SweepPlan(
+            directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
+            pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
+        )  # fmt: skip
+        settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
+        tuner = build_tuner(trainable, spec, plan, info, settings, budget)
+    try:
+        tuner.fit()
+    except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
+        storage = _cause(err, StorageError)
+        if storage is None:
+            raise
+        raise storage from None
+    failure = _errored(directory, {slot.number for slot in todo}) if options.fail_fast else ""
+    if failure:
+        directory.state.update(lambda state: setattr(state, "status", "failed"))
+        directory.sync()
+        raise SweepError(
+            f"a trial failed and --fail-fast stopped the sweep: {failure}; "
+            f"the results so far are in {directory.location}"
+        )
+    state = directory.state.read()  # the searcher and the budget stopper recorded their ends in it
+    if state.budget_spent:
+        return True
+    return _all_recorded(directory, todo, set(state.not_started))
+
+
+def _ray_log_to_file(directory: SweepDir) -> None:
+    """Ray Tune's own messages (a failed trial's traceback, retries) go to DIR/ray-tune.log, not the terminal:
+    the recorder prints one line per failed trial and its row holds the error."""
+    logger = logging.getLogger("ray.tune")
+    for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
+        logger.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(directory.ray_tune_log)
+    handler._sweep = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+
+
+def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
+    """The first exception of `kind` in `err`'s chain of causes."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
+    """Whether every round in `todo` was planned and each of its started configs has a final row."""
+    from sweep.run.searcher import read_plan
+
+    planned: set[str] = set()
+    for slot in todo:
+        if not directory.round_plan(slot.number).exists():
+            return False
+        planned |= {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
+    trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
+    done = set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
+    return planned - not_started <= done
+
+
+def _errored(directory: SweepDir, rounds: set[int]) -> str:
+    trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
+    if trials.empty:
+        return ""
+    bad = trials[trials[S.ROUND].isin(rounds) & (trials[S.STATUS] == S.ERRORED)]
+    return "" if bad.empty else f"{bad.iloc[0][S.PLAN_ID]}: {bad.iloc[0][S.ERROR]}"
+
+
+def _compact(directory: SweepDir) -> None:
+    """Drops rows a resumed trial wrote twice, once the sweep's rounds are over."""
+    for path, key in ((directory.trials_csv, [S.PLAN_ID]), (directory.history_csv, [S.PLAN_ID, S.EPOCH])):
+        if path.exists():
+            rewrite_table(path, read_table(path, key=key))
