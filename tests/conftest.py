@@ -17,10 +17,50 @@ prepare_environment(local=True)
 
 SWEEP_BIN = str(Path(sys.executable).parent / "sweep")
 
+# A user's project, imported by the tests only through its spec's project dir: `--doctest-modules` would
+# otherwise import it here and leave it on sys.path for every later test.
+collect_ignore = ["user_project"]
+
+# Fixtures that start Ray (this file's shared instance; test_cluster's multi-node clusters). A test using one
+# must carry the `ray` marker, or `pytest -m "not ray"` (the fast tier) would start Ray after all.
+RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker."""
+    unmarked = [
+        f"{item.nodeid} (uses {', '.join(sorted(RAY_FIXTURES & set(getattr(item, 'fixturenames', ()))))})"
+        for item in items
+        if RAY_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("ray") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start Ray but lack the `ray` marker; add `@pytest.mark.ray` (or a module-level "
+            "`pytestmark = pytest.mark.ray`) so the fast tier `-m 'not ray'` leaves them out:\n  "
+            + "\n  ".join(unmarked)
+        )
+
+
+def _ray_running() -> bool:
+    ray = sys.modules.get("ray")
+    return ray is not None and bool(ray.is_initialized())
+
+
+@pytest.fixture(autouse=True)
+def _no_ray_without_the_marker(request: pytest.FixtureRequest):
+    """Fails a test without the `ray` marker that starts Ray in this process (the fast tier must not)."""
+    before = _ray_running()
+    yield
+    if not before and _ray_running() and request.node.get_closest_marker("ray") is None:
+        pytest.fail(f"{request.node.nodeid} started Ray without the `ray` marker: mark it `@pytest.mark.ray`")
+
 
 @pytest.fixture(scope="session")
 def ray_instance():
-    """A local Ray with the dashboard and token auth, on loopback; CLI tests join it with --address."""
+    """A local Ray with the dashboard and token auth, on loopback; CLI tests join it with --address.
+
+    Only for tests marked `ray` (checked at collection, see `pytest_collection_modifyitems`).
+    """
     import ray
 
     from sweep.cluster.local import connect

@@ -195,6 +195,7 @@ def test_advice_lines_for_the_end_of_launch(low_lr):
     assert any(line.startswith("  high variance:") for line in lines)
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 def test_real_sweep_below_the_good_lr_region_then_its_next_spec_runs(tmp_path, ray_instance):
     """On digits with lr in [1e-5, 1e-3] (below the good region), the advisor names lr's upper bound and a

@@ -9,7 +9,7 @@ from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 from tests.conftest import tiny_spec
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
 
 
 def test_a_function_object_defined_here_is_the_trainable(tmp_path):

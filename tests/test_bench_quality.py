@@ -43,6 +43,7 @@ def test_t_interval_and_welch_difference() -> None:
     assert diff == pytest.approx(0.10) and 0 < width < 0.05
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 def test_smoke_writes_json_and_pngs_for_every_method(tmp_path: Path) -> None:
     out = tmp_path / "quality.json"

@@ -27,6 +27,7 @@ SWEEP_PHASES = {
 }
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 def test_bench_smoke(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"

@@ -45,6 +45,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.ray
 @pytest.mark.slow
 def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
     # A home of its own (short: Ray's socket paths live under its temp directory) keeps the record, the token

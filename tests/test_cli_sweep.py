@@ -57,6 +57,7 @@ def _loopback(ip: str) -> bool:
     return ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1") or ip.startswith("::ffff:127.")
 
 
+@pytest.mark.ray
 def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
     spec = _write_spec(tmp_path, samples=4, scheduler={"type": "fifo"}, space=_slow_space(40))
     # A local run ships nothing: a 600 MB file beside the spec (sparse: no disk used) is over Ray's 512 MiB
@@ -107,6 +108,7 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
     assert table[S.BEST].is_monotonic_decreasing
 
 
+@pytest.mark.ray
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["sigint", "sigterm", "sigkill"])
 def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance, how):
     spec = _write_spec(tmp_path, samples=6, scheduler={"type": "fifo"}, space=_slow_space(60))

@@ -123,6 +123,7 @@ USER_TRAINABLE = textwrap.dedent(
 )
 
 
+@pytest.mark.ray
 def test_user_trainable_from_a_temp_dir_runs_on_several_nodes(cluster, tmp_path):
     nodes, _ = cluster
     (tmp_path / "my_trainable.py").write_text(USER_TRAINABLE)
@@ -138,6 +139,7 @@ def test_user_trainable_from_a_temp_dir_runs_on_several_nodes(cluster, tmp_path)
     assert result.trials[S.NODE_ID].nunique() == 2, result.trials[S.NODE_ID]
 
 
+@pytest.mark.ray
 def test_driver_killed_on_the_cluster_then_resume(cluster, tmp_path):
     nodes, _ = cluster
     space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
@@ -154,6 +156,7 @@ def test_driver_killed_on_the_cluster_then_resume(cluster, tmp_path):
     assert (result.trials[S.STATUS] == S.COMPLETED).all() and (result.trials[S.EPOCHS] == 40).all()
 
 
+@pytest.mark.ray
 def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
     """Runs last in this module: it takes a node away."""
     nodes, workers = cluster
@@ -248,6 +251,7 @@ def _project(tmp_path: Path) -> Path:
     return work
 
 
+@pytest.mark.ray
 def test_ray_job_submit_runs_a_sweep_on_the_cluster(head_node, tmp_path):
     bin_dir, env, ports = head_node
     storage = tmp_path / "sweeps"
@@ -262,6 +266,7 @@ def test_ray_job_submit_runs_a_sweep_on_the_cluster(head_node, tmp_path):
     assert len(result.trials) == 3 and result.status == "completed"
 
 
+@pytest.mark.ray
 def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
     _, env, ports = head_node
     storage = tmp_path / "sweeps"

@@ -23,7 +23,7 @@ from tests import toy_trainables
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.toy_trainables import SLOW_PLAN
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
 
 
 def _toy(name: str, **changes) -> dict:

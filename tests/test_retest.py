@@ -19,8 +19,6 @@ from tests.conftest import run_cli, tiny_spec
 
 USER_PROJECT = Path(__file__).parent / "user_project"
 
-pytestmark = pytest.mark.usefixtures("ray_instance")
-
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory, ray_instance):
@@ -31,6 +29,7 @@ def finished(tmp_path_factory, ray_instance):
     return run_sweep(load_spec(tiny_spec(samples=4, space=space)), options)
 
 
+@pytest.mark.ray
 def test_rows_per_config_and_a_summary_that_matches_them(finished):
     outcome = retest(finished.path, top=2, seeds=2, quiet=True)
 
@@ -57,6 +56,7 @@ def test_rows_per_config_and_a_summary_that_matches_them(finished):
     assert "Spearman" in outcome.text() and "test_accuracy" in outcome.text()
 
 
+@pytest.mark.ray
 def test_new_data_is_recorded_and_a_second_retest_appends(finished, tmp_path):
     from sklearn.datasets import load_digits
 
@@ -101,6 +101,8 @@ def user_sweep(root: Path) -> Path:
     return root
 
 
+@pytest.mark.ray
+@pytest.mark.usefixtures("ray_instance")
 def test_a_user_trainable_is_retested_and_the_fresh_seed_reaches_it(tmp_path):
     # Before: refused with "retest runs built-in trainables only".
     outcome = retest(user_sweep(tmp_path / "docs-20261130-100000"), top=2, seeds=2)
@@ -114,6 +116,7 @@ def test_a_user_trainable_is_retested_and_the_fresh_seed_reaches_it(tmp_path):
     assert "no test_accuracy (the trainable reports none)" in outcome.text()
 
 
+@pytest.mark.ray
 def test_a_missing_retest_data_file_fails_before_ray(finished, tmp_path):
     with pytest.raises(SweepError, match="not found"):
         retest(finished.path, top=1, seeds=1, data=str(tmp_path / "missing.csv"))

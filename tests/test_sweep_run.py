@@ -13,7 +13,7 @@ from sweep import RunOptions, refine_sweep, run_sweep
 from sweep.store import schema as S
 from tests.conftest import tiny_spec
 
-pytestmark = pytest.mark.usefixtures("ray_instance")
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("ray_instance")]
 
 
 def _options(tmp_path, **changes) -> RunOptions:

@@ -11,7 +11,7 @@ from tests.conftest import tiny_spec
 from tests.test_tracking import read_scalars
 
 pytest.importorskip("mlflow", reason="the track extra (mlflow) is not installed")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
 def test_a_tracked_sweep_leaves_one_run_and_one_event_file_per_trial(tmp_path, ray_instance):

@@ -11,7 +11,7 @@ from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
 
 
 def _spec(name: str, **space) -> dict:

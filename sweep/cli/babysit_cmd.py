@@ -113,9 +113,10 @@ class Display:
 # Why a user's trainable cannot be babysat: Ray Tune's function-trainable contract has no call that
 # delivers a changed hyperparameter to a running trial (only a restart from a checkpoint, as PBT does).
 NOT_NUDGEABLE = (
-    "trainable {trainable!r}: babysit needs the built-in mlp: a Ray Tune function trainable has no call that "
-    "receives new hyperparameters mid-run (Tune changes them only by restarting from a checkpoint): check it "
-    "with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between checkpoints"
+    "trainable {trainable!r}: babysit needs a built-in trainable ({babysat}): a Ray Tune function trainable "
+    "has no call that receives new hyperparameters mid-run (Tune changes them only by restarting from a "
+    "checkpoint): check it with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between "
+    "checkpoints"
 )
 
 
@@ -146,12 +147,16 @@ def babysit_command(
         from sweep.checks.assignments import check_assignments
 
         parsed = load_spec(spec)
-        if parsed.trainable != "mlp":
-            raise SweepError(NOT_NUDGEABLE.format(trainable=parsed.trainable))
+        from trainables.registry import BUILTINS
+
+        record = BUILTINS.get(parsed.trainable)
+        if record is None or not record.supports_babysit:
+            babysat = ", ".join(name for name, r in sorted(BUILTINS.items()) if r.supports_babysit)
+            raise SweepError(NOT_NUDGEABLE.format(trainable=parsed.trainable, babysat=babysat))
         assignments = [parse_assignment(text) for text in assign or []]
         check_assignments(parsed, [key for key, _ in assignments])
         config = config_from_spec(parsed, assignments, epochs)
-        run = start_run(config, runs, name or parsed.name)
+        run = start_run(config, runs, name or parsed.name, trainable=parsed.trainable)
         epochs = None
     display = Display(sys.stdout.isatty())
     typer.echo(f"run: {run}")
