@@ -13,15 +13,12 @@ import yaml
 
 from search_spaces import Space, load_spec
 from sweep.analysis import analyze
-from sweep.analysis.advisor import (
-    EDGE_MIN_TRIALS,
-    advice_lines,
-    bias_variance_advice,
-    edge_advice,
-    next_spec,
-    tier_advice,
-)
+from sweep.analysis.advice_bias_variance import bias_variance_advice
+from sweep.analysis.advice_edge import EDGE_MIN_TRIALS, edge_advice
+from sweep.analysis.advice_tiers import tier_advice
+from sweep.analysis.advisor import advice_lines
 from sweep.analysis.importance import Importance
+from sweep.analysis.next_sweep import next_spec
 from sweep.store import schema as S
 from tests.conftest import run_cli
 

@@ -17,7 +17,7 @@ import yaml
 
 from search_spaces.errors import SweepError
 from sweep.analysis import analyze, infer_param, load_source
-from sweep.analysis.plots import beta_label
+from sweep.analysis.param_plots import beta_label
 from sweep.store import schema as S
 from tests.conftest import run_cli
 
@@ -263,7 +263,7 @@ def _small_source(tmp_path):
 
 
 def test_parallel_coordinates_draw_a_larger_beta_higher_and_skip_unused_decay_rate(tmp_path):
-    from sweep.analysis.plots import parallel_coordinates
+    from sweep.analysis.parallel_plot import parallel_coordinates
 
     source = _small_source(tmp_path)
     figure = parallel_coordinates(source)
@@ -280,7 +280,7 @@ def test_parallel_coordinates_draw_a_larger_beta_higher_and_skip_unused_decay_ra
 
 
 def test_metric_vs_decay_rate_leaves_out_trials_without_decay(tmp_path):
-    from sweep.analysis.plots import metric_vs_param
+    from sweep.analysis.param_plots import metric_vs_param
 
     source = _small_source(tmp_path)
     figure = metric_vs_param(source, "decay_rate", source.params["decay_rate"])

@@ -12,8 +12,9 @@ import pytest
 
 from sweep.run.recorder import TrialSummary, flag_divergence
 from sweep.store import schema as S
-from sweep.store.tables import CsvAppender, read_table
-from sweep.winners.retest import summarise
+from sweep.store.csv_appender import CsvAppender
+from sweep.store.tables import read_table
+from sweep.winners.retest_result import summarise
 
 
 # --- TrialSummary ----------------------------------------------------------------------------------------------

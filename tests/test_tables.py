@@ -13,8 +13,9 @@ import pytest
 
 import sweep
 from sweep.cli.main import main
-from sweep.store import tables
-from sweep.store.tables import CsvAppender, StorageError, TableWarning, read_table, rewrite_table
+from sweep.store import csv_appender, tables
+from sweep.store.csv_appender import CsvAppender
+from sweep.store.tables import StorageError, TableWarning, read_table, rewrite_table
 
 HEADER = "plan_id,trial_id,round,stage,status,rung,epochs_trained,train_seconds,best_metric,last_metric,lr\n"
 ROW = "r1-{i},t{i},1,,completed,,3,1.5,0.9666,0.9666,0.01\n"
@@ -56,7 +57,7 @@ def test_a_failing_write_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: 
         real_write(fd, bytes(data[: len(data) // 2]))  # the disk takes half a row, then is full
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tables.os, "write", half_then_full)
+    monkeypatch.setattr(csv_appender.os, "write", half_then_full)
     with pytest.raises(StorageError) as err:
         appender.append([trial_row(1), trial_row(2)])
     assert str(err.value) == (

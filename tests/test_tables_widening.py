@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sweep.store.tables import CsvAppender, TableWarning, read_table
+from sweep.store.csv_appender import CsvAppender
+from sweep.store.tables import TableWarning, read_table
 
 FIRST = [
     {"plan_id": "r1-000", "epoch": 1, "wall_seconds": 0.5, "dev_accuracy": 0.25, "diverged": False},

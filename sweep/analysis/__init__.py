@@ -217,7 +217,9 @@ def categorical_levels(param: Param, values: pd.Series) -> Param:
     return Param(param.name, param.scale, values=tuple(param.values) + tuple(sorted(seen, key=str)))
 
 
-from sweep.analysis.advisor import Advice, advice_lines, advise, next_spec  # noqa: E402
+from sweep.analysis.advice import Advice  # noqa: E402
+from sweep.analysis.advisor import advice_lines, advise  # noqa: E402
+from sweep.analysis.next_sweep import next_spec  # noqa: E402
 from sweep.analysis.report import Analysis, analyze  # noqa: E402  (report imports Source from here)
 
 __all__ = [

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from search_spaces import SweepSpec
-from sweep.analysis.advisor import Advice, advise
+from sweep.analysis.advice import Advice
+from sweep.analysis.advisor import advise
 from sweep.analysis.importance import Importance, best_regions, importance
 from sweep.store import schema as S
 

@@ -29,7 +29,8 @@ from typing import Any
 
 from search_spaces.errors import SweepError
 from sweep.babysit import nudge as N
-from sweep.store.tables import CsvAppender, read_table, rewrite_table
+from sweep.store.csv_appender import CsvAppender
+from sweep.store.tables import read_table, rewrite_table
 from trainables.session import LocalSession
 
 NUDGE_COLUMNS = ["epoch", "key", "value", "status", "reason", "requested_at"]

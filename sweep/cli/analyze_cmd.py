@@ -37,7 +37,7 @@ def analyze(
         typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.source.plots_dir}")
         typer.echo(f"report: {analysis.report}")
     if next_spec is not None:
-        from sweep.analysis.advisor import write_next_spec
+        from sweep.analysis.next_sweep import write_next_spec
 
         written = write_next_spec(analysis, next_spec)
         typer.echo(f"next spec: {written} (run it with: sweep launch {written})")

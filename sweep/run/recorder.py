@@ -22,9 +22,10 @@ from ray.tune import Callback
 from sweep.run.progress import Progress
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
+from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
-from sweep.store.tables import CsvAppender, read_table
+from sweep.store.tables import read_table
 from sweep.store.trial_status import final_status, is_better, rung_reached
 from trainables.session import batch_epochs
 

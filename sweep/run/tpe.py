@@ -21,8 +21,8 @@ from sweep.run.budget import Budget
 from sweep.run.searcher import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
+from sweep.store.csv_appender import CsvAppender
 from sweep.store.plan_ids import plan_id
-from sweep.store.tables import CsvAppender
 from trainables.session import batch_epochs
 
 

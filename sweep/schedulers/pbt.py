@@ -37,9 +37,9 @@ from search_spaces import Param, Space, SweepSpec
 from search_spaces.errors import SpecError
 from search_spaces.scheduler_spec import PbtSettings
 from sweep.run.tune_domains import to_tune_domain
+from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
-from sweep.store.tables import CsvAppender
 
 PERTURBATION_FACTORS = (0.8, 1.2)  # on α, on 1−β, and (as ±10 % of the range) on a uniform param
 RESAMPLE_PROBABILITY = 0.25  # a categorical is redrawn this often, else kept

@@ -1,0 +1,104 @@
+"""A retest's outcome: the per-config summary over seeds, whether the ranking held, and the terminal report."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sweep.store import schema as S
+
+
+@dataclass
+class RetestResult:
+    """One retest: its rows, its per-config summary, and whether the original ranking held.
+
+    Attributes:
+        retest_id: the id shared by this retest's rows in retest.csv and retest_summary.csv.
+        rows: one row per config per seed.
+        summary: one row per config: mean, std and n of the metric, original and new rank, test accuracy.
+        spearman: rank correlation between the original ranking and the retest means (NaN below 2 configs).
+        holds: whether the sweep's best config is still best on the retest mean.
+        metric, mode: the sweep's metric and direction.
+    """
+
+    retest_id: str
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    spearman: float
+    holds: bool
+    metric: str
+    mode: str
+
+    def winner(self) -> pd.Series:
+        """The summary row of the config with the best retest mean."""
+        return self.summary.sort_values("new_rank", kind="stable").iloc[0]
+
+    def text(self) -> str:
+        """The terminal report."""
+        shown = self.summary[
+            [
+                S.PLAN_ID,
+                "original_rank",
+                "new_rank",
+                "original_metric",
+                "mean",
+                "std",
+                "n",
+                "test_accuracy_mean",
+            ]
+        ]
+        lines = [
+            f"retest {self.retest_id}: {self.metric} ({self.mode}) at full budget, last epoch",
+            shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
+        ]
+        rho = "n/a (fewer than 2 configs)" if math.isnan(self.spearman) else f"{self.spearman:+.2f}"
+        verdict = "ranking holds: the top-1 config stays top-1" if self.holds else "ranking changed: a new top-1"
+        lines.append(f"Spearman rank correlation, original vs retest mean: {rho}; {verdict}")
+        best = self.winner()
+        if math.isnan(float(best["test_accuracy_mean"])):
+            test = "no test_accuracy (the trainable reports none)"
+        else:
+            test = f"test_accuracy {best['test_accuracy_mean']:.4f} ± {_nan0(best['test_accuracy_std']):.4f}"
+        lines.append(f"winner on mean {self.metric}: {best[S.PLAN_ID]}, {test} over {int(best['n'])} seed(s)")
+        return "\n".join(lines)
+
+
+def summarise(rows: pd.DataFrame, metric: str, mode: str) -> pd.DataFrame:
+    """Per config: mean, std and n of the metric over seeds, test accuracy, original and new rank."""
+    values = rows.assign(
+        **{
+            metric: pd.to_numeric(rows[metric], errors="coerce"),
+            "test_accuracy": pd.to_numeric(rows["test_accuracy"], errors="coerce"),
+        }
+    )
+    group = values.groupby(S.PLAN_ID, sort=False)
+    summary = pd.DataFrame(
+        {
+            "retest_id": group["retest_id"].first(),
+            "metric": metric,
+            "mean": group[metric].mean(),
+            "std": group[metric].std(),
+            "n": group[metric].count(),
+            "original_rank": group["original_rank"].first(),
+            "original_metric": group["original_metric"].first(),
+            "test_accuracy_mean": group["test_accuracy"].mean(),
+            "test_accuracy_std": group["test_accuracy"].std(),
+            "data": group["data"].first(),
+        }
+    ).reset_index()
+    # A config whose every run failed has no mean; it ranks last.
+    summary["new_rank"] = summary["mean"].rank(ascending=mode == "min", method="min", na_option="bottom").astype(int)
+    return summary.sort_values("original_rank", kind="stable").reset_index(drop=True)
+
+
+def spearman(summary: pd.DataFrame) -> float:
+    """Rank correlation of the original ranking and the retest means (NaN below two configs)."""
+    if len(summary) < 2:
+        return math.nan
+    return round(float(summary["original_rank"].corr(summary["new_rank"], method="spearman")), 12)
+
+
+def _nan0(value: float) -> float:
+    return 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
