@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -112,3 +113,16 @@ def run_process(argv: list[str], log: Path, env: dict[str, str] | None = None, t
     return ProcessRun(
         wall, process.returncode, usage.ru_maxrss / 1024, cpu.mean, load, tail, cpu.samples, started_at, ended_at
     )
+
+
+def process_fields(proc: ProcessRun) -> dict[str, Any]:
+    """The fields of a process run that every bench record keeps."""
+    return {
+        "wall": proc.wall,
+        "returncode": proc.returncode,
+        "driver_maxrss_mb": proc.maxrss_mb,
+        "cpu_percent": proc.cpu_percent,
+        "load_before": list(proc.load_before),
+        "started_at": proc.started_at,
+        "ended_at": proc.ended_at,
+    }

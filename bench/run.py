@@ -23,20 +23,19 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from bench import analysis, report
 from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP_RUNNERS, SWEEP_WARM
-from bench.measure import REPO, ProcessRun, run_process, sweep_environment
+from bench.measure import REPO, process_fields, run_process, sweep_environment
+from bench.probes import scale_probe, trainable_probe
 from bench.runners import sweep_cli
+from bench.warm_start import warm_ray
 from bench.workloads import Workload, workloads
 
 RESULTS = REPO / "bench" / "results"
@@ -46,7 +45,6 @@ MODULES = {
     OPTUNA: "bench.runners.optuna_runner",
     SEQUENTIAL: "bench.runners.sequential",
 }
-SWEEP_BIN = Path(sys.executable).parent / "sweep"
 
 
 def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path, homes: dict[str, Path]) -> dict:
@@ -73,7 +71,7 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
         (workdir / "job.json").write_text(json.dumps(job))
         argv = [sys.executable, "-m", MODULES[runner], str(workdir / "job.json"), str(out)]
         proc = run_process(argv, workdir / "log.txt")
-    record.update(_process_fields(proc))
+    record.update(process_fields(proc))
     try:
         if proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
@@ -102,61 +100,6 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     except Exception as err:  # noqa: BLE001 - one failed run is reported, the bench goes on
         record["ok"], record["error"] = False, str(err)
     return record
-
-
-@contextmanager
-def warm_ray(home: Path, cores: int, scratch: Path) -> Iterator[dict[str, Any]]:
-    """`sweep up --cpus CORES --no-dashboard` under the bench's warm HOME, and `sweep down` after, always.
-
-    Raises:
-        RuntimeError: `sweep up` failed, or it did not record `cores` CPUs.
-    """
-    env = sweep_environment(home)
-    log = scratch / "sweep-up.log"
-    port = _free_port()
-    argv = [str(SWEEP_BIN), "up", "--cpus", str(cores), "--no-dashboard", "--port", str(port)]
-    started = time.perf_counter()
-    try:
-        # A fresh HOME has no ~/.ray/auth_token, and `ray start` (unlike `ray.init`) does not make one.
-        token = [str(SWEEP_BIN.parent / "ray"), "get-auth-token", "--generate"]
-        subprocess.run(token, cwd=REPO, env={**env, "RAY_AUTH_MODE": "token"}, capture_output=True, timeout=120)
-        up = run_process(argv, log, env, timeout=300)
-        info: dict[str, Any] = {"up_seconds": time.perf_counter() - started, "returncode": up.returncode}
-        if up.returncode != 0:
-            raise RuntimeError(f"`sweep up` failed (exit {up.returncode}): {up.output_tail[-1500:]}")
-        record = json.loads((home / ".cache" / "sweep" / "local-ray.json").read_text())
-        info.update(address=record["address"], cpus=record["cpus"])
-        if info["cpus"] != cores:  # each warm run checks the CPUs Ray offers too (run_one)
-            raise RuntimeError(f"`sweep up` recorded {info['cpus']} CPUs ({info}); the others get {cores}")
-        yield info
-    finally:  # always: nothing of the bench's stays up
-        try:
-            down = subprocess.run(
-                [str(SWEEP_BIN), "down"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-            )
-            said = (down.stdout + down.stderr).strip()[-300:]
-        except subprocess.TimeoutExpired:
-            said = "timed out after 120 s"
-        print(f"  sweep down: {said}", flush=True)
-
-
-def _free_port() -> int:
-    """A port on 127.0.0.1 nothing listens on now (6390, `sweep up`'s default, may be another's)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _process_fields(proc: ProcessRun) -> dict[str, Any]:
-    return {
-        "wall": proc.wall,
-        "returncode": proc.returncode,
-        "driver_maxrss_mb": proc.maxrss_mb,
-        "cpu_percent": proc.cpu_percent,
-        "load_before": list(proc.load_before),
-        "started_at": proc.started_at,
-        "ended_at": proc.ended_at,
-    }
 
 
 def run_workload(workload: Workload, runners: list[str], reps: int, cores: int, scratch: Path) -> dict:
@@ -206,61 +149,6 @@ def _run_with_retry(
     status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
     print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
     return record
-
-
-def scale_probe(sizes: list[int], cores: int, scratch: Path) -> list[dict[str, Any]]:
-    points = []
-    for trials in sizes:
-        workdir = scratch / f"scale-{trials}"
-        workdir.mkdir()
-        out = workdir / "out.json"
-        argv = [sys.executable, "-m", "bench.scale", str(trials), str(cores), str(workdir / "s"), str(out)]
-        proc = run_process(argv, workdir / "log.txt")
-        point: dict[str, Any] = {"trials": trials, **_process_fields(proc), "ok": False}
-        if proc.returncode == 0 and out.exists():
-            data = json.loads(out.read_text())
-            # the driver's run_sweep wall (Ray start to shutdown), not the interpreter's start-up
-            overhead = (data["wall"] * cores - data["train_seconds"]) / max(data["trials"], 1)
-            point.update(
-                ok=True,
-                run_sweep_wall=data["wall"],
-                trials_done=data["trials"],
-                train_seconds=data["train_seconds"],
-                overhead_per_trial=overhead,
-            )
-        else:
-            point["error"] = proc.output_tail[-1500:]
-        print(
-            f"  scale {trials}: "
-            + (
-                f"{point['overhead_per_trial']:.3f} s/trial overhead, driver {point['driver_maxrss_mb']:.0f} MB"
-                if point["ok"]
-                else "FAILED"
-            ),
-            flush=True,
-        )
-        points.append(point)
-    return points
-
-
-def trainable_probe(mode: str) -> dict[str, Any]:
-    """Training samples/s of our loop vs a DataLoader loop on digits (bench/trainable_speed.py)."""
-    import torch
-
-    from bench.trainable_speed import samples_per_second
-
-    torch.set_num_threads(1)
-    epochs = {"smoke": 1, "quick": 5}.get(mode, 20)
-    samples_per_second("digits", 1, loader=False)  # warm-up: data cache, first kernels
-    ours = samples_per_second("digits", epochs, loader=False)
-    loader = samples_per_second("digits", epochs, loader=True)
-    return {
-        "data": "digits",
-        "epochs": epochs,
-        "ours_samples_per_s": ours,
-        "dataloader_samples_per_s": loader,
-        "speedup": ours / loader,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
