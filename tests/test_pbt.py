@@ -10,7 +10,7 @@ import pytest
 
 from search_spaces import Param, Space, load_spec
 from sweep import RunOptions, run_sweep
-from sweep.schedulers.pbt import make_pbt, mutable_params, pbt_configs, perturb
+from sweep.schedulers.pbt_population import make_pbt, mutable_params, pbt_configs, perturb
 from sweep.store import schema as S
 from sweep.store.layout import PBT_CHANGES_FILE
 from tests.conftest import tiny_spec

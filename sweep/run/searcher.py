@@ -89,7 +89,7 @@ class RecipeSearcher(Searcher):
         config = self.queue.pop(0)
         self.trials[trial_id] = str(config[S.PLAN_ID])
         if self.plan.pbt_interval:
-            from sweep.schedulers.pbt import pbt_configs
+            from sweep.schedulers.pbt_population import pbt_configs
 
             config = pbt_configs([config], self.plan.pbt_interval)[0]
         return config

@@ -22,7 +22,7 @@ from search_spaces.checks import need_choice
 from sweep.schedulers.asha import AshaPlugin
 from sweep.schedulers.base import RayContext, SchedulerPlugin
 from sweep.schedulers.fifo import FifoPlugin
-from sweep.schedulers.pbt_plugin import PbtPlugin
+from sweep.schedulers.pbt import PbtPlugin
 
 REGISTRY: dict[str, SchedulerPlugin[Any]] = {
     plugin.name: plugin for plugin in (AshaPlugin(), FifoPlugin(), PbtPlugin())
