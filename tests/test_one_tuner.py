@@ -53,7 +53,10 @@ def _starts(result: sweep.SweepResult) -> pd.Series:
 
 
 def test_round_two_starts_while_round_one_still_trains(tmp_path):
-    result = run_sweep(load_spec(_toy("slow_last")), _options(tmp_path))
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    spec = _toy("slow_last", space={"x": {"uniform": [0.0, 1.0]}, "epochs": 2, "signals": str(signals)})
+    result = run_sweep(load_spec(spec), _options(tmp_path / "sweeps"))
 
     trials = result.trials.set_index(S.PLAN_ID)
     assert trials[S.ROUND].value_counts().to_dict() == {1: 4, 2: 4}

@@ -7,19 +7,29 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 from ray import tune
 
-SLOW_PLAN = "r1-003"  # the last config of a 4-trial round 1: it trains for seconds, the rest in a blink
+SLOW_PLAN = "r1-003"  # the last config of a 4-trial round 1: it trains until round 2 has reported, the rest in a blink
+ROUND_TWO_SIGNAL = "round-2-reported"  # the file a round-2 trial leaves in config["signals"] at its first report
 
 
 def slow_last(config: dict) -> None:
-    """Reports `dev_accuracy` peaking at x = 0.7; the plan `SLOW_PLAN` takes `slow_seconds` to train."""
+    """Reports `dev_accuracy` peaking at x = 0.7. The plan `SLOW_PLAN` is round 1's straggler: it keeps training
+    until a round-2 trial has reported (a file in config["signals"]), or `slow_seconds` (60) if none does, so a
+    run loop that waits for it makes the test fail slowly rather than pass by a machine's speed."""
+    signal = Path(str(config.get("signals", "."))) / ROUND_TWO_SIGNAL
     epochs = int(config.get("epochs", 2))
-    seconds = float(config.get("slow_seconds", 4.0)) if config.get("plan_id") == SLOW_PLAN else 0.05
+    if config.get("plan_id") == SLOW_PLAN:
+        deadline = time.time() + float(config.get("slow_seconds", 60.0))
+        while not signal.exists() and time.time() < deadline:
+            time.sleep(0.05)
     for epoch in range(1, epochs + 1):
-        time.sleep(seconds / epochs)
+        time.sleep(0.025)
         tune.report({"epoch": epoch, "dev_accuracy": 1.0 - (float(config["x"]) - 0.7) ** 2})
+        if str(config.get("plan_id", "")).startswith("r2-"):
+            signal.touch()
 
 
 def steady(config: dict) -> None:
