@@ -33,6 +33,9 @@ _FUNCTION_REF = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 class RoundsSpec:
     """Coarse-to-fine rounds: after each, zoom on the best `top_fraction`, widened by `margin`.
 
+    `regions`: a zoomed round samples around each of its best `regions` trials (± `margin` of the round's
+    width, inside that zoom: :mod:`search_spaces.regions`); 0 samples the one zoomed box evenly.
+
     `expand`: a range whose best trials crowd one of its bounds moves past it instead of zooming in
     (in the param's own coordinate, within the scale's hard limits: see :func:`search_spaces.zoom.zoom`).
     """
@@ -41,6 +44,7 @@ class RoundsSpec:
     top_fraction: float = 0.25
     margin: float = 0.1
     expand: bool = False
+    regions: int = 3
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def _rounds(value: Any) -> RoundsSpec:
         ),
         margin=need_number("rounds.margin", value.get("margin", d.margin), "a number ≥ 0", lambda x: x >= 0),
         expand=_flag("rounds.expand", value.get("expand", d.expand)),
+        regions=need_int("rounds.regions", value.get("regions", d.regions), minimum=0),
     )
 
 

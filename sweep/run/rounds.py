@@ -1,7 +1,8 @@
 """Which rounds a sweep runs, and how each round's space follows from the results so far (pure logic).
 
 Coarse to fine: round 1 samples the whole space; each later round zooms into the region of the best trials
-so far. Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with tier 1 held at its best, …
+so far (one box around them, its envelope) and samples around each of the best few inside it (`regions`).
+Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with tier 1 held at its best, …
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from search_spaces import Space, SpecError, SweepSpec, sample_configs, zoom
+from search_spaces.regions import best_regions, sample_regions
 from sweep.store.plan_ids import plan_id
 
 
@@ -80,9 +82,16 @@ class Outcome:
     best: float | None
 
 
-def plan_configs(spec: SweepSpec, space: Space, slot: RoundSlot) -> list[dict[str, Any]]:
-    """The round's sampled configs with the spec's data and their plan ids (seeded by the round number)."""
-    configs = sample_configs(space, slot.samples, spec.sampler, spec.seed + slot.number - 1)
+def plan_configs(
+    spec: SweepSpec, space: Space, slot: RoundSlot, regions: list[Space] | None = None
+) -> list[dict[str, Any]]:
+    """The round's sampled configs with the spec's data and their plan ids (seeded by the round number):
+    drawn from `regions` when the round has them (a zoomed round), else from `space`."""
+    seed = spec.seed + slot.number - 1
+    if regions:
+        configs = sample_regions(regions, slot.samples, spec.sampler, seed)
+    else:
+        configs = sample_configs(space, slot.samples, spec.sampler, seed)
     planned = []
     for index, config in enumerate(configs):
         config = dict(config)
@@ -104,10 +113,26 @@ def round_space(
     if not slot.zoom or previous is None:
         best = best_config(outcomes, spec.mode)
         return stage_space(base, slot.stage, best)
-    if slot.stage is not None:
-        outcomes = [o for o in outcomes if o.stage == slot.stage]
-    results = [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in outcomes]
-    return zoomed_space(previous, base, [(c, v) for c, v in results if v is not None], spec)
+    return zoomed_space(previous, base, _zoom_results(slot, previous, outcomes), spec)
+
+
+def round_regions(
+    slot: RoundSlot, space: Space, previous: Space | None, outcomes: Iterable[Outcome], spec: SweepSpec
+) -> list[Space]:
+    """Where a zoomed round samples: around each of the best `rounds.regions` outcomes of its stage, inside
+    the round's `space` (its envelope, from :func:`round_space`); none for other rounds or `regions: 0`."""
+    if not slot.zoom or previous is None or spec.rounds.regions == 0:
+        return []
+    rounds = spec.rounds
+    results = [(c, v) for c, v in _zoom_results(slot, previous, outcomes) if not math.isnan(v)]
+    count = min(rounds.regions, math.ceil(rounds.top_fraction * len(results)))  # centres among the envelope's
+    return best_regions(previous, space, results, spec.mode, count, rounds.margin)
+
+
+def _zoom_results(slot: RoundSlot, previous: Space, outcomes: Iterable[Outcome]) -> list[tuple[dict[str, Any], float]]:
+    """(config, best so far) of the outcomes that steer a zoomed round: its stage's, with a value."""
+    outcomes = [o for o in outcomes if slot.stage is None or o.stage == slot.stage]
+    return [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in outcomes if o.best is not None]
 
 
 def best_config(outcomes: Iterable[Outcome], mode: str) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from sweep.run.budget import Budget, round_share_spent
-from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_space
+from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_regions, round_space
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
@@ -164,13 +164,15 @@ class RecipeSearcher(Searcher):
             configs = read_plan(directory, slot.number)
         else:
             spec = self.plan.sweep_spec()
-            space = round_space(
-                slot, Space.from_dict(self.plan.base), self._previous_space(slot), self.outcomes.values(), spec
-            )
-            configs = plan_configs(spec, space, slot)
+            previous = self._previous_space(slot)
+            space = round_space(slot, Space.from_dict(self.plan.base), previous, self.outcomes.values(), spec)
+            regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
+            configs = plan_configs(spec, space, slot, regions)
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
+            if regions:
+                directory.write_yaml(directory.round_regions(slot.number), [r.to_dict() for r in regions])
             pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
-            self._announce(slot, space)
+            self._announce(slot, space, len(regions))
         directory.state.update(lambda state: state.start_round(slot.number))
         done = self._done_plan_ids()
         self.queue = [c for c in configs if str(c[S.PLAN_ID]) not in done]
@@ -182,11 +184,12 @@ class RecipeSearcher(Searcher):
         path = self.plan.directory.round_space(slot.number - 1)
         return Space.from_dict(self.plan.directory.read_yaml(path)) if slot.number > 1 and path.exists() else None
 
-    def _announce(self, slot: RoundSlot, space: Space) -> None:
+    def _announce(self, slot: RoundSlot, space: Space, regions: int) -> None:
         if self.plan.quiet:
             return
         stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
-        lines = [f"round {slot.number}{stage}: {slot.samples} samples"]
+        around = f" around the best {regions} trial{'s' if regions > 1 else ''} so far" if regions else ""
+        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}"]
         previous = self._previous_space(slot)
         if slot.zoom and previous is not None:
             lines += [f"  {line}" for line in zoom_lines(previous, space)]

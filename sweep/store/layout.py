@@ -3,7 +3,8 @@
 STORAGE/NAME-YYYYmmdd-HHMMSS/
     spec.yaml            the spec as run (overrides applied)
     sweep.json           state: options, rounds (status, Ray experiment path), summary
-    rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs
+    rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs;
+                         rounds/round-N.regions.yaml  a zoomed round's regions around its best trials
     trials.csv           one row per trial        history.csv   one row per trial per epoch
     pbt_changes.csv      PBT's exploits           retest.csv, retest_summary.csv   `sweep retest`'s rows
     trial-errors.log     failed trials' tracebacks    ray-tune.log   Ray Tune's own messages
@@ -127,6 +128,9 @@ class SweepDir:
 
     def round_space(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.yaml"
+
+    def round_regions(self, number: int) -> Path:
+        return self.root / "rounds" / f"round-{number}.regions.yaml"
 
     def round_plan(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.plan.csv"
