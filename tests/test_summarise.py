@@ -149,3 +149,20 @@ def test_failed_runs_are_left_out_and_a_config_with_none_ranks_last() -> None:
 def test_tied_means_share_the_better_rank() -> None:
     summary = summarise(_retest_rows({"a": [0.5, 0.7], "b": [0.6, 0.6], "c": [0.9, 0.9]}), "dev_accuracy", "max")
     assert summary.set_index(S.PLAN_ID)["new_rank"].to_dict() == {"c": 1, "a": 2, "b": 2}
+
+
+def test_the_progress_line_names_the_newest_round_while_stragglers_report(tmp_path) -> None:
+    from types import SimpleNamespace
+
+    from sweep.run.recorder import SweepInfo, SweepRecorder
+    from sweep.store.layout import SweepDir
+
+    root = SweepDir.create(tmp_path, "progress").root
+    info = SweepInfo(str(root), {1: None, 2: None}, 8, "dev_accuracy", "max", 9, (), 0.0, quiet=True)
+    recorder = SweepRecorder(info)
+    labels = []
+    for plan, epoch in [("r1-000", 1), ("r2-000", 1), ("r1-000", 2)]:
+        trial = SimpleNamespace(config={"plan_id": plan}, trial_id=plan, status="RUNNING")
+        recorder.on_trial_result(0, [trial], trial, {"epoch": epoch, "dev_accuracy": 0.5})
+        labels.append(recorder.progress.label)
+    assert labels == ["round 1", "round 2", "round 2"]

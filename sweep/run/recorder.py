@@ -55,6 +55,7 @@ class SweepRecorder(Callback):
         self.directory = SweepDir(Path(info.sweep_root))
         self._progress: Progress | None = None
         self._summaries: dict[str, TrialSummary] | None = None
+        self._newest_round = 0  # the progress line names the newest round that has reported
 
     # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
     def __getstate__(self) -> dict[str, Any]:
@@ -117,7 +118,8 @@ class SweepRecorder(Callback):
             if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
                 self.progress.best = float(value)
         self._appender(self.directory.history_csv, S.HISTORY_KEYS).append(rows)
-        self.progress.label = f"round {round_of(plan)}"
+        self._newest_round = max(round_of(plan), self._newest_round)  # a straggler does not flip it back
+        self.progress.label = f"round {self._newest_round}"
         self._refresh(trials)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
