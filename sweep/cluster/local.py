@@ -88,7 +88,7 @@ def _join_or_start(
                 logging_config=_worker_logging(),
             )
         except (ConnectionError, RuntimeError, TimeoutError, ray.exceptions.RayError) as err:
-            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            reason = _reason(err)
             raise SweepError(
                 f"cannot connect to the Ray cluster at '{address}': {reason}; check the address (`ray status` on "
                 f"the head) and that this machine has the cluster's token ({TOKEN_FILE}, RAY_AUTH_MODE=token)"
@@ -139,3 +139,15 @@ def disconnect(connection: RayConnection) -> None:
 
     if connection.started_here and ray.is_initialized():
         ray.shutdown()
+
+
+def _reason(err: BaseException) -> str:
+    r"""One line for a failed connection: the message's first line, and when that only introduces what follows
+    (Ray Client's "Initialization failure from server:" then the server's traceback), the last line too.
+
+    Example:
+        >>> _reason(ConnectionAbortedError("Initialization failure from server:\nTraceback ...\nRuntimeError: no port"))
+        'Initialization failure from server: RuntimeError: no port'
+    """
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()] or [type(err).__name__]
+    return f"{lines[0]} {lines[-1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
