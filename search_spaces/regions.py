@@ -5,8 +5,9 @@ per axis, a dozen good trials cover most of each range, and the corners of the b
 region around each of the best trials keeps every param near a value that worked *together with the
 others*, which is where the course's "zoom in and sample more densely" pays.
 
-Each region is the zoom of one trial: ± `margin` × the round's width in the param's own coordinate (log10 α,
-log10(1 − β), log2 of a batch size), clipped to the round's envelope; a choice holds the trial's value. The
+Each region is the zoom of one trial: ± `margin` × the width of the space the trial was drawn from, in the
+param's own coordinate (log10 α, log10(1 − β), log2 of a batch size), clipped to the next round's envelope; a
+choice holds the trial's value. The
 round's samples are shared in proportion to 1/rank (the best region gets the most), and interleaved, so a
 budget that ends the round early has still sampled around every centre.
 """
@@ -31,7 +32,7 @@ def best_regions(
     """One region per trial among the best `count`, best first.
 
     Args:
-        space: the round's space (its widths set each region's size).
+        space: the space the results were drawn from, the previous round's (its widths set each region's size).
         envelope: the next round's one-box zoom; no region leaves it.
         results: (config, metric) per trial; non-finite metrics rank last.
         mode: ``max`` or ``min``.
