@@ -12,7 +12,19 @@ from typing import Any
 
 
 class SweepError(Exception):
-    """A user-facing error: the message names the thing, the rule and the fix. The CLI exits 2 on it."""
+    """A user-facing error: the message names the thing, the rule and the fix. The CLI exits 2 on it.
+
+    Its text is one line whatever went into it: a newline or other control character in a name the user
+    gave (a YAML key may hold one) is shown escaped.
+
+    Example:
+        >>> print(SweepError("space.l\\nr: unknown key"))
+        space.l\\nr: unknown key
+    """
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 SHOW_LIMIT = 80  # characters of a got-value in a message: enough to recognise it, never a wall of text
@@ -39,8 +51,15 @@ def show(value: Any) -> str:
 
 
 def text_of(key: Any) -> str:
-    """A key or value as text: ``str(key)``, or :func:`show` for a key Python will not print (a huge integer)."""
+    """A key or value as text: ``str(key)``, or :func:`show` for one that will not print on one plain line
+    (a huge integer, a newline or other control character).
+
+    Example:
+        >>> print(text_of("lr"), text_of("l\\nr"))
+        lr 'l\\nr'
+    """
     try:
-        return str(key)
+        text = str(key)
     except ValueError:
         return show(key)
+    return text if text.isprintable() else show(key)

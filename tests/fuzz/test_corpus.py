@@ -65,6 +65,18 @@ def test_a_huge_integer_anywhere_is_a_one_line_error(huge: int) -> None:
     assert not escaped, "\n".join(escaped[:5])
 
 
+@pytest.mark.parametrize(
+    "data",
+    [{"na\nme": 1}, {"scheduler": {"P\nk": 1}}, {"space": {"momentum": {"U\n<w\x99": 1}}}, {"space": {"M\nJ": 1}}],
+    ids=["top", "scheduler", "space-entry", "space-name"],
+)
+def test_a_control_character_in_a_key_stays_on_one_line(data: dict) -> None:
+    """A YAML key may hold a newline ("a\\nb": 1); the message shows it escaped (found by the property test)."""
+    with pytest.raises(SweepError) as err:
+        preflight(parse_spec(data))
+    assert "\n" not in str(err.value) and "\\n" in str(err.value)
+
+
 # ----------------------------------------------------------------------------- property: never another exception
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the dev extra: pip install -e '.[dev]'")
 st = hypothesis.strategies
