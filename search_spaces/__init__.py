@@ -15,7 +15,7 @@ from __future__ import annotations
 from search_spaces.errors import SpecError, SweepError
 from search_spaces.params import SCALES, Param
 from search_spaces.presets import DEFAULT_PRESET, preset_names
-from search_spaces.sampling import sample_configs
+from search_spaces.sampling import baseline_config, sample_configs
 from search_spaces.space import Space
 from search_spaces.spec import ResourcesSpec, RoundsSpec, SchedulerSpec, SweepSpec, load_spec, parse_spec
 from search_spaces.yamlio import parse_assignment
@@ -32,6 +32,7 @@ __all__ = [
     "Space",
     "SweepError",
     "SweepSpec",
+    "baseline_config",
     "load_spec",
     "parse_assignment",
     "parse_spec",

@@ -62,6 +62,20 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
     return configs
 
 
+def baseline_config(space: Space) -> dict[str, Any]:
+    """The space's baseline: each tuned param at its ``default:``, or, without one, at the middle of its range in
+    its own coordinate (a choice: its middle value); fixed params at their value. What `sweep train` trains
+    when every param has a default, and what a sweep trains first to measure its winner against.
+
+    Example:
+        >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1], "default": 0.003},
+        ...                          "batch_size": {"pow2": [16, 256]}})
+        >>> baseline_config(space)
+        {'lr': 0.003, 'batch_size': 64}
+    """
+    return _full_config(space, {p.name: grid_levels(p, 1)[0] for p in space.tuned()})
+
+
 def _unit_points(count: int, dims: int, sampler: str, seed: int) -> np.ndarray:
     """`count` points in [0, 1)^dims: independent uniforms or a scrambled Sobol sequence."""
     if dims == 0:

@@ -73,6 +73,7 @@ class SweepSpec:
     samples: int = 16
     sampler: str = "random"
     seed: int = 0
+    baseline: bool = True  # the first trial trains the space's defaults (`baseline_config`)
     scheduler: SchedulerSpec = field(default_factory=SchedulerSpec)
     rounds: RoundsSpec = field(default_factory=RoundsSpec)
     resources: ResourcesSpec = field(default_factory=ResourcesSpec)
@@ -137,6 +138,7 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         samples=need_int("samples", get("samples", 16), minimum=1),
         sampler=need_choice("sampler", get("sampler", "random"), SAMPLERS, "sampler"),
         seed=need_int("seed", get("seed", 0)),
+        baseline=_flag("baseline", get("baseline", True)),
         scheduler=parse_scheduler(get("scheduler")),
         rounds=_rounds(get("rounds")),
         resources=_resources(get("resources")),

@@ -1,7 +1,8 @@
 """Which rounds a sweep runs, and how each round's space follows from the results so far (pure logic).
 
-Coarse to fine: round 1 samples the whole space; each later round zooms into the region of the best trials
-so far (one box around them, its envelope) and samples around each of the best few inside it (`regions`).
+Coarse to fine: round 1 samples the whole space, its first trial the baseline (the defaults); each later round
+zooms into the region of the best trials so far (one box around them, its envelope) and samples around each of
+the best few inside it (`regions`).
 Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with tier 1 held at its best, …
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from search_spaces import Space, SpecError, SweepSpec, sample_configs, zoom
+from search_spaces import Space, SpecError, SweepSpec, baseline_config, sample_configs, zoom
 from search_spaces.regions import best_regions, sample_regions
 from sweep.store.plan_ids import plan_id
 
@@ -86,12 +87,15 @@ def plan_configs(
     spec: SweepSpec, space: Space, slot: RoundSlot, regions: list[Space] | None = None
 ) -> list[dict[str, Any]]:
     """The round's sampled configs with the spec's data and their plan ids (seeded by the round number):
-    drawn from `regions` when the round has them (a zoomed round), else from `space`."""
+    drawn from `regions` when the round has them (a zoomed round), else from `space`; a sweep's first round
+    leads with the baseline (:func:`leads_with_baseline`)."""
     seed = spec.seed + slot.number - 1
     if regions:
         configs = sample_regions(regions, slot.samples, spec.sampler, seed)
     else:
         configs = sample_configs(space, slot.samples, spec.sampler, seed)
+    if leads_with_baseline(spec, slot):
+        configs = [baseline_config(space), *configs[:-1]]
     planned = []
     for index, config in enumerate(configs):
         config = dict(config)
@@ -100,6 +104,12 @@ def plan_configs(
         config["plan_id"] = plan_id(slot.number, index)
         planned.append(config)
     return planned
+
+
+def leads_with_baseline(spec: SweepSpec, slot: RoundSlot) -> bool:
+    """Whether the round's first trial is the baseline (the defaults) in place of one draw: a sweep's first round
+    with `baseline: true`; a grid lays out its own points."""
+    return spec.baseline and slot.number == 1 and spec.sampler != "grid"
 
 
 def round_space(

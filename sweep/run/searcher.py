@@ -23,7 +23,15 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from sweep.run.budget import Budget, round_share_spent
-from sweep.run.rounds import Outcome, RoundSlot, enough_evidence, plan_configs, round_regions, round_space
+from sweep.run.rounds import (
+    Outcome,
+    RoundSlot,
+    enough_evidence,
+    leads_with_baseline,
+    plan_configs,
+    round_regions,
+    round_space,
+)
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
@@ -187,9 +195,11 @@ class RecipeSearcher(Searcher):
     def _announce(self, slot: RoundSlot, space: Space, regions: int) -> None:
         if self.plan.quiet:
             return
+        spec = self.plan.sweep_spec()
         stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
         around = f" around the best {regions} trial{'s' if regions > 1 else ''} so far" if regions else ""
-        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}"]
+        first = " (the first: the baseline, every parameter at its default)" if leads_with_baseline(spec, slot) else ""
+        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{first}"]
         previous = self._previous_space(slot)
         if slot.zoom and previous is not None:
             lines += [f"  {line}" for line in zoom_lines(previous, space)]

@@ -15,9 +15,10 @@ from typing import Any
 from ray import cloudpickle
 from ray.tune.search import Searcher
 
-from search_spaces import Space
+from search_spaces import Space, baseline_config
 from search_spaces.errors import SweepError
 from sweep.run.budget import Budget
+from sweep.run.rounds import leads_with_baseline
 from sweep.run.searcher import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
@@ -43,6 +44,22 @@ class CoordinateSpace:
                 trial.suggest_float(param.name, hint.low, hint.high, log=hint.log)
 
 
+def coordinates(space: Space, config: dict[str, Any]) -> dict[str, Any]:
+    """A config's tuned values as :class:`CoordinateSpace` draws them (Optuna's `enqueue_trial` takes these).
+
+    Example:
+        >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "batch_size": {"pow2": [16, 256]}})
+        >>> coordinates(space, {"lr": 0.01, "batch_size": 64})
+        {'lr': 0.01, 'batch_size': 6}
+    """
+    point: dict[str, Any] = {}
+    for param in space.tuned():
+        hint = param.scale_type.suggestion(param)
+        value = param.coord(config[param.name]) if hint.in_coordinate else config[param.name]
+        point[param.name] = int(round(value)) if hint.kind == "int" else value
+    return point
+
+
 class TpeSearcher(Searcher):
     """Proposes `count` configs with Optuna's TPE, recording each one's real values in the plan file."""
 
@@ -61,8 +78,13 @@ class TpeSearcher(Searcher):
         self.space = Space.from_dict(plan.base)
         self.count = sum(slot.samples for slot in plan.slots)
         self.data = spec.data
+        leads = leads_with_baseline(spec, plan.slots[0])
         self.inner = OptunaSearch(
-            space=CoordinateSpace(plan.base), metric=spec.metric, mode=spec.mode, sampler=TPESampler(seed=spec.seed)
+            space=CoordinateSpace(plan.base),
+            metric=spec.metric,
+            mode=spec.mode,
+            sampler=TPESampler(seed=spec.seed),
+            points_to_evaluate=[coordinates(self.space, baseline_config(self.space))] if leads else None,
         )
         self.handed = 0
         self.best: dict[str, float] = {}  # Ray trial id → best metric so far

@@ -16,6 +16,7 @@ from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
+from sweep.winners.baseline import baseline_line
 
 TABLE_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
 
@@ -186,12 +187,16 @@ def quiet_line(result: SweepResult) -> str:
 
 
 def summary_text(result: SweepResult, top: int = 5) -> str:
-    """The closing summary: statuses, the top trials, stage gains, and the test evaluation."""
+    """The closing summary: statuses, the top trials, stage gains, the gain over the baseline, and the test
+    evaluation."""
     summary = result.state.get("summary", {})
     lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
     lines.append(top_table(result, top))
     lines += stage_gains(result)
+    baseline = baseline_line(result)
+    if baseline:
+        lines.append(baseline)
     test = summary.get("test")
     if test:
         lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")

@@ -1,0 +1,66 @@
+"""What the search gained over the baseline: round 1's first trial, every parameter at its default."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from search_spaces import Space, baseline_config
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import plan_id
+from sweep.store.results import SweepResult
+
+
+def baseline_row(result: SweepResult) -> pd.Series | None:
+    """The baseline trial's row, when the sweep trained one: `r1-000` holding round 1's baseline config (a sweep
+    with `baseline: false`, a grid, or one from before baselines has none)."""
+    trials = result.trials
+    directory = SweepDir(result.path)
+    space_file = directory.round_space(1)
+    if trials.empty or S.PLAN_ID not in trials or not space_file.exists():
+        return None
+    rows = trials[trials[S.PLAN_ID].astype(str) == plan_id(1, 0)]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    space = Space.from_dict(directory.read_yaml(space_file))
+    expected = baseline_config(space)
+    same = all(p.name in row.index and _same(row[p.name], expected[p.name]) for p in space.tuned())
+    return row if same else None
+
+
+def baseline_line(result: SweepResult) -> str | None:
+    """One line: the baseline's best metric and what the winner gained over it.
+
+    Example: ``baseline r1-000 (every parameter at its default): best dev_accuracy 0.6770 in 30 epochs;
+    the winner r2-003 gains +0.0270``.
+    """
+    row = baseline_row(result)
+    if row is None:
+        return None
+    head = f"baseline {row[S.PLAN_ID]} (every parameter at its default)"
+    best = pd.to_numeric(row.get(S.BEST), errors="coerce")
+    if pd.isna(best):
+        return f"{head}: {row.get(S.STATUS, 'no result')}, no {result.metric}"
+    epochs = pd.to_numeric(row.get(S.EPOCHS), errors="coerce")
+    trained = "" if pd.isna(epochs) else f" in {int(epochs)} epoch{'s' if epochs != 1 else ''}"
+    winner = result.best()
+    if str(winner[S.PLAN_ID]) == str(row[S.PLAN_ID]):
+        return f"{head}: best {result.metric} {best:.4f}{trained}; no trial beat it"
+    gain = float(winner[S.BEST]) - float(best)
+    return f"{head}: best {result.metric} {best:.4f}{trained}; the winner {winner[S.PLAN_ID]} gains {gain:+.4f}"
+
+
+def _same(stored: Any, value: Any) -> bool:
+    """A value read back from trials.csv equals the planned one (floats to 9 significant digits)."""
+    if isinstance(value, bool) or isinstance(stored, bool | str):
+        return str(stored).lower() == str(value).lower()
+    if isinstance(value, int | float):
+        try:
+            return math.isclose(float(stored), float(value), rel_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return str(stored) == str(value)
