@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from search_spaces import parse_spec, sample_configs
+from search_spaces import parse_spec
 from search_spaces.presets import DEFAULT_PRESET, preset_path
 from search_spaces.yamlio import read_yaml_file
 
@@ -80,11 +80,11 @@ class Workload:
 
     def configs(self) -> list[dict[str, Any]]:
         """Round 1's planned configs, as sweep.run.launch plans them (plan ids r1-000, r1-001, ...)."""
+        from sweep.run.rounds import RoundSlot, plan_configs
+
         spec = parse_spec(self.spec())
-        planned = []
-        for index, config in enumerate(sample_configs(spec.space, spec.samples, spec.sampler, spec.seed)):
-            planned.append({**config, "data": self.data, "plan_id": f"r1-{index:03d}"})
-        return planned
+        planned = plan_configs(spec, spec.space, RoundSlot(1, None, zoom=False, samples=spec.samples))
+        return [{**config, "data": self.data} for config in planned]
 
     def to_dict(self) -> dict[str, Any]:
         return {

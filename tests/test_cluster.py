@@ -266,6 +266,24 @@ def test_ray_job_submit_runs_a_sweep_on_the_cluster(head_node, tmp_path):
     assert len(result.trials) == 3 and result.status == "completed"
 
 
+def test_a_connection_is_tried_three_times_and_only_on_the_named_error():
+    from sweep.cluster.local import with_retries
+
+    calls: list[int] = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise ConnectionAbortedError(f"Initialization failure from server: attempt {len(calls)}")
+
+    with pytest.raises(ConnectionAbortedError, match="attempt 3"):
+        with_retries(refused, ConnectionAbortedError, wait_s=0)
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(ConnectionAbortedError, match="attempt 1"):  # a cluster address that is not Ray Client's
+        with_retries(refused, (), wait_s=0)
+    assert len(calls) == 1
+
+
 @pytest.mark.ray
 def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
     _, env, ports = head_node

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from search_spaces.errors import SweepError
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
 
 if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
     import ray
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,14 @@ def _join_or_start(
             return RayConnection(kept.address, kept.dashboard_url, started_here=False, note=note)
     if address is not None:
         try:
-            info = ray.init(
-                address=address,
-                runtime_env=runtime_env,
-                logging_level=logging.WARNING,
-                logging_config=_worker_logging(),
+            info = with_retries(
+                lambda: ray.init(
+                    address=address,
+                    runtime_env=runtime_env,
+                    logging_level=logging.WARNING,
+                    logging_config=_worker_logging(),
+                ),
+                retry_on=ConnectionAbortedError if address.startswith("ray://") else (),
             )
         except (ConnectionError, RuntimeError, TimeoutError, ray.exceptions.RayError) as err:
             reason = _reason(err)
@@ -110,6 +118,37 @@ def _join_or_start(
     if TOKEN_FILE.exists():  # Ray writes the token that opens the dashboard readable by every local user
         TOKEN_FILE.chmod(0o600)
     return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
+
+
+def with_retries(
+    call: Callable[[], T],
+    retry_on: type[BaseException] | tuple[type[BaseException], ...],
+    attempts: int = 3,
+    wait_s: float = 2.0,
+) -> T:
+    """`call()`, tried again (after `wait_s`, then twice that) when it raises `retry_on`; the last error is raised.
+
+    Ray Client's handshake fails with ``ConnectionAbortedError("Initialization failure from server: ...")`` when
+    the head could not set up this connection's server in time (a busy head); a new connection gets a new server.
+
+    Example:
+        >>> tries = iter([ConnectionAbortedError("busy"), "connected"])
+        >>> def connect():
+        ...     outcome = next(tries)
+        ...     if isinstance(outcome, Exception):
+        ...         raise outcome
+        ...     return outcome
+        >>> with_retries(connect, ConnectionAbortedError, wait_s=0)
+        'connected'
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except retry_on:
+            if attempt == attempts:
+                raise
+            time.sleep(wait_s * attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _worker_logging() -> ray.LoggingConfig:
