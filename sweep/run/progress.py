@@ -17,6 +17,8 @@ class Progress:
     """Counts for one round; prints at most every `interval` seconds (always on a change of counts).
 
     Attributes:
+        deadline: when a time budget ends the sweep (a ``time.time()`` stamp); the line then counts down to it
+            wherever it comes before the trials' own pace says they would all be done.
         since: the round's start as a ``time.time()`` stamp. Give it whenever the line is built after the
             round began (a recorder creates it at the first result, which with batched reports can be most
             of the round later, or after a restart); without it the clock starts when this object is made.
@@ -38,6 +40,7 @@ class Progress:
     running: int = 0
     best: float | None = None
     since: float | None = None
+    deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
     _last_print: float = 0.0
     _last_line: str = ""
@@ -53,9 +56,16 @@ class Progress:
         # Ray marks a trial TERMINATED only after its completion callbacks: a finished trial can still be
         # counted as running, so never show more running than remain unfinished.
         running = min(self.running, max(self.planned - self.finished, 0))
-        eta = ""
+        eta, pace_left = "", None
         if 0 < self.finished < self.planned:
-            eta = f", ~{format_seconds(elapsed / self.finished * (self.planned - self.finished))} left"
+            pace_left = elapsed / self.finished * (self.planned - self.finished)
+            eta = f", ~{format_seconds(pace_left)} left"
+        budget_left = None if self.deadline is None else self.deadline - time.time()
+        # A budget that ends the sweep before the trials' pace would is what to count down to; a deadline
+        # already passed belongs to an earlier run (a resumed sweep's budget starts afresh).
+        if self.finished < self.planned and budget_left is not None and budget_left > 0:
+            if pace_left is None or budget_left < pace_left:
+                eta = f", {format_seconds(budget_left)} left of the time budget"
         best = "-" if self.best is None else f"{self.best:.4f}"
         return (
             f"{self.label}: {self.finished}/{self.planned} done "

@@ -45,6 +45,7 @@ class SweepInfo:
     milestones: tuple[int, ...]  # empty when the scheduler does not prune
     started_at: float  # time.time() when the sweep started
     quiet: bool
+    deadline: float | None = None  # time.time() when the time budget runs out (None: no budget)
 
 
 class SweepRecorder(Callback):
@@ -68,7 +69,9 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at)
+            self._progress = Progress(
+                info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at, deadline=info.deadline
+            )
         return self._progress
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
