@@ -81,8 +81,10 @@ def test_a_control_character_in_a_key_stays_on_one_line(data: dict) -> None:
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the dev extra: pip install -e '.[dev]'")
 st = hypothesis.strategies
 
+# Integers past a float's range, but under the 4300 digits str() allows: Hypothesis prints its examples, and
+# one it cannot print hides the failure it found (an int too long to print has its own test above).
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**5000), max_value=10**5000),
+    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**4000), max_value=10**4000),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
     st.sampled_from(["mlp", "digits", "spirals:n=abc", "os:getcwd", "adam", "../x", "asha", "sobol", "1e30"]),
 )  # fmt: skip
