@@ -5,17 +5,15 @@ and writes its JSON and both PNGs, each holding every method. No timing or accur
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bench.quality import aggregate, score
+from bench.quality import aggregate, score, targets
 from bench.quality.methods import METHODS
 from bench.quality.sweep_method import has_tpe
 
-REPO = Path(__file__).resolve().parent.parent
+SMOKE = "quality"  # the `bench_smokes` fixture runs `python -m bench.quality --smoke` for this module
 
 
 def _trials() -> list[dict]:
@@ -43,15 +41,33 @@ def test_t_interval_and_welch_difference() -> None:
     assert diff == pytest.approx(0.10) and 0 < width < 0.05
 
 
+def _run(method: str, seed: int, final: float) -> dict:
+    best = {"25%": final - 0.05, "50%": final - 0.02, "100%": final}
+    return {"method": method, "seed": seed, "ok": True, "figures": {"best_dev": best, "trials": 9, "epochs": 90}}
+
+
+def test_ahead_pairs_the_seeds_both_methods_ran() -> None:
+    # each seed moves both methods together (the same first draws); the default gains 0.004-0.006 at every one
+    default = {0: 0.700, 1: 0.726, 2: 0.690, 3: 0.705, 4: 0.712}
+    random = {0: 0.695, 1: 0.721, 2: 0.686, 3: 0.699, 4: 0.708}
+    runs = [_run("sweep-default", s, v) for s, v in default.items()] + [
+        _run("sweep-random", s, v) for s, v in random.items()
+    ]
+    runs.append(_run("sweep-random", 9, 0.5))  # a seed the default has not run is no pair
+    summary = aggregate.summarize(runs)
+    paired, _, _ = targets.evaluate(summary, {}, 120.0, runs)
+    assert paired["met"] is True and "paired t over 5 seeds" in paired["figures"], paired
+    unpaired, _, _ = targets.evaluate(summary, {}, 120.0)
+    assert unpaired["met"] is False and "Welch" in unpaired["figures"], unpaired  # the seeds' spread hides it
+    diff, half, n = aggregate.paired_difference(default, random)
+    assert n == 5 and diff == pytest.approx(0.0048) and 0 < half < 0.0048
+
+
 @pytest.mark.ray
 @pytest.mark.slow
-def test_smoke_writes_json_and_pngs_for_every_method(tmp_path: Path) -> None:
-    out = tmp_path / "quality.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.quality", "--smoke", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def test_smoke_writes_json_and_pngs_for_every_method(bench_smokes) -> None:
+    code, log, out = bench_smokes.result(SMOKE)
+    assert code == 0, log
     result = json.loads(out.read_text())
 
     expected = {m.key for m in METHODS if m.needs != "tpe" or has_tpe()}
@@ -68,5 +84,5 @@ def test_smoke_writes_json_and_pngs_for_every_method(tmp_path: Path) -> None:
         assert stamps and min(stamps) > 0, run["method"]  # wall-clock seconds since the run's start
     for kind in ("time", "epochs"):
         png = Path(result["plots"][kind])
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.parent == tmp_path
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.parent == out.parent
     assert len(result["targets"]) == 3
