@@ -23,7 +23,7 @@ collect_ignore = ["user_project"]
 
 # Fixtures that start Ray (this file's shared instance; test_cluster's multi-node clusters). A test using one
 # must carry the `ray` marker, or `pytest -m "not ray"` (the fast tier) would start Ray after all.
-RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node"})
+RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node", "bench_smokes"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -116,3 +116,56 @@ def wait_for(condition: Any, what: str, timeout: float = 120.0, proc: subprocess
                                  f"before {what}:\n{out}\n{err}")  # fmt: skip
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class BenchSmokes:
+    """The benches' smoke runs (`python -m bench.run --smoke`, `python -m bench.quality --smoke`), started together.
+
+    Each smoke is a chain of fresh processes that mostly wait on Ray's start, so on 2 cores the pair ends
+    little later than the slower one alone (the two ran one after the other for some 4 of the suite's 12
+    minutes). Each writes its JSON and log under its own directory; no timing is asserted on either.
+    """
+
+    MODULES = {"cost": "bench.run", "quality": "bench.quality"}
+
+    def __init__(self, root: Path, kinds: set[str]) -> None:
+        repo = Path(__file__).resolve().parent.parent
+        self.runs: dict[str, tuple[subprocess.Popen, Path, Path]] = {}
+        for kind in sorted(kinds):
+            out = root / kind
+            out.mkdir()
+            log = (out / "log.txt").open("w")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
+                cwd=repo, stdout=log, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+            self.runs[kind] = (proc, out, out / "log.txt")
+
+    def result(self, kind: str, timeout: float = 900) -> tuple[int, str, Path]:
+        """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended."""
+        proc, out, log = self.runs[kind]
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        return code, log.read_text()[-6000:], out / f"{kind}.json"
+
+    def stop(self) -> None:
+        for proc, _, _ in self.runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Starts the smoke of every bench a selected test asks for (its module's `SMOKE`), all at once."""
+    kinds = {
+        item.module.SMOKE
+        for item in request.session.items
+        if "bench_smokes" in getattr(item, "fixturenames", ()) and hasattr(item, "module")
+    }
+    smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"), kinds)
+    yield smokes
+    smokes.stop()

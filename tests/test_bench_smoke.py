@@ -6,13 +6,10 @@ run that joined the `sweep up` Ray, the cores every runner got)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+SMOKE = "cost"  # the `bench_smokes` fixture runs `python -m bench.run --smoke` for this module
 RUNNERS = {"sweep launch", "sweep launch (warm)", "ray hand-tuned", "ray defaults", "optuna", "sequential"}
 SWEEP_PHASES = {
     "interpreter",
@@ -29,13 +26,9 @@ SWEEP_PHASES = {
 
 @pytest.mark.ray
 @pytest.mark.slow
-def test_bench_smoke(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+def test_bench_smoke(bench_smokes) -> None:
+    code, log, out = bench_smokes.result(SMOKE)
+    assert code == 0, log
     result = json.loads(out.read_text())
 
     records = result["workloads"]["W1"]["records"]
