@@ -38,6 +38,10 @@ class RoundsSpec:
 
     `expand`: a range whose best trials crowd one of its bounds moves past it instead of zooming in
     (in the param's own coordinate, within the scale's hard limits: see :func:`search_spaces.zoom.zoom`).
+
+    `explore`: the share of a zoomed round's samples drawn from the whole space again (a staged round: its
+    stage's space), interleaved with the zoomed ones, so a first round whose best trials were lucky readings
+    still leaves later rounds a chance at the region it missed; 1/3, as BOHB's `random_fraction`.
     """
 
     count: int = 1
@@ -45,6 +49,7 @@ class RoundsSpec:
     margin: float = 0.1
     expand: bool = False
     regions: int = 3
+    explore: float = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,9 @@ def _rounds(value: Any) -> RoundsSpec:
         margin=need_number("rounds.margin", value.get("margin", d.margin), "a number ≥ 0", lambda x: x >= 0),
         expand=_flag("rounds.expand", value.get("expand", d.expand)),
         regions=need_int("rounds.regions", value.get("regions", d.regions), minimum=0),
+        explore=need_number(
+            "rounds.explore", value.get("explore", d.explore), "a number in [0, 1)", lambda x: 0 <= x < 1
+        ),
     )
 
 

@@ -63,11 +63,12 @@ def test_round_two_starts_while_round_one_still_trains(tmp_path):
     slow_finished = float(trials.loc[SLOW_PLAN, S.FINISHED])
     round2_first_report = result.history.loc[result.history[S.ROUND] == 2, S.WALL].min()
     assert round2_first_report < slow_finished, "round 2 waited for round 1's straggler"
-    # Round 2 zoomed inside round 1's bounds, and its configs lie inside round 2's space.
+    # Round 2 zoomed inside round 1's bounds, and its configs lie inside round 2's space, but for its exploring
+    # share (rounds.explore: 1 of 4), drawn from the whole space.
     first = Space.from_dict(yaml.safe_load((result.path / "rounds" / "round-1.yaml").read_text()))["x"]
     second = Space.from_dict(yaml.safe_load((result.path / "rounds" / "round-2.yaml").read_text()))["x"]
     assert first.low <= second.low < second.high <= first.high and second.high - second.low < first.high - first.low
-    assert trials.loc[trials[S.ROUND] == 2, "x"].between(second.low, second.high).all()
+    assert trials.loc[trials[S.ROUND] == 2, "x"].between(second.low, second.high).sum() >= 3
     assert (result.path / "ray" / "sweep").is_dir() and not list((result.path / "ray").glob("round-*"))
 
 

@@ -127,10 +127,11 @@ def test_searcher_plans_round_two_once_round_one_is_out_and_half_reported(tmp_pa
     assert directory.state.read().round_status == {"1": "running", "2": "running"}
     second = Space.from_dict(directory.read_yaml(directory.round_space(2)))
     assert second["lr"].contains(config["lr"])
-    # two results, top quarter: one region, around the better of them, and round 2 samples inside it
+    # two results, top quarter: one region, around the better of them, and round 2 samples inside it, but for
+    # its exploring share (rounds.explore: 1 of 4), drawn from the whole space
     regions = [Space.from_dict(r) for r in directory.read_yaml(directory.round_regions(2))]
     assert len(regions) == 1 and regions[0]["lr"].contains(max(c["lr"] for c in handed[:2]))
-    assert all(regions[0]["lr"].contains(c["lr"]) for c in read_plan(directory, 2))
+    assert sum(regions[0]["lr"].contains(c["lr"]) for c in read_plan(directory, 2)) >= 3
     for i in range(5, 8):
         assert searcher.suggest(f"t{i}")["plan_id"] == f"r2-00{i - 4}"
     assert searcher.suggest("t8") == "FINISHED"

@@ -43,9 +43,13 @@ def test_round_one_is_what_was_known_when_round_two_was_planned() -> None:
 def test_zooming_on_round_one_beats_the_whole_space_where_the_score_has_one_peak(capsys) -> None:
     data = {"spec": SPEC, "mode": {"epochs": 10}, "runs": [_run(seed) for seed in range(3)]}
     table = replay(data, samples=200)
-    assert set(table) == {"whole space", "one box (regions: 0)", "regions: 1", "regions: 3 (default)"}
-    whole, regions = table["whole space"], table["regions: 3 (default)"]
+    assert set(table) == {
+        "whole space", "one box (regions: 0)", "regions: 1", "regions: 3", "regions: 3, explore 1/3 (default)"
+    }  # fmt: skip
+    whole, regions, default = table["whole space"], table["regions: 3"], table["regions: 3, explore 1/3 (default)"]
     assert regions["mean"] > whole["mean"] + 0.02 and regions["share"] > whole["share"]
+    # a third of the default's draws sample the whole space again: between the two
+    assert whole["mean"] < default["mean"] < regions["mean"]
 
 
 def test_too_few_full_length_trials_is_one_line(tmp_path) -> None:

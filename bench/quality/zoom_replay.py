@@ -3,11 +3,11 @@
 A quality run cannot rerun a round with another zoom, but it holds thousands of trained configs. For each run
 of the default recipe, this takes the round-1 results known when round 2 was planned (every report before
 round 2's first), plans round 2 with each way of zooming (the sweep's own code: the whole space again, one box
-around the best, regions around the best 1 or 3), and scores the drawn configs with a random forest fitted
-on the full-length trials of every *other* seed (all methods), so no run judges its own zoom. It prints, per
-way, the mean predicted dev accuracy of what round 2 would train and the share predicted at or above a bar
-(the 75th percentile of full-length trials). A surrogate's numbers say where a round samples, not what it
-finds: the bench itself (``./dev bench quality``) decides.
+around the best, regions around the best 1 or 3, and 3 with the default exploring share), and scores the drawn
+configs with a random forest fitted on the full-length trials of every *other* seed (all methods), so no run
+judges its own zoom. It prints, per way, the mean predicted dev accuracy of what round 2 would train and the
+share predicted at or above a bar (the 75th percentile of full-length trials). A surrogate's numbers say where
+a round samples, not what it finds: the bench itself (``./dev bench quality``) decides.
 """
 
 from __future__ import annotations
@@ -21,10 +21,17 @@ from typing import Any
 import numpy as np
 
 from search_spaces import Space, parse_spec
-from sweep.run.rounds import Outcome, RoundSlot, plan_configs, round_regions, round_space
+from sweep.run.rounds import Outcome, RoundSlot, explore_space, plan_configs, round_regions, round_space
 
 DEFAULT_METHOD = "sweep-default"
-WAYS = {"whole space": None, "one box (regions: 0)": 0, "regions: 1": 1, "regions: 3 (default)": 3}
+# way of zooming: (rounds.regions, rounds.explore); None = no zoom
+WAYS: dict[str, tuple[int, float] | None] = {
+    "whole space": None,
+    "one box (regions: 0)": (0, 0.0),
+    "regions: 1": (1, 0.0),
+    "regions: 3": (3, 0.0),
+    "regions: 3, explore 1/3 (default)": (3, 1 / 3),
+}
 
 
 def features(space: Space, config: dict[str, Any]) -> list[float]:
@@ -83,9 +90,9 @@ def replay(data: dict[str, Any], samples: int = 300) -> dict[str, dict[str, floa
         if not outcomes or others.sum() < 20:
             continue
         forest = RandomForestRegressor(200, min_samples_leaf=5, random_state=0).fit(x[others], y[others])
-        for way, regions in WAYS.items():
-            configs = _round_two(spec, base, outcomes, regions, samples)
-            scores[way].append(forest.predict(np.array([features(base, c) for c in configs])))
+        for name, way in WAYS.items():
+            configs = _round_two(spec, base, outcomes, way, samples)
+            scores[name].append(forest.predict(np.array([features(base, c) for c in configs])))
     if not scores[next(iter(WAYS))]:
         raise SystemExit(f"zoom_replay: no {DEFAULT_METHOD} run with a round 2 and other seeds to learn from")
     return {
@@ -94,13 +101,18 @@ def replay(data: dict[str, Any], samples: int = 300) -> dict[str, dict[str, floa
     }
 
 
-def _round_two(spec: Any, base: Space, outcomes: list[Outcome], regions: int | None, samples: int) -> list[dict]:
-    slot = RoundSlot(2, None, zoom=regions is not None, samples=samples)
-    if regions is None:
+def _round_two(
+    spec: Any, base: Space, outcomes: list[Outcome], way: tuple[int, float] | None, samples: int
+) -> list[dict]:
+    slot = RoundSlot(2, None, zoom=way is not None, samples=samples)
+    if way is None:
         return plan_configs(spec, base, slot)
-    spec = parse_spec({**spec.to_dict(), "rounds": {**_rounds(spec), "count": 2, "regions": regions}})
+    regions, explore = way
+    rounds = {**_rounds(spec), "count": 2, "regions": regions, "explore": explore}
+    spec = parse_spec({**spec.to_dict(), "rounds": rounds})
     envelope = round_space(slot, base, base, outcomes, spec)
-    return plan_configs(spec, envelope, slot, round_regions(slot, envelope, base, outcomes, spec))
+    wide = explore_space(slot, base, base, outcomes, spec)
+    return plan_configs(spec, envelope, slot, round_regions(slot, envelope, base, outcomes, spec), wide)
 
 
 def _rounds(spec: Any) -> dict[str, Any]:

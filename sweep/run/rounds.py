@@ -2,7 +2,7 @@
 
 Coarse to fine: round 1 samples the whole space, its first trial the baseline (the defaults); each later round
 zooms into the region of the best trials so far (one box around them, its envelope) and samples around each of
-the best few inside it (`regions`).
+the best few inside it (`regions`), a share of its samples drawn from the whole space again (`explore`).
 Staged (`--staged`): tier 1 with the rest at defaults, then tier 2 with tier 1 held at its best, …
 """
 
@@ -84,16 +84,21 @@ class Outcome:
 
 
 def plan_configs(
-    spec: SweepSpec, space: Space, slot: RoundSlot, regions: list[Space] | None = None
+    spec: SweepSpec, space: Space, slot: RoundSlot, regions: list[Space] | None = None, wide: Space | None = None
 ) -> list[dict[str, Any]]:
     """The round's sampled configs with the spec's data and their plan ids (seeded by the round number):
-    drawn from `regions` when the round has them (a zoomed round), else from `space`; a sweep's first round
-    leads with the baseline (:func:`leads_with_baseline`)."""
+    drawn from `regions` when the round has them (a zoomed round), else from `space`, with the exploring share
+    (:func:`explore_count`) drawn from `wide` when given (:func:`explore_space`) and interleaved; a sweep's
+    first round leads with the baseline (:func:`leads_with_baseline`)."""
     seed = spec.seed + slot.number - 1
+    exploring = explore_count(spec, slot) if wide is not None else 0
     if regions:
-        configs = sample_regions(regions, slot.samples, spec.sampler, seed)
+        configs = sample_regions(regions, slot.samples - exploring, spec.sampler, seed)
     else:
-        configs = sample_configs(space, slot.samples, spec.sampler, seed)
+        configs = sample_configs(space, slot.samples - exploring, spec.sampler, seed)
+    if exploring:
+        assert wide is not None
+        configs = _interleave(configs, sample_configs(wide, exploring, spec.sampler, seed + _EXPLORE_SEED))
     if leads_with_baseline(spec, slot):
         configs = [baseline_config(space), *configs[:-1]]
     planned = []
@@ -104,6 +109,48 @@ def plan_configs(
         config["plan_id"] = plan_id(slot.number, index)
         planned.append(config)
     return planned
+
+
+_EXPLORE_SEED = 104729  # the exploring draws' own stream: never round 1's draws again
+
+
+def explore_count(spec: SweepSpec, slot: RoundSlot) -> int:
+    """How many of a zoomed round's samples are drawn from the whole space again: `rounds.explore` of them,
+    rounded (none in other rounds, or on a grid, which lays out its own points).
+
+    Example:
+        >>> from search_spaces import parse_spec
+        >>> spec = parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}, "rounds": 2})
+        >>> zoomed, first = RoundSlot(2, None, zoom=True, samples=32), RoundSlot(1, None, zoom=False, samples=32)
+        >>> explore_count(spec, zoomed), explore_count(spec, first)
+        (11, 0)
+    """
+    if not slot.zoom or spec.sampler == "grid":
+        return 0
+    return round(spec.rounds.explore * slot.samples)
+
+
+def explore_space(
+    slot: RoundSlot, base: Space, previous: Space | None, outcomes: Iterable[Outcome], spec: SweepSpec
+) -> Space | None:
+    """Where a zoomed round's exploring share is drawn: the space its stage's first round sampled (the whole
+    space when unstaged; a stage's tier with earlier tiers held at the best so far); none for other rounds."""
+    if not slot.zoom or previous is None or explore_count(spec, slot) == 0:
+        return None
+    return stage_space(base, slot.stage, best_config(outcomes, spec.mode))
+
+
+def _interleave(first: list[Any], second: list[Any]) -> list[Any]:
+    """Both lists in one, each item at its fraction of its own list (`first` leads), so a round cut short by a
+    budget has drawn both in proportion.
+
+    Example:
+        >>> _interleave(["a1", "a2", "a3", "a4"], ["b1", "b2"])
+        ['a1', 'a2', 'b1', 'a3', 'a4', 'b2']
+    """
+    tagged = [(i / len(first), 0, item) for i, item in enumerate(first)]
+    tagged += [((i + 0.5) / len(second), 1, item) for i, item in enumerate(second)]
+    return [item for *_, item in sorted(tagged, key=lambda t: (t[0], t[1]))]
 
 
 def leads_with_baseline(spec: SweepSpec, slot: RoundSlot) -> bool:

@@ -27,6 +27,8 @@ from sweep.run.rounds import (
     Outcome,
     RoundSlot,
     enough_evidence,
+    explore_count,
+    explore_space,
     leads_with_baseline,
     plan_configs,
     round_regions,
@@ -173,14 +175,16 @@ class RecipeSearcher(Searcher):
         else:
             spec = self.plan.sweep_spec()
             previous = self._previous_space(slot)
-            space = round_space(slot, Space.from_dict(self.plan.base), previous, self.outcomes.values(), spec)
+            base = Space.from_dict(self.plan.base)
+            space = round_space(slot, base, previous, self.outcomes.values(), spec)
             regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
-            configs = plan_configs(spec, space, slot, regions)
+            wide = explore_space(slot, base, previous, self.outcomes.values(), spec)
+            configs = plan_configs(spec, space, slot, regions, wide)
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
             if regions:
                 directory.write_yaml(directory.round_regions(slot.number), [r.to_dict() for r in regions])
             pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
-            self._announce(slot, space, len(regions))
+            self._announce(slot, space, len(regions), explore_count(spec, slot) if wide is not None else 0)
         directory.state.update(lambda state: state.start_round(slot.number))
         done = self._done_plan_ids()
         self.queue = [c for c in configs if str(c[S.PLAN_ID]) not in done]
@@ -192,14 +196,16 @@ class RecipeSearcher(Searcher):
         path = self.plan.directory.round_space(slot.number - 1)
         return Space.from_dict(self.plan.directory.read_yaml(path)) if slot.number > 1 and path.exists() else None
 
-    def _announce(self, slot: RoundSlot, space: Space, regions: int) -> None:
+    def _announce(self, slot: RoundSlot, space: Space, regions: int, exploring: int) -> None:
         if self.plan.quiet:
             return
         spec = self.plan.sweep_spec()
         stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
         around = f" around the best {regions} trial{'s' if regions > 1 else ''} so far" if regions else ""
         first = " (the first: the baseline, every parameter at its default)" if leads_with_baseline(spec, slot) else ""
-        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{first}"]
+        where = "the stage's space" if slot.stage is not None else "the whole space"
+        wide = f", {exploring} of them from {where} again" if exploring else ""
+        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{wide}{first}"]
         previous = self._previous_space(slot)
         if slot.zoom and previous is not None:
             lines += [f"  {line}" for line in zoom_lines(previous, space)]
