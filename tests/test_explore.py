@@ -68,6 +68,15 @@ def test_a_third_of_a_zoomed_round_is_drawn_from_the_whole_space_interleaved():
     assert not any(c["lr"] == r["lr"] for c in planned for r in round_one)  # not round 1's draws again
 
 
+@pytest.mark.parametrize("samples", [1, 2, 5])
+def test_a_small_round_keeps_one_zoomed_sample_at_least(samples):
+    spec = _spec(explore=0.9)
+    slot = RoundSlot(2, None, zoom=True, samples=samples)
+    assert explore_count(spec, slot) == samples - 1
+    planned, regions = _plan(spec, slot)
+    assert len(planned) == samples and _in_a_region(planned[0], regions)
+
+
 def test_explore_0_samples_only_the_regions():
     spec = _spec(explore=0)
     assert explore_count(spec, ZOOMED) == 0 and explore_space(ZOOMED, SPACE, SPACE, _outcomes(), spec) is None

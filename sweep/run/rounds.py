@@ -116,7 +116,7 @@ _EXPLORE_SEED = 104729  # the exploring draws' own stream: never round 1's draws
 
 def explore_count(spec: SweepSpec, slot: RoundSlot) -> int:
     """How many of a zoomed round's samples are drawn from the whole space again: `rounds.explore` of them,
-    rounded (none in other rounds, or on a grid, which lays out its own points).
+    rounded, leaving the zoom one at least (none in other rounds, or on a grid, which lays out its own points).
 
     Example:
         >>> from search_spaces import parse_spec
@@ -127,7 +127,7 @@ def explore_count(spec: SweepSpec, slot: RoundSlot) -> int:
     """
     if not slot.zoom or spec.sampler == "grid":
         return 0
-    return round(spec.rounds.explore * slot.samples)
+    return max(0, min(round(spec.rounds.explore * slot.samples), slot.samples - 1))
 
 
 def explore_space(
