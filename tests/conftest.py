@@ -130,29 +130,29 @@ class BenchSmokes:
 
     def __init__(self, root: Path, kinds: set[str]) -> None:
         repo = Path(__file__).resolve().parent.parent
-        self.runs: dict[str, tuple[subprocess.Popen, Path, Path]] = {}
+        self.runs: dict[str, tuple[subprocess.Popen, Path]] = {}
         for kind in sorted(kinds):
             out = root / kind
             out.mkdir()
-            log = (out / "log.txt").open("w")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
-                cwd=repo, stdout=log, stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
-            self.runs[kind] = (proc, out, out / "log.txt")
+            with (out / "log.txt").open("w") as log:  # the child keeps its own handle on the file
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
+                    cwd=repo, stdout=log, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            self.runs[kind] = (proc, out)
 
     def result(self, kind: str, timeout: float = 900) -> tuple[int, str, Path]:
         """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended."""
-        proc, out, log = self.runs[kind]
+        proc, out = self.runs[kind]
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             code = proc.wait()
-        return code, log.read_text()[-6000:], out / f"{kind}.json"
+        return code, (out / "log.txt").read_text()[-6000:], out / f"{kind}.json"
 
     def stop(self) -> None:
-        for proc, _, _ in self.runs.values():
+        for proc, _ in self.runs.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
