@@ -162,12 +162,20 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--quick", action="store_true", help="3 seeds × 30 s per method")
     size.add_argument("--smoke", action="store_true", help="every code path in seconds (the test suite)")
     parser.add_argument("--seeds", type=int, help="search seeds per method (default: the mode's)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="the first search seed (default 0): more seeds later, for `python -m bench.quality.pool`",
+    )
     parser.add_argument("--budget", type=float, help="seconds per run (default: the mode's)")
     parser.add_argument("--method", action="append", help="run only these methods (repeatable)")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
     parser.add_argument("--out", type=Path, help="JSON path (default bench/results/quality-<stamp>.json)")
     parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
     args = parser.parse_args(argv)
+    if args.first_seed < 0:
+        parser.error(f"--first-seed must be 0 or more, got {args.first_seed}")
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     if args.seeds or args.budget:
         mode = dataclasses.replace(mode, seeds=args.seeds or mode.seeds, budget_s=args.budget or mode.budget_s)
@@ -184,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / f"quality-{stamp}.json"
     result: dict[str, Any] = {
         "mode": mode.to_dict(),
+        "first_seed": args.first_seed,
         "cores": args.cores,
         "preset": PRESET,
         "spec": spec,
@@ -194,14 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         "load_at_start": list(os.getloadavg()),
     }
     scratch = Path(tempfile.mkdtemp(prefix="sweep-quality-"))
-    sizing = f"{mode.name}: {mode.seeds} seed(s) × {mode.budget_s:g} s, {args.cores} cores"
+    seeds = range(args.first_seed, args.first_seed + mode.seeds)
+    sizing = f"{mode.name}: {mode.seeds} seed(s) ({seeds[0]}–{seeds[-1]}) × {mode.budget_s:g} s, {args.cores} cores"
     print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
     for note in notes:
         print(f"note: {note}")
     began = time.time()
     runs = []
     try:
-        for seed in range(mode.seeds):
+        for seed in seeds:
             for method in methods:
                 record = run_one(method, seed, mode, spec, args.cores, scratch)
                 runs.append(record)
