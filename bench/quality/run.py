@@ -150,6 +150,33 @@ def mark_times(runs: list[dict[str, Any]], lines: dict[str, Any]) -> dict[str, A
     return {"mark": mark, "best_any": max(finals), "times": times}
 
 
+def finish(result: dict[str, Any], runs: list[dict[str, Any]], mode: Mode, cores: int, out: Path) -> None:
+    """Summarise `runs` into `result` (table, curves, targets), write it to `out` with its two PNGs, print it."""
+    result["summary"] = aggregate.summarize(runs)
+    result["curves"] = curves(runs, mode)
+    result["mark_times"] = mark_times(runs, result["curves"])
+    result["targets"] = targets.evaluate(result["summary"], result["mark_times"], mode.budget_s, runs)
+    result["runs"] = runs
+    labels = result["methods"]
+    result["plots"] = {
+        "time": str(plot.plot_curves(result["curves"]["time"], labels, "wall-clock seconds since the run's start",
+                                     f"MNIST-1D MLP: best dev accuracy vs time ({mode.name}, {cores} cores)",
+                                     out.with_name(out.stem + "-time.png"))),
+        "epochs": str(plot.plot_curves(result["curves"]["epochs"], labels, "epochs trained (all trials)",
+                                       f"MNIST-1D MLP: best dev accuracy vs epochs trained ({mode.name})",
+                                       out.with_name(out.stem + "-epochs.png"))),
+    }  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print(f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
+          "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
+    print(report.table(result["summary"], labels))
+    print("\nTargets:\n" + report.targets_text(result["targets"]))
+    for note in result["notes"]:
+        print(f"note: {note}")
+    print(f"\nJSON: {out}\nPNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
+
+
 def _list(values: np.ndarray) -> list[float | None]:
     return [None if math.isnan(v) else round(float(v), 5) for v in values]
 
@@ -229,29 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(scratch, ignore_errors=True)
     result["bench_seconds"] = time.time() - began
     result["load_at_end"] = list(os.getloadavg())
-    result["summary"] = aggregate.summarize(runs)
-    result["curves"] = curves(runs, mode)
-    result["mark_times"] = mark_times(runs, result["curves"])
-    result["targets"] = targets.evaluate(result["summary"], result["mark_times"], mode.budget_s, runs)
-    result["runs"] = runs
-    labels = result["methods"]
-    result["plots"] = {
-        "time": str(plot.plot_curves(result["curves"]["time"], labels, "wall-clock seconds since the run's start",
-                                     f"MNIST-1D MLP: best dev accuracy vs time ({mode.name}, {args.cores} cores)",
-                                     out.with_name(out.stem + "-time.png"))),
-        "epochs": str(plot.plot_curves(result["curves"]["epochs"], labels, "epochs trained (all trials)",
-                                       f"MNIST-1D MLP: best dev accuracy vs epochs trained ({mode.name})",
-                                       out.with_name(out.stem + "-epochs.png"))),
-    }  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=str))
-    print(f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {args.cores} cores "
-          "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
-    print(report.table(result["summary"], labels))
-    print("\nTargets:\n" + report.targets_text(result["targets"]))
-    for note in notes:
-        print(f"note: {note}")
-    print(f"\nJSON: {out}\nPNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
+    finish(result, runs, mode, args.cores, out)
     failed = [r for r in runs if not (r.get("ok") and r["found_model"])]
     return 1 if mode.name == "smoke" and failed else 0
 
