@@ -86,3 +86,20 @@ def test_smoke_writes_json_and_pngs_for_every_method(bench_smokes) -> None:
         png = Path(result["plots"][kind])
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.parent == out.parent
     assert len(result["targets"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seeds", "0"], "--seeds must be 1 or more, got 0"),
+        (["--budget", "-3"], "--budget must be a number of seconds above 0, got -3"),
+        (["--first-seed", "-2"], "--first-seed must be 0 or more, got -2"),
+    ],
+)
+def test_bad_sizes_are_one_line_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quality.run import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == f"./dev bench quality: error: {message}"

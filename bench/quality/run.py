@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.first_seed < 0:
         parser.error(f"--first-seed must be 0 or more, got {args.first_seed}")
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be 1 or more, got {args.seeds}")
+    if args.budget is not None and not args.budget > 0:
+        parser.error(f"--budget must be a number of seconds above 0, got {args.budget:g}")
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     if args.seeds or args.budget:
         mode = dataclasses.replace(mode, seeds=args.seeds or mode.seeds, budget_s=args.budget or mode.budget_s)
