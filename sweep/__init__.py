@@ -11,9 +11,11 @@ from __future__ import annotations
 from search_spaces.errors import SpecError, SweepError
 from sweep.run.launch import refine_sweep, resume_sweep, run_sweep
 from sweep.run.options import RunOptions
+from sweep.run.planner import Planner
 from sweep.store.results import SweepResult, load
 
 __all__ = [
+    "Planner",
     "RunOptions",
     "SpecError",
     "SweepError",

@@ -60,6 +60,26 @@ def coordinates(space: Space, config: dict[str, Any]) -> dict[str, Any]:
     return point
 
 
+def from_coordinates(space: Space, point: dict[str, Any]) -> dict[str, Any]:
+    """The real values of a point :class:`CoordinateSpace` drew (the inverse of :func:`coordinates`), with the
+    space's fixed values: every param of the space.
+
+    Example:
+        >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "batch_size": {"pow2": [16, 256]}, "epochs": 5})
+        >>> from_coordinates(space, {"lr": 0.01, "batch_size": 6})
+        {'lr': 0.01, 'batch_size': 64, 'epochs': 5}
+    """
+    config: dict[str, Any] = {}
+    for name, param in space.items():
+        if param.is_fixed:
+            config[name] = (param.levels() or [param.default])[0]
+        elif param.scale_type.suggestion(param).in_coordinate:
+            config[name] = param.from_coord(point[name])
+        else:
+            config[name] = point[name]
+    return config
+
+
 class TpeSearcher(Searcher):
     """Proposes `count` configs with Optuna's TPE, recording each one's real values in the plan file."""
 
@@ -100,14 +120,7 @@ class TpeSearcher(Searcher):
         proposed = self.inner.suggest(trial_id)
         if proposed is None:
             return None
-        config: dict[str, Any] = {}
-        for name, param in self.space.items():
-            if param.is_fixed:
-                config[name] = (param.levels() or [param.default])[0]
-            elif param.scale_type.suggestion(param).in_coordinate:
-                config[name] = param.from_coord(proposed[name])
-            else:
-                config[name] = proposed[name]
+        config = from_coordinates(self.space, proposed)
         if self.data is not None:
             config.setdefault("data", self.data)
         config[S.PLAN_ID] = plan_id(self.plan.slots[0].number, self.handed)

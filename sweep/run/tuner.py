@@ -137,13 +137,17 @@ def pending_trials(cpu_per_trial: float, cluster_cpus: float, max_concurrent: in
     return max(slots, 1)
 
 
-def make_searcher(plan: SweepPlan, budget: Budget | None) -> Searcher:
-    """The searcher for the spec's sampler: the coarse-to-fine recipe, or Optuna's TPE."""
+def make_searcher(plan: SweepPlan, budget: Budget | None, eager: bool = False) -> Searcher:
+    """The searcher for the spec's sampler: the coarse-to-fine recipe, or Optuna's TPE.
+
+    `eager`: never wait for results before planning the next round (the ask/tell `Planner`, whose caller asks
+    only when a worker is free); the Tuner's searcher waits for half a round's evidence instead.
+    """
     if plan.spec.get("sampler") == "tpe":
         from sweep.run.tpe import TpeSearcher
 
         return TpeSearcher(plan, budget)
-    return RecipeSearcher(plan, budget)
+    return RecipeSearcher(plan, budget, eager=eager)
 
 
 def build_tuner(

@@ -1,0 +1,141 @@
+"""The recipe without Ray: an ask/tell `Planner` over the very searcher a sweep's Tuner runs.
+
+`Planner.ask()` is Ray's `Searcher.suggest`, `Planner.tell()` its `on_trial_result` / `on_trial_complete`, with
+a made-up trial id per ask. So a loop of your own (a notebook, a machine without Ray, a benchmark that looks
+results up in a table) gets exactly the rounds `sweep launch` would plan from the same results: one code path.
+The round files (`rounds/round-N.yaml`, `.plan.csv`) go to a temporary directory unless one is given.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from search_spaces import SweepSpec, load_spec
+from search_spaces.checks import show
+from search_spaces.errors import SweepError
+from sweep.run.rounds import schedule
+from sweep.run.searcher import SweepPlan
+from sweep.store import schema as S
+from sweep.store.layout import SweepDir
+from sweep.store.state import SweepState
+
+_FINISHED = "FINISHED"  # ray.tune.search.Searcher.FINISHED, without importing Ray for it
+
+
+class Planner:
+    """Ask for configs, tell their results: the coarse-to-fine recipe (or the spec's sampler) as a loop.
+
+    Args:
+        spec: a spec dict, a path to a spec file, a bundled preset's name, or a :class:`SweepSpec`.
+        workers: how many trials you run at once (``ask`` while ``workers − 1`` are still pending); the
+            planner never waits for results: a round that would wait for them on a cluster is planned from
+            what has been told so far.
+        directory: where the round files go (a new temporary directory when None).
+        staged: tune one tier at a time (``sweep launch --staged``).
+
+    Example:
+        >>> planner = Planner({"space": {"lr": {"loguniform": [1e-4, 1]}}, "samples": 4, "rounds": 2})
+        >>> while (config := planner.ask()) is not None:
+        ...     planner.tell(config, 1.0 - abs(math.log10(config["lr"]) + 2))
+        >>> planner.told
+        8
+    """
+
+    def __init__(
+        self,
+        spec: SweepSpec | Mapping[str, Any] | str | Path,
+        workers: int = 1,
+        directory: str | Path | None = None,
+        staged: bool = False,
+    ) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise SweepError(f"Planner: workers must be an integer ≥ 1, got {show(workers)}")
+        self.spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+        self.workers = workers
+        root = Path(tempfile.mkdtemp(prefix="sweep-planner-")) if directory is None else Path(directory)
+        self.directory = _planner_dir(root, self.spec, staged)
+        slots = schedule(self.spec, self.spec.space, staged)
+        self.directory.state.create(
+            SweepState(name=self.spec.name, metric=self.spec.metric, mode=self.spec.mode,
+                       rounds=[slot.to_dict() for slot in slots])
+        )  # fmt: skip
+        plan = SweepPlan(
+            self.directory,
+            self.spec.to_dict(),
+            self.spec.space.to_dict(),
+            tuple(slots),
+            quiet=True,
+            durable=directory is not None,
+        )  # a temporary directory's plan files need no fsync
+        from sweep.run.tuner import make_searcher  # the Tuner's own choice of searcher for the spec
+
+        self.searcher = make_searcher(plan, None, eager=True)
+        self.pending: dict[str, str] = {}  # plan id → the trial id its ask was given
+        self.asked = 0
+        self.told = 0
+        self.done = False
+
+    @property
+    def metric(self) -> str:
+        return self.spec.metric
+
+    @property
+    def mode(self) -> str:
+        return self.spec.mode
+
+    def ask(self) -> dict[str, Any] | None:
+        """The next config to train (its parameters' real values and its ``plan_id``), or None once the plan
+        has nothing more to hand out (configs still pending can be told after that)."""
+        if self.done:
+            return None
+        trial_id = f"ask-{self.asked:05d}"
+        config = self.searcher.suggest(trial_id)
+        if config == _FINISHED or config is None:
+            # None: the searcher would wait for trials still out (Optuna's TPE at its concurrency limit)
+            self.done = config == _FINISHED or not self.pending
+            if config is None and not self.done:
+                raise SweepError(
+                    f"Planner.ask: the next round waits for the {len(self.pending)} trial(s) still pending "
+                    f"({', '.join(sorted(self.pending))}): tell their results first"
+                )
+            return None
+        self.asked += 1
+        self.pending[str(config[S.PLAN_ID])] = trial_id
+        return dict(config)
+
+    def tell(self, config: Mapping[str, Any] | str, value: float | None, epoch: int | None = None,
+             failed: bool = False) -> None:  # fmt: skip
+        """Reports a trial's result: its final metric (``epoch=None``: the trial is over), or a reading at
+        `epoch` while it trains. ``failed=True`` (or a value of None) ends it as errored: a crash says nothing
+        about the config."""
+        plan = str(config[S.PLAN_ID] if isinstance(config, Mapping) else config)
+        trial_id = self.pending.get(plan)
+        if trial_id is None:
+            raise SweepError(
+                f"Planner.tell: {show(plan)} is not a config this planner handed out and still awaits "
+                "(give the dict ask() returned, or its plan_id, once)"
+            )
+        bad = value is None or (isinstance(value, float) and math.isnan(value))
+        if not bad and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise SweepError(f"Planner.tell: the value for {plan} must be a number, got {show(value)}")
+        result: dict[str, Any] = {} if bad else {self.metric: float(value)}  # type: ignore[arg-type]
+        if epoch is not None:
+            if not bad:
+                self.searcher.on_trial_result(trial_id, {**result, "epoch": epoch})
+            return
+        del self.pending[plan]
+        self.told += 1
+        self.searcher.on_trial_complete(trial_id, result or None, error=failed or bad)
+
+
+def _planner_dir(root: Path, spec: SweepSpec, staged: bool) -> SweepDir:
+    (root / "rounds").mkdir(parents=True, exist_ok=True)
+    directory = SweepDir(root.resolve())
+    if directory.state.path.exists():
+        raise SweepError(f"Planner: {root} already holds a plan (sweep.json): give an empty directory or none")
+    directory.write_yaml(directory.spec_yaml, spec.to_dict())
+    return directory

@@ -1,0 +1,132 @@
+"""The ask/tell `Planner`: the recipe without Ray, on the same code path as the Tuner's searcher."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from search_spaces import load_spec
+from sweep import Planner, SweepError
+from sweep.run.rounds import schedule
+from sweep.run.searcher import SweepPlan
+from sweep.run.tuner import make_searcher
+from sweep.store.layout import SweepDir
+from sweep.store.state import SweepState
+
+SPEC = {
+    "name": "bowl",
+    "samples": 8,
+    "rounds": 3,
+    "seed": 5,
+    "space": {
+        "lr": {"loguniform": [1e-4, 1], "tier": 1},
+        "momentum": {"beta": [0.8, 0.999], "tier": 2},
+        "batch_size": {"pow2": [16, 256], "tier": 2},
+    },
+}
+
+
+def bowl(config: dict) -> float:
+    """A known optimum at lr 1e-2, batch 64, momentum 0.9."""
+    return (
+        -((math.log10(config["lr"]) + 2) ** 2)
+        - 0.1 * (math.log2(config["batch_size"]) - 6) ** 2
+        - (math.log10(1 - config["momentum"]) + 1) ** 2
+    )
+
+
+def drive(planner: Planner) -> list[dict]:
+    asked = []
+    while (config := planner.ask()) is not None:
+        asked.append(config)
+        planner.tell(config, bowl(config))
+    return asked
+
+
+def test_the_same_seed_gives_the_same_asks_and_none_exactly_when_the_plan_is_done(tmp_path):
+    first, second = drive(Planner(SPEC)), drive(Planner(SPEC, directory=tmp_path / "plan"))
+    assert first == second and len(first) == 24
+    assert [c["plan_id"] for c in first[:2]] == ["r1-000", "r1-001"] and first[-1]["plan_id"] == "r3-007"
+    other = drive(Planner({**SPEC, "seed": 6}))
+    assert [c["lr"] for c in other] != [c["lr"] for c in first]
+
+
+def test_ask_is_none_once_the_plan_has_nothing_more_to_hand_out_and_tells_still_land():
+    planner = Planner({**SPEC, "rounds": 2, "samples": 3}, workers=3)
+    configs = [planner.ask() for _ in range(3)]  # round 1 out, nothing told: round 2 is planned on the baseline...
+    configs.append(planner.ask())
+    assert configs[-1]["plan_id"] == "r2-000"  # ...as a free worker may not idle (the planner is eager)
+    configs += [planner.ask(), planner.ask()]
+    assert planner.ask() is None and planner.ask() is None and len(planner.pending) == 6
+    for config in configs:
+        planner.tell(config, bowl(config))
+    assert planner.ask() is None and planner.told == 6 and not planner.pending
+
+
+def test_telling_a_config_it_never_handed_out_is_a_one_line_error():
+    planner = Planner(SPEC)
+    config = planner.ask()
+    with pytest.raises(SweepError, match=r"^Planner.tell: 'r9-000' is not a config this planner handed out"):
+        planner.tell({**config, "plan_id": "r9-000"}, 0.5)
+    planner.tell(config, 0.5)
+    with pytest.raises(SweepError, match="not a config this planner handed out and still awaits"):
+        planner.tell(config, 0.5)  # told twice
+    with pytest.raises(SweepError, match="must be a number, got 'high'"):
+        planner.tell(planner.ask(), "high")
+    with pytest.raises(SweepError, match="workers must be an integer ≥ 1, got 0"):
+        Planner(SPEC, workers=0)
+
+
+def test_intermediate_readings_and_failures_are_told_too():
+    planner = Planner({**SPEC, "rounds": 1, "samples": 2})
+    config = planner.ask()
+    planner.tell(config, 0.3, epoch=1)
+    planner.tell(config["plan_id"], None)  # no final value: ended as errored
+    assert planner.searcher.errored == {config["plan_id"]}
+    second = planner.ask()
+    planner.tell(second, 0.2, failed=True)
+    assert planner.ask() is None and planner.told == 2
+
+
+def _tuner_searcher(tmp_path):
+    """The searcher exactly as `sweep launch` builds it for the spec (not eager)."""
+    spec = load_spec(SPEC)
+    directory = SweepDir.create(tmp_path, spec.name)
+    directory.write_yaml(directory.spec_yaml, spec.to_dict())
+    slots = schedule(spec, spec.space, staged=False)
+    directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
+    plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots), quiet=True)
+    return make_searcher(plan, None)
+
+
+def test_the_tuners_searcher_and_the_planner_plan_identical_rounds_from_identical_results(tmp_path):
+    searcher = _tuner_searcher(tmp_path)
+    asked = []
+    for i in range(100):
+        config = searcher.suggest(f"trial_{i}")
+        if config == "FINISHED":
+            break
+        asked.append(config)
+        searcher.on_trial_complete(f"trial_{i}", {"dev_accuracy": bowl(config)})
+    assert asked == drive(Planner(SPEC))
+
+
+def test_the_searchers_state_and_model_survive_save_and_restore(tmp_path):
+    """Killed after 13 results (mid-way through a model-guided round), saved, restored into a fresh searcher:
+    it plans exactly what the one that went on planned."""
+    going_on, restored = _tuner_searcher(tmp_path / "a"), _tuner_searcher(tmp_path / "b")
+    for i in range(13):
+        config = going_on.suggest(f"t{i}")
+        going_on.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(config)})
+    assert going_on.surrogate.kernel is not None  # the model has been fitted
+    going_on.save(str(tmp_path / "state.pkl"))
+    restored.plan = going_on.plan  # Ray restores the searcher in the same sweep directory
+    restored.restore(str(tmp_path / "state.pkl"))
+    assert list(restored.surrogate.kernel.theta) == list(going_on.surrogate.kernel.theta)
+    assert restored.guided == going_on.guided and restored.guided.handed > 0
+    for i in range(13, 24):
+        a, b = going_on.suggest(f"t{i}"), restored.suggest(f"t{i}")
+        assert a == b
+        going_on.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(a)})
+        restored.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(b)})
