@@ -42,6 +42,11 @@ class RoundsSpec:
     `explore`: the share of a zoomed round's samples drawn from the whole space again (a staged round: its
     stage's space), interleaved with the zoomed ones, so a first round whose best trials were lucky readings
     still leaves later rounds a chance at the region it missed; 1/3, as BOHB's `random_fraction`.
+
+    `model`: ``gp`` (the default) lets a surrogate of the results so far pick each trial once a round has a
+    few results: a Gaussian process in the parameters' own coordinates chooses, among draws from where the
+    round samples (the whole space in round 1, the regions and the envelope later), the one of highest
+    upper confidence bound (:mod:`search_spaces.surrogate`); ``none`` draws each round's samples up front.
     """
 
     count: int = 1
@@ -50,6 +55,10 @@ class RoundsSpec:
     expand: bool = False
     regions: int = 3
     explore: float = 1 / 3
+    model: str = "gp"
+
+
+MODELS = ("gp", "none")
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,7 @@ def _rounds(value: Any) -> RoundsSpec:
         explore=need_number(
             "rounds.explore", value.get("explore", d.explore), "a number in [0, 1)", lambda x: 0 <= x < 1
         ),
+        model=need_choice("rounds.model", value.get("model", d.model), MODELS, "model"),
     )
 
 

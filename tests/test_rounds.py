@@ -106,7 +106,8 @@ def test_budget_shares_rounds_from_the_first_report_and_pauses_between_checks():
 
 # --- the searcher by hand: Ray's Searcher calls, without Ray ---------------------------------------------------
 def _searcher(tmp_path, **changes) -> tuple[RecipeSearcher, SweepDir]:
-    spec = load_spec(tiny_spec(rounds=2, samples=4, **changes))
+    """Rounds drawn up front (`model: none`): what these tests check is the zoom's planning."""
+    spec = load_spec(tiny_spec(**{"rounds": {"count": 2, "model": "none"}, "samples": 4, **changes}))
     directory = SweepDir.create(tmp_path, spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, spec.space, staged=False)
@@ -170,3 +171,15 @@ def test_searcher_skips_the_rest_of_a_round_whose_budget_share_is_spent(tmp_path
     searcher.budget = Budget(100.0, spent=100.0)
     assert searcher.suggest("t2") == "FINISHED"
     assert set(directory.state.read().not_started) == {"r1-001", "r1-002", "r1-003", "r2-001", "r2-002", "r2-003"}
+
+
+def test_a_model_guided_round_whose_budget_share_is_spent_stops_proposing(tmp_path):
+    searcher, directory = _searcher(tmp_path, rounds=2)  # model: gp, the default
+    searcher.budget = Budget(100.0, spent=10.0)
+    first = searcher.suggest("t0")
+    assert first["plan_id"] == "r1-000" and searcher.guided is not None  # round 1: 4 draws before the model fits
+    searcher.on_trial_complete("t0", {"dev_accuracy": 0.5})
+    searcher.budget.spent = 60.0  # round 1's share is spent: the rest of its initial draws are left unstarted
+    assert searcher.suggest("t1")["plan_id"] == "r2-000"
+    assert searcher.skipped == ["r1-001", "r1-002", "r1-003"]  # recorded in sweep.json when the sweep ends
+    assert len(read_plan(directory, 2)) == 1  # proposed one at a time, each written before it runs

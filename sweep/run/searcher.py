@@ -22,10 +22,13 @@ import pandas as pd
 from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
+from search_spaces.surrogate import Surrogate
 from sweep.run.budget import Budget, round_share_spent
+from sweep.run.guided import GuidedRound, guided, initial_design
 from sweep.run.rounds import (
     Outcome,
     RoundSlot,
+    best_config,
     enough_evidence,
     explore_count,
     explore_space,
@@ -33,9 +36,11 @@ from sweep.run.rounds import (
     plan_configs,
     round_regions,
     round_space,
+    stage_space,
 )
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
+from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
 from sweep.store.tables import read_table
@@ -52,6 +57,7 @@ class SweepPlan:
     slots: tuple[RoundSlot, ...]  # the rounds this searcher runs
     quiet: bool = False
     pbt_interval: int | None = None  # PBT needs a checkpoint at each perturbation epoch
+    durable: bool = True  # fsync each proposal to the plan file (a scratch Planner's temporary files need not)
 
     def sweep_spec(self) -> SweepSpec:
         return parse_spec(self.spec, str(self.directory.spec_yaml))
@@ -60,11 +66,12 @@ class SweepPlan:
 class RecipeSearcher(Searcher):
     """Hands out planned rounds; plans each next round (zoom, stage holds) when a core would idle."""
 
-    def __init__(self, plan: SweepPlan, budget: Budget | None = None) -> None:
+    def __init__(self, plan: SweepPlan, budget: Budget | None = None, eager: bool = False) -> None:
         spec = plan.sweep_spec()
         super().__init__(metric=spec.metric, mode=spec.mode)
         self.plan = plan
         self.budget = budget
+        self.eager = eager  # plan the next round whenever asked (the ask/tell Planner: a worker is free)
         self.slot_index = -1  # index into plan.slots of the round being handed out (-1: none yet)
         self.queue: list[dict[str, Any]] = []  # the current round's configs not yet handed out
         self.trials: dict[str, str] = {}  # Ray trial id → plan id
@@ -74,6 +81,9 @@ class RecipeSearcher(Searcher):
         self.errored: set[str] = set()
         self.skipped: list[str] = []  # planned but never started (a round's budget share ran out)
         self.finished = False
+        self.guided: GuidedRound | None = None  # the current round's model-guided proposals (rounds.model)
+        spec = plan.sweep_spec()
+        self.surrogate = Surrogate(Space.from_dict(plan.base), spec.mode) if guided(spec) else None
         self._load_earlier_results()
 
     # --- Ray's Searcher interface -------------------------------------------------------------------------
@@ -85,18 +95,19 @@ class RecipeSearcher(Searcher):
             return Searcher.FINISHED
         if self.budget is not None and self.budget.exhausted:
             return self._finish()
-        if self.slot_index >= 0 and self.queue and self._share_spent():
+        if self.slot_index >= 0 and (self.queue or self._proposing()) and self._share_spent():
             self.skipped += [str(c[S.PLAN_ID]) for c in self.queue]
             self.queue = []
-        if not self.queue:
+            self.guided = None
+        if not self.queue and not self._proposing():
             if self.slot_index + 1 >= len(self.plan.slots):
                 return self._finish()
             if self.slot_index >= 0 and not self._ready_for_next():
                 return None  # Ray asks again at its next step
             self._start_round(self.slot_index + 1)
-            if not self.queue:
+            if not self.queue and not self._proposing():
                 return None
-        config = self.queue.pop(0)
+        config = self.queue.pop(0) if self.queue else self._propose()
         self.trials[trial_id] = str(config[S.PLAN_ID])
         if self.plan.pbt_interval:
             from sweep.schedulers.pbt_population import pbt_configs
@@ -131,7 +142,7 @@ class RecipeSearcher(Searcher):
             self.on_trial_result(trial_id, result)
 
     def save(self, checkpoint_path: str) -> None:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("plan", "budget", "_metric", "_mode")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("plan", "budget", "eager", "_metric", "_mode")}
         with open(checkpoint_path, "wb") as handle:
             pickle.dump(state, handle)
 
@@ -140,8 +151,27 @@ class RecipeSearcher(Searcher):
             self.__dict__.update(pickle.load(handle))
 
     # --- rounds -------------------------------------------------------------------------------------------
+    def _proposing(self) -> bool:
+        """Whether the current round still has trials for the model to propose."""
+        return self.guided is not None and self.guided.open
+
+    def _propose(self) -> dict[str, Any]:
+        """The current round's next trial, chosen by the model now, from every result so far; appended to the
+        round's plan file before it runs."""
+        assert self.guided is not None and self.surrogate is not None
+        slot = self.plan.slots[self.slot_index]
+        results = [(o.config, o.best) for o in self.outcomes.values() if o.best is not None]
+        handed = set(self.trials.values())
+        pending = [o.config for p, o in self.outcomes.items() if p in handed and p not in self.ended]
+        config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending)
+        CsvAppender(self.plan.directory.round_plan(slot.number), fsync=self.plan.durable).append([config])
+        plan = str(config[S.PLAN_ID])
+        self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
+        return config
+
     def _finish(self) -> str:
         self.finished = True
+        self.guided = None
         self.skipped += [str(c[S.PLAN_ID]) for c in self.queue]
         self.queue = []
         if self.skipped:
@@ -158,7 +188,7 @@ class RecipeSearcher(Searcher):
         current, following = self.plan.slots[self.slot_index], self.plan.slots[self.slot_index + 1]
         mine = [p for p in self.outcomes if round_of(p) == current.number]
         mine += [p for p in self.errored if round_of(p) == current.number]
-        if self._share_spent():
+        if self._share_spent() or self.eager:
             return True
         if following.stage != current.stage:
             return all(p in self.ended for p in mine)
@@ -169,21 +199,32 @@ class RecipeSearcher(Searcher):
         self.slot_index = index
         slot = self.plan.slots[index]
         directory = self.plan.directory
+        spec = self.plan.sweep_spec()
         if directory.round_plan(slot.number).exists():
             space = Space.from_dict(directory.read_yaml(directory.round_space(slot.number)))
             configs = read_plan(directory, slot.number)
+            if guided(spec) and (self.guided is None or self.guided.number != slot.number):
+                self.guided = GuidedRound.resumed(spec, slot, directory, len(configs))  # a restart without its state
         else:
-            spec = self.plan.sweep_spec()
             previous = self._previous_space(slot)
             base = Space.from_dict(self.plan.base)
             space = round_space(slot, base, previous, self.outcomes.values(), spec)
             regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
             wide = explore_space(slot, base, previous, self.outcomes.values(), spec)
-            configs = plan_configs(spec, space, slot, regions, wide)
+            if guided(spec):
+                results = sum(1 for o in self.outcomes.values() if o.best is not None)
+                first = initial_design(spec, slot, self.surrogate, results)
+                configs = [] if first is None else plan_configs(spec, space, first)
+                whole = stage_space(base, slot.stage, best_config(self.outcomes.values(), spec.mode))
+                self.guided = GuidedRound.start(spec, slot, len(configs), space, regions, wide, whole)
+                directory.write_yaml(directory.round_explore(slot.number), whole.to_dict())
+            else:
+                configs = plan_configs(spec, space, slot, regions, wide)
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
             if regions:
                 directory.write_yaml(directory.round_regions(slot.number), [r.to_dict() for r in regions])
-            pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
+            if configs:  # a guided zoomed round's file starts with its first proposal
+                pd.DataFrame(configs).to_csv(directory.round_plan(slot.number), index=False)
             self._announce(slot, space, len(regions), explore_count(spec, slot) if wide is not None else 0)
         directory.state.update(lambda state: state.start_round(slot.number))
         done = self._done_plan_ids()
@@ -205,7 +246,8 @@ class RecipeSearcher(Searcher):
         first = " (the first: the baseline, every parameter at its default)" if leads_with_baseline(spec, slot) else ""
         where = "the stage's space" if slot.stage is not None else "the whole space"
         wide = f", {exploring} of them from {where} again" if exploring else ""
-        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{wide}{first}"]
+        model = ", each chosen by the model among draws from there" if guided(spec) else ""
+        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{wide}{model}{first}"]
         previous = self._previous_space(slot)
         if slot.zoom and previous is not None:
             lines += [f"  {line}" for line in zoom_lines(previous, space)]

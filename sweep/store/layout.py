@@ -4,7 +4,8 @@ STORAGE/NAME-YYYYmmdd-HHMMSS/
     spec.yaml            the spec as run (overrides applied)
     sweep.json           state: options, rounds (status, Ray experiment path), summary
     rounds/round-N.yaml  each round's search space;  rounds/round-N.plan.csv  its planned configs;
-                         rounds/round-N.regions.yaml  a zoomed round's regions around its best trials
+                         rounds/round-N.regions.yaml  a zoomed round's regions around its best trials;
+                         rounds/round-N.explore.yaml  where a model-guided zoomed round's exploring share draws
     trials.csv           one row per trial        history.csv   one row per trial per epoch
     pbt_changes.csv      PBT's exploits           retest.csv, retest_summary.csv   `sweep retest`'s rows
     trial-errors.log     failed trials' tracebacks    ray-tune.log   Ray Tune's own messages
@@ -131,6 +132,9 @@ class SweepDir:
 
     def round_regions(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.regions.yaml"
+
+    def round_explore(self, number: int) -> Path:
+        return self.root / "rounds" / f"round-{number}.explore.yaml"
 
     def round_plan(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.plan.csv"

@@ -1,0 +1,183 @@
+"""The fine stage's model: a Gaussian process over the results so far, in each parameter's own coordinate.
+
+Coarse to fine says *where* to look (the whole space, then the zoom's envelope and the regions around the best
+trials); the model says *which* of the draws from there to train next: the one of highest upper confidence bound
+(the posterior mean plus twice its spread), the model fitted to the readings' ranks with a noise term, since
+readings are noisy. Each parameter enters in its own coordinate scaled to [0, 1] over the base space (log10 α,
+log10(1 − β), log2 of a batch size), a choice as one column per value. The kernel is Matérn 5/2 with one length
+per column plus a noise term; its hyperparameters are refitted by maximum likelihood when the number of results
+has grown by a quarter, and kept in between, so an ask costs milliseconds. Trials still running count at the
+value the model predicts for them (the "kriging believer"), so parallel workers are not handed the same point.
+
+Example:
+    >>> from search_spaces import Space
+    >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
+    >>> model = Surrogate(space, "max")
+    >>> seen = [({"lr": 10.0**e}, -(e + 2.0) ** 2) for e in (-4, -3, -1, 0, -2.5)]
+    >>> pick = model.choose(seen, [], [{"lr": 1e-4}, {"lr": 0.01}, {"lr": 1.0}])
+    >>> pick
+    {'lr': 0.01}
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from search_spaces.space import Space
+
+MIN_RESULTS = 5  # fewer results than this (or than the columns + 1) and the draws are taken as they come
+_REFIT_GROWTH = 1.25
+NOISE_BOUNDS = (1e-2, 1.0)  # on the warped scale: readings are noisy, the model should not interpolate them
+EXPLORATION = 2.0  # the upper confidence bound's weight on the model's doubt
+_FIT_POINTS = 120  # the hyperparameters need the shape of the results, not all of them
+
+
+class Surrogate:
+    """A picklable GP-UCB chooser for one sweep: its space's encoding and the last fitted kernel."""
+
+    def __init__(self, space: Space, mode: str) -> None:
+        self.space = space.to_dict()
+        self.mode = mode
+        self.kernel: Any = None  # the last kernel fitted by maximum likelihood (sklearn's, picklable)
+        self.fitted_on = 0  # how many results that fit saw
+
+    def columns(self) -> int:
+        return sum(1 if p.is_numeric else len(p.levels() or []) for p in Space.from_dict(self.space).tuned())
+
+    def ready(self, results: int) -> bool:
+        """Whether there are enough results for the model to choose."""
+        return results >= max(MIN_RESULTS, self.columns() + 1)
+
+    def encode(self, configs: list[dict[str, Any]]) -> np.ndarray:
+        """Each config as a row in [0, 1]^columns (own coordinates over the base space's bounds; one-hot choices)."""
+        space = Space.from_dict(self.space)
+        columns: list[np.ndarray] = []
+        for param in space.tuned():
+            values = [c.get(param.name, param.default) for c in configs]
+            if not param.is_numeric:  # a choice: one column per value (pow2 and int have a coordinate)
+                levels = param.levels() or []
+                columns += [np.array([float(v == level) for v in values]) for level in levels]
+                continue
+            lo, hi = param.coord_bounds()
+            coords = np.array([param.coord(v) if v is not None else (lo + hi) / 2 for v in values], dtype=float)
+            columns.append((coords - lo) / (hi - lo) if hi > lo else np.zeros(len(values)))
+        return np.column_stack(columns) if columns else np.zeros((len(configs), 0))
+
+    def choose(self, results: list[tuple[dict[str, Any], float]], pending: list[dict[str, Any]],
+               candidates: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+        """The candidate of highest upper confidence bound given `results` (config, value) and trials `pending`."""
+        usable = [(c, v) for c, v in results if v is not None and np.isfinite(v)]
+        if not self.ready(len(usable)) or len(candidates) == 1:
+            return candidates[0]
+        sign = 1.0 if self.mode == "max" else -1.0
+        x = self.encode([c for c, _ in usable])
+        y = warp(sign * np.array([v for _, v in usable], dtype=float))
+        self._refit(x, y)
+        if pending:  # the believer: running trials as if they had read what the model expects of them
+            x_pend = self.encode(pending)
+            x, y = np.vstack([x, x_pend]), np.concatenate([y, self._posterior(x, y, x_pend)[0]])
+        mean, std = self._posterior(x, y, self.encode(candidates))
+        return candidates[int(np.argmax(upper_confidence_bound(mean, std)))]
+
+    def _refit(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Refits the kernel's hyperparameters by maximum likelihood once the results have grown by a quarter
+        (on at most `_FIT_POINTS` of them, spread over the order they came in), else keeps the last ones."""
+        if self.kernel is not None and len(y) < _REFIT_GROWTH * self.fitted_on:
+            return
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        if self.kernel is None:
+            self.kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
+                np.full(x.shape[1], 0.3), (1e-2, 1e1), nu=2.5
+            ) + WhiteKernel(0.1, NOISE_BOUNDS)
+        keep = np.unique(np.linspace(0, len(y) - 1, min(len(y), _FIT_POINTS)).astype(int))
+        model = GaussianProcessRegressor(self.kernel, normalize_y=True, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sklearn's ConvergenceWarning at a bound: the fit is still usable
+            model.fit(x[keep], y[keep])
+        self.kernel, self.fitted_on = model.kernel_, len(y)
+
+    def _posterior(self, x: np.ndarray, y: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The latent function's mean and standard deviation at `at`, given (x, y), under the fitted kernel
+        (y standardised as in the fit; the noise term counts on the diagonal, not in the returned spread)."""
+        from scipy.linalg import cho_solve, cholesky, solve_triangular
+
+        centre, scale = float(y.mean()), float(y.std()) or 1.0
+        gram = self.kernel(x) + 1e-8 * np.eye(len(y))
+        lower = cholesky(gram, lower=True)
+        alpha = cho_solve((lower, True), (y - centre) / scale)
+        cross = self.kernel(at, x)
+        mean = cross @ alpha
+        v = solve_triangular(lower, cross.T, lower=True)
+        noise = float(self.kernel.k2.noise_level)
+        var = np.maximum(self.kernel.diag(at) - noise - np.sum(v * v, axis=0), 1e-12)
+        return mean * scale + centre, np.sqrt(var) * scale
+
+
+def warp(values: np.ndarray) -> np.ndarray:
+    """Values by rank on a normal scale: a diverged trial's 0.1 weighs no more than any other worst value, so
+    the model spends its flexibility on the good region (a Gaussian copula, as in HEBO's output warping).
+
+    Example:
+        >>> [round(float(v), 3) for v in warp(np.array([0.9, 0.1, 0.91]))]
+        [0.0, -0.967, 0.967]
+    """
+    from scipy.stats import norm, rankdata
+
+    return np.asarray(norm.ppf((rankdata(values) - 0.5) / len(values)))
+
+
+def local_draws(space: Space, centres: list[dict[str, Any]], count: int, seed: int, scale: float = 0.1
+                ) -> list[dict[str, Any]]:  # fmt: skip
+    """`count` draws near `centres` (in turn) inside `space`: each numeric parameter moved by a normal step of
+    `scale` × its range in its own coordinate, each choice kept (4 times in 5) or drawn afresh; fixed values as
+    the space holds them. Candidates for the model to refine the best trials with, where uniform draws are sparse.
+
+    Example:
+        >>> space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "epochs": 5})
+        >>> draws = local_draws(space, [{"lr": 0.01}], 50, seed=0)
+        >>> all(1e-4 <= d["lr"] <= 1 and d["epochs"] == 5 for d in draws)
+        True
+        >>> bool(0.001 < np.median([d["lr"] for d in draws]) < 0.1)
+        True
+    """
+    from search_spaces.sampling import sample_configs
+
+    rng = np.random.default_rng(seed)
+    draws = sample_configs(space, count, "random", seed)
+    for i, draw in enumerate(draws):
+        centre = centres[i % len(centres)]
+        for param in space.tuned():
+            value = centre.get(param.name)
+            if value is None or param.is_grid:
+                continue
+            if param.is_numeric:
+                lo, hi = param.coord_bounds()
+                try:
+                    coord = float(param.coord(value))
+                except (ValueError, TypeError, ArithmeticError):
+                    continue
+                step = float(rng.normal(0.0, scale * (hi - lo)))
+                draw[param.name] = _plain(param.from_coord(min(max(coord + step, lo), hi)))
+            elif param.contains(value) and rng.random() < 0.8:
+                draw[param.name] = value
+    return draws
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def upper_confidence_bound(mean: np.ndarray, std: np.ndarray, weight: float = EXPLORATION) -> np.ndarray:
+    """mean + weight × std: what a candidate may plausibly reach (maximisation); the doubt term keeps the search
+    from settling on the first good region while the model knows little elsewhere.
+
+    Example:
+        >>> [float(v) for v in upper_confidence_bound(np.array([0.0, 0.5]), np.array([0.5, 0.1]))]
+        [1.0, 0.7]
+    """
+    return mean + weight * std
