@@ -81,7 +81,7 @@ def edge_advice(
         >>> ranked = pd.DataFrame({"lr": [9e-4, 8e-4, 7e-4, 1e-4, 5e-5, 3e-5, 2e-5, 1e-5],
         ...                        "best_metric": [.9, .89, .88, .5, .4, .3, .2, .1]})
         >>> edge_advice(ranked, space, "dev_accuracy")[0].change.describe()
-        'loguniform [0.000525306, 0.01]'
+        'loguniform [0.000504766, 0.01]'
     """
     if len(ranked) < EDGE_MIN_TRIALS:
         return [
@@ -148,13 +148,13 @@ def _edge_of(
     sensible = _sensible(param.name, declaration)
     widened = widen_once(param, values, edge, margin, sensible)
     if widened is None:
-        limit = format_value(sensible[1] if edge == "high" else sensible[0])
-        return Advice(
-            "edge-limit",
-            f"{head}; it is already at the sensible limit ({param.name} {'≤' if edge == 'high' else '≥'} {limit} "
-            f"for the {declaration.name if declaration else ''} trainable): keep the range",
-            param.name,
-        )
+        side = 1 if edge == "high" else 0
+        if declaration is not None and math.isfinite(sensible[side]):
+            rule = f"{param.name} {'≥≤'[side]} {format_value(sensible[side])}"
+            limit = f"the sensible limit ({rule} for the {declaration.name} trainable)"
+        else:
+            limit = f"the limit of its scale ({format_value(bound)})"
+        return Advice("edge-limit", f"{head}; it is already at {limit}: keep the range", param.name)
     return Advice("edge", f"{head}; widen to {widened.range_text()}", param.name, widened)
 
 

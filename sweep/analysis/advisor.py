@@ -9,6 +9,9 @@ line saying why) when the sweep has too few trials to support it:
   `target_accuracy` (a human-level proxy) when the spec gives one: high bias → a bigger network, longer
   training; high variance → regularisation, more data. The knobs named are the ones the trainable has.
 - **tiers**: which tier's parameters still carry the importance, and which parameters can be held.
+- **diagnosis** of the training itself: vanishing or exploding gradients, which regions diverge, and dev
+  loss turning up while train loss falls (:mod:`sweep.analysis.advice_gradients`,
+  :mod:`sweep.analysis.advice_divergence`, :mod:`sweep.analysis.advice_early_stopping`).
 
 :func:`advise` applies the three rules (:mod:`sweep.analysis.advice_edge`,
 :mod:`sweep.analysis.advice_bias_variance`, :mod:`sweep.analysis.advice_tiers`); :func:`advice_lines` is the one
@@ -28,10 +31,15 @@ from typing import TYPE_CHECKING
 from search_spaces import Space, SweepSpec
 from sweep.analysis.advice import Advice
 from sweep.analysis.advice_bias_variance import BIAS_KNOBS, VARIANCE_KNOBS, bias_variance_advice
+from sweep.analysis.advice_divergence import divergence_advice
+from sweep.analysis.advice_early_stopping import early_stopping_advice
 from sweep.analysis.advice_edge import edge_advice
+from sweep.analysis.advice_gradients import gradient_advice
 from sweep.analysis.advice_tiers import held_params, tier_advice
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sweep.analysis import Source
     from sweep.analysis.importance import Importance
     from sweep.store.results import SweepResult
@@ -71,8 +79,18 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
         note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
         fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
     advice += fit
+    advice += diagnosis_advice(source, ranked, space)
     advice += tier_advice(imp, space, keep=moved)
     return advice
+
+
+def diagnosis_advice(source: Source, ranked: pd.DataFrame, space: Space) -> list[Advice]:
+    """The course's readings of the training itself: vanishing or exploding gradients, where the sweep
+    diverged, and the early-stopping reading of dev loss against train loss."""
+    lines = gradient_advice(ranked, source.history, source.trials, space)
+    lines += divergence_advice(source.trials, space)
+    lines += early_stopping_advice(ranked, source.history)
+    return lines
 
 
 def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:

@@ -4,6 +4,8 @@
 - a high-bias line: capacity up (``hidden_units`` and ``layers`` ranges raised or added) and epochs raised;
 - a high-variance line: regularisation added or widened (``l2`` up, ``keep_prob`` down);
 - the tiers line: settled parameters held at the winner's values;
+- a divergence line: the diverging region left out of the range; a vanishing/exploding line: the course's
+  init for the winner's activation; an early-stopping line (without a variance line): regularisation added;
 - every other tuned range zoomed on the best trials.
 
 Each change is listed in the written file's header with the advice line that made it.
@@ -85,7 +87,18 @@ def plan_next(
                     value = plain_value(winner[name])
                     space = space.hold(name, value)
                     changes.append(Change(name, f"{name}: held at {format_value(value)}", line, "tiers"))
-        elif item.kind in ("bias", "variance"):
+        elif item.kind == "divergence" and isinstance(item.change, dict):
+            for kept in item.change.values():
+                if kept.name in space and not space[kept.name].is_fixed:
+                    put(kept, line, "divergence", f"{kept.name}: {spec.space[kept.name].describe()} → "
+                        f"{kept.range_text()} (the diverging region left out)")  # fmt: skip
+        elif item.kind == "gradients" and isinstance(item.change, dict):
+            for key, value in item.change.items():
+                if key in known:
+                    put(Param.from_entry(key, value), line, "gradients", f"{key}: {value} (the course's init)")
+        elif item.kind in ("bias", "variance") or (
+            item.kind == "early-stopping" and not any(c.kind == "variance" for c in changes)
+        ):
             table = BIAS_KNOBS if item.kind == "bias" else VARIANCE_KNOBS
             for name, suggestion in table.items():
                 if name not in known and name not in spec.space:
