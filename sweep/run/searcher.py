@@ -35,6 +35,7 @@ from sweep.run.rounds import (
     round_space,
 )
 from sweep.run.trial_guard import error_of
+from sweep.run.warm_start import round_one_with_warm_start
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
@@ -180,6 +181,8 @@ class RecipeSearcher(Searcher):
             regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
             wide = explore_space(slot, base, previous, self.outcomes.values(), spec)
             configs = plan_configs(spec, space, slot, regions, wide)
+            if slot.number == 1:  # `--warm-start`: an earlier sweep's best configs in place of the last draws
+                configs = round_one_with_warm_start(directory.root, configs, leads_with_baseline(spec, slot))
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
             if regions:
                 directory.write_yaml(directory.round_regions(slot.number), [r.to_dict() for r in regions])
