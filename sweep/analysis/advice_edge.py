@@ -12,7 +12,8 @@ widened range is one a practitioner would try:
   the trials where it acted;
 - trials are compared at a comparable rung: each one's best metric up to the deepest epoch that at least
   :data:`EDGE_MIN_TRIALS` trials reached, so a trial that trained longer than the pruned ones does not
-  decide an edge alone; and at least two of the best trials must lie near the bound.
+  decide an edge alone; and at least two of the best trials must lie near the bound, unless the metric
+  plainly climbs toward it over all the trials (Spearman ρ ≥ 0.5).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from search_spaces import Param, Space
-from search_spaces.zoom import EDGE_BAND, crowded_edge, trend_rho
+from search_spaces.zoom import EDGE_BAND, TREND_RHO, crowded_edge, trend_rho
 from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
 from sweep.store import schema as S
 
@@ -132,9 +133,10 @@ def _edge_of(
     lo, hi = param.coord_bounds()
     bound_coord = hi if _coord_side(param, edge) == "high" else lo
     near = sum(abs(param.coord(v) - bound_coord) <= EDGE_BAND * (hi - lo) + 1e-12 for v in values)
-    if near < NEAR_MIN:
-        return None
     rho = trend_rho(param, *trend)
+    toward = rho if _coord_side(param, edge) == "high" else -rho
+    if near < NEAR_MIN and not toward >= TREND_RHO:  # one trial near the bound, and no trend toward it: luck
+        return None
     best_metric = float(ranked[S.BEST].iloc[0])
     bound = param.extent()[1 if edge == "high" else 0]
     at = f" at epoch {rung}" if rung is not None else ""
