@@ -58,3 +58,20 @@ def test_early_stopping_reports_every_epoch() -> None:
 
     assert batches_reports(parse_spec({}))
     assert not batches_reports(parse_spec({"early_stopping": {"patience": 2}}))  # the Stopper sees each epoch
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_real_sweep_stops_trials_whose_metric_stopped_improving(tmp_path, ray_instance) -> None:
+    from search_spaces import load_spec
+    from sweep import RunOptions, run_sweep
+    from sweep.store import schema as S
+    from tests.conftest import tiny_spec
+
+    space = {"lr": {"loguniform": [0.3, 0.6]}, "hidden_units": 32, "epochs": 40, "threads": 1}
+    spec = tiny_spec(name="patience", samples=2, scheduler="fifo", space=space, early_stopping={"patience": 2})
+    result = run_sweep(load_spec(spec), RunOptions(storage=str(tmp_path), quiet=True, final_test=False,
+                                                   dashboard=False))  # fmt: skip
+    # dev accuracy on digits stops improving within a few epochs at these rates: no trial trains all 40
+    assert set(result.trials[S.STATUS]) == {S.PRUNED}
+    assert (result.trials[S.EPOCHS] < 40).all()
