@@ -62,6 +62,13 @@ MODELS = ("gp", "none")
 
 
 @dataclass(frozen=True)
+class EarlyStoppingSpec:
+    """Opt-in early stopping: a trial stops once its metric has not improved for `patience` epochs."""
+
+    patience: int
+
+
+@dataclass(frozen=True)
 class ResourcesSpec:
     """Resources per trial."""
 
@@ -97,6 +104,7 @@ class SweepSpec:
     tracking: tuple[str, ...] = ()
     tracking_uri: str | None = None
     target_accuracy: float | None = None
+    early_stopping: EarlyStoppingSpec | None = None  # opt-in; not orthogonal (see sweep.run.early_stopping)
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
 
@@ -164,9 +172,23 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         target_accuracy=None
         if get("target_accuracy") is None
         else need_number("target_accuracy", get("target_accuracy"), "a number in (0, 1]", lambda x: 0 < x <= 1),
+        early_stopping=_early_stopping(get("early_stopping")),
         space=Space.from_dict(get("space")),
         source=source,
     )
+
+
+def _early_stopping(value: Any) -> EarlyStoppingSpec | None:
+    """``early_stopping: {patience: N}`` (N ≥ 1 epochs without improvement), or None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise SpecError(f"early_stopping: must be a mapping {{patience: N}}, got {show(value)}: write e.g. "
+                        "early_stopping: {patience: 5}")  # fmt: skip
+    reject_unknown("early_stopping", value, ["patience"])
+    if "patience" not in value:
+        raise SpecError("early_stopping: needs patience (epochs without improvement): write e.g. {patience: 5}")
+    return EarlyStoppingSpec(patience=need_int("early_stopping.patience", value["patience"], minimum=1))
 
 
 def _trainable(value: Any) -> str:

@@ -100,8 +100,8 @@ def test_edge_of_range_names_lr_its_upper_bound_and_a_widened_range(low_lr):
     assert "within 20% of it in log10(lr)" in text
     widened = text.rsplit("widen to ", 1)[1].split(" ")[0:2]
     low, high = (float(x.strip("[],")) for x in widened)
-    assert low < 1e-3 and high == pytest.approx(0.1)  # one width (2 decades) past the bound: covers 1e-2
-    assert text.endswith("(or set rounds: {expand: true})")
+    assert low < 1e-3 and high == pytest.approx(0.01)  # one decade past the bound: reaches the optimum 1e-2
+    assert edges[0].change.range_text() == text.rsplit("widen to ", 1)[1]
 
 
 def test_bias_vs_variance_of_the_winner(low_lr):
@@ -155,7 +155,7 @@ def test_next_spec_widens_zooms_holds_and_validates(low_lr, tmp_path):
     root, analysis = low_lr
     nxt = next_spec(analysis.spec, analysis.source, analysis.importance)
     assert nxt.name == "adv-next" and nxt.data == "digits" and nxt.trainable == "mlp"
-    assert nxt.space["lr"].high == pytest.approx(0.1) and nxt.space["lr"].scale == "loguniform"
+    assert nxt.space["lr"].high == pytest.approx(0.01) and nxt.space["lr"].scale == "loguniform"
     assert nxt.space["decay_rate"].is_fixed and nxt.space["decay_rate"].tier == 3  # settled: held at the winner's value
     winner = analysis.source.ranked().iloc[0]
     assert nxt.space["decay_rate"].values[0] == pytest.approx(winner["decay_rate"])
@@ -166,7 +166,7 @@ def test_next_spec_widens_zooms_holds_and_validates(low_lr, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"next spec: {out} (run it with: sweep launch {out})" in proc.stdout
     assert "advice:" in proc.stdout and "lr: the best trials crowd the upper bound" in proc.stdout
-    assert load_spec(out).space["lr"].high == pytest.approx(0.1)
+    assert load_spec(out).space["lr"].high == pytest.approx(0.01)
     assert out.read_text().startswith("# Next sweep after adv-20261130-100000")
     validated = run_cli("validate", str(out), timeout=120)
     assert validated.returncode == 0, validated.stderr
@@ -216,10 +216,10 @@ def test_real_sweep_below_the_good_lr_region_then_its_next_spec_runs(tmp_path, r
     (edge,) = [line for line in lines if line.startswith("  lr: ")]
     assert edge.startswith("  lr: the best trials crowd the upper bound 0.001 of loguniform [1e-05, 0.001]")
     widened_high = float(edge.rsplit("widen to ", 1)[1].split(",")[1].split("]")[0])
-    assert widened_high == pytest.approx(0.1)
+    assert widened_high == pytest.approx(0.01)
     out = tmp_path / "next.yaml"
     assert run_cli("analyze", str(result.path), "--no-plots", "--next-spec", str(out), timeout=300).returncode == 0
     nxt = load_spec(out)
-    assert nxt.space["lr"].high == pytest.approx(0.1) and nxt.trainable == "mlp" and nxt.data == "digits"
+    assert nxt.space["lr"].high == pytest.approx(0.01) and nxt.trainable == "mlp" and nxt.data == "digits"
     again = run_sweep(nxt.replace(samples=2), options)
     assert len(again.trials) == 2 and set(again.trials[S.STATUS]) == {S.COMPLETED}

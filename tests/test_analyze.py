@@ -96,6 +96,9 @@ def write_sweep(root, per_round: int = 20, seed: int = 0, diverged: int = 1) -> 
                         S.WALL: epoch * 0.1,
                         "dev_accuracy": reached * (1 - 0.5 / epoch),
                         "dev_loss": 1.0 / epoch,
+                        "grad_ratio": 10.0**-epoch if status == S.DIVERGED else 0.5,
+                        "update_ratio_first": 1e-3,
+                        "update_ratio_last": 2e-3,
                     }
                 )
     pd.DataFrame(trials).to_csv(root / "trials.csv", index=False)
@@ -173,6 +176,7 @@ def test_plots_and_a_self_contained_report(analysed):
             "metric-vs-batch_size.png",
             "metric-vs-optimizer.png",
             "learning-curves.png",
+            "gradient-curves.png",
             "rungs.png",
             "parallel-coordinates.png",
             "importance.png",

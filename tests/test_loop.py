@@ -27,6 +27,11 @@ METRICS = {
     "lr",
     "train_seconds",
     "diverged",
+    "grad_norm_first",
+    "grad_norm_last",
+    "grad_ratio",
+    "update_ratio_first",
+    "update_ratio_last",
 }
 
 

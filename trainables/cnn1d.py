@@ -61,6 +61,7 @@ CNN1D = Declaration(
     MLP.check_combination,
     architecture=("conv_layers", "channels", "kernel_size", *MLP.architecture),
     nudgeable=MLP.nudgeable,
+    acts_when=MLP.acts_when,
 )
 
 

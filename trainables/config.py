@@ -107,24 +107,27 @@ def validate_update(key: str, value: Any, cfg: Mapping[str, Any], declared: Decl
 
 
 # --- the mlp's declaration: one rule per key, readable by a validator ----------------------------------
+# `sensible_*`: what a practitioner would try (advice never widens past it): α ≤ 1 for the SGD family (and
+# above what adaptive methods want), β at most 0.9999 (an average over 10,000 steps), a net of at most
+# 4,096 units and 16 hidden layers here.
 _RULES = {
-    "layers": KeyRule("int", low=0),
-    "hidden_units": KeyRule("int", low=1),
+    "layers": KeyRule("int", low=0, sensible_high=16),
+    "hidden_units": KeyRule("int", low=1, sensible_high=4096),
     "activation": KeyRule("choice", choices=ACTIVATIONS, what="activation"),
     "init": KeyRule("choice", choices=INITS, what="init"),
     "batch_norm": KeyRule("bool"),
-    "l2": KeyRule("float", 0.0, math.inf),
+    "l2": KeyRule("float", 0.0, math.inf, sensible_high=1.0),
     "keep_prob": KeyRule("float", 0.0, 1.0, low_open=True),
     "optimizer": KeyRule("choice", choices=OPTIMIZERS, what="optimizer"),
-    "lr": KeyRule("float", 0.0, math.inf, low_open=True),
-    "momentum": KeyRule("float", 0.0, 1.0, high_open=True),
-    "beta1": KeyRule("float", 0.0, 1.0, high_open=True),
-    "beta2": KeyRule("float", 0.0, 1.0, high_open=True),
-    "eps": KeyRule("float", 0.0, math.inf, low_open=True),
-    "batch_size": KeyRule("int", low=0),
+    "lr": KeyRule("float", 0.0, math.inf, low_open=True, sensible_low=1e-7, sensible_high=1.0),
+    "momentum": KeyRule("float", 0.0, 1.0, high_open=True, sensible_high=0.9999),
+    "beta1": KeyRule("float", 0.0, 1.0, high_open=True, sensible_high=0.9999),
+    "beta2": KeyRule("float", 0.0, 1.0, high_open=True, sensible_high=0.99999),
+    "eps": KeyRule("float", 0.0, math.inf, low_open=True, sensible_low=1e-12, sensible_high=1.0),
+    "batch_size": KeyRule("int", low=0, sensible_high=65536),
     "lr_decay": KeyRule("choice", choices=SCHEDULES, what="lr_decay schedule"),
-    "decay_rate": KeyRule("float", 0.0, math.inf),
-    "epochs": KeyRule("int", low=1),
+    "decay_rate": KeyRule("float", 0.0, math.inf, sensible_high=10.0),
+    "epochs": KeyRule("int", low=1, sensible_high=10000),
     "seed": KeyRule("int"),
     "data": KeyRule("text"),
     "label": KeyRule("text"),
@@ -137,4 +140,15 @@ _RULES = {
 # What the mlp reports every epoch (see trainables.loop); any of the numeric ones can rank a sweep.
 METRICS = ("dev_accuracy", "dev_loss", "train_accuracy", "train_loss", "lr", "train_seconds", "epoch")
 
-MLP = Declaration("mlp", with_examples(_RULES, DEFAULTS), DEFAULTS, METRICS, check_combination, STRUCTURAL, NUDGEABLE)
+# Keys that act only under another key's values: advice judges them on the trials where they acted.
+ACTS_WHEN: dict[str, tuple[str, tuple[str, ...]]] = {
+    "decay_rate": ("lr_decay", ("inverse_time", "exponential", "step")),
+    "momentum": ("optimizer", ("momentum",)),
+    "beta1": ("optimizer", ("adam",)),
+    "beta2": ("optimizer", ("adam", "rmsprop")),
+    "eps": ("optimizer", ("adam", "rmsprop")),
+}
+
+MLP = Declaration(
+    "mlp", with_examples(_RULES, DEFAULTS), DEFAULTS, METRICS, check_combination, STRUCTURAL, NUDGEABLE, ACTS_WHEN
+)

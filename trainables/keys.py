@@ -17,7 +17,7 @@ import difflib
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sweep_errors import show
@@ -35,6 +35,8 @@ class KeyRule:
         choices: the values of a ``choice`` key; `what` names them in messages (``optimizer``).
         odd: an ``int`` key that takes odd values only (a convolution kernel centred on each step).
         example: the value a message suggests (a trainable's default for the key).
+        sensible_low, sensible_high: the range a practitioner would try (α ≤ 1, β ≤ 0.9999): advice that
+            widens a range never goes past it, though the key accepts more. None: the rule's own bound.
 
     Example:
         >>> KeyRule("float", 0.0, 1.0, low_open=True, example=1.0)("keep_prob", 1.5)
@@ -51,6 +53,19 @@ class KeyRule:
     what: str = ""
     odd: bool = False
     example: Any = None
+    sensible_low: float | None = None
+    sensible_high: float | None = None
+
+    def sensible(self) -> tuple[float, float]:
+        """The range worth trying: the sensible bounds, else the rule's (±inf when unbounded).
+
+        Example:
+            >>> KeyRule("float", 0.0, math.inf, low_open=True, sensible_high=1.0).sensible()
+            (0.0, 1.0)
+        """
+        low = self.sensible_low if self.sensible_low is not None else self.low
+        high = self.sensible_high if self.sensible_high is not None else self.high
+        return (-math.inf if low is None else float(low), math.inf if high is None else float(high))
 
     @property
     def integral(self) -> bool:
@@ -115,6 +130,8 @@ class Declaration:
         check_combination: rules involving several keys (raises ConfigError).
         architecture: keys a checkpoint's tensors depend on: a resume, a PBT clone or a nudge cannot change them.
         nudgeable: keys that may change at an epoch boundary without rebuilding the model (nudges).
+        acts_when: key → (another key, the values of it under which the key acts): ``decay_rate`` does
+            nothing while ``lr_decay`` is ``none``, so advice judges it only on trials where it acted.
 
     Example:
         >>> from trainables.config import MLP
@@ -132,6 +149,20 @@ class Declaration:
     check_combination: Callable[[Mapping[str, Any]], None] = lambda cfg: None
     architecture: tuple[str, ...] = ()
     nudgeable: tuple[str, ...] = ()
+    acts_when: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def acts(self, key: str, config: Mapping[str, Any]) -> bool:
+        """Whether `key` acts in `config` (a missing condition key takes the trainable's default).
+
+        Example:
+            >>> from trainables.config import MLP
+            >>> MLP.acts("decay_rate", {"lr_decay": "none"}), MLP.acts("decay_rate", {"lr_decay": "step"})
+            (False, True)
+        """
+        if key not in self.acts_when:
+            return True
+        other, values = self.acts_when[key]
+        return config.get(other, self.defaults.get(other)) in values
 
     def check_keys(self, keys: Iterable[str]) -> None:
         """Raise a one-line ConfigError for the first key the trainable does not read (with a did-you-mean).

@@ -12,7 +12,8 @@ Metrics reported each epoch:
     the weights move and with dropout on, so slightly pessimistic), dev_loss and dev_accuracy (eval mode,
     whole dev split), lr (used this epoch), train_seconds (cumulative wall time of training + evaluation in
     this trial, excluding reporting and checkpoint I/O), diverged, and `nudged` on epochs where
-    hyperparameters changed.
+    hyperparameters changed; and the first and last layer's gradient norms, their ratio and update/weight
+    ratios, measured on the epoch's last mini-batch (:mod:`trainables.grad_stats`).
 
 Example:
     >>> from trainables.session import LocalSession
@@ -39,8 +40,9 @@ from trainables.checkpoint import capture_state, check_state, restore_state
 from trainables.config import validate_update
 from trainables.data import Splits, load_dataset
 from trainables.errors import ConfigError
+from trainables.grad_stats import LayerProbe
 from trainables.keys import Declaration
-from trainables.model import MLP_FAMILY, set_keep_prob
+from trainables.model import MLP_FAMILY, set_keep_prob, weight_matrices
 from trainables.optim import apply_hyperparams, build_optimizer, lr_at
 from trainables.session import Session
 
@@ -96,6 +98,8 @@ def run_training(
         torch.manual_seed(cfg["seed"])
         model = family.build_model(cfg, data.n_features, data.n_classes).to(device)
     optimizer = build_optimizer(model, cfg)
+    layers = weight_matrices(model)
+    probe = LayerProbe(layers[0], layers[-1])
     shuffle = torch.Generator().manual_seed(cfg["seed"])
 
     # resume: the checkpoint's tensors and RNGs, but the current config's hyperparameters (PBT)
@@ -121,7 +125,7 @@ def run_training(
         started = time.perf_counter()
         lr = lr_at(cfg["lr"], cfg["lr_decay"], cfg["decay_rate"], epoch)
         apply_hyperparams(optimizer, cfg, lr)
-        train_loss, train_accuracy = train_epoch(model, optimizer, data, batch_size, shuffle)
+        train_loss, train_accuracy = train_epoch(model, optimizer, data, batch_size, shuffle, probe)
         dev_loss, dev_accuracy = evaluate(model, data.x_dev, data.y_dev)
         train_seconds += time.perf_counter() - started
 
@@ -134,6 +138,7 @@ def run_training(
             "lr": lr,
             "train_seconds": train_seconds,
             "diverged": False,
+            **probe.stats,
         }
         if nudged:
             metrics["nudged"] = nudged
@@ -163,8 +168,12 @@ def train_epoch(
     data: Splits,
     batch_size: int,
     shuffle: torch.Generator,
+    probe: LayerProbe | None = None,
 ) -> tuple[float, float]:
     """One pass over the shuffled training split; return (mean loss, accuracy) over its mini-batches.
+
+    A `probe` measures the layers around the epoch's last optimizer step (one measurement per epoch keeps
+    the cost far below the epoch's; its ``stats`` hold the result).
 
     The split is gathered once per epoch in a seeded random order and mini-batches are contiguous slices
     of it: no DataLoader, no per-example Python work, no per-step indexing. Per-batch losses and correct
@@ -175,13 +184,19 @@ def train_epoch(
     order = torch.randperm(n, generator=shuffle).to(data.x_train.device)
     x, y = data.x_train[order], data.y_train[order]
     losses, corrects, sizes = [], [], []
-    for start, stop in batch_bounds(n, batch_size):
+    bounds = batch_bounds(n, batch_size)
+    for start, stop in bounds:
         xb, yb = x[start:stop], y[start:stop]
         logits = model(xb)
         loss = F.cross_entropy(logits, yb)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        last = stop == bounds[-1][1]
+        if probe is not None and last:
+            probe.before_step()
         optimizer.step()
+        if probe is not None and last:
+            probe.after_step()
         losses.append(loss.detach())
         corrects.append((logits.detach().argmax(dim=1) == yb).sum())
         sizes.append(stop - start)

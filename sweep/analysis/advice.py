@@ -19,11 +19,14 @@ class Advice:
         kind: ``edge``, ``bias``, ``variance``, ``fit``, ``tiers`` or ``skipped``.
         text: one line, naming the figures it rests on.
         param: the parameter it is about, when there is one.
+        change: what the next spec does to carry it out (an edge's widened :class:`~search_spaces.Param`),
+            for :mod:`sweep.analysis.next_sweep`; None when the line changes nothing by itself.
     """
 
     kind: str
     text: str
     param: str | None = None
+    change: Any = None
 
 
 def format_value(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from search_spaces import Space
@@ -16,8 +17,11 @@ TIER_MIN_R2 = 0.2  # below this the forest explains too little to hold anything
 HOLD_SHARE = 0.05  # a parameter with less importance than this can be held at its best
 
 
-def tier_advice(imp: Importance, space: Space) -> list[Advice]:
+def tier_advice(imp: Importance, space: Space, keep: Collection[str] = ()) -> list[Advice]:
     """Which tier's parameters still matter, and which parameters can be held at their best.
+
+    Parameters in `keep` are not held although their importance is low: another line moves them (the bias
+    or variance line's knobs), and the lines must agree.
 
     Example:
         >>> from sweep.analysis.importance import Importance
@@ -49,17 +53,21 @@ def tier_advice(imp: Importance, space: Space) -> list[Advice]:
     parts = [f"{_tier_name(t)} ({', '.join(by_tier[t])}) {shares[t]:.0%}" for t in order]
     text = f"tiers: importance by tier (R² {imp.r2:.2f}, {imp.trials} trials): {', '.join(parts)}"
     text += f": keep tuning {_tier_name(order[0])}"
-    held = held_params(imp)
+    held = held_params(imp, keep)
     if held:
         text += f"; hold {', '.join(held)} at their best (each < {HOLD_SHARE:.0%})"
-    return [Advice("tiers", text)]
+    kept = [name for name in held_params(imp) if name not in held]
+    if kept:
+        text += f" ({', '.join(kept)} not held: the line above moves {'it' if len(kept) == 1 else 'them'})"
+    return [Advice("tiers", text, change=tuple(held))]
 
 
-def held_params(imp: Importance) -> list[str]:
-    """Parameters whose importance is below :data:`HOLD_SHARE` (none when the evidence is too thin)."""
+def held_params(imp: Importance, keep: Collection[str] = ()) -> list[str]:
+    """Parameters whose importance is below :data:`HOLD_SHARE` (none when the evidence is too thin), but
+    those in `keep`."""
     if imp.trials < TIER_MIN_TRIALS or math.isnan(imp.r2) or imp.r2 < TIER_MIN_R2:
         return []
-    return [name for name, score in imp.ordered() if score < HOLD_SHARE]
+    return [name for name, score in imp.ordered() if score < HOLD_SHARE and name not in keep]
 
 
 def _tier_name(tier: int | None) -> str:

@@ -9,6 +9,9 @@ line saying why) when the sweep has too few trials to support it:
   `target_accuracy` (a human-level proxy) when the spec gives one: high bias → a bigger network, longer
   training; high variance → regularisation, more data. The knobs named are the ones the trainable has.
 - **tiers**: which tier's parameters still carry the importance, and which parameters can be held.
+- **diagnosis** of the training itself: vanishing or exploding gradients, which regions diverge, and dev
+  loss turning up while train loss falls (:mod:`sweep.analysis.advice_gradients`,
+  :mod:`sweep.analysis.advice_divergence`, :mod:`sweep.analysis.advice_early_stopping`).
 
 :func:`advise` applies the three rules (:mod:`sweep.analysis.advice_edge`,
 :mod:`sweep.analysis.advice_bias_variance`, :mod:`sweep.analysis.advice_tiers`); :func:`advice_lines` is the one
@@ -27,43 +30,78 @@ from typing import TYPE_CHECKING
 
 from search_spaces import Space, SweepSpec
 from sweep.analysis.advice import Advice
-from sweep.analysis.advice_bias_variance import bias_variance_advice
+from sweep.analysis.advice_bias_variance import BIAS_KNOBS, VARIANCE_KNOBS, bias_variance_advice
+from sweep.analysis.advice_divergence import divergence_advice
+from sweep.analysis.advice_early_stopping import early_stopping_advice
 from sweep.analysis.advice_edge import edge_advice
-from sweep.analysis.advice_tiers import tier_advice
+from sweep.analysis.advice_gradients import gradient_advice
+from sweep.analysis.advice_tiers import held_params, tier_advice
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sweep.analysis import Source
     from sweep.analysis.importance import Importance
     from sweep.store.results import SweepResult
 
 
 def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advice]:
-    """Every piece of advice for one analysed sweep, edge first.
+    """Every piece of advice for one analysed sweep, edge first; the lines agree with each other.
+
+    The knobs a bias or variance line moves are not held by the tiers line; a parameter the tiers line
+    holds is not widened by an edge line; edges respect the trainable's sensible ranges and conditional
+    keys (:mod:`sweep.analysis.advice_edge`).
 
     Args:
         source: the sweep's tables.
         imp: its importance estimate.
         spec: the spec as run (None for an exported table: the space is inferred and no target is known).
     """
+    from trainables.registry import BUILTINS
+
     ranked = source.ranked()
     space = spec.space if spec is not None else Space(source.params.values())
-    advice = edge_advice(ranked, space, source.metric, mode=source.mode)
+    record = BUILTINS.get(spec.trainable) if spec is not None else None
     if ranked.empty:
-        advice.append(Advice("skipped", "bias vs variance: not judged (no finished trial)"))
+        fit = [Advice("skipped", "bias vs variance: not judged (no finished trial)")]
     else:
         target = spec.target_accuracy if spec is not None else None
-        from trainables.registry import BUILTINS
-
-        record = BUILTINS.get(spec.trainable) if spec is not None else None
         knobs = set(record.config_keys) if record is not None else None if spec is None else set(space)
         fit = bias_variance_advice(ranked.iloc[0], source.history, source.metric, space, target, knobs)
-        edges = [a.param for a in advice if a.kind == "edge" and a.param]
-        if edges and fit[0].kind in ("bias", "variance"):
-            note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
-            fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
-        advice += fit
-    advice += tier_advice(imp, space)
+    moved = moved_by(fit[0].kind if fit else "", space, set(record.config_keys) if record else set(space))
+    held = held_params(imp, keep=moved)
+    declaration = record.declaration if record is not None else None
+    advice = edge_advice(
+        ranked, space, source.metric, mode=source.mode, declaration=declaration, held=held, history=source.history
+    )
+    edges = [a.param for a in advice if a.kind == "edge" and a.param]
+    if edges and fit[0].kind in ("bias", "variance"):
+        note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
+        fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
+    advice += fit
+    advice += diagnosis_advice(source, ranked, space)
+    advice += tier_advice(imp, space, keep=moved)
     return advice
+
+
+def diagnosis_advice(source: Source, ranked: pd.DataFrame, space: Space) -> list[Advice]:
+    """The course's readings of the training itself: vanishing or exploding gradients, where the sweep
+    diverged, and the early-stopping reading of dev loss against train loss."""
+    lines = gradient_advice(ranked, source.history, source.trials, space)
+    lines += divergence_advice(source.trials, space)
+    lines += early_stopping_advice(ranked, source.history)
+    return lines
+
+
+def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:
+    """The knobs a ``bias`` or ``variance`` line moves (those the trainable reads or the space has).
+
+    Example:
+        >>> moved_by("variance", Space(), {"l2", "keep_prob", "lr"})
+        ['l2', 'keep_prob']
+    """
+    table = BIAS_KNOBS if kind == "bias" else VARIANCE_KNOBS if kind == "variance" else {}
+    return [name for name in table if name in known or name in space]
 
 
 def load_run_spec(root: Path) -> SweepSpec:

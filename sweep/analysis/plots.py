@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sweep.analysis.grad_plots import gradient_curves
 from sweep.analysis.parallel_plot import parallel_coordinates
 from sweep.analysis.param_plots import metric_vs_param
 from sweep.analysis.plot_basics import finite, new_figure
@@ -39,6 +40,7 @@ def write_plots(source: Source, importance: Importance | None) -> list[tuple[str
             )
         )
     figures.append(("Learning curves", "learning-curves.png", learning_curves(source)))
+    figures.append(("Gradient statistics per epoch", "gradient-curves.png", gradient_curves(source)))
     figures.append(("Trials reaching each ASHA rung", "rungs.png", rung_counts(source)))
     figures.append(("Parallel coordinates of the top trials", "parallel-coordinates.png", parallel_coordinates(source)))
     written = []

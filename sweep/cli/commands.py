@@ -5,6 +5,7 @@ from __future__ import annotations
 from sweep.cli import (  # noqa: F401
     analyze_cmd,
     babysit_cmd,
+    gradcheck_cmd,
     launch_cmd,
     resume_cmd,
     retest_cmd,

@@ -46,12 +46,17 @@ def launch(
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first trial error."),
     no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not start Ray's dashboard."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
+    warm_start: str = typer.Option(
+        None, "--warm-start", metavar="DIR", help="Re-tune: round 1 re-trains this earlier sweep's best configs."
+    ),
+    warm_top: int = typer.Option(3, "--warm-top", min=1, help="How many of the earlier sweep's configs."),
 ) -> None:
     """Run a sweep: sample configs, train them on Ray with ASHA pruning, zoom in over rounds.
 
     Results land in STORAGE/NAME-TIMESTAMP/ (trials.csv, history.csv) as they arrive.
 
     Example: sweep launch digits-momentum --samples 32 --rounds 2
+    (re-tune later: sweep launch digits-momentum --warm-start sweeps/digits-momentum-20261122-120000)
     """
     from sweep.run.launch import run_sweep
 
@@ -81,7 +86,7 @@ def launch(
     options = RunOptions(
         storage=storage, address=address, cpus=cpus, max_concurrent=max_concurrent or loaded.max_concurrent,
         fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
-        holds=holds, dashboard=not no_dashboard,
+        holds=holds, dashboard=not no_dashboard, warm_start=warm_start, warm_top=warm_top,
     )  # fmt: skip
     with term_as_interrupt() as signals:
         result = run_sweep(loaded, options)

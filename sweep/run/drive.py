@@ -179,6 +179,7 @@ def run_rounds(
             planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
             milestones=milestones, started_at=state.started_at, quiet=options.quiet,
             deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
+            early_stopping=spec.early_stopping is not None,
         )  # fmt: skip
         plan = SweepPlan(
             directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,

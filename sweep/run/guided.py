@@ -30,13 +30,15 @@ def guided(spec: SweepSpec) -> bool:
     return spec.rounds.model == "gp" and spec.sampler in ("random", "sobol")
 
 
-def initial_design(spec: SweepSpec, slot: RoundSlot, surrogate: Surrogate | None, results: int) -> RoundSlot | None:
+def initial_design(spec: SweepSpec, slot: RoundSlot, surrogate: Surrogate | None, results: int, room: int = 0
+                   ) -> RoundSlot | None:  # fmt: skip
     """The part of a round planned up front, before the model can choose: a stage's first round draws until the
-    model has enough results to fit (its first trial the baseline); a zoomed round plans nothing up front."""
+    model has enough results to fit (its first trial the baseline), with `room` more for configs carried over
+    (``--warm-start``); a zoomed round plans nothing up front."""
     if slot.zoom or surrogate is None:
         return None
     needed = max(surrogate.columns() + 1, 5) - results
-    return RoundSlot(slot.number, slot.stage, slot.zoom, min(slot.samples, max(1, needed)))
+    return RoundSlot(slot.number, slot.stage, slot.zoom, min(slot.samples, max(1, needed) + room))
 
 
 @dataclass

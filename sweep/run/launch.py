@@ -60,6 +60,7 @@ def run_sweep(
     if trainable is None:
         resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_name(spec.name)  # before the name becomes a directory
+    warm = _warm_start(options, space)  # a bad --warm-start fails before Ray starts or a directory is made
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
@@ -67,6 +68,10 @@ def run_sweep(
     checks.shutdown(wait=False)
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
+    if options.warm_start is not None:
+        from sweep.run.warm_start import write_plan
+
+        write_plan(directory.root, options.warm_start, warm)
     slots = schedule(spec, space, options.staged)
     directory.state.create(
         SweepState(
@@ -81,6 +86,21 @@ def run_sweep(
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
         raise
+
+
+def _warm_start(options: RunOptions, space: Any) -> list[Any]:
+    """The earlier sweep's best configs for round 1 (`--warm-start`), each moved one noted; [] without one."""
+    if options.warm_start is None:
+        return []
+    from sweep.run.warm_start import warm_start_configs
+
+    warm = warm_start_configs(options.warm_start, space, options.warm_top)
+    if not options.quiet:
+        print(f"warm start from {options.warm_start}: round 1 re-trains its top {len(warm)} configs", flush=True)
+        for item in warm:
+            moved = "; ".join(item.notes) if item.notes else "unchanged"
+            print(f"  #{item.rank} {item.source_plan} ({item.metric:.4g}): {moved}", flush=True)
+    return warm
 
 
 def resume_sweep(

@@ -23,6 +23,8 @@ class RunOptions:
         holds: `--set key=value` pairs: parameters held at a value.
         dashboard: start Ray's dashboard with a local Ray.
         final_test: evaluate the winning config once on the held-out test split.
+        warm_start: an earlier sweep's directory whose best configs round 1 re-trains (`--warm-start`).
+        warm_top: how many of them.
     """
 
     storage: str = "sweeps"
@@ -37,6 +39,8 @@ class RunOptions:
     holds: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     dashboard: bool = True
     final_test: bool = True
+    warm_start: str | None = None
+    warm_top: int = 3
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -46,6 +46,7 @@ class SweepInfo:
     started_at: float  # time.time() when the sweep started
     quiet: bool
     deadline: float | None = None  # time.time() when the time budget runs out (None: no budget)
+    early_stopping: bool = False  # `early_stopping:` may stop a trial short of its epochs (then `pruned`)
 
 
 class SweepRecorder(Callback):
@@ -187,7 +188,7 @@ class SweepRecorder(Callback):
             status = S.STOPPED
         else:
             diverged = _flagged(last.get(S.DIVERGED_KEY)) or summary.nonfinite
-            status = final_status(epochs, target, diverged, bool(self.info.milestones))
+            status = final_status(epochs, target, diverged, bool(self.info.milestones) or self.info.early_stopping)
         plan = trial.config.get("plan_id")
         row = {
             S.PLAN_ID: plan,

@@ -39,6 +39,8 @@ from sweep.run.rounds import (
     stage_space,
 )
 from sweep.run.trial_guard import error_of
+from sweep.run.warm_start import read_plan as read_warm_plan
+from sweep.run.warm_start import round_one_with_warm_start
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
@@ -211,15 +213,18 @@ class RecipeSearcher(Searcher):
             space = round_space(slot, base, previous, self.outcomes.values(), spec)
             regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
             wide = explore_space(slot, base, previous, self.outcomes.values(), spec)
+            warm = len((read_warm_plan(directory.root) or {}).get("configs", [])) if slot.number == 1 else 0
             if guided(spec):
                 results = sum(1 for o in self.outcomes.values() if o.best is not None)
-                first = initial_design(spec, slot, self.surrogate, results)
+                first = initial_design(spec, slot, self.surrogate, results, room=warm)
                 configs = [] if first is None else plan_configs(spec, space, first)
                 whole = stage_space(base, slot.stage, best_config(self.outcomes.values(), spec.mode))
                 self.guided = GuidedRound.start(spec, slot, len(configs), space, regions, wide, whole)
                 directory.write_yaml(directory.round_explore(slot.number), whole.to_dict())
             else:
                 configs = plan_configs(spec, space, slot, regions, wide)
+            if warm:  # `--warm-start`: an earlier sweep's best configs in place of the last draws
+                configs = round_one_with_warm_start(directory.root, configs, leads_with_baseline(spec, slot))
             directory.write_yaml(directory.round_space(slot.number), space.to_dict())
             if regions:
                 directory.write_yaml(directory.round_regions(slot.number), [r.to_dict() for r in regions])

@@ -30,10 +30,13 @@ REPORT_SECONDS = 1.0
 
 
 def batches_reports(spec: SweepSpec) -> bool:
-    """Built-in trainables batch epochs into fewer reports, unless the scheduler decides on every epoch (PBT)."""
+    """Built-in trainables batch epochs into fewer reports, unless the scheduler decides on every epoch (PBT)
+    or early stopping does (its Stopper can only stop a trial when it reports)."""
     from trainables.registry import BUILTINS
 
     record = BUILTINS.get(spec.trainable)
+    if spec.early_stopping is not None:
+        return False
     return record is not None and record.batches_reports and get_scheduler(spec.scheduler.type).batches_reports
 
 
@@ -91,8 +94,14 @@ class TimeoutStopper(Stopper):
         return False
 
 
-def _stopper(budget: Budget | None, directory: SweepDir, trial_timeout: float | None) -> Stopper | None:
+def _stopper(
+    budget: Budget | None, directory: SweepDir, trial_timeout: float | None, spec: SweepSpec | None = None
+) -> Stopper | None:
     stoppers: list[Stopper] = []
+    if spec is not None and spec.early_stopping is not None:
+        from sweep.run.early_stopping import PatienceStopper
+
+        stoppers.append(PatienceStopper(spec.metric, spec.mode, spec.early_stopping.patience))
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
     if trial_timeout is not None:
@@ -180,7 +189,7 @@ def build_tuner(
             name=settings.name,
             storage_path=settings.experiment_dir,
             callbacks=[SweepRecorder(info), *_trackers(spec, info)],
-            stop=_stopper(budget, plan.directory, spec.trial_timeout),
+            stop=_stopper(budget, plan.directory, spec.trial_timeout, spec),
             verbose=0,
             # Ray allows no retries with fail_fast: the first error ends the sweep.
             failure_config=tune.FailureConfig(

@@ -197,6 +197,11 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     baseline = baseline_line(result)
     if baseline:
         lines.append(baseline)
+    from sweep.run.warm_start import warm_start_line
+
+    warm = warm_start_line(result.path, result.trials, result.mode)
+    if warm:
+        lines.append(warm)
     test = summary.get("test")
     if test:
         lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")

@@ -1,0 +1,90 @@
+"""``sweep gradcheck``: the course's gradient check of a spec's model before trusting its backprop.
+
+Builds the model of one config (the spec's defaults plus ``--set``, as ``sweep train`` does) in float64 with
+dropout off, and compares backprop's gradient on a small training batch with the two-sided difference
+quotient (:mod:`sweep.checks.gradcheck`). Exit 0 when fine or worth a closer look, 1 when wrong, 2 on a
+mistake in the command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from search_spaces.errors import SweepError
+from sweep.cli.app import app
+
+_FACTORY_HELP = (
+    "Your model's factory, package.module:function, called as function(config, n_features, n_classes) and "
+    "returning a torch.nn.Module of logits (default: the spec's built-in trainable's model)."
+)
+
+
+@app.command("gradcheck")
+def gradcheck(
+    spec: str | None = typer.Argument(None, help="A YAML spec path or a preset name (default: the default preset)."),
+    assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
+    model: str | None = typer.Option(None, "--model", metavar="MODULE:FUNCTION", help=_FACTORY_HELP),
+    examples: int = typer.Option(16, "--examples", min=1, max=4096, help="Training examples in the batch."),
+    max_params: int = typer.Option(
+        20_000, "--max-params", min=1, help="Parameters compared at most; an even sample beyond."
+    ),
+) -> None:
+    """Check backpropagation against the difference quotient in float64 (dropout off) on a small batch.
+
+    Prints the relative difference ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖) against the course's thresholds:
+    below 1e-7 fine, up to 1e-3 look closer, 1e-3 or more wrong (exit 1).
+
+    Example: sweep gradcheck digits-momentum --set layers=3 --set batch_norm=true
+    """
+    import torch
+
+    from search_spaces import load_spec, parse_assignment
+    from sweep.checks.assignments import check_assignments
+    from sweep.checks.gradcheck import FINE, WRONG, check_model
+    from sweep.cli.train_cmd import config_from_spec
+    from trainables.registry import BUILTINS, resolve_callable
+
+    parsed = load_spec(spec)
+    assignments = [parse_assignment(text) for text in assign or []]
+    check_assignments(parsed, [key for key, _ in assignments])
+    config: dict[str, Any] = config_from_spec(parsed, assignments)
+    config.setdefault("seed", parsed.seed)
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    if model is not None:
+        build = resolve_callable(model)
+        what = model
+    elif parsed.trainable in BUILTINS:
+        family = BUILTINS[parsed.trainable].family
+        config = family.resolve(config)
+        build, what = family.build_model, f"the {family.name} trainable's model"
+    else:
+        raise SweepError(
+            f"gradcheck: {parsed.trainable!r} is your own trainable, whose model sweep cannot build: "
+            "pass --model package.module:function (function(config, n_features, n_classes) -> torch.nn.Module)"
+        )
+    report = check_model(build, config, examples=examples, seed=int(config.get("seed") or 0), max_params=max_params)
+    typer.echo(
+        f"gradcheck of {what} on {config.get('data', 'digits')}: {report.examples} training examples, float64, "
+        f"dropout off, {report.checked:,} of {report.total:,} parameters compared"
+    )
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    worst, worst_value = report.worst() if report.per_tensor else ("-", 0.0)
+    typer.echo(
+        f"  relative difference ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖) = {report.relative_difference:.3g} "
+        f"(below {FINE:g} fine, {WRONG:g} or more wrong); largest in {worst}: {worst_value:.3g}"
+    )
+    typer.echo(
+        "  torch.autograd.gradcheck (float64, fast mode): "
+        + ("passed" if report.torch_passed else f"FAILED: {report.torch_message}")
+    )
+    verdicts = {
+        "fine": "fine: backprop computes the loss's gradient",
+        "look closer": f"look closer: above {FINE:g}; check the layer {worst} (its difference is the largest)",
+        "wrong": f"WRONG: backprop does not compute the loss's gradient; start with {worst}",
+    }
+    typer.echo(f"verdict: {verdicts[report.verdict]}")
+    if report.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,81 @@
+"""`sweep gradcheck`: the built-in models pass, a deliberately wrong backward pass fails with its figure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from sweep.checks.gradcheck import FINE, WRONG, check_family, check_model, relative_difference, verdict
+from tests.conftest import run_cli
+from tests.gradcheck_models import broken, right
+from trainables.registry import builtin
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize(
+    ("name", "config"),
+    [
+        ("mlp", {}),
+        ("mlp", {"layers": 3, "hidden_units": 16, "batch_norm": True, "activation": "tanh", "keep_prob": 0.5}),
+        ("cnn1d", {"data": "spirals:n=300,features=16", "channels": 6, "batch_norm": True}),
+    ],
+)
+def test_builtin_models_pass(name: str, config: dict) -> None:
+    report = check_family(builtin(name).family, config, examples=8)
+    assert report.verdict == "fine", report
+    assert report.relative_difference < FINE and report.torch_passed
+    assert report.checked == report.total and report.examples == 8 and not report.notes
+
+
+def test_a_wrong_backward_fails_and_a_right_one_passes() -> None:
+    wrong = check_model(broken, {"hidden_units": 8}, examples=8)
+    assert wrong.verdict == "wrong" and wrong.failed
+    assert wrong.relative_difference >= WRONG and not wrong.torch_passed
+    assert set(wrong.per_tensor) == {"hidden.weight", "hidden.bias", "out.weight", "out.bias"}
+    assert wrong.per_tensor["out.weight"] < FINE  # the output layer's gradient does not pass through the bug
+    assert wrong.worst()[0].startswith("hidden.")
+    assert check_model(right, {"hidden_units": 8}, examples=8).verdict == "fine"
+
+
+def test_a_sample_of_coordinates_for_a_large_model() -> None:
+    report = check_model(right, {"hidden_units": 64}, examples=4, max_params=500)
+    assert report.checked == 500 < report.total and report.notes == [
+        f"500 of {report.total:,} parameters sampled evenly"
+    ]
+    assert report.verdict == "fine"
+
+
+def test_thresholds_and_the_figure() -> None:
+    assert [verdict(d) for d in (1e-9, 1e-7, 1e-5, 9.9e-4, 1e-3, float("nan"))] == [
+        "fine", "look closer", "look closer", "look closer", "wrong", "wrong"
+    ]  # fmt: skip
+    assert relative_difference(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])) == pytest.approx(2**0.5 / 2)
+
+
+def test_cli_fails_the_broken_model_and_prints_the_difference() -> None:
+    proc = run_cli("gradcheck", "--model", "tests.gradcheck_models:broken", "--set", "hidden_units=8", timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    figure = re.search(r"relative difference .* = ([0-9.e+-]+) ", proc.stdout)
+    assert figure is not None and float(figure.group(1)) >= WRONG, proc.stdout
+    assert "verdict: WRONG" in proc.stdout and "FAILED: Jacobian mismatch" in proc.stdout
+
+
+def test_cli_passes_the_builtins() -> None:
+    for spec in ("digits-momentum", "mnist1d-cnn1d"):
+        proc = run_cli("gradcheck", spec, "--set", "data=spirals:n=300,features=16", timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "verdict: fine" in proc.stdout and "torch.autograd.gradcheck (float64, fast mode): passed" in proc.stdout
+
+
+def test_cli_asks_for_a_factory_for_a_users_trainable(tmp_path) -> None:
+    spec = tmp_path / "own.yaml"
+    spec.write_text("name: own\ntrainable: mypkg.train:train\nspace:\n  lr: {loguniform: [0.001, 0.1]}\n")
+    proc = run_cli("gradcheck", str(spec), timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert (
+        proc.stderr.startswith("error: gradcheck: 'mypkg.train:train' is your own trainable")
+        and proc.stderr.count("\n") == 1
+    )
