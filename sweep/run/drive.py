@@ -168,23 +168,23 @@ def run_rounds(
     milestones = sweep_milestones(spec, max_t)
     experiment = f"{directory.ray_storage}/{name}"
     _ray_log_to_file(directory)
+    budget = None
+    if spec.time_budget is not None:
+        budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
+    info = SweepInfo(
+        sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
+        planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
+        milestones=milestones, started_at=state.started_at, quiet=options.quiet,
+        deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
+    )  # fmt: skip
+    plan = SweepPlan(
+        directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
+        pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
+    )  # fmt: skip
+    settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, milestones, options.fail_fast)
+        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget)
     else:
-        budget = None
-        if spec.time_budget is not None:
-            budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
-        info = SweepInfo(
-            sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
-            planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
-            milestones=milestones, started_at=state.started_at, quiet=options.quiet,
-            deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
-        )  # fmt: skip
-        plan = SweepPlan(
-            directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
-            pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
-        )  # fmt: skip
-        settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
         tuner = build_tuner(trainable, spec, plan, info, settings, budget)
     try:
         tuner.fit()

@@ -21,6 +21,7 @@ from sweep.run.drive import base_space, drive, read_yaml, resolve
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, schedule
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
+from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
 from sweep.store.state import SweepState
 
@@ -76,7 +77,8 @@ def run_sweep(
         )
     )  # fmt: skip
     try:
-        return drive(directory, options, clock_start, checked, trainable)
+        with hold_driver_lock(directory.root, "launch"):
+            return drive(directory, options, clock_start, checked, trainable)
     except SweepError:
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
@@ -96,10 +98,11 @@ def resume_sweep(
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
-    saved = RunOptions.from_dict(directory.state.read().options)
-    if options is not None:  # where Ray runs and how loud may change; what is tuned may not
-        saved = _with_runtime(saved, options)
-    return drive(directory, saved, function=trainable)
+    with hold_driver_lock(directory.root, "resume", directory.state.read().status):
+        saved = RunOptions.from_dict(directory.state.read().options)
+        if options is not None:  # where Ray runs and how loud may change; what is tuned may not
+            saved = _with_runtime(saved, options)
+        return drive(directory, saved, function=trainable)
 
 
 def refine_sweep(
@@ -124,8 +127,26 @@ def refine_sweep(
         state.experiment = None  # the new rounds run in a Tuner of their own (ray/refine-N)
         state.budget_spent = False
 
-    saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
-    return drive(directory, _with_runtime(saved, options) if options else saved)
+    with hold_driver_lock(directory.root, "refine", directory.state.read().status):
+        refuse_unfinished(directory)
+        saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
+        return drive(directory, _with_runtime(saved, options) if options else saved)
+
+
+def refuse_unfinished(directory: SweepDir) -> None:
+    """Refine zooms from a finished sweep: one with rounds still to run is resumed first (refining it would run
+    the rest, then plan a round nobody asked for)."""
+    from sweep.run.driver import effective_status
+
+    state = directory.state.read()
+    open_rounds = [str(slot["number"]) for slot in state.rounds if not state.is_done(int(slot["number"]))]
+    if state.status != "completed" or open_rounds:
+        rounds = f" (round {', '.join(open_rounds)} not finished)" if open_rounds else ""
+        status = effective_status(state.to_dict())
+        raise SweepError(
+            f"sweep {directory.location} is {status}{rounds}: finish it first with "
+            f"`sweep resume {directory.location}`, then refine it"
+        )
 
 
 def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:

@@ -156,38 +156,48 @@ def build_tuner(
 ) -> tune.Tuner:
     """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
     prepare_pending(spec, settings.max_concurrent)
-    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
+    tune_config, run_config = _configs(spec, plan, info, settings, budget)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
-        tune_config=tune.TuneConfig(
-            metric=spec.metric,
-            mode=spec.mode,
-            scheduler=scheduler,
-            search_alg=make_searcher(plan, budget),
-            num_samples=-1,  # the searcher says when the sweep is finished
-            # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
-            # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
-            # worker to the next trial (whose reset then fails).
-            reuse_actors=spec.trial_timeout is None,
-            max_concurrent_trials=settings.max_concurrent,
-        ),
-        run_config=tune.RunConfig(
-            name=settings.name,
-            storage_path=settings.experiment_dir,
-            callbacks=[SweepRecorder(info), *_trackers(spec, info)],
-            stop=_stopper(budget, plan.directory, spec.trial_timeout),
-            verbose=0,
-            # Ray allows no retries with fail_fast: the first error ends the sweep.
-            failure_config=tune.FailureConfig(
-                max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
-            ),
-            # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
-            # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
-            # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
-        ),
+        tune_config=tune_config,
+        run_config=run_config,
     )
+
+
+def _configs(
+    spec: SweepSpec, plan: SweepPlan, info: SweepInfo, settings: TunerSettings, budget: Budget | None
+) -> tuple[tune.TuneConfig, tune.RunConfig]:
+    """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`)."""
+    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
+    tune_config = tune.TuneConfig(
+        metric=spec.metric,
+        mode=spec.mode,
+        scheduler=scheduler,
+        search_alg=make_searcher(plan, budget),
+        num_samples=-1,  # the searcher says when the sweep is finished
+        # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
+        # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
+        # worker to the next trial (whose reset then fails).
+        reuse_actors=spec.trial_timeout is None,
+        max_concurrent_trials=settings.max_concurrent,
+    )
+    run_config = tune.RunConfig(
+        name=settings.name,
+        storage_path=settings.experiment_dir,
+        callbacks=[SweepRecorder(info), *_trackers(spec, info)],
+        stop=_stopper(budget, plan.directory, spec.trial_timeout),
+        verbose=0,
+        # Ray allows no retries with fail_fast: the first error ends the sweep.
+        failure_config=tune.FailureConfig(
+            max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
+        ),
+        # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
+        # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
+        # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
+    )
+    return tune_config, run_config
 
 
 def _trackers(spec: SweepSpec, info: SweepInfo) -> list[Any]:
@@ -221,9 +231,38 @@ def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
 
 
 def restore_tuner(
-    path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...], fail_fast: bool
+    path: str,
+    trainable: Callable[[dict], None],
+    spec: SweepSpec,
+    plan: SweepPlan,
+    info: SweepInfo,
+    settings: TunerSettings,
+    budget: Budget | None,
 ) -> tune.Tuner:
-    """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints."""
-    prepare_pending(spec, None)
-    wrapped = with_resources(trainable, spec, milestones, fail_fast)
-    return tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints.
+
+    Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
+    had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
+    path). Ray itself re-roots the trials' storage at `path`; the sweep's own objects (searcher, recorder,
+    scheduler, stoppers, trackers) are built anew here for the directory being resumed, like at launch. The
+    searcher's progress comes back from its saved state, which holds no path.
+    """
+    prepare_pending(spec, settings.max_concurrent)
+    wrapped = with_resources(trainable, spec, info.milestones, settings.fail_fast)
+    tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    restored = getattr(tuner, "_local_tuner", None)
+    if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
+        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget))
+        run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
+        run_config.storage_filesystem = restored._run_config.storage_filesystem
+        restored._tune_config, restored._run_config = tune_config, run_config
+    return tuner
+
+
+def _restored_budget(restored: Any, fresh: Budget | None) -> Budget | None:
+    """The time budget as the Tuner had it when built (its clock pauses while no driver runs), else `fresh`."""
+    stop = getattr(restored._run_config, "stop", None)
+    for stopper in [stop, *getattr(stop, "_stoppers", [])]:
+        if isinstance(stopper, BudgetStopper):
+            return stopper.budget
+    return fresh
