@@ -17,6 +17,8 @@ import yaml
 import sweep
 from sweep.store import schema as S
 from sweep.store.lock import holder
+from sweep.store.ray_state import unpickled_files
+from sweep.store.signing import load_key, unsigned
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 
 pytestmark = pytest.mark.ray
@@ -76,6 +78,8 @@ def test_a_copy_resumes_in_place_and_a_second_resume_is_refused(tmp_path, ray_in
     assert first.returncode == 0, err
 
     assert _tree(original) == before, "resuming the copy changed the original"
+    state = copy / "ray" / "sweep"  # the copy's newest Ray state is signed with this user's key
+    assert unsigned(state, unpickled_files(state), load_key(create=False)) == []
     assert not (tmp_path / "sweeps").joinpath("ghost").exists()
     result = sweep.load(copy)
     planned = pd.read_csv(copy / "rounds" / "round-1.plan.csv")[S.PLAN_ID]

@@ -64,9 +64,15 @@ def drive(
     clock_start: float | None = None,
     checked: Future[None] | None = None,
     function: Callable[[dict], Any] | None = None,
+    trust: bool = False,
 ) -> SweepResult:
-    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
+    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary.
+
+    Ray's saved state is checked before Ray starts (:func:`check_saved_state`): whole, and signed by this user
+    unless `trust`.
+    """
     clock_start = time.time() if clock_start is None else clock_start
+    check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
     spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.project_dir or Path.cwd())
@@ -76,6 +82,7 @@ def drive(
         ship_by_value(function)
     trainable = function or resolve(spec.trainable, project)
     space = base_space(spec, options)
+    check_plans(directory, spec, space)
     from trainables.registry import builtin_names
 
     ship = needs_shipping(spec, builtin_names()) and function is None
@@ -125,6 +132,105 @@ def drive(
         disconnect(connection)
 
 
+def check_plans(directory: SweepDir, spec: SweepSpec, base: Space) -> None:
+    """Re-derives a started round 1's deleted plan files, and refuses, in one line, a later started round's.
+
+    Round 1's plan comes from the spec and its seed alone, so it is planned again, the same (checked against the
+    rows already recorded). A later round was planned from the results at the time: once some of its trials
+    are recorded, the rest of its plan cannot be known.
+
+    Raises:
+        SweepError: naming the missing file and what to do.
+    """
+    state = directory.state.read()
+    trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
+    for slot in (RoundSlot(**slot) for slot in state.rounds):
+        if state.round_status.get(str(slot.number)) != "running":
+            continue  # not started (planned when it starts), or done (its rows are what counts)
+        plan, space = directory.round_plan(slot.number), directory.round_space(slot.number)
+        if plan.exists() and space.exists():
+            continue
+        if slot.number == 1 and not slot.zoom and spec.sampler != "tpe":  # TPE's plan grows from its results
+            _replan_first_round(directory, spec, base, slot, trials)
+            continue
+        recorded = 0 if trials.empty or S.ROUND not in trials else int((trials[S.ROUND] == slot.number).sum())
+        if plan.exists() or recorded:
+            missing = space if plan.exists() else plan
+            raise SweepError(
+                f"{missing} is gone and round {slot.number} has started: it was planned from earlier results, so "
+                "its plan cannot be re-derived; put the file back (from a copy of the sweep); the results so far "
+                "stay readable (`sweep show`)"
+            )
+
+
+def _replan_first_round(directory: SweepDir, spec: SweepSpec, base: Space, slot: RoundSlot, trials: Any) -> None:
+    """Writes round 1's plan files again, as the searcher first wrote them (the spec's seed decides them)."""
+    import pandas as pd
+
+    from sweep.run.rounds import plan_configs, round_space
+
+    space = round_space(slot, base, None, [], spec)
+    configs = plan_configs(spec, space, slot, None, None)
+    recorded = {} if trials.empty else {str(r[S.PLAN_ID]): r for r in trials.to_dict("records")}
+    for config in configs:
+        row = recorded.get(str(config[S.PLAN_ID]))
+        if row is None:
+            continue
+        differs = [k for k, v in config.items() if k in row and str(row[k]) != str(v)]
+        if differs and not all(_close(row[k], config[k]) for k in differs):
+            raise SweepError(
+                f"{directory.round_plan(1)} is gone and planning round 1 again gives other values than trials.csv "
+                f"holds ({config[S.PLAN_ID]}: {differs[0]}); put the file back (from a copy of the sweep)"
+            )
+    directory.round_plan(1).parent.mkdir(parents=True, exist_ok=True)  # rounds/ may be gone as a whole
+    directory.write_yaml(directory.round_space(1), space.to_dict())
+    pd.DataFrame(configs).to_csv(directory.round_plan(1), index=False)
+    print(f"{directory.round_plan(1)} was gone: planned round 1 again from the spec (seed {spec.seed})", flush=True)
+
+
+def _close(a: Any, b: Any) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_saved_state(directory: SweepDir, experiment: str | None, trust: bool = False) -> None:
+    """Refuses, in one line, Ray state that `Tuner.restore` could not restore or that this user did not sign.
+
+    Raises:
+        SweepError: a state file is empty, cut off or damaged; or (without `trust`) not signed with this user's
+            key, so that unpickling it could run code someone else put there.
+    """
+    from sweep.store.ray_state import restore_problem, unpickled_files
+    from sweep.store.signing import key_path, load_key, unsigned
+
+    if not experiment:
+        return
+    folder = directory.ray_dir / experiment
+    where, fresh = directory.location, f"sweep resume {directory.location} --fresh"
+    if directory.remote is not None:
+        if not trust:
+            raise SweepError(
+                f"{directory.ray_storage}/{experiment}: Ray state at a URI cannot be checked for your signature "
+                f"before Ray unpickles it, which can run any code; trusted: sweep resume {where} --trust; "
+                f"else: {fresh}"
+            )
+        return
+    problem = restore_problem(folder)
+    if problem:
+        raise SweepError(
+            f"{where}/ray/{experiment}: Ray cannot restore its saved state ({problem}); the tables hold every "
+            f"finished trial: {fresh} runs the rest of the plan afresh from them"
+        )
+    bad = [] if trust else unsigned(folder, unpickled_files(folder), load_key(create=False))
+    if bad:
+        raise SweepError(
+            f"ray/{experiment}/{bad[0]} is not signed with your key ({key_path()}): written elsewhere or changed; "
+            f"restoring unpickles it, which can run any code. Trusted: sweep resume {where} --trust; else: {fresh}"
+        )
+
+
 def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
     directory.state.update(lambda state: setattr(state, "status", "interrupted"))
     directory.sync()
@@ -158,6 +264,7 @@ def run_rounds(
     from sweep.run.recorder import SweepInfo
     from sweep.run.searcher import SweepPlan
     from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
+    from sweep.run.watchdog import SweepStalled, Watchdog
     from sweep.schedulers import get_scheduler
 
     state = directory.state.read()
@@ -182,10 +289,11 @@ def run_rounds(
         pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
     )  # fmt: skip
     settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
+    watchdog = Watchdog(options.stall_seconds)
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget)
+        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget, watchdog)
     else:
-        tuner = build_tuner(trainable, spec, plan, info, settings, budget)
+        tuner = build_tuner(trainable, spec, plan, info, settings, budget, watchdog)
     try:
         tuner.fit()
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
@@ -193,6 +301,13 @@ def run_rounds(
         if storage is None:
             raise
         raise storage from None
+    if watchdog.fired:
+        unstarted = set(directory.state.read().not_started)
+        running = [str(slot.number) for slot in todo if not _round_recorded(directory, slot, unstarted)]
+        directory.state.update(lambda state: setattr(state, "status", "interrupted"))
+        directory.sync()
+        waiting = f"round {', '.join(running)} not finished" if running else "every round recorded"
+        raise SweepStalled(watchdog.diagnosis(directory.location, waiting))
     failure = _errored(directory, {slot.number for slot in todo}) if options.fail_fast else ""
     if failure:
         directory.state.update(lambda state: setattr(state, "status", "failed"))
@@ -234,15 +349,21 @@ def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
 
 def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
     """Whether every round in `todo` was planned and each of its started configs has a final row."""
-    from sweep.run.searcher import read_plan
+    return all(_round_recorded(directory, slot, not_started) for slot in todo)
 
-    planned: set[str] = set()
-    for slot in todo:
-        if not directory.round_plan(slot.number).exists():
-            return False
-        planned |= {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
+
+def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:
+    """Whether each config planned for the round has a final row (or was left unstarted). A round whose plan
+    file is gone (deleted by hand) counts its rows instead: it is recorded once it has a row per sample."""
+    from sweep.run.searcher import read_plan
+    from sweep.store.plan_ids import round_or_none
+
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
     done = set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
+    if not directory.round_plan(slot.number).exists():
+        mine = {p for p in done | not_started if round_or_none(p) == slot.number}
+        return len(mine) >= slot.samples
+    planned = {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
     return planned - not_started <= done
 
 

@@ -86,12 +86,25 @@ def run_sweep(
 
 
 def resume_sweep(
-    path: str | Path, options: RunOptions | None = None, trainable: Callable[[dict], Any] | None = None
+    path: str | Path,
+    options: RunOptions | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+    trust: bool = False,
+    fresh: bool = False,
 ) -> SweepResult:
     """Continues an interrupted sweep (Ctrl-C, a killed driver, a reboot) where it stopped.
 
     Finished trials are not rerun; unfinished ones restart from their last checkpoint (`Tuner.restore`);
     rounds not yet planned are planned from everything found so far.
+
+    Args:
+        path: the sweep directory (or URI).
+        options: where Ray runs and how loud (what is tuned comes from the sweep).
+        trainable: the function object a notebook's sweep ran (`run_sweep(..., trainable=)`).
+        trust: restore Ray's saved state even when it is not signed with this user's key (written by another
+            user or machine): restoring unpickles it, which can run any code it holds.
+        fresh: do not restore Ray's saved state: run the rest of the plan in a new Tuner, from the tables
+            (every finished trial stays; unfinished ones start again from their first epoch).
 
     Example:
         >>> from sweep import resume_sweep
@@ -99,10 +112,19 @@ def resume_sweep(
     """
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
+        if fresh:
+            directory.state.update(_fresh_experiment)
         saved = RunOptions.from_dict(directory.state.read().options)
         if options is not None:  # where Ray runs and how loud may change; what is tuned may not
             saved = _with_runtime(saved, options)
-        return drive(directory, saved, function=trainable)
+        return drive(directory, saved, function=trainable, trust=trust)
+
+
+def _fresh_experiment(state: SweepState) -> None:
+    """Points the sweep at a new Ray experiment (the old one stays under ray/ for the record)."""
+    if state.experiment:
+        base = state.experiment.split("-fresh-")[0]
+        state.experiment = f"{base}-fresh-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def refine_sweep(

@@ -23,6 +23,7 @@ class RunOptions:
         holds: `--set key=value` pairs: parameters held at a value.
         dashboard: start Ray's dashboard with a local Ray.
         final_test: evaluate the winning config once on the held-out test split.
+        stall_seconds: the watchdog's bound: with no trial live and none offered this long, the sweep ends.
     """
 
     storage: str = "sweeps"
@@ -37,6 +38,7 @@ class RunOptions:
     holds: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     dashboard: bool = True
     final_test: bool = True
+    stall_seconds: float = 60.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

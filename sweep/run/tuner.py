@@ -18,7 +18,9 @@ from search_spaces import Space, SweepSpec
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
+from sweep.run.state_signer import StateSigner
 from sweep.run.trial_guard import guard, timed_out
+from sweep.run.watchdog import Watchdog
 from sweep.schedulers import RayContext, get_scheduler
 from sweep.store.layout import SweepDir
 
@@ -91,8 +93,10 @@ class TimeoutStopper(Stopper):
         return False
 
 
-def _stopper(budget: Budget | None, directory: SweepDir, trial_timeout: float | None) -> Stopper | None:
-    stoppers: list[Stopper] = []
+def _stopper(
+    budget: Budget | None, directory: SweepDir, trial_timeout: float | None, watchdog: Watchdog | None = None
+) -> Stopper | None:
+    stoppers: list[Stopper] = [watchdog] if watchdog is not None else []
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
     if trial_timeout is not None:
@@ -153,10 +157,11 @@ def build_tuner(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
+    watchdog: Watchdog | None = None,
 ) -> tune.Tuner:
     """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
     prepare_pending(spec, settings.max_concurrent)
-    tune_config, run_config = _configs(spec, plan, info, settings, budget)
+    tune_config, run_config = _configs(spec, plan, info, settings, budget, watchdog)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
@@ -166,7 +171,12 @@ def build_tuner(
 
 
 def _configs(
-    spec: SweepSpec, plan: SweepPlan, info: SweepInfo, settings: TunerSettings, budget: Budget | None
+    spec: SweepSpec,
+    plan: SweepPlan,
+    info: SweepInfo,
+    settings: TunerSettings,
+    budget: Budget | None,
+    watchdog: Watchdog | None = None,
 ) -> tuple[tune.TuneConfig, tune.RunConfig]:
     """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`)."""
     scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
@@ -185,8 +195,13 @@ def _configs(
     run_config = tune.RunConfig(
         name=settings.name,
         storage_path=settings.experiment_dir,
-        callbacks=[SweepRecorder(info), *_trackers(spec, info)],
-        stop=_stopper(budget, plan.directory, spec.trial_timeout),
+        callbacks=[
+            SweepRecorder(info),
+            StateSigner(plan.directory, settings.name),
+            *([watchdog] if watchdog else []),
+            *_trackers(spec, info),
+        ],  # fmt: skip
+        stop=_stopper(budget, plan.directory, spec.trial_timeout, watchdog),
         verbose=0,
         # Ray allows no retries with fail_fast: the first error ends the sweep.
         failure_config=tune.FailureConfig(
@@ -238,6 +253,7 @@ def restore_tuner(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
+    watchdog: Watchdog | None = None,
 ) -> tune.Tuner:
     """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints.
 
@@ -250,13 +266,42 @@ def restore_tuner(
     prepare_pending(spec, settings.max_concurrent)
     wrapped = with_resources(trainable, spec, info.milestones, settings.fail_fast)
     tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    if plan.directory.remote is None:
+        drop_foreign_staging(Path(path))
     restored = getattr(tuner, "_local_tuner", None)
     if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
-        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget))
+        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget), watchdog)
         run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
         run_config.storage_filesystem = restored._run_config.storage_filesystem
         restored._tune_config, restored._run_config = tune_config, run_config
     return tuner
+
+
+def drop_foreign_staging(experiment: Path) -> int:
+    """Removes state files from Ray's local staging folders of this experiment that its directory lacks.
+
+    Ray stages a restored run's state in a folder named after the run's start time and experiment name, and
+    restores the searcher from there after copying the directory's files in. A copy of the sweep resumed in
+    the same Ray session shares that folder: its newer state files would be restored for this directory.
+    Only names the directory does not hold go (Ray's copy replaces the others); returns how many.
+    """
+    from sweep.store.ray_state import PATTERNS
+
+    try:
+        from ray.train.constants import _get_ray_train_session_dir
+
+        session = Path(_get_ray_train_session_dir())
+    except Exception:  # Ray Client, or a Ray without this layout: nothing staged on this machine
+        return 0
+    ours = {f.name for f in experiment.iterdir()} if experiment.is_dir() else set()
+    removed = 0
+    for staged in session.glob(f"*/{experiment.name}/driver_artifacts"):
+        for pattern in PATTERNS:
+            for stale in staged.glob(pattern):
+                if stale.name not in ours:
+                    stale.unlink(missing_ok=True)
+                    removed += 1
+    return removed
 
 
 def _restored_budget(restored: Any, fresh: Budget | None) -> Budget | None:
