@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -19,6 +20,7 @@ from search_spaces import Space, SpecError, SweepSpec, parse_spec
 from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
+from sweep.run.disk_full import DiskFullError, end_on_full_disk
 from sweep.run.driver import driver_record
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, sweep_max_epochs
@@ -71,7 +73,10 @@ def drive(
     Ray's saved state is checked before Ray starts (:func:`check_saved_state`): whole, and signed by this user
     unless `trust`.
     """
+    from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
+
     clock_start = time.time() if clock_start is None else clock_start
+    requeue_after_full_disk(directory, options.quiet)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
     spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
@@ -86,6 +91,8 @@ def drive(
     from trainables.registry import builtin_names
 
     ship = needs_shipping(spec, builtin_names()) and function is None
+    if directory.remote is None:
+        make_reserve(directory.root)
     env = runtime_env(project, ship, options.storage, local=options.address is None)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
@@ -124,11 +131,17 @@ def drive(
         return result
     except KeyboardInterrupt:
         return _interrupted(directory, options)
-    except StorageError:
-        with contextlib.suppress(OSError):  # the disk may be too full even for the state file
-            _interrupted(directory, options)
+    except DiskFullError:
+        raise
+    except (StorageError, OSError) as err:
+        if is_disk_full(err) or (isinstance(err, StorageError) and _full(directory)):
+            raise end_on_full_disk(directory) from None  # interrupted, one line; resume goes on from the rows
+        if isinstance(err, StorageError):
+            with contextlib.suppress(OSError):  # a read-only or lost mount: the state file may fail too
+                _interrupted(directory, options)
         raise
     finally:
+        release_reserve(directory.root)
         disconnect(connection)
 
 
@@ -231,6 +244,16 @@ def check_saved_state(directory: SweepDir, experiment: str | None, trust: bool =
         )
 
 
+def _full(directory: SweepDir) -> bool:
+    """Whether the sweep's disk has (almost) no room left: a StorageError's usual cause."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(directory.root).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
     directory.state.update(lambda state: setattr(state, "status", "interrupted"))
     directory.sync()
@@ -261,6 +284,8 @@ def run_rounds(
     from ray import tune
 
     from sweep.run.budget import Budget
+    from sweep.run.disk_full import is_disk_full
+    from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
     from sweep.run.searcher import SweepPlan
     from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
@@ -289,18 +314,22 @@ def run_rounds(
         pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
     )  # fmt: skip
     settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
-    watchdog = Watchdog(options.stall_seconds)
+    watchdog, disk = Watchdog(options.stall_seconds), DiskFullStop()
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget, watchdog)
+        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget, (watchdog, disk))
     else:
-        tuner = build_tuner(trainable, spec, plan, info, settings, budget, watchdog)
+        tuner = build_tuner(trainable, spec, plan, info, settings, budget, (watchdog, disk))
     try:
         tuner.fit()
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
+        if is_disk_full(err):
+            raise end_on_full_disk(directory) from None
         storage = _cause(err, StorageError)
         if storage is None:
             raise
         raise storage from None
+    if disk.fired:
+        raise end_on_full_disk(directory)
     if watchdog.fired:
         unstarted = set(directory.state.read().not_started)
         running = [str(slot.number) for slot in todo if not _round_recorded(directory, slot, unstarted)]
@@ -329,12 +358,40 @@ def _ray_log_to_file(directory: SweepDir) -> None:
     for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
         logger.removeHandler(handler)
         handler.close()
-    handler = logging.FileHandler(directory.ray_tune_log)
+    handler = RoomyFileHandler(directory.ray_tune_log)
     handler._sweep = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
+
+
+class RoomyFileHandler(logging.FileHandler):
+    """A log file beside the sweep while there is room: once a write fails (a full disk), the rest goes to a
+    file in the temp directory (named in the log's last line, if that fits), or nowhere; never a traceback on
+    the terminal, which is what `logging` prints for a handler that fails."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, delay=True)
+        self.moved = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        import tempfile
+
+        if self.moved:
+            return  # the fallback failed too: drop the message
+        self.moved = True
+        with contextlib.suppress(Exception):
+            if self.stream is not None:
+                self.stream.close()
+        fallback = Path(tempfile.gettempdir()) / f"sweep-ray-tune-{os.getpid()}.log"
+        with contextlib.suppress(OSError):
+            with open(self.baseFilename, "a") as old:
+                old.write(f"(the disk is full: the rest of this log is in {fallback})\n")
+        self.baseFilename = str(fallback)
+        self.stream = None  # reopened on the next record, at the fallback
+        with contextlib.suppress(Exception):
+            logging.FileHandler.emit(self, record)
 
 
 def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:

@@ -17,6 +17,7 @@ from search_spaces.errors import SweepError
 from sweep.checks.preflight import check_name, preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
+from sweep.run.disk_full import fresh_experiment
 from sweep.run.drive import base_space, drive, read_yaml, resolve
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, schedule
@@ -61,6 +62,7 @@ def run_sweep(
     if trainable is None:
         resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_name(spec.name)  # before the name becomes a directory
+    check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
@@ -113,18 +115,11 @@ def resume_sweep(
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
         if fresh:
-            directory.state.update(_fresh_experiment)
+            directory.state.update(fresh_experiment)
         saved = RunOptions.from_dict(directory.state.read().options)
         if options is not None:  # where Ray runs and how loud may change; what is tuned may not
             saved = _with_runtime(saved, options)
         return drive(directory, saved, function=trainable, trust=trust)
-
-
-def _fresh_experiment(state: SweepState) -> None:
-    """Points the sweep at a new Ray experiment (the old one stays under ray/ for the record)."""
-    if state.experiment:
-        base = state.experiment.split("-fresh-")[0]
-        state.experiment = f"{base}-fresh-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def refine_sweep(
@@ -169,6 +164,34 @@ def refuse_unfinished(directory: SweepDir) -> None:
             f"sweep {directory.location} is {status}{rounds}: finish it first with "
             f"`sweep resume {directory.location}`, then refine it"
         )
+
+
+def check_storage(storage: str | Path) -> None:
+    """Refuses a local `--storage` that is not a directory sweep can write in (a file, a read-only mount, no
+    permission), creating it when missing, as `launch` would.
+
+    Example:
+        >>> check_storage("/proc/version")
+        Traceback (most recent call last):
+        sweep_errors.SweepError: --storage /proc/version: not a directory; give a directory to create the sweep in
+    """
+    import errno
+    import tempfile
+
+    from sweep.store.remote import is_uri
+
+    if is_uri(storage):
+        return
+    path = Path(storage).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SweepError(f"--storage {storage}: not a directory; give a directory to create the sweep in")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        why = "a file on its path is not a directory" if err.errno == errno.ENOTDIR else err.strerror or str(err)
+        raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
 
 
 def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:

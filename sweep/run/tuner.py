@@ -20,7 +20,6 @@ from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
 from sweep.run.state_signer import StateSigner
 from sweep.run.trial_guard import guard, timed_out
-from sweep.run.watchdog import Watchdog
 from sweep.schedulers import RayContext, get_scheduler
 from sweep.store.layout import SweepDir
 
@@ -94,9 +93,9 @@ class TimeoutStopper(Stopper):
 
 
 def _stopper(
-    budget: Budget | None, directory: SweepDir, trial_timeout: float | None, watchdog: Watchdog | None = None
+    budget: Budget | None, directory: SweepDir, trial_timeout: float | None, guards: tuple[Any, ...] = ()
 ) -> Stopper | None:
-    stoppers: list[Stopper] = [watchdog] if watchdog is not None else []
+    stoppers: list[Stopper] = list(guards)
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
     if trial_timeout is not None:
@@ -157,11 +156,11 @@ def build_tuner(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
-    watchdog: Watchdog | None = None,
+    guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
     """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
     prepare_pending(spec, settings.max_concurrent)
-    tune_config, run_config = _configs(spec, plan, info, settings, budget, watchdog)
+    tune_config, run_config = _configs(spec, plan, info, settings, budget, guards)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
@@ -176,9 +175,10 @@ def _configs(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
-    watchdog: Watchdog | None = None,
+    guards: tuple[Any, ...] = (),
 ) -> tuple[tune.TuneConfig, tune.RunConfig]:
-    """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`)."""
+    """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`). Each of
+    `guards` (the watchdog, the full-disk stop) is both a callback, to watch, and a stopper, to end the run."""
     scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
     tune_config = tune.TuneConfig(
         metric=spec.metric,
@@ -195,13 +195,8 @@ def _configs(
     run_config = tune.RunConfig(
         name=settings.name,
         storage_path=settings.experiment_dir,
-        callbacks=[
-            SweepRecorder(info),
-            StateSigner(plan.directory, settings.name),
-            *([watchdog] if watchdog else []),
-            *_trackers(spec, info),
-        ],  # fmt: skip
-        stop=_stopper(budget, plan.directory, spec.trial_timeout, watchdog),
+        callbacks=[SweepRecorder(info), StateSigner(plan.directory, settings.name), *guards, *_trackers(spec, info)],
+        stop=_stopper(budget, plan.directory, spec.trial_timeout, guards),
         verbose=0,
         # Ray allows no retries with fail_fast: the first error ends the sweep.
         failure_config=tune.FailureConfig(
@@ -253,7 +248,7 @@ def restore_tuner(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
-    watchdog: Watchdog | None = None,
+    guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
     """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints.
 
@@ -270,7 +265,7 @@ def restore_tuner(
         drop_foreign_staging(Path(path))
     restored = getattr(tuner, "_local_tuner", None)
     if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
-        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget), watchdog)
+        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget), guards)
         run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
         run_config.storage_filesystem = restored._run_config.storage_filesystem
         restored._tune_config, restored._run_config = tune_config, run_config
