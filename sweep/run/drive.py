@@ -21,7 +21,7 @@ from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
 from sweep.run.disk_full import DiskFullError, end_on_full_disk
-from sweep.run.driver import driver_record
+from sweep.run.driver import driver_record, on_forced_stop
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, sweep_max_epochs
 from sweep.store import schema as S
@@ -114,7 +114,8 @@ def drive(
         todo = [slot for slot in slots if not state.is_done(slot.number)]
         if todo:
             fit_started = time.time()
-            finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
+            with on_forced_stop(lambda: _mark_interrupted(directory, options)):
+                finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
                 return _interrupted(directory, options)
@@ -255,6 +256,11 @@ def _full(directory: SweepDir) -> bool:
 
 
 def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
+    _mark_interrupted(directory, options)
+    return load(directory.root)
+
+
+def _mark_interrupted(directory: SweepDir, options: RunOptions) -> None:
     directory.state.update(lambda state: setattr(state, "status", "interrupted"))
     directory.sync()
     _say(
@@ -262,7 +268,6 @@ def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
         f"interrupted: results so far are in {directory.location}; continue with: sweep resume {directory.location}",
         force=True,
     )
-    return load(directory.root)
 
 
 def _say(options: RunOptions, text: str, force: bool = False) -> None:
