@@ -184,7 +184,7 @@ def _configs(
         metric=spec.metric,
         mode=spec.mode,
         scheduler=scheduler,
-        search_alg=make_searcher(plan, budget),
+        search_alg=_watched(make_searcher(plan, budget), guards),
         num_samples=-1,  # the searcher says when the sweep is finished
         # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
         # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
@@ -208,6 +208,16 @@ def _configs(
         checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
     )
     return tune_config, run_config
+
+
+def _watched(searcher: Searcher, guards: tuple[Any, ...]) -> Searcher:
+    """The searcher, wrapped so the sweep's watchdog (if among `guards`) can end a stalled sweep through it."""
+    from sweep.run.watchdog import Watchdog, WatchedSearcher
+
+    for watcher in guards:
+        if isinstance(watcher, Watchdog):
+            return WatchedSearcher(searcher, watcher)
+    return searcher
 
 
 def _trackers(spec: SweepSpec, info: SweepInfo) -> list[Any]:
