@@ -120,3 +120,23 @@ def test_state_ray_cannot_restore_is_refused_in_one_line_naming_fresh(tmp_path, 
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert expected in lines[0] and f"sweep resume {directory.root} --fresh" in lines[0]
     assert "Ray cannot restore its saved state" in lines[0] and "the tables hold every finished trial" in lines[0]
+
+
+def test_a_crafted_pickle_at_a_uri_is_not_run_on_resume(tmp_path, config_home):
+    from sweep import RunOptions
+    from sweep.run.launch import resume_sweep
+
+    directory = make_sweep(tmp_path)
+    marker = tmp_path / "marker"
+    folder = _experiment(directory, marker)
+    sign_files(folder, [folder / "tuner.pkl", *folder.glob("experiment_state-*")], load_key())
+    uri = f"file://{directory.root}"
+    options = RunOptions(cache_dir=str(tmp_path / "cache"), quiet=True)
+    with pytest.raises(
+        SweepError, match=r"^ray/sweep/searcher-state-2026-01-01_00-00-00\.pkl is not signed with your key"
+    ):
+        resume_sweep(uri, options)
+    assert not marker.exists(), "the crafted pickle ran"
+    sign_files(folder, [folder / "searcher-state-2026-01-01_00-00-00.pkl"], load_key())
+    check_saved_state(SweepDir.open(uri, tmp_path / "cache"), "sweep")  # signed: Ray may restore it
+    assert not marker.exists()

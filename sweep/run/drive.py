@@ -216,31 +216,44 @@ def check_saved_state(directory: SweepDir, experiment: str | None, trust: bool =
         SweepError: a state file is empty, cut off or damaged; or (without `trust`) not signed with this user's
             key, so that unpickling it could run code someone else put there.
     """
+    if not experiment:
+        return
+    where = directory.location
+    if directory.remote is None:
+        _check_state_folder(directory.ray_dir / experiment, f"{where}/ray/{experiment}", where, trust)
+        return
+    import shutil
+    import tempfile
+
+    from sweep.store.ray_state import download_state
+
+    copy = Path(tempfile.mkdtemp(prefix="sweep-state-"))
+    try:  # check a local copy of what Ray would read at the URI
+        try:
+            download_state(f"{directory.ray_storage}/{experiment}", copy)
+        except OSError as err:
+            raise SweepError(f"{directory.ray_storage}/{experiment}: cannot read Ray's saved state ({err})") from None
+        _check_state_folder(copy, f"{directory.ray_storage}/{experiment}", where, trust)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _check_state_folder(folder: Path, shown: str, where: str, trust: bool) -> None:
     from sweep.store.ray_state import restore_problem, unpickled_files
     from sweep.store.signing import key_path, load_key, unsigned
 
-    if not experiment:
-        return
-    folder = directory.ray_dir / experiment
-    where, fresh = directory.location, f"sweep resume {directory.location} --fresh"
-    if directory.remote is not None:
-        if not trust:
-            raise SweepError(
-                f"{directory.ray_storage}/{experiment}: Ray state at a URI cannot be checked for your signature "
-                f"before Ray unpickles it, which can run any code; trusted: sweep resume {where} --trust; "
-                f"else: {fresh}"
-            )
-        return
+    fresh = f"sweep resume {where} --fresh"
     problem = restore_problem(folder)
     if problem:
         raise SweepError(
-            f"{where}/ray/{experiment}: Ray cannot restore its saved state ({problem}); the tables hold every "
-            f"finished trial: {fresh} runs the rest of the plan afresh from them"
+            f"{shown}: Ray cannot restore its saved state ({problem}); the tables hold every finished trial: "
+            f"{fresh} runs the rest of the plan afresh from them"
         )
     bad = [] if trust else unsigned(folder, unpickled_files(folder), load_key(create=False))
     if bad:
+        name = shown.rsplit("/", 2)[-2:]
         raise SweepError(
-            f"ray/{experiment}/{bad[0]} is not signed with your key ({key_path()}): written elsewhere or changed; "
+            f"{'/'.join(name)}/{bad[0]} is not signed with your key ({key_path()}): written elsewhere or changed; "
             f"restoring unpickles it, which can run any code. Trusted: sweep resume {where} --trust; else: {fresh}"
         )
 

@@ -13,6 +13,9 @@ Example:
     >>> experiment = Path(tempfile.mkdtemp())
     >>> _ = (experiment / "tuner.pkl").write_bytes(b"")
     >>> restore_problem(experiment)
+    'no experiment_state-*.json beside tuner.pkl'
+    >>> _ = (experiment / "experiment_state-2026.json").write_text('{"trial_data": [], "runner_data": {}}')
+    >>> restore_problem(experiment)
     'tuner.pkl is empty (0 bytes)'
 """
 
@@ -60,3 +63,28 @@ def restore_problem(experiment: Path) -> str | None:
         elif data[:1] != b"\x80":  # every pickle of protocol 2 and up starts with PROTO
             return f"{path.name} is not a pickle Ray wrote"
     return None
+
+
+def download_state(uri: str, into: Path) -> Path:
+    """Copies the files `Tuner.restore` would unpickle from the experiment at `uri` (and the signatures beside
+    them) into the local folder `into`, to check them there before Ray reads them; returns `into`."""
+    import fnmatch
+
+    import pyarrow.fs
+
+    from sweep.store.signing import SIGNATURES_FILE
+
+    filesystem, base = pyarrow.fs.FileSystem.from_uri(uri)
+    infos = filesystem.get_file_info(pyarrow.fs.FileSelector(base, allow_not_found=True))
+    names = [Path(info.path).name for info in infos if info.type == pyarrow.fs.FileType.File]
+    wanted = {TUNER_FILE, SIGNATURES_FILE} & set(names)
+    for pattern in PATTERNS:
+        matching = sorted(n for n in names if fnmatch.fnmatch(n, pattern))
+        wanted |= set(matching[-1:])
+    into.mkdir(parents=True, exist_ok=True)
+    local = pyarrow.fs.LocalFileSystem()
+    for name in sorted(wanted):
+        pyarrow.fs.copy_files(
+            f"{base}/{name}", str(into / name), source_filesystem=filesystem, destination_filesystem=local
+        )
+    return into

@@ -81,12 +81,14 @@ def read_signatures(folder: Path) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in files.items() if isinstance(v, list)}
 
 
-def sign_files(folder: Path, files: Iterable[Path], key: bytes, names: Mapping[Path, str] | None = None) -> None:
-    """Adds the signatures of `files` (under `names[file]`, default their own names) to `folder`'s list."""
+def sign_files(folder: Path, files: Iterable[Path], key: bytes, signed: Mapping[str, str] | None = None) -> None:
+    """Adds the signatures of `files` (and the ready-made `signed`: name → signature) to `folder`'s list."""
     folder = Path(folder)
     known = read_signatures(folder)
+    for name, mine in (signed or {}).items():
+        known[name] = [s for s in known.get(name, []) if s != mine][-(KEEP - 1) :] + [mine]
     for path in files:
-        name = (names or {}).get(path, Path(path).name)
+        name = Path(path).name
         try:
             data = Path(path).read_bytes()
         except OSError:
