@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from search_spaces.errors import SweepError
-from sweep.run.drive import check_saved_state
+from sweep.run.resume_checks import check_saved_state
 from sweep.store.layout import SweepDir
 from sweep.store.ray_state import restore_problem, unpickled_files
 from sweep.store.signing import key_path, load_key, sign_files, unsigned
