@@ -1,5 +1,7 @@
 """A copied sweep resumes in place: `cp -a` of an interrupted sweep, then two resumes of the copy at once (the
-second refused in one line); the original's files stay byte-for-byte as they were and the copy completes."""
+second refused in one line); the original's files stay byte-for-byte as they were and the copy completes. The
+original, then moved and its rounds/ deleted, resumes where it now is and ends within a stated bound, its
+round-1 plan derived again, the same."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +25,8 @@ from sweep.store.signing import load_key, unsigned
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 
 pytestmark = pytest.mark.ray
+
+BOUND_S = 240  # a resume must end (pass or refuse) within this
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -86,9 +91,16 @@ def test_a_copy_resumes_in_place_and_a_second_resume_is_refused(tmp_path, ray_in
     assert result.status == "completed" and sorted(result.trials[S.PLAN_ID]) == sorted(planned)
     for _, group in result.history.groupby(S.PLAN_ID):  # no trial trained twice: each epoch once
         assert list(group[S.EPOCH]) == list(range(1, len(group) + 1))
-    # A moved sweep resumes where it now is, and no directory reappears at the old path.
+    # A moved sweep resumes where it now is, and no directory reappears at the old path; with its plan files
+    # deleted, round 1's plan is derived again from the spec's seed, the same, and the resume ends in time.
     moved = tmp_path / "moved"
     shutil.move(str(original), moved)
-    run_cli("resume", str(moved), "--address", address, "--quiet", check=True)
+    plan = pd.read_csv(moved / "rounds" / "round-1.plan.csv")
+    shutil.rmtree(moved / "rounds")
+    started = time.monotonic()
+    again = run_cli("resume", str(moved), "--address", address, timeout=BOUND_S)
+    assert again.returncode == 0 and time.monotonic() - started < BOUND_S, again.stderr
+    assert "round-1.plan.csv was gone: planned round 1 again from the spec (seed 3)" in again.stdout
+    pd.testing.assert_frame_equal(pd.read_csv(moved / "rounds" / "round-1.plan.csv"), plan)
     assert not original.exists() and sweep.load(moved).status == "completed"
     assert sorted(sweep.load(moved).trials[S.PLAN_ID]) == sorted(planned)
