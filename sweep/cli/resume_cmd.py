@@ -21,6 +21,12 @@ def resume(
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
     max_concurrent: int = typer.Option(None, "--max-concurrent", min=1, help="At most this many trials at once."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
+    trust: bool = typer.Option(
+        False, "--trust", help="Restore Ray state not signed by you (another user's or machine's): it is unpickled."
+    ),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Ignore Ray's saved state: run the rest of the plan anew from the tables."
+    ),
 ) -> None:
     """Continue an interrupted sweep: finished trials stay, unfinished ones restart from their checkpoints.
 
@@ -29,7 +35,7 @@ def resume(
     from sweep.run.launch import resume_sweep
 
     with term_as_interrupt() as signals:
-        result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent))
+        result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent), trust=trust, fresh=fresh)
     exit_if_interrupted(result.status, signals)
 
 

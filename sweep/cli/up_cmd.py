@@ -30,11 +30,13 @@ def up(
 
 
 @app.command("down")
-def down() -> None:
-    """Stop the local Ray that `sweep up` started (nothing else).
+def down(
+    force: bool = typer.Option(False, "--force", help="Stop it even while a sweep runs on it (it is interrupted)."),
+) -> None:
+    """Stop the local Ray that `sweep up` started (nothing else); refused while a sweep runs on it.
 
     Example: sweep down
     """
     from sweep.cluster.warm import down as stop
 
-    typer.echo("local Ray stopped" if stop() else "no local Ray from `sweep up` is running")
+    typer.echo("local Ray stopped" if stop(force=force) else "no local Ray from `sweep up` is running")

@@ -31,6 +31,7 @@ class RayConnection:
     dashboard_url: str | None
     started_here: bool
     note: str | None = None  # how the driver found it, when that is worth saying
+    user_record: str | None = None  # this driver's entry among the kept Ray's users (`sweep down` waits)
 
     def auth_hint(self) -> str:
         """How a person opens the dashboard when token authentication is on."""
@@ -81,9 +82,17 @@ def _join_or_start(
 
         kept = find()
         if kept is not None:
+            import sys
+
+            from sweep.cluster.warm import register_user
+
+            record = register_user(" ".join(["sweep", *sys.argv[1:]]) if sys.argv else "sweep")
             ray.init(address=kept.address, runtime_env=runtime_env, logging_level=logging.WARNING, log_to_driver=False)
             note = f"ray: the local Ray from `sweep up` at {kept.address} (`sweep down` stops it)"
-            return RayConnection(kept.address, kept.dashboard_url, started_here=False, note=note)
+            return RayConnection(
+                kept.address, kept.dashboard_url, started_here=False, note=note,
+                user_record=str(record) if record else None,
+            )  # fmt: skip
     if address is not None:
         try:
             info = with_retries(
@@ -176,6 +185,10 @@ def disconnect(connection: RayConnection) -> None:
     """Stops the Ray instance only if this driver started it."""
     import ray
 
+    if connection.user_record:
+        from pathlib import Path
+
+        Path(connection.user_record).unlink(missing_ok=True)
     if connection.started_here and ray.is_initialized():
         ray.shutdown()
 

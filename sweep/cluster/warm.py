@@ -23,6 +23,7 @@ from sweep.cluster.environment import LOCAL_ENVIRONMENT, TOKEN_FILE
 
 CACHE = Path("~/.cache/sweep").expanduser()
 RECORD = CACHE / "local-ray.json"
+USERS = CACHE / "local-ray-users"  # one file per driver process joined to it: PID.json
 TEMP_DIR = CACHE / "ray"  # short: Ray's socket paths live under it
 DEFAULT_PORT = 6390
 
@@ -100,8 +101,47 @@ def find() -> WarmRay | None:
     return None
 
 
-def down(timeout: float = 30.0) -> bool:
-    """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up."""
+def register_user(command: str) -> Path | None:
+    """Notes that this process drives a sweep on the kept Ray, so `sweep down` does not pull it from under it."""
+    try:
+        USERS.mkdir(parents=True, exist_ok=True)
+        path = USERS / f"{os.getpid()}.json"
+        path.write_text(json.dumps({"pid": os.getpid(), "command": command, "since": time.time()}))
+    except OSError:  # a read-only home must not stop a sweep; `down` then cannot tell, as before
+        return None
+    return path
+
+
+def users() -> list[dict]:
+    """The live processes driving sweeps on the kept Ray (records of dead ones are dropped)."""
+    live = []
+    for path in sorted(USERS.glob("*.json")) if USERS.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+            os.kill(int(record["pid"]), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        live.append(record)
+    return live
+
+
+def down(timeout: float = 30.0, force: bool = False) -> bool:
+    """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up.
+
+    Raises:
+        SweepError: a sweep still runs on it and `force` is False.
+    """
+    busy = users() if not force else []
+    if busy and find() is not None:
+        first = busy[0]
+        others = f" and {len(busy) - 1} more" if len(busy) > 1 else ""
+        raise SweepError(
+            f"the local Ray is in use by a sweep (pid {first['pid']}: `{first['command']}`{others}); wait for it "
+            "to end, or stop it anyway with `sweep down --force` (the sweep is then interrupted)"
+        )
     warm = find()
     RECORD.unlink(missing_ok=True)
     pids = _pids_under(str(TEMP_DIR))

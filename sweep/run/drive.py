@@ -19,8 +19,11 @@ from search_spaces import Space, SpecError, SweepSpec, parse_spec
 from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
-from sweep.run.driver import driver_record
+from sweep.run.disk_full import DiskFullError, end_on_full_disk
+from sweep.run.driver import driver_record, on_forced_stop
 from sweep.run.options import RunOptions
+from sweep.run.resume_checks import check_plans, check_saved_state
+from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot, sweep_max_epochs
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
@@ -64,9 +67,18 @@ def drive(
     clock_start: float | None = None,
     checked: Future[None] | None = None,
     function: Callable[[dict], Any] | None = None,
+    trust: bool = False,
 ) -> SweepResult:
-    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
+    """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary.
+
+    Ray's saved state is checked before Ray starts (:func:`check_saved_state`): whole, and signed by this user
+    unless `trust`.
+    """
+    from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
+
     clock_start = time.time() if clock_start is None else clock_start
+    requeue_after_full_disk(directory, options.quiet)  # before the check: Ray's state from a full disk is not used
+    check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
     spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
     project = Path(state.project_dir or Path.cwd())
@@ -76,9 +88,12 @@ def drive(
         ship_by_value(function)
     trainable = function or resolve(spec.trainable, project)
     space = base_space(spec, options)
+    check_plans(directory, spec, space)
     from trainables.registry import builtin_names
 
     ship = needs_shipping(spec, builtin_names()) and function is None
+    if directory.remote is None:
+        make_reserve(directory.root)
     env = runtime_env(project, ship, options.storage, local=options.address is None)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
@@ -100,7 +115,8 @@ def drive(
         todo = [slot for slot in slots if not state.is_done(slot.number)]
         if todo:
             fit_started = time.time()
-            finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
+            with on_forced_stop(lambda: _mark_interrupted(directory, options)):
+                finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
                 return _interrupted(directory, options)
@@ -117,15 +133,36 @@ def drive(
         return result
     except KeyboardInterrupt:
         return _interrupted(directory, options)
-    except StorageError:
-        with contextlib.suppress(OSError):  # the disk may be too full even for the state file
-            _interrupted(directory, options)
+    except DiskFullError:
+        raise
+    except (StorageError, OSError) as err:
+        if is_disk_full(err) or (isinstance(err, StorageError) and _full(directory)):
+            raise end_on_full_disk(directory) from None  # interrupted, one line; resume goes on from the rows
+        if isinstance(err, StorageError):
+            with contextlib.suppress(OSError):  # a read-only or lost mount: the state file may fail too
+                _interrupted(directory, options)
         raise
     finally:
+        release_reserve(directory.root)
         disconnect(connection)
 
 
+def _full(directory: SweepDir) -> bool:
+    """Whether the sweep's disk has (almost) no room left: a StorageError's usual cause."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(directory.root).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
+    _mark_interrupted(directory, options)
+    return load(directory.root)
+
+
+def _mark_interrupted(directory: SweepDir, options: RunOptions) -> None:
     directory.state.update(lambda state: setattr(state, "status", "interrupted"))
     directory.sync()
     _say(
@@ -133,7 +170,6 @@ def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
         f"interrupted: results so far are in {directory.location}; continue with: sweep resume {directory.location}",
         force=True,
     )
-    return load(directory.root)
 
 
 def _say(options: RunOptions, text: str, force: bool = False) -> None:
@@ -155,9 +191,12 @@ def run_rounds(
     from ray import tune
 
     from sweep.run.budget import Budget
+    from sweep.run.disk_full import is_disk_full
+    from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
     from sweep.run.searcher import SweepPlan
     from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
+    from sweep.run.watchdog import SweepStalled, Watchdog
     from sweep.schedulers import get_scheduler
 
     state = directory.state.read()
@@ -168,32 +207,44 @@ def run_rounds(
     milestones = sweep_milestones(spec, max_t)
     experiment = f"{directory.ray_storage}/{name}"
     _ray_log_to_file(directory)
+    budget = None
+    if spec.time_budget is not None:
+        budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
+    info = SweepInfo(
+        sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
+        planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
+        milestones=milestones, started_at=state.started_at, quiet=options.quiet,
+        deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
+        early_stopping=spec.early_stopping is not None,
+    )  # fmt: skip
+    plan = SweepPlan(
+        directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
+        pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
+    )  # fmt: skip
+    settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
+    watchdog, disk = Watchdog(options.stall_seconds), DiskFullStop()
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, milestones, options.fail_fast)
+        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget, (watchdog, disk))
     else:
-        budget = None
-        if spec.time_budget is not None:
-            budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
-        info = SweepInfo(
-            sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
-            planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
-            milestones=milestones, started_at=state.started_at, quiet=options.quiet,
-            deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
-            early_stopping=spec.early_stopping is not None,
-        )  # fmt: skip
-        plan = SweepPlan(
-            directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
-            pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
-        )  # fmt: skip
-        settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
-        tuner = build_tuner(trainable, spec, plan, info, settings, budget)
+        tuner = build_tuner(trainable, spec, plan, info, settings, budget, (watchdog, disk))
     try:
         tuner.fit()
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
+        if is_disk_full(err):
+            raise end_on_full_disk(directory) from None
         storage = _cause(err, StorageError)
         if storage is None:
             raise
         raise storage from None
+    if disk.fired:
+        raise end_on_full_disk(directory)
+    if watchdog.fired:
+        unstarted = set(directory.state.read().not_started)
+        running = [str(slot.number) for slot in todo if not _round_recorded(directory, slot, unstarted)]
+        directory.state.update(lambda state: setattr(state, "status", "interrupted"))
+        directory.sync()
+        waiting = f"round {', '.join(running)} not finished" if running else "every round recorded"
+        raise SweepStalled(watchdog.diagnosis(directory.location, waiting))
     failure = _errored(directory, {slot.number for slot in todo}) if options.fail_fast else ""
     if failure:
         directory.state.update(lambda state: setattr(state, "status", "failed"))
@@ -215,7 +266,7 @@ def _ray_log_to_file(directory: SweepDir) -> None:
     for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
         logger.removeHandler(handler)
         handler.close()
-    handler = logging.FileHandler(directory.ray_tune_log)
+    handler = RoomyFileHandler(directory.ray_tune_log)
     handler._sweep = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
@@ -235,15 +286,21 @@ def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
 
 def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
     """Whether every round in `todo` was planned and each of its started configs has a final row."""
-    from sweep.run.searcher import read_plan
+    return all(_round_recorded(directory, slot, not_started) for slot in todo)
 
-    planned: set[str] = set()
-    for slot in todo:
-        if not directory.round_plan(slot.number).exists():
-            return False
-        planned |= {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
+
+def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:
+    """Whether each config planned for the round has a final row (or was left unstarted). A round whose plan
+    file is gone (deleted by hand) counts its rows instead: it is recorded once it has a row per sample."""
+    from sweep.run.searcher import read_plan
+    from sweep.store.plan_ids import round_or_none
+
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
     done = set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
+    if not directory.round_plan(slot.number).exists():
+        mine = {p for p in done | not_started if round_or_none(p) == slot.number}
+        return len(mine) >= slot.samples
+    planned = {str(c[S.PLAN_ID]) for c in read_plan(directory, slot.number)}
     return planned - not_started <= done
 
 

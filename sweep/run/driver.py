@@ -1,12 +1,16 @@
 """Which process drives a sweep: recorded in sweep.json, so a `running` sweep whose driver is gone reads as
-`interrupted` (with the resume hint) instead of running forever; and SIGTERM handled like Ctrl-C."""
+`interrupted` (with the resume hint) instead of running forever; and SIGTERM handled like Ctrl-C, within a
+deadline: `docker stop` and `timeout -k` send SIGKILL some seconds after SIGTERM, and Ray Tune waits up to 15 s
+for a hung trial's worker to stop."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +61,68 @@ def reclaim_term() -> None:
         signal.signal(signal.SIGTERM, _term_handler)
 
 
+# Seconds a SIGTERM'd command gives Ray Tune's graceful stop before it ends itself: Tune leaves its loop and saves
+# the experiment at once, then waits (5 s, then up to 10 s) for the trials' workers to stop; a hung trial's never
+# does. Past this the command records the sweep as interrupted and exits 143, well inside a 5 s stop window;
+# Ray ends a gone driver's workers itself.
+TERM_GRACE_S = 2.5
+TERMINATED_EXIT = 128 + signal.SIGTERM
+
+
+class TermDeadline:
+    """After SIGTERM: runs the registered last actions, then exits, unless the command ended first.
+
+    Example:
+        >>> ended = []
+        >>> deadline = TermDeadline(0.01, exit=ended.append)
+        >>> deadline.actions.append(lambda: ended.append("recorded"))
+        >>> deadline.start(); deadline.thread.join(); ended
+        ['recorded', 143]
+    """
+
+    def __init__(self, grace: float | None = None, exit: Callable[[int], Any] = os._exit) -> None:
+        self.grace = TERM_GRACE_S if grace is None else grace
+        self.exit = exit
+        self.actions: list[Callable[[], Any]] = []
+        self.ended = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="sweep-term-deadline", daemon=True)
+            self.thread.start()
+
+    def cancel(self) -> None:
+        self.ended.set()
+
+    def _run(self) -> None:
+        if self.ended.wait(self.grace):
+            return
+        for action in list(self.actions):
+            try:
+                action()
+            except Exception:  # noqa: S110 (the exit must come, whatever a last action does)
+                pass
+        sys.stdout.flush()
+        self.exit(TERMINATED_EXIT)
+
+
+_deadline: TermDeadline | None = None  # the active command's, while `term_as_interrupt` runs
+
+
+@contextmanager
+def on_forced_stop(action: Callable[[], Any]) -> Iterator[None]:
+    """Registers what the SIGTERM deadline does before exiting (the driver: record the sweep as interrupted)."""
+    deadline = _deadline
+    if deadline is not None:
+        deadline.actions.append(action)
+    try:
+        yield
+    finally:
+        if deadline is not None and action in deadline.actions:
+            deadline.actions.remove(action)
+
+
 @dataclass
 class Signals:
     """The signal that interrupted the command, if any."""
@@ -69,16 +135,19 @@ def term_as_interrupt() -> Iterator[Signals]:
     """SIGTERM (a scheduler's or `kill`'s stop) behaves like Ctrl-C: Ray Tune stops the trials cleanly, the
     sweep is left `interrupted` with its resume line; the caller exits 143 instead of 130."""
     seen = Signals()
+    deadline = TermDeadline()
 
     def on_term(signum: int, frame: Any) -> None:
         seen.received = signum
+        deadline.start()  # the stop must end within TERM_GRACE_S, however the trials behave
         signal.raise_signal(signal.SIGINT)  # Tune's own graceful stop, or KeyboardInterrupt outside a fit
 
-    global _term_handler
+    global _term_handler, _deadline
     previous = signal.signal(signal.SIGTERM, on_term)
-    _term_handler = on_term
+    _term_handler, _deadline = on_term, deadline
     try:
         yield seen
     finally:
-        _term_handler = None
+        deadline.cancel()
+        _term_handler, _deadline = None, None
         signal.signal(signal.SIGTERM, previous)

@@ -17,10 +17,12 @@ from search_spaces.errors import SweepError
 from sweep.checks.preflight import check_name, preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
+from sweep.run.disk_full import fresh_experiment
 from sweep.run.drive import base_space, drive, read_yaml, resolve
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, schedule
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
+from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
 from sweep.store.state import SweepState
 
@@ -60,6 +62,7 @@ def run_sweep(
     if trainable is None:
         resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_name(spec.name)  # before the name becomes a directory
+    check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
     warm = _warm_start(options, space)  # a bad --warm-start fails before Ray starts or a directory is made
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
@@ -81,7 +84,8 @@ def run_sweep(
         )
     )  # fmt: skip
     try:
-        return drive(directory, options, clock_start, checked, trainable)
+        with hold_driver_lock(directory.root, "launch"):
+            return drive(directory, options, clock_start, checked, trainable)
     except SweepError:
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
@@ -104,22 +108,38 @@ def _warm_start(options: RunOptions, space: Any) -> list[Any]:
 
 
 def resume_sweep(
-    path: str | Path, options: RunOptions | None = None, trainable: Callable[[dict], Any] | None = None
+    path: str | Path,
+    options: RunOptions | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+    trust: bool = False,
+    fresh: bool = False,
 ) -> SweepResult:
     """Continues an interrupted sweep (Ctrl-C, a killed driver, a reboot) where it stopped.
 
     Finished trials are not rerun; unfinished ones restart from their last checkpoint (`Tuner.restore`);
     rounds not yet planned are planned from everything found so far.
 
+    Args:
+        path: the sweep directory (or URI).
+        options: where Ray runs and how loud (what is tuned comes from the sweep).
+        trainable: the function object a notebook's sweep ran (`run_sweep(..., trainable=)`).
+        trust: restore Ray's saved state even when it is not signed with this user's key (written by another
+            user or machine): restoring unpickles it, which can run any code it holds.
+        fresh: do not restore Ray's saved state: run the rest of the plan in a new Tuner, from the tables
+            (every finished trial stays; unfinished ones start again from their first epoch).
+
     Example:
         >>> from sweep import resume_sweep
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
-    saved = RunOptions.from_dict(directory.state.read().options)
-    if options is not None:  # where Ray runs and how loud may change; what is tuned may not
-        saved = _with_runtime(saved, options)
-    return drive(directory, saved, function=trainable)
+    with hold_driver_lock(directory.root, "resume", directory.state.read().status):
+        if fresh:
+            directory.state.update(fresh_experiment)
+        saved = RunOptions.from_dict(directory.state.read().options)
+        if options is not None:  # where Ray runs and how loud may change; what is tuned may not
+            saved = _with_runtime(saved, options)
+        return drive(directory, saved, function=trainable, trust=trust)
 
 
 def refine_sweep(
@@ -144,8 +164,54 @@ def refine_sweep(
         state.experiment = None  # the new rounds run in a Tuner of their own (ray/refine-N)
         state.budget_spent = False
 
-    saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
-    return drive(directory, _with_runtime(saved, options) if options else saved)
+    with hold_driver_lock(directory.root, "refine", directory.state.read().status):
+        refuse_unfinished(directory)
+        saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
+        return drive(directory, _with_runtime(saved, options) if options else saved)
+
+
+def refuse_unfinished(directory: SweepDir) -> None:
+    """Refine zooms from a finished sweep: one with rounds still to run is resumed first (refining it would run
+    the rest, then plan a round nobody asked for)."""
+    from sweep.run.driver import effective_status
+
+    state = directory.state.read()
+    open_rounds = [str(slot["number"]) for slot in state.rounds if not state.is_done(int(slot["number"]))]
+    if state.status != "completed" or open_rounds:
+        rounds = f" (round {', '.join(open_rounds)} not finished)" if open_rounds else ""
+        status = effective_status(state.to_dict())
+        raise SweepError(
+            f"sweep {directory.location} is {status}{rounds}: finish it first with "
+            f"`sweep resume {directory.location}`, then refine it"
+        )
+
+
+def check_storage(storage: str | Path) -> None:
+    """Refuses a local `--storage` that is not a directory sweep can write in (a file, a read-only mount, no
+    permission), creating it when missing, as `launch` would.
+
+    Example:
+        >>> check_storage("/proc/version")
+        Traceback (most recent call last):
+        sweep_errors.SweepError: --storage /proc/version: not a directory; give a directory to create the sweep in
+    """
+    import errno
+    import tempfile
+
+    from sweep.store.remote import is_uri
+
+    if is_uri(storage):
+        return
+    path = Path(storage).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SweepError(f"--storage {storage}: not a directory; give a directory to create the sweep in")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        why = "a file on its path is not a directory" if err.errno == errno.ENOTDIR else err.strerror or str(err)
+        raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
 
 
 def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:

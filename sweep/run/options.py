@@ -25,6 +25,7 @@ class RunOptions:
         final_test: evaluate the winning config once on the held-out test split.
         warm_start: an earlier sweep's directory whose best configs round 1 re-trains (`--warm-start`).
         warm_top: how many of them.
+        stall_seconds: the watchdog's bound: with no trial live and none offered this long, the sweep ends.
     """
 
     storage: str = "sweeps"
@@ -41,6 +42,7 @@ class RunOptions:
     final_test: bool = True
     warm_start: str | None = None
     warm_top: int = 3
+    stall_seconds: float = 60.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

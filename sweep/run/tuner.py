@@ -18,6 +18,7 @@ from search_spaces import Space, SweepSpec
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
+from sweep.run.state_signer import StateSigner
 from sweep.run.trial_guard import guard, timed_out
 from sweep.schedulers import RayContext, get_scheduler
 from sweep.store.layout import SweepDir
@@ -95,9 +96,13 @@ class TimeoutStopper(Stopper):
 
 
 def _stopper(
-    budget: Budget | None, directory: SweepDir, trial_timeout: float | None, spec: SweepSpec | None = None
+    budget: Budget | None,
+    directory: SweepDir,
+    trial_timeout: float | None,
+    spec: SweepSpec | None = None,
+    guards: tuple[Any, ...] = (),
 ) -> Stopper | None:
-    stoppers: list[Stopper] = []
+    stoppers: list[Stopper] = list(guards)
     if spec is not None and spec.early_stopping is not None:
         from sweep.run.early_stopping import PatienceStopper
 
@@ -166,41 +171,68 @@ def build_tuner(
     info: SweepInfo,
     settings: TunerSettings,
     budget: Budget | None,
+    guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
     """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
     prepare_pending(spec, settings.max_concurrent)
-    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
+    tune_config, run_config = _configs(spec, plan, info, settings, budget, guards)
     return tune.Tuner(
         with_resources(trainable, spec, info.milestones, settings.fail_fast),
         param_space={},  # configs come whole from the searcher
-        tune_config=tune.TuneConfig(
-            metric=spec.metric,
-            mode=spec.mode,
-            scheduler=scheduler,
-            search_alg=make_searcher(plan, budget),
-            num_samples=-1,  # the searcher says when the sweep is finished
-            # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
-            # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
-            # worker to the next trial (whose reset then fails).
-            reuse_actors=spec.trial_timeout is None,
-            max_concurrent_trials=settings.max_concurrent,
-        ),
-        run_config=tune.RunConfig(
-            name=settings.name,
-            storage_path=settings.experiment_dir,
-            callbacks=[SweepRecorder(info), *_trackers(spec, info)],
-            stop=_stopper(budget, plan.directory, spec.trial_timeout, spec),
-            verbose=0,
-            # Ray allows no retries with fail_fast: the first error ends the sweep.
-            failure_config=tune.FailureConfig(
-                max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
-            ),
-            # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
-            # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
-            # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
-        ),
+        tune_config=tune_config,
+        run_config=run_config,
     )
+
+
+def _configs(
+    spec: SweepSpec,
+    plan: SweepPlan,
+    info: SweepInfo,
+    settings: TunerSettings,
+    budget: Budget | None,
+    guards: tuple[Any, ...] = (),
+) -> tuple[tune.TuneConfig, tune.RunConfig]:
+    """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`). Each of
+    `guards` (the watchdog, the full-disk stop) is both a callback, to watch, and a stopper, to end the run."""
+    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
+    tune_config = tune.TuneConfig(
+        metric=spec.metric,
+        mode=spec.mode,
+        scheduler=scheduler,
+        search_alg=_watched(make_searcher(plan, budget), guards),
+        num_samples=-1,  # the searcher says when the sweep is finished
+        # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
+        # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
+        # worker to the next trial (whose reset then fails).
+        reuse_actors=spec.trial_timeout is None,
+        max_concurrent_trials=settings.max_concurrent,
+    )
+    run_config = tune.RunConfig(
+        name=settings.name,
+        storage_path=settings.experiment_dir,
+        callbacks=[SweepRecorder(info), StateSigner(plan.directory, settings.name), *guards, *_trackers(spec, info)],
+        stop=_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
+        verbose=0,
+        # Ray allows no retries with fail_fast: the first error ends the sweep.
+        failure_config=tune.FailureConfig(
+            max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
+        ),
+        # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
+        # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
+        # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
+        checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
+    )
+    return tune_config, run_config
+
+
+def _watched(searcher: Searcher, guards: tuple[Any, ...]) -> Searcher:
+    """The searcher, wrapped so the sweep's watchdog (if among `guards`) can end a stalled sweep through it."""
+    from sweep.run.watchdog import Watchdog, WatchedSearcher
+
+    for watcher in guards:
+        if isinstance(watcher, Watchdog):
+            return WatchedSearcher(searcher, watcher)
+    return searcher
 
 
 def _trackers(spec: SweepSpec, info: SweepInfo) -> list[Any]:
@@ -234,9 +266,68 @@ def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
 
 
 def restore_tuner(
-    path: str, trainable: Callable[[dict], None], spec: SweepSpec, milestones: tuple[int, ...], fail_fast: bool
+    path: str,
+    trainable: Callable[[dict], None],
+    spec: SweepSpec,
+    plan: SweepPlan,
+    info: SweepInfo,
+    settings: TunerSettings,
+    budget: Budget | None,
+    guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
-    """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints."""
-    prepare_pending(spec, None)
-    wrapped = with_resources(trainable, spec, milestones, fail_fast)
-    return tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints.
+
+    Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
+    had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
+    path). Ray itself re-roots the trials' storage at `path`; the sweep's own objects (searcher, recorder,
+    scheduler, stoppers, trackers) are built anew here for the directory being resumed, like at launch. The
+    searcher's progress comes back from its saved state, which holds no path.
+    """
+    prepare_pending(spec, settings.max_concurrent)
+    wrapped = with_resources(trainable, spec, info.milestones, settings.fail_fast)
+    tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    if plan.directory.remote is None:
+        drop_foreign_staging(Path(path))
+    restored = getattr(tuner, "_local_tuner", None)
+    if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
+        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget), guards)
+        run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
+        run_config.storage_filesystem = restored._run_config.storage_filesystem
+        restored._tune_config, restored._run_config = tune_config, run_config
+    return tuner
+
+
+def drop_foreign_staging(experiment: Path) -> int:
+    """Removes state files from Ray's local staging folders of this experiment that its directory lacks.
+
+    Ray stages a restored run's state in a folder named after the run's start time and experiment name, and
+    restores the searcher from there after copying the directory's files in. A copy of the sweep resumed in
+    the same Ray session shares that folder: its newer state files would be restored for this directory.
+    Only names the directory does not hold go (Ray's copy replaces the others); returns how many.
+    """
+    from sweep.store.ray_state import PATTERNS
+
+    try:
+        from ray.train.constants import _get_ray_train_session_dir
+
+        session = Path(_get_ray_train_session_dir())
+    except Exception:  # Ray Client, or a Ray without this layout: nothing staged on this machine
+        return 0
+    ours = {f.name for f in experiment.iterdir()} if experiment.is_dir() else set()
+    removed = 0
+    for staged in session.glob(f"*/{experiment.name}/driver_artifacts"):
+        for pattern in PATTERNS:
+            for stale in staged.glob(pattern):
+                if stale.name not in ours:
+                    stale.unlink(missing_ok=True)
+                    removed += 1
+    return removed
+
+
+def _restored_budget(restored: Any, fresh: Budget | None) -> Budget | None:
+    """The time budget as the Tuner had it when built (its clock pauses while no driver runs), else `fresh`."""
+    stop = getattr(restored._run_config, "stop", None)
+    for stopper in [stop, *getattr(stop, "_stoppers", [])]:
+        if isinstance(stopper, BudgetStopper):
+            return stopper.budget
+    return fresh

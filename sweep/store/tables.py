@@ -62,9 +62,44 @@ def read_table(path: Path, key: list[str] | None = None) -> pd.DataFrame:
     if not text.strip():
         return pd.DataFrame()
     frame = pd.read_csv(io.StringIO(text))
+    if key == [S.PLAN_ID] and _is_trials_table(list(frame.columns)) and not frame.empty:
+        frame = _first_of_conflicting(frame, path, [line for line, _ in problems])
     if key and not frame.empty:
         frame = frame.drop_duplicates(subset=key, keep="last").reset_index(drop=True)
     return frame
+
+
+def _first_of_conflicting(frame: pd.DataFrame, path: Path, dropped: list[int]) -> pd.DataFrame:
+    """trials.csv rows that share a plan id: a resumed trial re-reports its config (the last row wins, as it
+    carries the finished run), but a row with other hyperparameter values is not that trial: the first whole
+    row is kept, with a warning naming the file and the lines."""
+    config = [c for c in frame.columns if c not in S.TRIAL_COLUMNS and c not in (S.ROUND, S.STAGE)]
+    repeated = frame[frame.duplicated(subset=[S.PLAN_ID], keep=False)]
+    if repeated.empty or not config:
+        return frame
+    values = repeated[config].astype(str)
+    conflicting = [pid for pid, rows in values.groupby(repeated[S.PLAN_ID]) if len(rows.drop_duplicates()) > 1]
+    if not conflicting:
+        return frame
+
+    def line(index: int) -> int:  # the file's line of the frame's row (header is line 1; skip dropped rows)
+        number = index + 2
+        for gone in sorted(dropped):
+            number += gone <= number
+        return number
+
+    notes = []
+    for pid in conflicting[:3]:
+        rows = [line(int(i)) for i in frame.index[frame[S.PLAN_ID] == pid]]
+        notes.append(f"plan_id {pid} on lines {', '.join(map(str, rows))}")
+    more = f"; and {len(conflicting) - 3} more" if len(conflicting) > 3 else ""
+    warnings.warn(
+        f"{path}: rows reuse a plan_id with other values ({'; '.join(notes)}{more}); kept the first row of each",
+        TableWarning,
+        stacklevel=3,
+    )
+    first = frame[frame[S.PLAN_ID].isin(conflicting)].drop_duplicates(subset=[S.PLAN_ID], keep="first")
+    return pd.concat([frame[~frame[S.PLAN_ID].isin(conflicting)], first]).sort_index()
 
 
 def clean_table_text(text: str) -> tuple[str, list[tuple[int, str]]]:

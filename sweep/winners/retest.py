@@ -91,13 +91,14 @@ def retest(
                     },
                 )
             )
-    if builtin:
-        rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, quiet))
+    appender = CsvAppender(directory.retest_csv, ROW_KEYS)
+    if builtin:  # each run's row is on disk as soon as it ends: a killed retest keeps its finished runs
+        rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, quiet, on_row=lambda row: appender.append([row])))
     else:
         project = Path(result.state.get("project_dir") or Path.cwd())
         rows = pd.DataFrame(run_user_trainable(jobs, spec, project, address, cpus))
+        appender.append(rows.to_dict("records"))
     summary = summarise(rows, result.metric, result.mode)
-    CsvAppender(directory.retest_csv, ROW_KEYS).append(rows.to_dict("records"))
     CsvAppender(directory.retest_summary_csv, SUMMARY_KEYS).append(summary.to_dict("records"))
     directory.sync()  # a sweep stored at a URI gets its retest rows there too
     rho = spearman(summary)

@@ -10,6 +10,7 @@ empty unless the trainable reports one itself.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ def run_on_ray(
     address: str | None,
     cpus: int | None,
     quiet: bool,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One Ray task per job, each with the spec's per-trial resources; rows come back in job order."""
+    """One Ray task per job, each with the spec's per-trial resources; rows come back in job order, and each
+    goes to `on_row` as soon as its run ends (so a killed retest keeps the runs that finished)."""
     from sweep.cluster.local import connect, disconnect
 
     connection = connect(address, cpus, dashboard=False)  # sets Ray's environment before Ray is imported
@@ -32,20 +35,22 @@ def run_on_ray(
     try:
         task = ray.remote(num_cpus=spec.resources.cpu, num_gpus=spec.resources.gpu)(train_one)
         refs = [task.remote(spec.trainable, config, spec.resources.cpu, spec.resources.gpu) for config, _ in jobs]
-        pending, done = list(refs), 0
+        rows: dict[int, dict[str, Any]] = {}
+        index = {ref: i for i, ref in enumerate(refs)}
+        pending = list(refs)
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
-            done += len(ready)
+            for ref in ready:
+                try:
+                    metrics = ray.get(ref)
+                except Exception as err:  # one failed run is a row with its error, not a lost retest
+                    metrics = {"error": str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)}
+                row = rows[index[ref]] = {**jobs[index[ref]][1], **_keep(metrics, spec.metric)}
+                if on_row is not None:
+                    on_row(row)
             if not quiet:
-                print(f"retest: {done}/{len(refs)} runs done", flush=True)
-        rows = []
-        for (_, keys), ref in zip(jobs, refs, strict=True):
-            try:
-                metrics = ray.get(ref)
-            except Exception as err:  # one failed run is a row with its error, not a lost retest
-                metrics = {"error": str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)}
-            rows.append({**keys, **_keep(metrics, spec.metric)})
-        return rows
+                print(f"retest: {len(rows)}/{len(refs)} runs done", flush=True)
+        return [rows[i] for i in range(len(refs))]
     finally:
         disconnect(connection)
 
