@@ -8,10 +8,16 @@ Example:
 
 from __future__ import annotations
 
-from search_spaces.errors import SpecError, SweepError
-from sweep.run.launch import refine_sweep, resume_sweep, run_sweep
-from sweep.run.options import RunOptions
-from sweep.store.results import SweepResult, load
+from sweep.cluster.environment import prepare_environment
+
+# Before anything of ours imports ray, and up to date if the caller imported it first (`from ray import tune`):
+# the embedded local Ray binds loopback with token auth; connecting to a cluster takes the local-only keys back.
+prepare_environment(local=True)
+
+from search_spaces.errors import SpecError, SweepError  # noqa: E402
+from sweep.run.launch import refine_sweep, resume_sweep, run_sweep  # noqa: E402
+from sweep.run.options import RunOptions  # noqa: E402
+from sweep.store.results import SweepResult, load  # noqa: E402
 
 __all__ = [
     "RunOptions",
