@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class SweepSpec:
     tracking: tuple[str, ...] = ()
     tracking_uri: str | None = None
     target_accuracy: float | None = None
+    target_metric: float | None = None  # human-level `metric` (a loss too): the advisor's bias proxy
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
 
@@ -155,6 +157,9 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         target_accuracy=None
         if get("target_accuracy") is None
         else need_number("target_accuracy", get("target_accuracy"), "a number in (0, 1]", lambda x: 0 < x <= 1),
+        target_metric=None
+        if get("target_metric") is None
+        else need_number("target_metric", get("target_metric"), "a finite number", math.isfinite),
         space=Space.from_dict(get("space")),
         source=source,
     )

@@ -98,6 +98,9 @@ def run_configs(
             tuner = tune.Tuner(
                 tune.with_resources(run_one, {"cpu": cpus_per_trial, "gpu": gpus_per_trial}),
                 param_space={JOB: tune.grid_search(list(range(len(configs))))},
+                # one actor per concurrent slot, reused by the next config: a fresh actor per config pays the
+                # imports (torch, ray.tune: ~3 CPU-s) and the data loading again (a retest runs several)
+                tune_config=tune.TuneConfig(reuse_actors=True),
                 run_config=tune.RunConfig(
                     storage_path=storage,
                     callbacks=[Collect(), Silent()],

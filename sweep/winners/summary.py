@@ -46,7 +46,7 @@ def stage_gains(result: SweepResult) -> list[str]:
         if stage_best is None:
             continue
         cumulative = stage_best if best is None else better(best, stage_best)
-        gain = "" if best is None else f" ({cumulative - best:+.4f})"
+        gain = "" if best is None or cumulative == best else f" (improves by {abs(cumulative - best):.4f})"
         lines.append(f"stage tier {int(stage)}: best {result.metric} {cumulative:.4f}{gain}")
         best = cumulative
     return lines
