@@ -23,10 +23,10 @@ CONTRACT_KEYS = ("data", "seed", "epochs")  # what sweep itself puts in every tr
 
 def known_keys(spec: SweepSpec) -> list[str]:
     """The config keys `spec`'s trainable reads."""
-    from trainables.registry import BUILTINS
+    from trainables.registry import BUILTINS, declaration
 
     if spec.trainable in BUILTINS:
-        return list(BUILTINS[spec.trainable].config_keys)
+        return list(declaration(spec.trainable).keys)
     return list(dict.fromkeys([*spec.space, *CONTRACT_KEYS]))
 
 

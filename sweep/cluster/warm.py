@@ -100,8 +100,13 @@ def find() -> WarmRay | None:
     return None
 
 
-def down(timeout: float = 30.0) -> bool:
-    """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up."""
+def down(timeout: float = 2.0) -> bool:
+    """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up.
+
+    Ray's GCS server, raylet and autoscaler monitor, sent SIGTERM together, wait for each other and do not exit:
+    30 s of waiting ended every time in SIGKILL. The workers and agents exit at once; a local Ray keeps nothing
+    that SIGKILL loses (its session directory stays for the logs).
+    """
     warm = find()
     RECORD.unlink(missing_ok=True)
     pids = _pids_under(str(TEMP_DIR))
