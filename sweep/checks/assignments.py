@@ -2,7 +2,7 @@
 
 A built-in trainable declares its config keys (:func:`trainables.config.declaration`). A user's trainable
 reads the keys of the spec's space plus the contract keys every trainable receives (``data``, ``seed``,
-``epochs``; see the README's trainable contract); anything else it would silently ignore.
+``epochs``; see docs/trainable.md, the contract); anything else it would silently ignore.
 
 Example:
     >>> from search_spaces import load_spec

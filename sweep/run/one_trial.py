@@ -128,7 +128,7 @@ def run_configs(
         missing = [i for i, h in enumerate(histories) if not h]
         raise SweepError(
             f"trainable reported nothing for config(s) {missing}: a trainable must call "
-            "ray.tune.report({...}) once per epoch (see the README's trainable contract)"
+            "ray.tune.report({...}) once per epoch (see docs/trainable.md, the contract)"
         )
     return histories
 
