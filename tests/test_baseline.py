@@ -159,3 +159,11 @@ def test_stage_lines_under_mode_min_say_how_much_each_stage_improved(tmp_path):
         "stage tier 2: best val_mse 0.4500 (improves by 0.0500)",
         "stage tier 3: best val_mse 0.4500",
     ]
+
+
+def test_the_top_table_prints_the_metric_with_four_decimals(tmp_path):
+    from sweep.winners.summary import top_table
+
+    result = _result(tmp_path, [_row("r1-000", 0.438), _row("r1-001", 0.4374, lr=0.1)])
+    table = top_table(result)
+    assert "0.4380" in table and "0.4374" in table and "0.438 " not in table
