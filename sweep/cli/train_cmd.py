@@ -39,7 +39,8 @@ def config_from_spec(
     if getattr(spec, "data", None):
         from sweep.cluster.launcher import project_data, project_dir
 
-        config["data"] = project_data(spec.data, project_dir(spec))  # as validate and launch read it
+        located = hasattr(spec, "source")  # a parsed spec knows its file; a bare namespace (tests) does not
+        config["data"] = project_data(spec.data, project_dir(spec)) if located else spec.data  # as launch reads it
     config.update(assignments)
     if epochs is not None:
         config["epochs"] = epochs
