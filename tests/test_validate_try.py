@@ -100,3 +100,17 @@ def test_validate_try_stops_a_user_trainable_after_its_first_report(ray_instance
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith("try: 1 epoch in ")
     assert done.stdout.splitlines()[-1].endswith("val_loss 2; reported epoch 1, val_loss 2")
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_the_wrong_metric_hint_works_when_followed(ray_instance, tmp_path):
+    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
+    spec = _project(tmp_path, "wrong_metric")
+    done = run_cli("validate", str(spec), "--try", env=env)
+    assert "or set `metric:` in the spec to one of these" in done.stderr
+    # what the message says: set `metric:` to one the trainable reported
+    spec.write_text(spec.read_text().replace("metric: val_loss", "metric: val_mse"))
+    fixed = run_cli("validate", str(spec), "--try", env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.splitlines()[-1].startswith("try: 1 epoch in ") and "val_mse 1;" in fixed.stdout
