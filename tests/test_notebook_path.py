@@ -1,13 +1,15 @@
 """The notebook path: a trainable defined in the calling script, whatever the order of `ray` and `sweep` imports.
 
-Each case runs in a fresh interpreter with a user's shell environment (none of the variables sweep sets), because
-Ray reads its settings once, at import: an in-process test would see the ones conftest already set.
+The example is the one docs/trainable.md shows. Each case runs in a fresh interpreter with a user's shell
+environment (none of the variables sweep sets), because Ray reads its settings once, at import: an in-process
+test would see the ones conftest already set.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,16 +18,19 @@ import pytest
 
 from sweep.cluster.environment import LOCAL_ENVIRONMENT
 
-# The docs' notebook example (docs/trainable.md), at 4 trials of 2 epochs.
-EXAMPLE = """
-def train(config):
-    for epoch in range(config["epochs"]):
-        score = 1 - abs(config["lr"] - 0.1)
-        tune.report({"dev_accuracy": score, "epoch": epoch + 1})
+DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "trainable.md"
 
-spec = {"name": "nb", "samples": 4, "space": {"lr": {"loguniform": [1e-4, 1]}, "epochs": 2}}
-result = run_sweep(spec, RunOptions(storage=STORAGE, cpus=2, dashboard=False, quiet=True), trainable=train)
-"""
+
+def notebook_example() -> str:
+    """The docs' notebook example (docs/trainable.md, "From a notebook": 4 trials of 2 epochs) without its imports,
+    which each case puts in its own order."""
+    section = DOCS_PAGE.read_text().split("## From a notebook", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None, "docs/trainable.md lost its notebook example"
+    lines = code.group(1).splitlines()
+    return "\n".join(line for line in lines if not line.startswith(("from ray import", "from sweep import"))) + "\n"
+
+
 REPORT = """
 import json, ray
 print("RESULT " + json.dumps({"statuses": sorted(result.trials["status"]),
@@ -53,10 +58,10 @@ def _user_environment() -> dict[str, str]:
     return env
 
 
-def run_example(preamble: str, storage: Path) -> dict:
-    script = preamble + f"STORAGE = {str(storage)!r}\n" + EXAMPLE + REPORT
+def run_example(preamble: str, folder: Path) -> dict:
+    script = preamble + notebook_example() + REPORT
     done = subprocess.run(
-        [sys.executable, "-c", script], env=_user_environment(), capture_output=True, text=True, timeout=240
+        [sys.executable, "-c", script], cwd=folder, env=_user_environment(), capture_output=True, text=True, timeout=240
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Failed to get cluster ID" not in done.stderr
@@ -68,7 +73,7 @@ def run_example(preamble: str, storage: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("order", sorted(ORDERS))
 def test_the_notebook_example_completes_on_loopback_in_any_import_order(order, tmp_path):
-    outcome = run_example(ORDERS[order], tmp_path / "sweeps")
+    outcome = run_example(ORDERS[order], tmp_path)
     assert len(outcome["statuses"]) == 4 and set(outcome["statuses"]) <= {"completed", "pruned"}  # ASHA may prune
     assert outcome["node_ips"] == ["127.0.0.1"]
     assert outcome["joined_left_running"] == (order == "kernel-ray-init-ran")  # a Ray it joined is not stopped
