@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class SweepSpec:
     tracking_uri: str | None = None
     target_accuracy: float | None = None
     early_stopping: EarlyStoppingSpec | None = None  # opt-in; not orthogonal (see sweep.run.early_stopping)
+    target_metric: float | None = None  # human-level `metric` (a loss too): the advisor's bias proxy
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
 
@@ -130,6 +132,9 @@ class SweepSpec:
 
 
 TOP_KEYS = tuple(f.name for f in dataclasses.fields(SweepSpec) if f.name != "source")
+# Top-level keys that are config keys held fixed for every trial: `label: target` is `space: {label: target}`
+# (the data file's column to predict), written where a reader of the spec looks for it, beside `data:`.
+SPACE_SHORTHANDS = {"label": "the data file's column to predict (CSV/Parquet; default: label)"}
 
 
 def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
@@ -147,7 +152,7 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
     if not isinstance(data, Mapping):
         keys = ", ".join(TOP_KEYS)
         raise SpecError(f"{source}: a spec must be a mapping of keys ({keys}), got {show(data)}")
-    reject_unknown("", data, TOP_KEYS)
+    reject_unknown("", data, (*TOP_KEYS, *SPACE_SHORTHANDS))
     default_name = Path(source).stem if source != "<dict>" else "sweep"
     get = data.get
     max_concurrent = get("max_concurrent")
@@ -173,7 +178,10 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         if get("target_accuracy") is None
         else need_number("target_accuracy", get("target_accuracy"), "a number in (0, 1]", lambda x: 0 < x <= 1),
         early_stopping=_early_stopping(get("early_stopping")),
-        space=Space.from_dict(get("space")),
+        target_metric=None
+        if get("target_metric") is None
+        else need_number("target_metric", get("target_metric"), "a finite number", math.isfinite),
+        space=Space.from_dict(_space_with_shorthands(data)),
         source=source,
     )
 
@@ -189,6 +197,26 @@ def _early_stopping(value: Any) -> EarlyStoppingSpec | None:
     if "patience" not in value:
         raise SpecError("early_stopping: needs patience (epochs without improvement): write e.g. {patience: 5}")
     return EarlyStoppingSpec(patience=need_int("early_stopping.patience", value["patience"], minimum=1))
+
+
+def _space_with_shorthands(data: Mapping[str, Any]) -> Any:
+    """The space, with the top-level shorthands (``label: target``) added as fixed values."""
+    space = data.get("space")
+    given = {key: data[key] for key in SPACE_SHORTHANDS if data.get(key) is not None}
+    if not given:
+        return space
+    if space is not None and not isinstance(space, Mapping):
+        return space  # Space.from_dict names the mistake
+    merged = dict(space or {})
+    for key, value in given.items():
+        need_str(key, value)
+        if key in merged and merged[key] != value:
+            raise SpecError(
+                f"{key}: given at the top ({show(value)}) and under space ({show(merged[key])}): keep one "
+                f"(the top-level `{key}: {value}` is the same as `space: {{{key}: {value}}}`)"
+            )
+        merged[key] = value
+    return merged
 
 
 def _trainable(value: Any) -> str:

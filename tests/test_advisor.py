@@ -130,7 +130,7 @@ def test_train_one_dev_point_nine_is_high_variance_and_a_target_changes_bias():
     assert advice.kind == "bias" and "avoidable bias +0.1300, variance +0.0100" in advice.text
     assert "hidden_units (tuned over [16, 64]; winner" in advice.text and "train longer" in advice.text
     (skipped,) = bias_variance_advice(winner, history.drop(columns="train_accuracy"), "dev_accuracy", space)
-    assert skipped.kind == "skipped" and "no train_accuracy" in skipped.text
+    assert skipped.kind == "skipped" and "no pair of per-epoch metrics train_X and dev_X or val_X" in skipped.text
 
 
 def test_tiers_say_which_still_matters_and_what_to_hold(low_lr):
@@ -223,3 +223,32 @@ def test_real_sweep_below_the_good_lr_region_then_its_next_spec_runs(tmp_path, r
     assert nxt.space["lr"].high == pytest.approx(0.01) and nxt.trainable == "mlp" and nxt.data == "digits"
     again = run_sweep(nxt.replace(samples=2), options)
     assert len(again.trials) == 2 and set(again.trials[S.STATUS]) == {S.COMPLETED}
+
+
+def test_bias_vs_variance_of_a_regression_is_judged_from_train_mse_and_val_mse():
+    # mode: min, a user trainable reporting train_mse and val_mse: lower is better, the target a perfect 0
+    history = pd.DataFrame(
+        {S.PLAN_ID: ["w"] * 3, S.EPOCH: [1, 2, 3], "train_mse": [0.9, 0.30, 0.10], "val_mse": [1.0, 0.45, 0.50]}
+    )
+    winner = pd.Series({S.PLAN_ID: "w", S.STATUS: S.COMPLETED})
+    space = Space.from_dict({"hidden_units": {"int": [16, 64]}})
+    (advice,) = bias_variance_advice(winner, history, "val_mse", space, mode="min")
+    assert advice.kind == "bias"  # read at the best val_mse (epoch 2): bias 0.30 from 0, variance 0.15
+    assert (
+        "winner w at epoch 2: train mse 0.3000, val 0.4500, target 0.0000 (no target_metric in the spec, so a "
+        "perfect 0): avoidable bias +0.3000, variance +0.1500" in advice.text
+    )
+    (advice,) = bias_variance_advice(winner, history, "val_mse", space, mode="min", target_metric=0.25)
+    assert advice.kind == "variance"  # a human-level 0.25: bias 0.05, variance 0.15
+    assert "target 0.2500 (target_metric): avoidable bias +0.0500, variance +0.1500" in advice.text
+    close = history.assign(train_mse=[0.9, 0.30, 0.10], val_mse=[1.0, 0.31, 0.5])
+    (advice,) = bias_variance_advice(winner, close, "val_mse", space, mode="min", target_metric=0.29)
+    assert advice.kind == "fit" and "neither bias nor variance above 5% of val: " in advice.text
+
+
+def test_a_loss_pair_is_read_lower_better_when_the_metric_is_another():
+    history = pd.DataFrame({S.PLAN_ID: ["w"], S.EPOCH: [1], "train_loss": [0.2], "dev_loss": [0.6], "dev_r2": [0.5]})
+    winner = pd.Series({S.PLAN_ID: "w", S.STATUS: S.COMPLETED})
+    (advice,) = bias_variance_advice(winner, history, "dev_r2", Space(), mode="max")
+    assert advice.kind == "variance" and "train loss 0.2000, dev 0.6000" in advice.text
+    assert "avoidable bias +0.2000, variance +0.4000" in advice.text

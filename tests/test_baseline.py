@@ -17,7 +17,7 @@ from sweep.store.results import SweepResult
 from sweep.store.state import SweepState
 from sweep.store.tables import read_table
 from sweep.winners.baseline import baseline_line
-from sweep.winners.summary import summary_text
+from sweep.winners.summary import stage_gains, summary_text
 from tests.conftest import tiny_spec
 
 _MIXED = {
@@ -123,9 +123,18 @@ def test_the_summary_says_what_the_winner_gained_over_the_baseline(tmp_path):
     line = baseline_line(result)
     assert line == (
         "baseline r1-000 (every parameter at its default): best dev_accuracy 0.5000 in 4 epochs; "
-        "the winner r1-001 gains +0.2500"
+        "the winner r1-001 improves on it by 0.2500"
     )
     assert line in summary_text(result)
+
+
+def test_under_mode_min_a_lower_loss_is_said_to_improve_not_to_gain_a_negative(tmp_path):
+    result = _result(tmp_path, [_row("r1-000", 0.60), _row("r1-001", 0.4374, lr=0.1), _row("r2-000", 0.5, lr=0.2)])
+    result = SweepResult(result.path, result.trials, result.history, {"metric": "val_mse", "mode": "min"})
+    assert baseline_line(result) == (
+        "baseline r1-000 (every parameter at its default): best val_mse 0.6000 in 4 epochs; "
+        "the winner r1-001 improves on it by 0.1626"
+    )
 
 
 def test_a_baseline_that_wins_or_never_reported_is_said_so(tmp_path):
@@ -138,3 +147,23 @@ def test_a_baseline_that_wins_or_never_reported_is_said_so(tmp_path):
 def test_no_baseline_line_when_the_first_trial_was_a_draw(tmp_path):
     result = _result(tmp_path, [_row("r1-000", 0.5, lr=0.0123), _row("r1-001", 0.75, lr=0.1)])
     assert baseline_line(result) is None and "baseline" not in summary_text(result)
+
+
+def test_stage_lines_under_mode_min_say_how_much_each_stage_improved(tmp_path):
+    rows = [{**_row("r1-000", 0.60), S.STAGE: 1}, {**_row("r1-001", 0.50, lr=0.1), S.STAGE: 1}]
+    rows += [{**_row("r2-000", 0.45, lr=0.2), S.STAGE: 2}, {**_row("r3-000", 0.47, lr=0.3), S.STAGE: 3}]
+    result = _result(tmp_path, rows)
+    result = SweepResult(result.path, result.trials, result.history, {"metric": "val_mse", "mode": "min"})
+    assert stage_gains(result) == [
+        "stage tier 1: best val_mse 0.5000",
+        "stage tier 2: best val_mse 0.4500 (improves by 0.0500)",
+        "stage tier 3: best val_mse 0.4500",
+    ]
+
+
+def test_the_top_table_prints_the_metric_with_four_decimals(tmp_path):
+    from sweep.winners.summary import top_table
+
+    result = _result(tmp_path, [_row("r1-000", 0.438), _row("r1-001", 0.4374, lr=0.1)])
+    table = top_table(result)
+    assert "0.4380" in table and "0.4374" in table and "0.438 " not in table

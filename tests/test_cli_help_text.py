@@ -31,6 +31,6 @@ def test_ls_of_a_missing_directory_names_the_positional_argument(tmp_path) -> No
     assert proc.returncode == 2
     assert "--storage of your sweeps" not in proc.stderr
     assert proc.stderr == (
-        f"error: storage directory '{tmp_path / 'nowhere'}' not found: give the directory your sweeps were "
-        "launched into (their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`\n"
+        f"error: storage directory '{tmp_path / 'nowhere'}' not found: give the directory your sweeps were launched "
+        "into (their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`\n"
     )

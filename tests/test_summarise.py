@@ -14,7 +14,7 @@ from sweep.run.recorder import TrialSummary, flag_divergence
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.tables import read_table
-from sweep.winners.retest_result import summarise
+from sweep.winners.retest_result import RetestResult, spearman, summarise
 
 
 # --- TrialSummary ----------------------------------------------------------------------------------------------
@@ -166,3 +166,26 @@ def test_the_progress_line_names_the_newest_round_while_stragglers_report(tmp_pa
         recorder.on_trial_result(0, [trial], trial, {"epoch": epoch, "dev_accuracy": 0.5})
         labels.append(recorder.progress.label)
     assert labels == ["round 1", "round 2", "round 2"]
+
+
+def test_no_rank_correlation_is_printed_below_five_configs() -> None:
+    four = summarise(
+        _retest_rows({p: [0.9 - i / 10, 0.9 - i / 10] for i, p in enumerate("abcd")}), "dev_accuracy", "max"
+    )
+    assert math.isnan(spearman(four))  # 2-4 configs: ±1 or near it by chance
+    text = RetestResult("rt-1", pd.DataFrame(), four, spearman(four), True, "dev_accuracy", "max").text()
+    assert "Spearman" not in text
+    assert "ranking holds: the top-1 config stays top-1 (no rank correlation: it needs 5 configs, --top)" in text
+    five = summarise(_retest_rows({"a": [0.5], "b": [0.9], "c": [0.7], "d": [0.6], "e": [0.8]}), "dev_accuracy", "max")
+    from scipy.stats import spearmanr
+
+    assert spearman(five) == pytest.approx(spearmanr(five["original_rank"], five["new_rank"]).statistic)
+    text = RetestResult("rt-1", pd.DataFrame(), five, spearman(five), False, "dev_accuracy", "max").text()
+    assert f"Spearman rank correlation, original vs retest mean: {spearman(five):+.2f}; ranking changed" in text
+
+
+def test_a_retest_compares_the_original_trials_last_epoch_not_its_best() -> None:
+    from sweep.winners.retest import _last_reading
+
+    assert _last_reading(pd.Series({S.BEST: 0.4374, S.LAST: 0.4512})) == 0.4512
+    assert _last_reading(pd.Series({S.BEST: 0.4374})) == 0.4374  # a table from before last_metric

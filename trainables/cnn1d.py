@@ -28,41 +28,10 @@ from torch import nn
 
 from trainables import entrypoints
 from trainables.builtin import BuiltinTrainable, ModelFamily
-from trainables.config import MLP
-from trainables.keys import Declaration, KeyRule, with_examples
+from trainables.cnn1d_keys import CNN1D, DEFAULTS  # noqa: F401  (their old address)
 from trainables.model import build_model as build_head
 from trainables.model import initialise, make_activation
 from trainables.session import ReportPolicy, Session
-
-DEFAULTS: dict[str, Any] = {
-    "conv_layers": 3,  # blocks, each halving the length; 0 = the mlp on the raw sequence
-    "channels": 25,
-    "kernel_size": 5,  # odd
-    **MLP.defaults,
-    "layers": 0,  # hidden layers of the head: 0 = flatten → logits, as in the paper
-    "optimizer": "adam",
-    "lr": 0.01,
-    "data": "mnist1d",
-}
-
-CNN1D = Declaration(
-    "cnn1d",
-    with_examples(
-        {
-            "conv_layers": KeyRule("int", low=0),
-            "channels": KeyRule("int", low=1),
-            "kernel_size": KeyRule("int", low=1, odd=True),
-            **MLP.keys,
-        },
-        DEFAULTS,
-    ),
-    DEFAULTS,
-    MLP.metrics,
-    MLP.check_combination,
-    architecture=("conv_layers", "channels", "kernel_size", *MLP.architecture),
-    nudgeable=MLP.nudgeable,
-    acts_when=MLP.acts_when,
-)
 
 
 def build_model(config: Mapping[str, Any], n_features: int, n_classes: int) -> nn.Sequential:

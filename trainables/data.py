@@ -32,11 +32,14 @@ import functools
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from trainables.errors import ConfigError, DataError
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: checking a data name needs none
+    import torch
 
 BUILTINS = ("digits", "spirals", "mnist1d")
 _SPIRAL_DEFAULTS: dict[str, float] = {"n": 3000, "classes": 3, "features": 2, "noise": 0.2, "seed": 0}
@@ -58,6 +61,8 @@ class Splits:
 
     def to(self, device: torch.device | str) -> Splits:
         """A copy with every tensor on `device` (self when already there)."""
+        import torch
+
         if self.x_train.device == torch.device(device):
             return self
         return replace(
@@ -140,6 +145,8 @@ def _load_cached(source: str, label: str, ratios: tuple[float, ...], split_seed:
     mean = x[parts[0]].mean(axis=0)
     std = x[parts[0]].std(axis=0)
     std[std < 1e-8] = 1.0  # a constant feature stays 0 instead of dividing by zero
+    import torch
+
     xs = [torch.from_numpy(((x[p] - mean) / std).astype(np.float32)) for p in parts]
     ys = [torch.from_numpy(y_index[p].astype(np.int64)) for p in parts]
     return Splits(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], x.shape[1], len(classes), name)

@@ -17,21 +17,61 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from trainables.builtin import BuiltinTrainable
 from trainables.errors import ConfigError
+from trainables.keys import Declaration
 
-_MODULES = (
-    "trainables.mlp",
-    "trainables.cnn1d",
-)
+if TYPE_CHECKING:
+    from trainables.builtin import BuiltinTrainable
 
-# Short name → record, for every built-in.
-BUILTINS: dict[str, BuiltinTrainable] = {
-    record.name: record for record in (importlib.import_module(module).BUILTIN for module in _MODULES)
+# Short name → the module holding its record (``BUILTIN``), and where its config keys are declared without torch.
+_MODULES = {
+    "mlp": "trainables.mlp",
+    "cnn1d": "trainables.cnn1d",
 }
+_DECLARATIONS = {
+    "mlp": ("trainables.config", "MLP"),
+    "cnn1d": ("trainables.cnn1d_keys", "CNN1D"),
+}
+
+
+class _Records(Mapping[str, "BuiltinTrainable"]):
+    """Short name → record, for every built-in; a record's module (and with it torch) is imported when first read,
+    so the names and :func:`declaration` cost nothing: `sweep validate` and `show` import no torch."""
+
+    def __getitem__(self, name: str) -> BuiltinTrainable:
+        if name not in _MODULES:
+            raise KeyError(name)
+        record: BuiltinTrainable = importlib.import_module(_MODULES[name]).BUILTIN
+        return record
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULES
+
+
+BUILTINS: Mapping[str, BuiltinTrainable] = _Records()
+
+
+def declaration(name: str) -> Declaration:
+    """The config keys, ranges, defaults and metrics of the built-in `name`, without importing its model (torch).
+
+    Example:
+        >>> declaration("cnn1d").defaults["data"]
+        'mnist1d'
+    """
+    if name not in _DECLARATIONS:
+        builtin(name)  # raises the unknown-name error, with its did-you-mean
+    module, attribute = _DECLARATIONS[name]
+    found: Declaration = getattr(importlib.import_module(module), attribute)
+    return found
 
 
 def builtin(name: str) -> BuiltinTrainable:
@@ -47,12 +87,11 @@ def builtin(name: str) -> BuiltinTrainable:
         Traceback (most recent call last):
         trainables.errors.ConfigError: trainable: unknown built-in 'cnn' (did you mean 'cnn1d'? built-ins: cnn1d, mlp)
     """
-    record = BUILTINS.get(name)
-    if record is None:
+    if name not in BUILTINS:
         close = difflib.get_close_matches(name, list(BUILTINS), n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"trainable: unknown built-in {name!r} ({hint}built-ins: {', '.join(builtin_names())})")
-    return record
+    return BUILTINS[name]
 
 
 def builtin_names() -> list[str]:

@@ -5,8 +5,9 @@ line saying why) when the sweep has too few trials to support it:
 
 - **edge of range**: the best trials crowd a bound of a parameter's range, in the parameter's own
   coordinate (log10 α, log10(1−β), log2 of a batch size): the optimum may lie outside; widen past it.
-- **bias vs variance** of the winner, from its train and dev accuracy at its best epoch, against
-  `target_accuracy` (a human-level proxy) when the spec gives one: high bias → a bigger network, longer
+- **bias vs variance** of the winner, from a train/dev pair of its metrics (accuracy, a loss: `train_X` with
+  `dev_X` or `val_X`) at its best epoch, against `target_metric` or `target_accuracy` (a human-level proxy)
+  when the spec gives one: high bias → a bigger network, longer
   training; high variance → regularisation, more data. The knobs named are the ones the trainable has.
 - **tiers**: which tier's parameters still carry the importance, and which parameters can be held.
 - **diagnosis** of the training itself: vanishing or exploding gradients, which regions diverge, and dev
@@ -66,8 +67,11 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
         fit = [Advice("skipped", "bias vs variance: not judged (no finished trial)")]
     else:
         target = spec.target_accuracy if spec is not None else None
+        target_metric = spec.target_metric if spec is not None else None
         knobs = set(record.config_keys) if record is not None else None if spec is None else set(space)
-        fit = bias_variance_advice(ranked.iloc[0], source.history, source.metric, space, target, knobs)
+        fit = bias_variance_advice(
+            ranked.iloc[0], source.history, source.metric, space, target, knobs, source.mode, target_metric
+        )
     moved = moved_by(fit[0].kind if fit else "", space, set(record.config_keys) if record else set(space))
     held = held_params(imp, keep=moved)
     declaration = record.declaration if record is not None else None

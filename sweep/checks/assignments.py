@@ -2,7 +2,7 @@
 
 A built-in trainable declares its config keys (:func:`trainables.config.declaration`). A user's trainable
 reads the keys of the spec's space plus the contract keys every trainable receives (``data``, ``seed``,
-``epochs``; see the README's trainable contract); anything else it would silently ignore.
+``epochs``; see docs/trainable.md, the contract); anything else it would silently ignore.
 
 Example:
     >>> from search_spaces import load_spec
@@ -23,10 +23,10 @@ CONTRACT_KEYS = ("data", "seed", "epochs")  # what sweep itself puts in every tr
 
 def known_keys(spec: SweepSpec) -> list[str]:
     """The config keys `spec`'s trainable reads."""
-    from trainables.registry import BUILTINS
+    from trainables.registry import BUILTINS, declaration
 
     if spec.trainable in BUILTINS:
-        return list(BUILTINS[spec.trainable].config_keys)
+        return list(declaration(spec.trainable).keys)
     return list(dict.fromkeys([*spec.space, *CONTRACT_KEYS]))
 
 

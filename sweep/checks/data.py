@@ -153,7 +153,7 @@ def _sniff(path: Path, label: str) -> None:
     if label not in columns:
         raise DataError(
             f"data file {path.name!r} has no label column {label!r} (columns: {', '.join(columns[:20])}): "
-            "set the `label` key to the column holding the classes, e.g. --set label=<column>"
+            f"name the column to predict with a top-level `label:` in the spec, e.g. `label: {columns[-1]}`"
         )
     if bad:
         raise DataError(

@@ -123,10 +123,10 @@ def check_space_shape(spec: SweepSpec) -> None:
 # --- the trainable -------------------------------------------------------------------------------------------
 def check_trainable(spec: SweepSpec) -> Any:
     """The built-in trainable's declaration; for a user's trainable, import it, check it, return None."""
-    from trainables.registry import BUILTINS
+    from trainables.registry import BUILTINS, declaration
 
     if spec.trainable in BUILTINS:
-        return BUILTINS[spec.trainable].declaration
+        return declaration(spec.trainable)  # without importing the model: no torch in `sweep validate`
     if ":" not in spec.trainable:
         names = sorted(BUILTINS)
         close = difflib.get_close_matches(spec.trainable, names, n=1)

@@ -25,8 +25,9 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
     """
     root = Path(storage)
     if not root.is_dir():
+        looked = "" if root.is_absolute() else f" (looked in {root.resolve()})"
         raise SweepError(
-            f"storage directory '{storage}' not found: give the directory your sweeps were launched into "
+            f"storage directory '{storage}' not found{looked}: give the directory your sweeps were launched into "
             "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
         )
     rows = []

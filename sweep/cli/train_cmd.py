@@ -27,7 +27,8 @@ def config_from_spec(
     """The config `sweep train` runs: the spec's defaults, then `--set` overrides, then `--epochs`.
 
     For each param of ``spec.space``: its ``default`` when given, else its fixed value (``value`` scale),
-    else it is left out (the trainable's own default applies). ``spec.data``, when set, gives ``data``.
+    else it is left out (the trainable's own default applies). ``spec.data``, when set, gives ``data`` (a
+    relative file path read from the spec's directory, as `validate` and `launch` read it).
     """
     config: dict[str, Any] = {}
     for name, param in spec.space.items():
@@ -36,7 +37,10 @@ def config_from_spec(
         elif param.is_constant:
             config[name] = param.values[0]
     if getattr(spec, "data", None):
-        config["data"] = spec.data
+        from sweep.cluster.launcher import project_data, project_dir
+
+        located = hasattr(spec, "source")  # a parsed spec knows its file; a bare namespace (tests) does not
+        config["data"] = project_data(spec.data, project_dir(spec)) if located else spec.data  # as launch reads it
     config.update(assignments)
     if epochs is not None:
         config["epochs"] = epochs

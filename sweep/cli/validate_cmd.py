@@ -15,14 +15,19 @@ COLUMNS = ("name", "scale", "range", "default", "tier")
 @app.command("validate")
 def validate(
     spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    try_it: bool = typer.Option(
+        False, "--try", help="Also train the spec's default config for one epoch and check what it reports."
+    ),
 ) -> None:
     """Check a sweep spec as a launch would, without running anything, and print its parameters.
 
     Runs every check `sweep launch` runs before Ray starts: spec values against the trainable's declared keys
     and ranges, the metric against what it reports, the trainable imported, the data resolved. Then prints
-    each parameter: name, scale, bounds/values, default, tier.
+    each parameter: name, scale, bounds/values, default, tier. With --try, the trainable then trains its
+    default config for one epoch (a user's trainable as one trial on a local Ray), and a first report
+    without the spec's metric, an error or no report at all is one line naming what it reported.
 
-    Example: sweep validate digits-adam
+    Example: sweep validate my_spec.yaml --try
     """
     from sweep.checks.preflight import preflight
 
@@ -30,6 +35,10 @@ def validate(
     preflight(parsed)
     typer.echo(header_line(parsed))
     typer.echo(format_table(parsed.space.describe_rows()))
+    if try_it:
+        from sweep.checks.try_run import try_trainable
+
+        typer.echo(try_trainable(parsed).line(parsed.metric))
 
 
 def header_line(spec: SweepSpec) -> str:

@@ -1,9 +1,17 @@
-"""Ray's environment for this process and its children, set before anything imports ray."""
+"""Ray's environment for this process and its children, whatever the order in which `ray` and `sweep` are imported.
+
+Ray reads two settings once, when it is imported: whether this is a single-node cluster (which decides the node's
+address: loopback or the LAN's) and the authentication mode (cached in its C++ config). A notebook imports
+`ray.tune` for `tune.report` before it calls `run_sweep`, so :func:`prepare_environment` also brings an already
+imported Ray up to date, as long as this process has not started or joined one yet.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 # Why each one: Ray picks the machine's LAN address for its node IP unless told this is a single-node
 # cluster; usage statistics would go to an outside server; Tune's per-trial JSON/CSV/TensorBoard loggers
@@ -30,9 +38,52 @@ CLUSTER_ENVIRONMENT = {
     )
 }
 TOKEN_FILE = Path.home() / ".ray" / "auth_token"
+SINGLE_NODE_KEY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+NODE_KEYS = (SINGLE_NODE_KEY, "RAY_AUTH_MODE")  # what a Ray node reads when it starts; the rest, the driver reads
+_set_here: set[str] = set()  # the keys this process set (a user's own values are never changed or removed)
 
 
 def prepare_environment(local: bool = True) -> None:
-    """Sets Ray's environment defaults for this process and its children; a user's own values win."""
-    for key, value in (LOCAL_ENVIRONMENT if local else CLUSTER_ENVIRONMENT).items():
-        os.environ.setdefault(key, value)
+    """Sets Ray's environment defaults for this process and its children; a user's own values win.
+
+    `local` is the embedded single-node Ray (loopback only); for a cluster, the local-only keys this process set
+    earlier (``import sweep`` sets them) are taken back. A Ray imported before this call is brought up to date.
+
+    Example:
+        >>> prepare_environment(local=True)
+        >>> os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"]
+        '0'
+    """
+    connected = ray_is_connected()  # a worker, or a driver that joined a Ray: its node's settings are fixed
+    wanted = LOCAL_ENVIRONMENT if local else CLUSTER_ENVIRONMENT
+    if connected:
+        wanted = {key: value for key, value in wanted.items() if key not in NODE_KEYS}
+    else:
+        for key in set(LOCAL_ENVIRONMENT) - set(wanted):
+            if key in _set_here:
+                os.environ.pop(key, None)
+                _set_here.discard(key)
+    for key, value in wanted.items():
+        if key not in os.environ:
+            os.environ[key] = value
+            _set_here.add(key)
+    if not connected:
+        _update_imported_ray()
+
+
+def ray_is_connected() -> bool:
+    """Whether this process already started or joined a Ray (never imports ray)."""
+    ray = sys.modules.get("ray")
+    is_initialized = getattr(ray, "is_initialized", None)
+    return bool(is_initialized is not None and is_initialized())
+
+
+def _update_imported_ray() -> None:
+    """Re-read the settings Ray read at its import, when it was imported before the environment was set."""
+    constants: Any = sys.modules.get("ray._private.ray_constants")
+    if constants is not None:
+        # Ray's own reading of the variable (ray_constants.py), redone: ray.init() reads it to pick the node's address
+        constants.ENABLE_RAY_CLUSTER = constants.env_bool(SINGLE_NODE_KEY, not constants.IS_WINDOWS_OR_OSX)
+    raylet = sys.modules.get("ray._raylet")
+    if raylet is not None:
+        raylet.Config.initialize("")  # the cached authentication mode (Ray's own way: authentication_token_setup)

@@ -36,6 +36,24 @@ def project_dir(spec: SweepSpec) -> Path:
     return source.parent.resolve() if source.suffix in (".yaml", ".yml") and source.is_file() else Path.cwd()
 
 
+def project_data(data: Any, project: Path) -> Any:
+    """A data file given by a relative path means one in the user's project (the spec's directory), whatever the
+    working directory: every command reads the same spec the same way. Names and absolute paths are unchanged.
+
+    Example:
+        >>> project_data("data/diabetes.csv", Path("/home/me/proj"))
+        '/home/me/proj/data/diabetes.csv'
+        >>> project_data("digits", Path("/home/me/proj"))
+        'digits'
+    """
+    if not isinstance(data, str):
+        return data
+    path = Path(data).expanduser()
+    if path.suffix in (".csv", ".parquet", ".npz") and not path.is_absolute():
+        return str(project / path)
+    return data
+
+
 def needs_shipping(spec: SweepSpec, builtin_trainables: list[str]) -> bool:
     """Whether workers need the project directory: a user trainable, or a data file given by relative path."""
     data = spec.data or ""

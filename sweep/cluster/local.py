@@ -1,7 +1,7 @@
 """Connecting to Ray: the embedded local instance (loopback only, dashboard, token auth) or a cluster.
 
-Ray reads some settings from the environment once, at import, so :func:`prepare_environment` must run
-before the first `import ray` in the process; the CLI calls it first thing.
+Ray reads some settings from the environment once, at import; :func:`prepare_environment` sets them and brings an
+already imported Ray up to date (a notebook imports `ray.tune` first), so it runs before every start or join.
 """
 
 from __future__ import annotations

@@ -128,8 +128,12 @@ def users() -> list[dict]:
     return live
 
 
-def down(timeout: float = 30.0, force: bool = False) -> bool:
+def down(timeout: float = 2.0, force: bool = False) -> bool:
     """Ends the recorded Ray's processes (SIGTERM, then SIGKILL at `timeout`); False when none was up.
+
+    Ray's GCS server, raylet and autoscaler monitor, sent SIGTERM together, wait for each other and do not exit:
+    30 s of waiting ended every time in SIGKILL. The workers and agents exit at once; a local Ray keeps nothing
+    that SIGKILL loses (its session directory stays for the logs).
 
     Raises:
         SweepError: a sweep still runs on it and `force` is False.

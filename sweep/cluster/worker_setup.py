@@ -24,6 +24,9 @@ def prepare() -> None:
     try:
         import torch  # noqa: F401
 
-        import trainables.registry  # noqa: F401  (every built-in's module, the loop and torch)
+        from trainables.registry import BUILTINS
+
+        for _name, _record in BUILTINS.items():  # every built-in's module and the loop (the registry is lazy)
+            pass
     except ImportError:  # a user's trainable may not need them; its own imports report what is missing
         pass

@@ -38,6 +38,7 @@ def run_configs(
     cpus: int | None = None,
     project: Path | None = None,
     on_epoch: OnEpoch | None = None,
+    max_epochs: int | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Trains each config once with the trainable (in parallel as resources allow); returns each one's epochs.
 
@@ -49,6 +50,7 @@ def run_configs(
         project: the user's project directory (the spec's): its modules import here and travel to the
             workers in Ray's runtime environment, as for `launch`. None: nothing is shipped.
         on_epoch: called with (config index, metrics) for each reported epoch, as results arrive.
+        max_epochs: stop each trial after this many reports (`sweep validate --try`); None: as it runs.
 
     Returns:
         Per config, in order: its reported epochs' metrics (numbers only), or ``[{"error": ...}]``.
@@ -67,6 +69,7 @@ def run_configs(
     env = runtime_env(project, True, str(project / ".sweep-none")) if project is not None else None
     connection = connect(address, cpus, dashboard=False, runtime_env=env)
     from ray import tune
+    from ray.tune.progress_reporter import TrialProgressCallback
 
     histories: list[list[dict[str, Any]]] = [[] for _ in configs]
 
@@ -77,6 +80,12 @@ def run_configs(
                 histories[index].append(row)
                 if on_epoch is not None:
                     on_epoch(index, row)
+
+    class Silent(TrialProgressCallback):
+        """Tune's own per-trial lines ("Trial run_one_... completed. Last result: ..."): the caller prints epochs."""
+
+        def _print(self, msg: str) -> None:
+            pass
 
     def _index(config: dict[str, Any]) -> int:
         return int(config[JOB])
@@ -89,11 +98,22 @@ def run_configs(
             tuner = tune.Tuner(
                 tune.with_resources(run_one, {"cpu": cpus_per_trial, "gpu": gpus_per_trial}),
                 param_space={JOB: tune.grid_search(list(range(len(configs))))},
+                # one actor per concurrent slot, reused by the next config: a fresh actor per config pays the
+                # imports (torch, ray.tune: ~3 CPU-s) and the data loading again (a retest runs several)
+                tune_config=tune.TuneConfig(reuse_actors=True),
                 run_config=tune.RunConfig(
-                    storage_path=storage, callbacks=[Collect()], verbose=0, failure_config=tune.FailureConfig(0)
+                    storage_path=storage,
+                    callbacks=[Collect(), Silent()],
+                    verbose=0,
+                    failure_config=tune.FailureConfig(0),
+                    stop={"training_iteration": max_epochs} if max_epochs is not None else None,
                 ),
             )
             logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+            # A trial's error is returned (its last line) to the caller, which reports it once; Tune's own
+            # ERROR line with the whole traceback would print it a second time, as a crash.
+            for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):  # "Trials did not complete: ..."
+                logging.getLogger(name).setLevel(logging.CRITICAL)
             grid = tuner.fit()
             for position in range(len(grid)):
                 result = grid[position]
@@ -108,7 +128,7 @@ def run_configs(
         missing = [i for i, h in enumerate(histories) if not h]
         raise SweepError(
             f"trainable reported nothing for config(s) {missing}: a trainable must call "
-            "ray.tune.report({...}) once per epoch (see the README's trainable contract)"
+            "ray.tune.report({...}) once per epoch (see docs/trainable.md, the contract)"
         )
     return histories
 

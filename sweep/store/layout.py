@@ -71,10 +71,7 @@ class SweepDir:
             return SweepDir(root, str(path).rstrip("/"))
         root = Path(path).expanduser().resolve()
         if not (root / STATE_FILE).is_file():
-            raise SweepError(
-                f"sweep directory '{path}' not found (no {STATE_FILE} in it): "
-                "give a directory that `sweep launch` created; `sweep ls` lists them"
-            )
+            raise SweepError(f"sweep directory '{path}' not found (no {STATE_FILE} in it): {where_sweeps_are(root)}")
         return SweepDir(root)
 
     @property
@@ -149,3 +146,21 @@ class SweepDir:
 
     def write_yaml(self, path: Path, data: Any) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def where_sweeps_are(root: Path) -> str:
+    """What to run instead, for a path that is no sweep directory: `sweep ls` of the directory that holds sweeps
+    (the path itself when it is a storage directory, else its parent), or of the default ./sweeps."""
+    import shlex
+
+    def holds_sweeps(folder: Path) -> bool:
+        return folder.is_dir() and any(folder.glob(f"*/{STATE_FILE}"))
+
+    if holds_sweeps(root):
+        return f"it holds sweeps: `sweep ls {shlex.quote(str(root))}` lists them; give one of those"
+    if holds_sweeps(root.parent):
+        return f"`sweep ls {shlex.quote(str(root.parent))}` lists the sweeps beside it"
+    return (
+        "give a directory that `sweep launch` created; `sweep ls DIR` lists the sweeps in DIR, their --storage "
+        f"(`sweep ls` alone looks in {Path('sweeps').resolve()})"
+    )

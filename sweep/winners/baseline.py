@@ -36,7 +36,7 @@ def baseline_line(result: SweepResult) -> str | None:
     """One line: the baseline's best metric and what the winner gained over it.
 
     Example: ``baseline r1-000 (every parameter at its default): best dev_accuracy 0.6770 in 30 epochs;
-    the winner r2-003 gains +0.0270``.
+    the winner r2-003 improves on it by 0.0270`` (for ``mode: min`` too: a lower loss is the improvement).
     """
     row = baseline_row(result)
     if row is None:
@@ -50,8 +50,23 @@ def baseline_line(result: SweepResult) -> str | None:
     winner = result.best()
     if str(winner[S.PLAN_ID]) == str(row[S.PLAN_ID]):
         return f"{head}: best {result.metric} {best:.4f}{trained}; no trial beat it"
-    gain = float(winner[S.BEST]) - float(best)
-    return f"{head}: best {result.metric} {best:.4f}{trained}; the winner {winner[S.PLAN_ID]} gains {gain:+.4f}"
+    change = improvement_text(float(best), float(winner[S.BEST]), result.mode)
+    return f"{head}: best {result.metric} {best:.4f}{trained}; the winner {winner[S.PLAN_ID]} {change}"
+
+
+def improvement_text(before: float, after: float, mode: str) -> str:
+    """How `after` compares with `before` in the metric's own direction, in words (never a signed "gain").
+
+    Example:
+        >>> improvement_text(0.60, 0.4374, "min")
+        'improves on it by 0.1626'
+        >>> improvement_text(0.50, 0.48, "max")
+        'trails it by 0.0200'
+    """
+    better = (after - before) if mode == "max" else (before - after)
+    if better > 0:
+        return f"improves on it by {better:.4f}"
+    return "matches it" if better == 0 else f"trails it by {-better:.4f}"
 
 
 def _same(stored: Any, value: Any) -> bool:

@@ -84,7 +84,7 @@ def retest(
                         "retest_id": retest_id,
                         S.PLAN_ID: row[S.PLAN_ID],
                         "original_rank": rank,
-                        "original_metric": float(row[S.BEST]),
+                        "original_metric": _last_reading(row),
                         "seed": seed,
                         "data": str(config.get("data", default_data)),
                         "epochs": config.get("epochs"),
@@ -129,6 +129,13 @@ def _candidates(result: SweepResult, top: int) -> pd.DataFrame:
     if ok.empty:
         raise SweepError(f"sweep {result.path}: every trial errored or diverged; nothing to retest")
     return ok.head(top)
+
+
+def _last_reading(row: pd.Series) -> float:
+    """The original trial's metric at its last epoch: the statistic a retest run gives (its last epoch), so the
+    two sides compare like with like (a best epoch is a maximum over noisy readings, optimistic by selection)."""
+    last = pd.to_numeric(row.get(S.LAST), errors="coerce")
+    return float(last) if pd.notna(last) else float(row[S.BEST])  # a table from before last_metric
 
 
 def _config(row: pd.Series, spec: SweepSpec) -> dict[str, Any]:

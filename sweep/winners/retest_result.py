@@ -9,6 +9,8 @@ import pandas as pd
 
 from sweep.store import schema as S
 
+MIN_CONFIGS_FOR_RHO = 5  # two configs always give ρ = ±1; below five a rank correlation says nothing
+
 
 @dataclass
 class RetestResult:
@@ -18,7 +20,8 @@ class RetestResult:
         retest_id: the id shared by this retest's rows in retest.csv and retest_summary.csv.
         rows: one row per config per seed.
         summary: one row per config: mean, std and n of the metric, original and new rank, test accuracy.
-        spearman: rank correlation between the original ranking and the retest means (NaN below 2 configs).
+        spearman: rank correlation between the original ranking and the retest means (NaN below
+            :data:`MIN_CONFIGS_FOR_RHO` configs: over fewer it is ±1 or close by chance).
         holds: whether the sweep's best config is still best on the retest mean.
         metric, mode: the sweep's metric and direction.
     """
@@ -50,12 +53,15 @@ class RetestResult:
             ]
         ]
         lines = [
-            f"retest {self.retest_id}: {self.metric} ({self.mode}) at full budget, last epoch",
+            f"retest {self.retest_id}: {self.metric} ({self.mode}) at full budget, last epoch, both sides "
+            "(original_metric: the sweep trial's last epoch)",
             shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"),
         ]
-        rho = "n/a (fewer than 2 configs)" if math.isnan(self.spearman) else f"{self.spearman:+.2f}"
         verdict = "ranking holds: the top-1 config stays top-1" if self.holds else "ranking changed: a new top-1"
-        lines.append(f"Spearman rank correlation, original vs retest mean: {rho}; {verdict}")
+        if math.isnan(self.spearman):
+            lines.append(f"{verdict} (no rank correlation: it needs {MIN_CONFIGS_FOR_RHO} configs, --top)")
+        else:
+            lines.append(f"Spearman rank correlation, original vs retest mean: {self.spearman:+.2f}; {verdict}")
         best = self.winner()
         if math.isnan(float(best["test_accuracy_mean"])):
             test = "no test_accuracy (the trainable reports none)"
@@ -94,8 +100,8 @@ def summarise(rows: pd.DataFrame, metric: str, mode: str) -> pd.DataFrame:
 
 
 def spearman(summary: pd.DataFrame) -> float:
-    """Rank correlation of the original ranking and the retest means (NaN below two configs)."""
-    if len(summary) < 2:
+    """Rank correlation of the original ranking and the retest means (NaN below :data:`MIN_CONFIGS_FOR_RHO`)."""
+    if len(summary) < MIN_CONFIGS_FOR_RHO:
         return math.nan
     return round(float(summary["original_rank"].corr(summary["new_rank"], method="spearman")), 12)
 

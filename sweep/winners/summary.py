@@ -29,8 +29,13 @@ def top_table(result: SweepResult, k: int = 5) -> str:
     trials = result.trials
     params = [n for n in result.param_names if n in trials.columns and trials[n].nunique() > 1]
     columns = [c for c in TABLE_COLUMNS if c in top.columns and not top[c].isna().all()] + params
-    shown = top[columns].rename(columns={S.BEST: f"best {result.metric}"})
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    metric = f"best {result.metric}"
+    shown = top[columns].rename(columns={S.BEST: metric})
+    # The metric with 4 decimals, as every other line prints it (0.4380, not 0.438 beside 0.4374); the
+    # hyperparameters with 4 significant digits (a learning rate of 0.0001234 keeps its digits).
+    return shown.to_string(
+        index=False, float_format=lambda v: f"{v:.4g}", formatters={metric: lambda v: f"{float(v):.4f}"}
+    )
 
 
 def stage_gains(result: SweepResult) -> list[str]:
@@ -46,7 +51,7 @@ def stage_gains(result: SweepResult) -> list[str]:
         if stage_best is None:
             continue
         cumulative = stage_best if best is None else better(best, stage_best)
-        gain = "" if best is None else f" ({cumulative - best:+.4f})"
+        gain = "" if best is None or cumulative == best else f" (improves by {abs(cumulative - best):.4f})"
         lines.append(f"stage tier {int(stage)}: best {result.metric} {cumulative:.4f}{gain}")
         best = cumulative
     return lines
