@@ -169,3 +169,15 @@ def test_a_held_parameter_is_not_widened(tmp_path) -> None:
     tiers = next(a for a in advice if a.kind == "tiers")
     assert tiers.change == ("momentum",) and "hold momentum at their best" in tiers.text
     assert not [a for a in advice if a.param == "momentum" and a.kind.startswith("edge")]
+
+
+def test_under_mode_min_the_printed_rho_is_the_metrics_own_spearman_correlation() -> None:
+    from scipy.stats import spearmanr
+
+    units = [16, 24, 32, 48, 64, 96, 128, 256]
+    loss = [0.30, 0.31, 0.33, 0.36, 0.40, 0.45, 0.52, 0.60]  # a loss that falls toward the lower bound
+    ranked = pd.DataFrame({"hidden_units": units, S.BEST: loss})  # best first under mode: min
+    space = Space.from_dict({"hidden_units": {"int": [16, 256]}})
+    (line,) = [a for a in edge_advice(ranked, space, "val_mse", mode="min") if a.kind.startswith("edge")]
+    printed = float(line.text.split("Spearman ρ ")[1].split(" ")[0])
+    assert math.isclose(printed, spearmanr(loss, units)[0], abs_tol=0.005) and printed > 0

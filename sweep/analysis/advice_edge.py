@@ -145,7 +145,7 @@ def _edge_of(
         f"{format_value(bound)} of {param.describe()}: "
         f"the best ({format_value(values[0])}, {metric} {best_metric:.4g}{at}) "
         f"and {near} of the top {len(values)} lie within {EDGE_BAND:.0%} of it in {coordinate_name(param)}"
-        f"{_rho_text(rho, metric, edge, param, len(trend[0]))}"
+        f"{_rho_text(rho, metric, edge, param, len(trend[0]), mode)}"
     )
     sensible = _sensible(param.name, declaration)
     widened = widen_once(param, values, edge, margin, sensible)
@@ -268,13 +268,16 @@ def _trend(ranked: pd.DataFrame, param: Param, mode: str) -> tuple[list[Any], li
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def _rho_text(rho: float, metric: str, edge: str, param: Param, n: int) -> str:
+def _rho_text(rho: float, metric: str, edge: str, param: Param, n: int, mode: str = "max") -> str:
+    """`rho` is the score's correlation (higher = better); the text gives the metric's own, as scipy's spearmanr
+    of the metric against the coordinate reads (a loss that falls toward the bound: negative)."""
     if math.isnan(rho):
         return ""
     toward = rho if _coord_side(param, edge) == "high" else -rho
     if toward <= 0:
         return ""
-    return f", and {metric} improves toward it (Spearman ρ {rho:+.2f} with {coordinate_name(param)}, {n} trials)"
+    shown = rho if mode == "max" else -rho
+    return f", and {metric} improves toward it (Spearman ρ {shown:+.2f} with {coordinate_name(param)}, {n} trials)"
 
 
 def _coord_side(param: Param, real_side: str) -> str:
