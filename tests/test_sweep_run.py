@@ -54,7 +54,7 @@ def test_sweep_tables_statuses_and_asha_pruning(tmp_path):
 
 
 def test_two_rounds_zoom_inside_the_original_bounds(tmp_path):
-    spec = load_spec(tiny_spec(rounds=2, samples=6))
+    spec = load_spec(tiny_spec(rounds={"count": 2, "model": "none"}, samples=6))  # the zoom's own draws
     result = run_sweep(spec, _options(tmp_path))
 
     assert sorted(result.trials[S.ROUND].unique()) == [1, 2]
