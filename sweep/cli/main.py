@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     prepare_environment(local=False)  # before anything imports ray; connect() adds the local-only settings
     _register()
     _warnings_as_lines()
+    _plain_log_lines()
     try:
         code = app(args=argv, prog_name="sweep", standalone_mode=False)
     except SweepError as err:
@@ -82,6 +83,20 @@ def _warnings_as_lines() -> None:
             original(message, category, *args, **kwargs)
 
     warnings.showwarning = show
+
+
+def _plain_log_lines() -> None:
+    """sweep's own log lines (a trial that failed) print as plain sentences on stderr: Ray's handler on the root
+    logger would add its time stamp, source line and structured fields (job_id=..., worker_id=...)."""
+    import logging
+
+    logger = logging.getLogger("sweep")
+    if not any(getattr(h, "_sweep_plain", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._sweep_plain = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.propagate = False
 
 
 def _fail(message: str, code: int) -> None:

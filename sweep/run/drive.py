@@ -220,6 +220,9 @@ def _ray_log_to_file(directory: SweepDir) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
+    from sweep.run.ray_messages import raylet_messages_to
+
+    raylet_messages_to(directory.ray_tune_log)  # Ray's "(raylet) A worker died ..." paragraphs too
 
 
 def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:

@@ -20,6 +20,7 @@ import numpy as np
 from ray.tune import Callback
 
 from sweep.run.progress import Progress
+from sweep.run.trial_death import EXIT_NOTE, death_cause, plain
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
@@ -135,14 +136,15 @@ class SweepRecorder(Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         """Ray's own failure: a worker or node lost more often than the retries allow, or --fail-fast."""
-        self._failed(trial, _error_line(trial), _error_text(trial))
+        text = _error_text(trial)
+        self._failed(trial, death_cause(text, _exit_note(trial)), text)
         self._refresh(trials)
 
     def _failed(self, trial: Any, message: str, trace: str) -> None:
         """One line on the terminal, the traceback in DIR/trial-errors.log, the message in the trial's row."""
         plan = trial.config.get("plan_id")
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, message, config)
+        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, plain(message), config)
         try:
             with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
                 handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
@@ -275,11 +277,9 @@ def _error_text(trial: Any) -> str:
         return ""
 
 
-def _error_line(trial: Any) -> str:
-    """The last line of the trial's traceback (the exception), for the table and the log."""
+def _exit_note(trial: Any) -> str | None:
+    """The guard's note when the trainable ended its own worker with ``os._exit`` (see sweep.run.trial_death)."""
     try:
-        text = Path(trial.error_file).read_text() if trial.error_file else ""
-    except OSError:
-        text = ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"
+        return (Path(str(trial.path)) / EXIT_NOTE).read_text() or None
+    except (OSError, TypeError, ValueError):
+        return None
