@@ -23,6 +23,7 @@ import yaml
 from search_spaces import Param, Space
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
+from sweep.store.damage import read_space_file
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5
@@ -65,7 +66,7 @@ class Source:
             return trials.iloc[0:0]
         ok = trials[trials[S.STATUS] != S.ERRORED] if S.STATUS in trials else trials
         metric = pd.to_numeric(ok[S.BEST], errors="coerce")
-        ok = ok[metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False)]
+        ok = ok.loc[metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False).astype(bool)]
         return ok.sort_values(S.BEST, ascending=self.mode == "min", kind="stable").reset_index(drop=True)
 
 
@@ -97,7 +98,7 @@ def _from_directory(root: Path) -> Source:
     for file in sorted((result.path / "rounds").glob("round-*.yaml")):
         number = file.stem.removeprefix("round-")
         if number.isdigit():
-            rounds[int(number)] = Space.from_dict(yaml.safe_load(file.read_text()))
+            rounds[int(number)] = read_space_file(file)
     params = {}
     for name in _varying(result.trials, result.param_names):
         tuned = [space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed]
@@ -124,7 +125,7 @@ def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
 
     try:
         scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler
-    except (OSError, SpecError, yaml.YAMLError):
+    except (OSError, SpecError, yaml.YAMLError, SweepError, ValueError, TypeError):
         return ()
     column = next((c for c in ("epochs", S.EPOCHS) if c in trials), None)
     budget = pd.to_numeric(trials[column], errors="coerce") if column else pd.Series(dtype=float)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,9 @@ from search_spaces.errors import SweepError
 from sweep.cli.app import app
 from sweep.store import schema as S
 from sweep.store.layout import STATE_FILE
-from sweep.store.results import load
+from sweep.store.results import SweepResult, load
+from sweep.store.tables import TableWarning
+from sweep.winners.failures import winner
 from sweep.winners.summary import summary_text, top_table
 
 
@@ -29,24 +31,37 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
             f"storage directory '{storage}' not found: give the directory your sweeps were launched into "
             "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
         )
-    rows = []
+    rows, damage = [], []
     for state_file in sorted(root.glob(f"*/{STATE_FILE}")):
         try:
-            result = load(state_file.parent)
-        except (SweepError, json.JSONDecodeError, OSError):
-            continue
-        best = result.state.get("summary", {}).get("best", {}).get("metric")
-        if best is None and not result.trials.empty:
-            best = result.best()[S.BEST]
-        started = time.localtime(result.state.get("started_at", 0))
-        rows.append({
-            "sweep": state_file.parent.name, "status": result.status, "trials": len(result.trials),
-            "best": best, "started": time.strftime("%Y-%m-%d %H:%M", started),
-        })  # fmt: skip
+            with warnings.catch_warnings():  # a dropped row is `show`'s to report; ls lists
+                warnings.simplefilter("ignore", TableWarning)
+                result = load(state_file.parent)
+            rows.append(_listing(result))
+        except SweepError as err:  # one damaged sweep is listed as such; the others still are
+            rows.append({"sweep": state_file.parent.name, "status": "damaged", "trials": "-", "best": "-",
+                         "started": "-"})  # fmt: skip
+            damage.append(str(err))
     if not rows:
         typer.echo(f"no sweeps in {storage}")
         return
-    typer.echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    typer.echo(pd.DataFrame(rows).to_string(index=False))
+    for line in damage:
+        typer.echo(f"warning: damaged: {' '.join(line.split())}", err=True)
+
+
+def _listing(result: SweepResult) -> dict[str, object]:
+    """One sweep's row in `sweep ls`: its best metric only when it has a winner (never NaN)."""
+    best = winner(result)
+    status = result.status
+    if status == "completed" and best is None and not result.trials.empty:
+        status = "failed"  # written before sweeps without a usable trial ended `failed`
+    started = time.localtime(float(result.state.get("started_at") or 0))
+    return {
+        "sweep": result.path.name, "status": status, "trials": len(result.trials),
+        "best": "-" if best is None else f"{float(best[S.BEST]):.4f}",
+        "started": time.strftime("%Y-%m-%d %H:%M", started),
+    }  # fmt: skip
 
 
 @app.command("show")

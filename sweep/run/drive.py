@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from search_spaces import Space, SpecError, SweepSpec, parse_spec
+from search_spaces import Space, SpecError, SweepSpec
 from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
@@ -23,6 +23,7 @@ from sweep.run.driver import driver_record
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, sweep_max_epochs
 from sweep.store import schema as S
+from sweep.store.damage import read_spec_file
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
 from sweep.store.tables import StorageError, read_table, rewrite_table
@@ -68,7 +69,7 @@ def drive(
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary."""
     clock_start = time.time() if clock_start is None else clock_start
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
-    spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
+    spec = read_spec_file(directory.spec_yaml)
     project = Path(state.project_dir or Path.cwd())
     if function is not None:
         from sweep.run.one_trial import ship_by_value

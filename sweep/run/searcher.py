@@ -36,6 +36,7 @@ from sweep.run.rounds import (
 )
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
+from sweep.store.damage import read_plan_file
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
 from sweep.store.tables import read_table
@@ -236,7 +237,7 @@ class RecipeSearcher(Searcher):
 
 def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
     """The configs planned for round `number`, as they were written."""
-    frame = pd.read_csv(directory.round_plan(number), keep_default_na=False, na_values=[""])
+    frame = read_plan_file(directory.round_plan(number))
     return [{k: _plain(v) for k, v in row.items() if not _missing(v)} for row in frame.to_dict("records")]
 
 

@@ -93,7 +93,7 @@ def _last_exception(text: str) -> str | None:
             name, message = match.group(1), (match.group(2) or "").strip()
             if name == "SystemExit":
                 return f"the trainable called sys.exit({message or 'None'}); return from it, or raise an exception"
-            return f"{name}: {message}" if message else name
+            return plain(f"{name}: {message}" if message else name)
     return None
 
 

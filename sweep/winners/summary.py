@@ -177,7 +177,7 @@ def finish(
                    "best_metric": best.get("metric"), "test_accuracy": test_accuracy}  # fmt: skip
         log_sweep_summary(directory.root, spec.tracking_uri, outcome, experiment=spec.name)
     if failure is not None:
-        print(("" if options.quiet else summary_text(result) + "\n\n") + failure.text(), flush=True)
+        print(("" if options.quiet else "\n") + failure.text(), flush=True)
         directory.sync()
         raise TrialsFailed(failure.error_line(), result)
     if options.quiet:
@@ -210,6 +210,10 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     summary = result.state.get("summary", {})
     lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
+    failure = summary.get("failure")
+    if failure:  # no winner, so no table of NaN: what `show` prints (the run adds where the logs are)
+        lines.append(f"no winner: {failure.get('reason', '')}; the first: {failure.get('first', '')}")
+        return "\n".join(lines)
     lines.append(top_table(result, top))
     lines += stage_gains(result)
     baseline = baseline_line(result)
@@ -221,9 +225,6 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     budget = summary.get("budget")
     if budget:
         lines.append(budget_line(budget, summary.get("phases", {}), summary.get("statuses", {})))
-    failure = summary.get("failure")
-    if failure:  # what `show` prints for a sweep without a winner (the run itself prints the report after this)
-        lines.append(f"no winner: {failure.get('reason', '')}; the first: {failure.get('first', '')}")
     return "\n".join(lines)
 
 
