@@ -23,7 +23,7 @@ import yaml
 from search_spaces import Param, Space
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
-from sweep.store.damage import read_space_file
+from sweep.store.damage import damaged, read_space_file, read_spec_file, spec_round_conflict
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5
@@ -99,11 +99,26 @@ def _from_directory(root: Path) -> Source:
         number = file.stem.removeprefix("round-")
         if number.isdigit():
             rounds[int(number)] = read_space_file(file)
+    notes: list[str] = []
+    spec_file = result.path / "spec.yaml"
+    spec_space = read_spec_file(spec_file).space if spec_file.is_file() else None
+    if spec_space is not None and rounds:
+        conflict = spec_round_conflict(spec_space, rounds)
+        if conflict:  # an edited spec would give scales and advice the sweep never ran
+            raise damaged(spec_file, conflict, "the spec was edited after the sweep ran: restore the spec it ran")
+    planned = [int(slot.get("number", 0)) for slot in result.state.get("rounds", []) if isinstance(slot, dict)]
+    if planned and not rounds:
+        where = "from spec.yaml" if spec_space is not None else "inferred from the values"
+        notes.append(f"rounds/ has no round spaces (deleted?): scales {where}")
+        rounds = {}
     params = {}
     for name in _varying(result.trials, result.param_names):
         tuned = [space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed]
+        if not tuned and not rounds and spec_space is not None and name in spec_space:
+            tuned = [spec_space[name]] if not spec_space[name].is_fixed else []
         params[name] = tuned[0] if tuned else infer_param(name, result.trials[name])
     return Source(
+        notes=notes,
         name=result.path.name,
         trials=result.trials,
         history=result.history,

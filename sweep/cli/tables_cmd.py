@@ -32,7 +32,10 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
             "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
         )
     rows, damage = [], []
-    for state_file in sorted(root.glob(f"*/{STATE_FILE}")):
+    children = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+    for state_file in [child / STATE_FILE for child in children]:
+        if not (state_file.exists() or state_file.is_symlink()):  # a loop or a dangling link is damage, not absence
+            continue
         try:
             with warnings.catch_warnings():  # a dropped row is `show`'s to report; ls lists
                 warnings.simplefilter("ignore", TableWarning)
@@ -90,6 +93,7 @@ def export(
     top: int = typer.Option(None, "--top", "-k", min=1, help="Only the best K trials."),
     status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
     history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file when it exists."),
 ) -> None:
     """Write the trials table (or their history) to CSV or Parquet, best first; creates the output's directory.
 
@@ -101,6 +105,8 @@ def export(
     path = Path(output)
     if path.suffix not in (".csv", ".parquet"):
         raise SweepError(f"--output '{output}': use a .csv or .parquet file name")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise SweepError(f"--output '{output}' exists: add --force to replace it, or give another file name")
     result = load(directory)
     table = result.ranked()
     if status and not table.empty:

@@ -160,6 +160,27 @@ def read_space_file(path: Path) -> Any:
         raise damaged(path, f"not a valid search space ({type(err).__name__}: {err})") from None
 
 
+def spec_round_conflict(spec_space: Any, rounds: dict[int, Any]) -> str | None:
+    """A parameter that spec.yaml tunes on another scale than the first round that tuned it ran, or None.
+
+    Example:
+        >>> from search_spaces import Space
+        >>> spec = Space.from_dict({"lr": {"uniform": [1e-4, 0.1]}})
+        >>> spec_round_conflict(spec, {1: Space.from_dict({"lr": {"loguniform": [1e-4, 0.1]}})})
+        'lr is uniform here but round 1 ran it loguniform (rounds/round-1.yaml)'
+    """
+    for name in spec_space.names:
+        if spec_space[name].is_fixed:
+            continue
+        for number, space in sorted(rounds.items()):
+            if name in space and not space[name].is_fixed:
+                ran, now = space[name].scale, spec_space[name].scale
+                if ran != now:
+                    return f"{name} is {now} here but round {number} ran it {ran} (rounds/round-{number}.yaml)"
+                break
+    return None
+
+
 # --- the tables ---------------------------------------------------------------------------------------------------
 REQUIRED = {"trials.csv": ("plan_id", "status", "best_metric"), "history.csv": ("plan_id", "epoch")}
 
@@ -171,6 +192,8 @@ def read_checked_table(path: Path, key: list[str] | None, required: tuple[str, .
 
     from sweep.store.tables import read_table
 
+    if Path(path).is_symlink() and not Path(path).exists():
+        raise damaged(path, "cannot read it (a symlink to nothing, or a loop)")
     try:
         if Path(path).is_dir():
             raise damaged(path, "a directory where a table belongs")
@@ -180,6 +203,8 @@ def read_checked_table(path: Path, key: list[str] | None, required: tuple[str, .
     except OSError as err:
         raise damaged(path, f"cannot read it ({err.strerror or err})") from None
     if frame.empty and len(frame.columns) == 0:
+        if Path(path).exists() and Path(path).stat().st_size > 0 and required:
+            raise damaged(path, f"has no {', '.join(required)} column (no header line: it is not a table)")
         return frame
     missing = [name for name in required if name not in frame.columns]
     if missing:
