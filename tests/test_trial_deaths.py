@@ -100,3 +100,12 @@ def test_a_sweep_whose_trials_all_died_ends_with_a_summary_and_exit_1(tmp_path, 
     assert "wrote 3 rows" in exported.stdout
     analyzed = run_cli("analyze", str(directory), "--no-plots")
     assert analyzed.returncode == 0 and "unexpected" not in analyzed.stderr, analyzed.stderr
+
+
+def test_a_trial_timeout_shorter_than_any_epoch_is_a_failure_not_the_users_config(tmp_path):
+    spec = load_spec({**_spec("steady", samples=2, seconds=2.0), "trial_timeout": 0.001})
+    with pytest.raises(TrialsFailed, match=r"all 2 trials ended without a result: 2 timeout") as failed:
+        run_sweep(spec, RunOptions(storage=str(tmp_path), quiet=True))
+
+    assert "over the trial time limit before it reported dev_accuracy" in str(failed.value)
+    assert "config.epochs" not in str(failed.value) and failed.value.result.status == "failed"

@@ -83,15 +83,15 @@ def drive(
     env = runtime_env(project, ship, options.storage, local=options.address is None)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
-    _say(options, f"sweep: {directory.location}", force=True)
-    if connection.note:
-        _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
-    _say(options, connection.auth_hint())
     from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
     try:
         if checked is not None:
-            checked.result()  # the pre-flight's one-line error, before any trial
+            checked.result()  # the pre-flight's one-line error, before any trial (and before its path is printed)
+        _say(options, f"sweep: {directory.location}", force=True)
+        if connection.note:
+            _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
+        _say(options, connection.auth_hint())
         check_fits(spec, cluster_resources())
         if options.final_test:
             from sweep.winners.summary import prewarm
@@ -180,6 +180,7 @@ def run_rounds(
             planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
             milestones=milestones, started_at=state.started_at, quiet=options.quiet,
             deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
+            first_round=todo[0].number,
         )  # fmt: skip
         plan = SweepPlan(
             directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,

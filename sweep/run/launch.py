@@ -14,6 +14,7 @@ from typing import Any
 
 from search_spaces import SweepSpec, load_spec
 from search_spaces.errors import SweepError
+from sweep.checks.assignments import check_held_values
 from sweep.checks.preflight import check_name, preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
@@ -57,6 +58,7 @@ def run_sweep(
     if trainable is not None:
         spec = spec.replace(trainable=_reference(trainable))
     space = base_space(spec, options)
+    check_held_values(spec, options.holds)  # `--set lr=abc`: before a directory is made or Ray starts
     project = project_dir(spec)
     if trainable is None:
         resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from ray.tune import Callback
 
 from sweep.run.progress import Progress
@@ -47,6 +48,7 @@ class SweepInfo:
     started_at: float  # time.time() when the sweep started
     quiet: bool
     deadline: float | None = None  # time.time() when the time budget runs out (None: no budget)
+    first_round: int = 1  # the first round this Tuner runs: rows of it and later ones count as done
 
 
 class SweepRecorder(Callback):
@@ -73,7 +75,23 @@ class SweepRecorder(Callback):
             self._progress = Progress(
                 info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at, deadline=info.deadline
             )
+            self._count_done(self._progress)
         return self._progress
+
+    def _count_done(self, progress: Progress) -> None:
+        """After a resume the line counts the trials already recorded (`4/8 done`, not `0/8`)."""
+        trials = read_table(self.directory.trials_csv, key=[S.PLAN_ID])
+        if trials.empty or S.ROUND not in trials or S.STATUS not in trials:
+            return
+        rounds = pd.to_numeric(trials[S.ROUND], errors="coerce")
+        mine = trials[rounds >= getattr(self.info, "first_round", 1)]  # a recorder pickled before this field
+        progress.finished = len(mine)
+        progress.pruned = int((mine[S.STATUS] == S.PRUNED).sum())
+        progress.failed = int(mine[S.STATUS].isin([S.ERRORED, S.DIVERGED]).sum())
+        values = pd.to_numeric(mine[S.BEST], errors="coerce") if S.BEST in mine else pd.Series(dtype=float)
+        for value in values[values.map(np.isfinite)]:
+            if is_better(float(value), progress.best, self.info.mode):
+                progress.best = float(value)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
         attr = f"_{path.stem}_appender"
