@@ -132,10 +132,21 @@ class ReportCheck:
         return report_problem(metrics, self.metric)
 
     def after_return(self, returned: Any) -> str | None:
-        """What is wrong with a trainable that returned, or None."""
-        if self.reports:
+        """What is wrong with a trainable that returned, or None. A trial restored from a checkpoint may have
+        nothing left to train (PBT resumes a trial at its last epoch): it reported in an earlier run."""
+        if self.reports or self._session is None or _restored():
             return None
         return returned_problem(returned, self.metric)
+
+
+def _restored() -> bool:
+    """Whether this run of the trial started from a checkpoint."""
+    try:
+        from ray import tune
+
+        return tune.get_checkpoint() is not None
+    except Exception:  # no session to ask: take the trial as fresh
+        return False
 
 
 def report_problem(metrics: Any, metric: str) -> str | None:
