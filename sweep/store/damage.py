@@ -104,6 +104,10 @@ def state_problem(data: Any) -> str | None:
         for key, kind in _ROUND_KEYS.items():
             if key in slot and (not isinstance(slot[key], kind) or (isinstance(slot[key], bool) and kind is int)):
                 return f"rounds[{index}].{key} is {slot[key]!r}"
+    summary = data.get("summary") or {}
+    for key in ("statuses", "best", "test", "budget", "phases", "failure"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            return f"summary.{key} is a {type(summary[key]).__name__}, not an object"
     for key in ("params", "not_started"):
         if not all(isinstance(item, str) for item in data.get(key) or []):
             return f"{key} holds something other than names"

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from search_spaces.errors import SweepError
+from sweep.store.damage import DamagedSweep, damaged
 from sweep.store.remote import is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
 
@@ -71,9 +72,9 @@ class SweepDir:
         try:
             root = Path(path).expanduser().resolve()
         except (RuntimeError, OSError) as err:  # Python 3.11 raises RuntimeError for a symlink loop
-            raise SweepError(f"'{path}': cannot follow it ({' '.join(str(err).split())}): a symlink loop?") from None
+            raise DamagedSweep(f"'{path}': cannot follow it ({' '.join(str(err).split())}): a symlink loop?") from None
         if (root / STATE_FILE).is_symlink() and not (root / STATE_FILE).exists():
-            raise SweepError(f"{root / STATE_FILE}: a symlink to nothing (or a loop): restore the file")
+            raise damaged(root / STATE_FILE, "a symlink to nothing (or a loop)", "restore the file")
         if not (root / STATE_FILE).is_file():
             raise SweepError(
                 f"sweep directory '{path}' not found (no {STATE_FILE} in it): "

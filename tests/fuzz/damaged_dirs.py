@@ -116,6 +116,9 @@ CASES = [
     Damage("state-round-entry", STATE, _json_key("rounds", '[{"number": "1"}]'), "load", "rounds[0].number"),
     Damage("state-params-number", STATE, _json_key("params", "5"), "load", "params is a int"),
     Damage("state-started-text", STATE, _json_key("started_at", '"yesterday"'), "load", "started_at is a str"),
+    Damage(
+        "state-summary-statuses", STATE, _json_key("summary", '{"statuses": [1]}'), "load", "summary.statuses is a list"
+    ),  # fmt: skip
     Damage("state-deep", STATE, _write(STATE, "[" * 100_000), "load", "not valid JSON"),
     Damage("state-symlink-loop", STATE, _loop(STATE), "load", "symlink"),
     Damage("state-directory", STATE, _dir(STATE), "load", "not found"),

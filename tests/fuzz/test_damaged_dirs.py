@@ -174,7 +174,7 @@ def test_a_damaged_directory_is_a_symlink_loop(tmp_path: Path) -> None:
     loop.symlink_to(loop)
     outcome = _run(["show", str(loop)])
     assert outcome.code == 2 and outcome.stderr.startswith("error: ") and "unexpected" not in outcome.stderr
-    with pytest.raises(SweepError):
+    with pytest.raises(DamagedSweep, match="symlink loop"):
         sweep.load(loop)
 
 
