@@ -109,3 +109,13 @@ def test_a_trial_timeout_shorter_than_any_epoch_is_a_failure_not_the_users_confi
 
     assert "over the trial time limit before it reported dev_accuracy" in str(failed.value)
     assert "config.epochs" not in str(failed.value) and failed.value.result.status == "failed"
+
+
+def test_a_time_budget_spent_before_any_report_is_a_failure_with_its_reason(tmp_path):
+    spec = load_spec({**_spec("steady", samples=4, seconds=10.0), "time_budget": 1})
+    with pytest.raises(TrialsFailed, match=r"no trial reported dev_accuracy before the time budget ran out") as failed:
+        run_sweep(spec, RunOptions(storage=str(tmp_path), quiet=True))
+
+    result = failed.value.result
+    assert result.status == "failed" and "best" not in result.state["summary"]
+    assert "KeyError" not in str(failed.value)

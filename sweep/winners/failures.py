@@ -68,7 +68,7 @@ class FailureReport:
     """Why a sweep has no winner."""
 
     reason: str  # `all 4 trials failed: 3 error (reported no dev_accuracy), 1 timeout`
-    first: str  # the first failure in full: `r1-000: <its cause>`
+    first: str  # the first failure in full: `r1-000: <its cause>` ("" when no trial has a row)
     causes: dict[str, int]  # `status (kind)` → how many
     logs: list[str]  # the files that hold the details
 
@@ -78,14 +78,16 @@ class FailureReport:
 
     def error_line(self) -> str:
         """The one line the command ends with."""
-        return f"{self.reason}; the first: {self.first} (details in {self.logs[0]})"
+        first = f"; the first: {self.first}" if self.first else ""
+        return f"{self.reason}{first} (details in {self.logs[0]})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"reason": self.reason, "first": self.first, "causes": self.causes, "logs": self.logs}
 
 
 def failure_report(result: Any, not_started: int = 0) -> FailureReport | None:
-    """Why the sweep has no winner, or None when it has one."""
+    """Why the sweep has no winner, or None when it has one (`not_started`: planned trials the sweep's end left
+    unstarted, as sweep.json records them)."""
     if winner(result) is not None:
         return None
     root = Path(result.path)
@@ -93,8 +95,10 @@ def failure_report(result: Any, not_started: int = 0) -> FailureReport | None:
     logs = logs or [str(root / TRIAL_ERRORS_FILE)]
     trials = result.trials
     if trials.empty:
-        reason = "no trial finished" + (f" ({not_started} planned were not started)" if not_started else "")
-        return FailureReport(reason, "none: no trial reported before the sweep ended", {}, logs)
+        budget = " before the time budget ran out" if result.state.get("budget_spent") else ""
+        reason = f"no trial reported {result.metric}{budget}"
+        reason += f" ({not_started} planned were not started)" if not_started else ""
+        return FailureReport(reason, "", {}, logs)
     if S.FINISHED in trials:
         trials = trials.assign(_order=pd.to_numeric(trials[S.FINISHED], errors="coerce")).sort_values(
             "_order", kind="stable", na_position="last"

@@ -212,7 +212,8 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
     failure = summary.get("failure")
     if failure:  # no winner, so no table of NaN: what `show` prints (the run adds where the logs are)
-        lines.append(f"no winner: {failure.get('reason', '')}; the first: {failure.get('first', '')}")
+        first = f"; the first: {failure['first']}" if failure.get("first") else ""
+        lines.append(f"no winner: {failure.get('reason', '')}{first}")
         return "\n".join(lines)
     lines.append(top_table(result, top))
     lines += stage_gains(result)

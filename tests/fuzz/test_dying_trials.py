@@ -80,7 +80,8 @@ def test_one_usable_trial_is_the_winner_however_many_failed() -> None:
 
 def test_no_trial_at_all_is_a_failure_that_says_so() -> None:
     report = failure_report(_result([]), not_started=4)
-    assert report is not None and report.reason == "no trial finished (4 planned were not started)"
+    assert report is not None and report.reason == "no trial reported dev_accuracy (4 planned were not started)"
+    assert report.error_line() == f"{report.reason} (details in {report.logs[0]})"
 
 
 def test_failures_are_counted_by_kind_not_by_message() -> None:
