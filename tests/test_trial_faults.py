@@ -10,6 +10,7 @@ import pytest
 from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
+from sweep.winners.failures import TrialsFailed
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_instance")]
 
@@ -22,8 +23,9 @@ def _spec(name: str, **space) -> dict:
 def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path, caplog):
     calls = tmp_path / "calls.txt"
     spec = load_spec(_spec("raises", calls=str(calls)))
-    with caplog.at_level(logging.ERROR, logger="sweep"):
-        result = run_sweep(spec, RunOptions(storage=str(tmp_path / "s"), quiet=True, final_test=False))
+    with caplog.at_level(logging.ERROR, logger="sweep"), pytest.raises(TrialsFailed) as failed:
+        run_sweep(spec, RunOptions(storage=str(tmp_path / "s"), quiet=True, final_test=False))
+    result = failed.value.result
 
     assert sorted(calls.read_text().split()) == ["r1-000", "r1-001", "r1-002"], "a trial's own bug was retried"
     trials = result.trials.set_index(S.PLAN_ID)
@@ -33,11 +35,13 @@ def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path, caplog)
     assert log.count("Traceback (most recent call last)") == 3 and "raise ValueError" in log
     lines = [r.getMessage() for r in caplog.records if r.name == "sweep"]
     assert len(lines) == 3 and all("\n" not in line and "trial-errors.log" in line for line in lines)
-    assert result.status == "completed"
+    assert result.status == "failed" and "all 3 trials failed: 3 error (ValueError)" in str(failed.value)
 
 
 def test_a_user_trainable_that_reports_nan_is_diverged_and_ranked_last(tmp_path):
-    result = run_sweep(load_spec(_spec("goes_nan")), RunOptions(storage=str(tmp_path), quiet=True, final_test=False))
+    with pytest.raises(TrialsFailed, match="all 3 trials ended without a result: 3 diverged") as failed:
+        run_sweep(load_spec(_spec("goes_nan")), RunOptions(storage=str(tmp_path), quiet=True, final_test=False))
+    result = failed.value.result
 
     assert (result.trials[S.STATUS] == S.DIVERGED).all()
     assert (result.trials[S.BEST] == float("-inf")).all()

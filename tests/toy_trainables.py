@@ -72,3 +72,67 @@ def fails_above(config: dict) -> None:
     if x > float(config["fail_above"]):
         raise ValueError(f"x={x} is above {config['fail_above']}")
     tune.report({"epoch": 2, "dev_accuracy": x})
+
+
+# --- the ways a user's trainable ends badly (tests/test_trial_deaths.py) ------------------------------------
+def dies(config: dict) -> None:
+    """Reports one epoch, then ends the way `config["how"]` names: raise, sys.exit, os._exit, SIGKILL of its own
+    worker process, KeyboardInterrupt, or a MemoryError under a per-trial address-space cap (`cap_mb`)."""
+    import os
+    import signal
+    import sys
+
+    tune.report({"epoch": 1, "dev_accuracy": float(config["x"])})
+    how = str(config["how"])
+    if how == "raise":
+        raise RuntimeError(f"broken in {config['plan_id']}")
+    if how == "sys.exit":
+        sys.exit(3)
+    if how == "sys.exit0":
+        sys.exit(0)
+    if how == "os._exit":
+        os._exit(0)
+    if how == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if how == "keyboard":
+        raise KeyboardInterrupt
+    if how == "memory":
+        _exhaust_memory(int(config.get("cap_mb", 256)))
+    time.sleep(0.01)
+
+
+def _exhaust_memory(cap_mb: int) -> None:
+    """Allocates past a cap on this process's address space (RLIMIT_AS), restored afterwards: the worker is
+    reused by the next trial."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as handle:
+        used = int(handle.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (used + cap_mb * 2**20, hard))
+    try:
+        hoard = [bytearray(64 * 2**20) for _ in range(10_000)]
+        del hoard
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def wrong_metric(config: dict) -> None:
+    """Reports `val_acc` where the spec's metric is `dev_accuracy`."""
+    for epoch in (1, 2):
+        tune.report({"epoch": epoch, "val_acc": float(config["x"])})
+
+
+def never_reports(config: dict) -> None:
+    """Trains and returns without a single report."""
+    time.sleep(0.01)
+
+
+def returns_value(config: dict) -> dict:
+    """Returns its metrics instead of reporting them (an old Ray API, or a plain function)."""
+    return {"dev_accuracy": float(config["x"])}
+
+
+def string_metric(config: dict) -> None:
+    """Reports the metric as text."""
+    tune.report({"epoch": 1, "dev_accuracy": f"{float(config['x']):.3f}"})

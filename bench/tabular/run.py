@@ -140,7 +140,7 @@ def report(args: argparse.Namespace, curves: dict[int, dict[int, score.Curves]],
         gp = {b: score.mean_ranks(per, args.tasks) for b, per in by_budget.items() if "optuna-gp" in per}
         summaries[str(k)] = {**summary, "ranks_with_gp": gp}
         print(f"\nk = {k}: mean rank over {len(args.tasks)} tasks (1 = best), {args.seeds} seeds")
-        budgets = sorted(summary["ranks"])
+        budgets = sorted(summary["ranks"], key=int)
         print(f"  {'method':<16}" + "".join(f"{'@' + b:>8}" for b in budgets) + f"{'speed-up':>10}")
         for method in sorted(summary["ranks"][budgets[-1]], key=summary["ranks"][budgets[-1]].get):
             ranks = "".join(f"{summary['ranks'][b].get(method, float('nan')):>8.2f}" for b in budgets)

@@ -23,6 +23,7 @@ import yaml
 from search_spaces import Param, Space
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
+from sweep.store.damage import damaged, read_space_file, read_spec_file, spec_round_conflict
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5
@@ -65,7 +66,7 @@ class Source:
             return trials.iloc[0:0]
         ok = trials[trials[S.STATUS] != S.ERRORED] if S.STATUS in trials else trials
         metric = pd.to_numeric(ok[S.BEST], errors="coerce")
-        ok = ok[metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False)]
+        ok = ok.loc[metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False).astype(bool)]
         return ok.sort_values(S.BEST, ascending=self.mode == "min", kind="stable").reset_index(drop=True)
 
 
@@ -97,12 +98,27 @@ def _from_directory(root: Path) -> Source:
     for file in sorted((result.path / "rounds").glob("round-*.yaml")):
         number = file.stem.removeprefix("round-")
         if number.isdigit():
-            rounds[int(number)] = Space.from_dict(yaml.safe_load(file.read_text()))
+            rounds[int(number)] = read_space_file(file)
+    notes: list[str] = []
+    spec_file = result.path / "spec.yaml"
+    spec_space = read_spec_file(spec_file).space if spec_file.is_file() else None
+    if spec_space is not None and rounds:
+        conflict = spec_round_conflict(spec_space, rounds)
+        if conflict:  # an edited spec would give scales and advice the sweep never ran
+            raise damaged(spec_file, conflict, "the spec was edited after the sweep ran: restore the spec it ran")
+    planned = [int(slot.get("number", 0)) for slot in result.state.get("rounds", []) if isinstance(slot, dict)]
+    if planned and not rounds:
+        where = "from spec.yaml" if spec_space is not None else "inferred from the values"
+        notes.append(f"rounds/ has no round spaces (deleted?): scales {where}")
+        rounds = {}
     params = {}
     for name in _varying(result.trials, result.param_names):
         tuned = [space[name] for _, space in sorted(rounds.items()) if name in space and not space[name].is_fixed]
+        if not tuned and not rounds and spec_space is not None and name in spec_space:
+            tuned = [spec_space[name]] if not spec_space[name].is_fixed else []
         params[name] = tuned[0] if tuned else infer_param(name, result.trials[name])
     return Source(
+        notes=notes,
         name=result.path.name,
         trials=result.trials,
         history=result.history,
@@ -124,7 +140,7 @@ def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
 
     try:
         scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler
-    except (OSError, SpecError, yaml.YAMLError):
+    except (OSError, SpecError, yaml.YAMLError, SweepError, ValueError, TypeError):
         return ()
     column = next((c for c in ("epochs", S.EPOCHS) if c in trials), None)
     budget = pd.to_numeric(trials[column], errors="coerce") if column else pd.Series(dtype=float)

@@ -110,15 +110,15 @@ def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:
 
 def load_run_spec(root: Path) -> SweepSpec:
     """The spec a sweep directory ran (its spec.yaml)."""
-    import yaml
 
-    from search_spaces import parse_spec
     from search_spaces.errors import SweepError
 
     file = root / "spec.yaml"
     if not file.is_file():
         raise SweepError(f"'{root}': no spec.yaml: --next-spec needs a sweep directory, not an exported table")
-    return parse_spec(yaml.safe_load(file.read_text()), str(file))
+    from sweep.store.damage import read_spec_file
+
+    return read_spec_file(file)
 
 
 def advice_lines(result: SweepResult | str | Path, spec: SweepSpec | None = None) -> list[str]:

@@ -63,7 +63,9 @@ def fit_table(trials: pd.DataFrame, mode: str) -> tuple[pd.DataFrame, list[str]]
 
     A diverged trial says "this region is bad"; dropping it would hide exactly the cliff a sweep finds.
     """
-    notes = []
+    notes: list[str] = []
+    if S.BEST not in trials:  # no trial has finished: nothing to learn from
+        return trials.iloc[0:0], notes
     ok = trials[trials[S.STATUS] != S.ERRORED] if S.STATUS in trials else trials
     ok = ok.assign(**{S.BEST: pd.to_numeric(ok[S.BEST], errors="coerce")})
     finite = ok[S.BEST].map(math.isfinite)

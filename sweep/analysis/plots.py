@@ -99,7 +99,8 @@ def learning_curves(source: Source) -> Figure | None:
     ax.set_ylabel(metric)
     ax.set_title(f"learning curves: {metric} per epoch (top {len(top)} bold)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    if ax.get_legend_handles_labels()[0]:  # no labelled curve (every trial failed): no empty legend, no warning
+        ax.legend(fontsize="small")
     return figure
 
 

@@ -73,7 +73,9 @@ noise, seed): write e.g. spirals:n=20000,classes=3,features=2,noise=0.2
         raise DataError(f"data file {path.name!r} cannot be read ({err.strerror}): check its permissions") from None
     if size == 0:
         raise DataError(f"data file {path.name!r} is empty: give a file with a header and rows")
-    _sniff(path, label)  # the header first: its messages are the same for a small file and a big one
+    # The header first: its messages are the same for a small file and a big one. A file outside the spec's
+    # directory (an absolute path, ../) may be anyone's: its column names are not printed, only their count.
+    _sniff(path, label, names=_inside(path, base))
     if size <= FULL_LOAD_BYTES:
         _load_in_full(path, label, split, split_seed)
 
@@ -107,8 +109,17 @@ def _load_in_full(path: Path, label: str, split: Any, split_seed: int) -> None:
         ) from None
 
 
-def _sniff(path: Path, label: str) -> None:
-    """The header checks of a big file: label column present, feature columns numeric, arrays named."""
+def _inside(path: Path, base: Path) -> bool:
+    """Whether `path` lies inside the spec's directory `base` (links and `..` resolved)."""
+    try:
+        return path.resolve().is_relative_to(Path(base).resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _sniff(path: Path, label: str, names: bool = True) -> None:
+    """The header checks of a big file: label column present, feature columns numeric, arrays named. With
+    `names` False the messages count the columns instead of naming them."""
     from trainables.data import DataError
 
     suffix = path.suffix.lower()
@@ -151,14 +162,16 @@ def _sniff(path: Path, label: str) -> None:
             f"data file {path.name!r} could not be read ({type(err).__name__}: {err}): check its format"
         ) from None
     if label not in columns:
+        shown = f"columns: {', '.join(columns[:20])}" if names else f"{len(columns)} columns"
         raise DataError(
-            f"data file {path.name!r} has no label column {label!r} (columns: {', '.join(columns[:20])}): "
-            f"name the column to predict with a top-level `label:` in the spec, e.g. `label: {columns[-1]}`"
+            f"data file {path.name!r} has no label column {label!r} ({shown}): "
+            f"name the column to predict with a top-level `label:` in the spec, e.g. "
+            f"`label: {columns[-1] if names else '<column>'}`"
         )
     if bad:
+        shown = f": {', '.join(map(str, bad))}" if names else f" ({len(bad)} of {len(columns)} columns)"
         raise DataError(
-            f"data file {path.name!r} has non-numeric feature columns: {', '.join(map(str, bad))}: "
-            "encode them as numbers or drop them"
+            f"data file {path.name!r} has non-numeric feature columns{shown}: encode them as numbers or drop them"
         )
     if len(columns) < 2:
         raise DataError(f"data file {path.name!r} has no feature column besides {label!r}: add numeric ones")

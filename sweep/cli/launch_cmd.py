@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -88,9 +89,29 @@ def launch(
         fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
         holds=holds, dashboard=not no_dashboard, warm_start=warm_start, warm_top=warm_top,
     )  # fmt: skip
+    warn_if_more_cpus(cpus, address)
     with term_as_interrupt() as signals:
         result = run_sweep(loaded, options)
     exit_if_interrupted(result.status, signals)
+
+
+def machine_cores() -> int:
+    """The cores this process may run on (its affinity; all of the machine's elsewhere)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def warn_if_more_cpus(cpus: int | None, address: str | None) -> None:
+    """`--cpus` above the machine's cores runs more trials at once than there are cores: a warning line."""
+    cores = machine_cores()
+    if address is None and cpus is not None and cpus > cores:
+        typer.echo(
+            f"warning: --cpus {cpus} is more than this machine's {cores} cores: Ray will run trials for {cpus} CPUs "
+            f"at once on {cores} cores, each slower; leave --cpus out to use the machine's cores",
+            err=True,
+        )
 
 
 def exit_if_interrupted(status: str, signals: Signals) -> None:

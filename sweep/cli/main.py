@@ -12,11 +12,13 @@ Every failure ends in one line on stderr, never a traceback:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     prepare_environment(local=False)  # before anything imports ray; connect() adds the local-only settings
     _register()
     _warnings_as_lines()
+    with _plain_log_lines():
+        _run(argv)
+
+
+def _run(argv: list[str] | None) -> None:
+    """The command, each of its failures turned into its one line and exit code."""
     try:
         code = app(args=argv, prog_name="sweep", standalone_mode=False)
     except SweepError as err:
@@ -82,6 +90,25 @@ def _warnings_as_lines() -> None:
             original(message, category, *args, **kwargs)
 
     warnings.showwarning = show
+
+
+@contextlib.contextmanager
+def _plain_log_lines() -> Iterator[None]:
+    """While a command runs, sweep's own log lines (a trial that failed) print as plain sentences on stderr:
+    Ray's handler on the root logger would add its time stamp, source line and structured fields (job_id=...).
+    Undone afterwards, for a process that goes on (a test, a notebook calling main())."""
+    import logging
+
+    logger = logging.getLogger("sweep")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _fail(message: str, code: int) -> None:

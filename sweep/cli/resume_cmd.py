@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from sweep.cli.app import app
-from sweep.cli.launch_cmd import exit_if_interrupted
+from sweep.cli.launch_cmd import exit_if_interrupted, warn_if_more_cpus
 from sweep.run.driver import term_as_interrupt
 from sweep.run.options import RunOptions
 
 
 def _runtime(address: str | None, cpus: int | None, quiet: bool, max_concurrent: int | None) -> RunOptions:
+    warn_if_more_cpus(cpus, address)
     return RunOptions(address=address, cpus=cpus, quiet=quiet, max_concurrent=max_concurrent)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,9 @@ from search_spaces.errors import SweepError
 from sweep.cli.app import app
 from sweep.store import schema as S
 from sweep.store.layout import STATE_FILE
-from sweep.store.results import load
+from sweep.store.results import SweepResult, load
+from sweep.store.tables import TableWarning
+from sweep.winners.failures import winner
 from sweep.winners.summary import summary_text, top_table
 
 
@@ -30,24 +32,40 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
             f"storage directory '{storage}' not found{looked}: give the directory your sweeps were launched into "
             "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
         )
-    rows = []
-    for state_file in sorted(root.glob(f"*/{STATE_FILE}")):
-        try:
-            result = load(state_file.parent)
-        except (SweepError, json.JSONDecodeError, OSError):
+    rows, damage = [], []
+    children = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+    for state_file in [child / STATE_FILE for child in children]:
+        if not (state_file.exists() or state_file.is_symlink()):  # a loop or a dangling link is damage, not absence
             continue
-        best = result.state.get("summary", {}).get("best", {}).get("metric")
-        if best is None and not result.trials.empty:
-            best = result.best()[S.BEST]
-        started = time.localtime(result.state.get("started_at", 0))
-        rows.append({
-            "sweep": state_file.parent.name, "status": result.status, "trials": len(result.trials),
-            "best": best, "started": time.strftime("%Y-%m-%d %H:%M", started),
-        })  # fmt: skip
+        try:
+            with warnings.catch_warnings():  # a dropped row is `show`'s to report; ls lists
+                warnings.simplefilter("ignore", TableWarning)
+                result = load(state_file.parent)
+            rows.append(_listing(result))
+        except SweepError as err:  # one damaged sweep is listed as such; the others still are
+            rows.append({"sweep": state_file.parent.name, "status": "damaged", "trials": "-", "best": "-",
+                         "started": "-"})  # fmt: skip
+            damage.append(str(err))
     if not rows:
         typer.echo(f"no sweeps in {storage}")
         return
-    typer.echo(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    typer.echo(pd.DataFrame(rows).to_string(index=False))
+    for line in damage:
+        typer.echo(f"warning: damaged: {' '.join(line.split())}", err=True)
+
+
+def _listing(result: SweepResult) -> dict[str, object]:
+    """One sweep's row in `sweep ls`: its best metric only when it has a winner (never NaN)."""
+    best = winner(result)
+    status = result.status
+    if status == "completed" and best is None and not result.trials.empty:
+        status = "failed"  # written before sweeps without a usable trial ended `failed`
+    started = time.localtime(float(result.state.get("started_at") or 0))
+    return {
+        "sweep": result.path.name, "status": status, "trials": len(result.trials),
+        "best": "-" if best is None else f"{float(best[S.BEST]):.4f}",
+        "started": time.strftime("%Y-%m-%d %H:%M", started),
+    }  # fmt: skip
 
 
 @app.command("show")
@@ -76,6 +94,7 @@ def export(
     top: int = typer.Option(None, "--top", "-k", min=1, help="Only the best K trials."),
     status: list[str] = typer.Option([], "--status", help="Only trials with this status (repeatable)."),
     history: bool = typer.Option(False, "--history", help="Export the per-epoch history of those trials instead."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file when it exists."),
 ) -> None:
     """Write the trials table (or their history) to CSV or Parquet, best first; creates the output's directory.
 
@@ -87,6 +106,8 @@ def export(
     path = Path(output)
     if path.suffix not in (".csv", ".parquet"):
         raise SweepError(f"--output '{output}': use a .csv or .parquet file name")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise SweepError(f"--output '{output}' exists: add --force to replace it, or give another file name")
     result = load(directory)
     table = result.ranked()
     if status and not table.empty:

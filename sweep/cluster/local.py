@@ -182,7 +182,8 @@ def _dashboard_url() -> str | None:
 
 
 def disconnect(connection: RayConnection) -> None:
-    """Stops the Ray instance only if this driver started it."""
+    """Stops the Ray instance only if this driver started it (its "(raylet) ..." messages then print as Ray
+    prints them again; a joined Ray's late ones still go to the last sweep's log)."""
     import ray
 
     if connection.user_record:
@@ -191,6 +192,9 @@ def disconnect(connection: RayConnection) -> None:
         Path(connection.user_record).unlink(missing_ok=True)
     if connection.started_here and ray.is_initialized():
         ray.shutdown()
+        from sweep.run.ray_messages import restore
+
+        restore()
 
 
 def _reason(err: BaseException) -> str:

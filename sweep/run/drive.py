@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from search_spaces import Space, SpecError, SweepSpec, parse_spec
+from search_spaces import Space, SpecError, SweepSpec
 from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
@@ -26,6 +26,7 @@ from sweep.run.resume_checks import check_plans, check_saved_state
 from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot, sweep_max_epochs
 from sweep.store import schema as S
+from sweep.store.damage import read_spec_file
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
 from sweep.store.tables import StorageError, read_table, rewrite_table
@@ -80,7 +81,7 @@ def drive(
     requeue_after_full_disk(directory, options.quiet)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
-    spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
+    spec = read_spec_file(directory.spec_yaml)
     project = Path(state.project_dir or Path.cwd())
     if function is not None:
         from sweep.run.one_trial import ship_by_value
@@ -97,15 +98,15 @@ def drive(
     env = runtime_env(project, ship, options.storage, local=options.address is None)
     connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
-    _say(options, f"sweep: {directory.location}", force=True)
-    if connection.note:
-        _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
-    _say(options, connection.auth_hint())
     from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
     try:
         if checked is not None:
-            checked.result()  # the pre-flight's one-line error, before any trial
+            checked.result()  # the pre-flight's one-line error, before any trial (and before its path is printed)
+        _say(options, f"sweep: {directory.location}", force=True)
+        if connection.note:
+            _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
+        _say(options, connection.auth_hint())
         check_fits(spec, cluster_resources())
         if options.final_test:
             from sweep.winners.summary import prewarm
@@ -215,7 +216,7 @@ def run_rounds(
         planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
         milestones=milestones, started_at=state.started_at, quiet=options.quiet,
         deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
-        early_stopping=spec.early_stopping is not None,
+        early_stopping=spec.early_stopping is not None, first_round=todo[0].number,
     )  # fmt: skip
     plan = SweepPlan(
         directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
@@ -272,6 +273,9 @@ def _ray_log_to_file(directory: SweepDir) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
+    from sweep.run.ray_messages import raylet_messages_to
+
+    raylet_messages_to(directory.ray_tune_log)  # Ray's "(raylet) A worker died ..." paragraphs too
 
 
 def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:

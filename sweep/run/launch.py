@@ -12,19 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from search_spaces import SweepSpec, load_spec, parse_spec
+from search_spaces import SweepSpec, load_spec
 from search_spaces.errors import SweepError
+from sweep.checks.assignments import check_held_values
 from sweep.checks.preflight import check_name, preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
 from sweep.run.disk_full import fresh_experiment
-from sweep.run.drive import base_space, drive, read_yaml, resolve
+from sweep.run.drive import base_space, drive, resolve
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, schedule
+from sweep.store.damage import check_sweep_dir, damaged, read_spec_file
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
-from sweep.store.state import SweepState
+from sweep.store.state import STATE_FILE, SweepState
 
 
 def run_sweep(
@@ -58,6 +60,7 @@ def run_sweep(
     if trainable is not None:
         spec = spec.replace(trainable=_reference(trainable))
     space = base_space(spec, options)
+    check_held_values(spec, options.holds)  # `--set lr=abc`: before a directory is made or Ray starts
     project = project_dir(spec)
     if trainable is None:
         resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
@@ -133,10 +136,11 @@ def resume_sweep(
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
+    check_sweep_dir(directory)  # a damaged file is refused in one line before Ray starts
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
         if fresh:
             directory.state.update(fresh_experiment)
-        saved = RunOptions.from_dict(directory.state.read().options)
+        saved = _saved_options(directory)
         if options is not None:  # where Ray runs and how loud may change; what is tuned may not
             saved = _with_runtime(saved, options)
         return drive(directory, saved, function=trainable, trust=trust)
@@ -154,7 +158,9 @@ def refine_sweep(
     if rounds < 1:
         raise SweepError(f"--rounds must be at least 1, got {rounds}")
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
-    spec = parse_spec(read_yaml(directory.spec_yaml), str(directory.spec_yaml))
+    check_sweep_dir(directory)
+    spec = read_spec_file(directory.spec_yaml)
+    _saved_options(directory)
 
     def add_rounds(state: SweepState) -> None:
         slots = [RoundSlot(**slot) for slot in state.rounds]
@@ -212,6 +218,14 @@ def check_storage(storage: str | Path) -> None:
     except OSError as err:
         why = "a file on its path is not a directory" if err.errno == errno.ENOTDIR else err.strerror or str(err)
         raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
+
+
+def _saved_options(directory: SweepDir) -> RunOptions:
+    """The options sweep.json recorded at launch (options of another version are damage, named in one line)."""
+    try:
+        return RunOptions.from_dict(directory.state.read().options)
+    except (TypeError, ValueError) as err:
+        raise damaged(directory.root / STATE_FILE, f"its options are not this version's ({err})") from None
 
 
 def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from ray.tune import Callback
 
 from sweep.run.progress import Progress
+from sweep.run.trial_death import EXIT_NOTE, death_cause, plain
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
@@ -47,6 +49,7 @@ class SweepInfo:
     quiet: bool
     deadline: float | None = None  # time.time() when the time budget runs out (None: no budget)
     early_stopping: bool = False  # `early_stopping:` may stop a trial short of its epochs (then `pruned`)
+    first_round: int = 1  # the first round this Tuner runs: rows of it and later ones count as done
 
 
 class SweepRecorder(Callback):
@@ -73,7 +76,23 @@ class SweepRecorder(Callback):
             self._progress = Progress(
                 info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at, deadline=info.deadline
             )
+            self._count_done(self._progress)
         return self._progress
+
+    def _count_done(self, progress: Progress) -> None:
+        """After a resume the line counts the trials already recorded (`4/8 done`, not `0/8`)."""
+        trials = read_table(self.directory.trials_csv, key=[S.PLAN_ID])
+        if trials.empty or S.ROUND not in trials or S.STATUS not in trials:
+            return
+        rounds = pd.to_numeric(trials[S.ROUND], errors="coerce")
+        mine = trials[rounds >= getattr(self.info, "first_round", 1)]  # a recorder pickled before this field
+        progress.finished = len(mine)
+        progress.pruned = int((mine[S.STATUS] == S.PRUNED).sum())
+        progress.failed = int(mine[S.STATUS].isin([S.ERRORED, S.DIVERGED]).sum())
+        values = pd.to_numeric(mine[S.BEST], errors="coerce") if S.BEST in mine else pd.Series(dtype=float)
+        for value in values[values.map(np.isfinite)]:
+            if is_better(float(value), progress.best, self.info.mode):
+                progress.best = float(value)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
         attr = f"_{path.stem}_appender"
@@ -136,14 +155,15 @@ class SweepRecorder(Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         """Ray's own failure: a worker or node lost more often than the retries allow, or --fail-fast."""
-        self._failed(trial, _error_line(trial), _error_text(trial))
+        text = _error_text(trial)
+        self._failed(trial, death_cause(text, _exit_note(trial)), text)
         self._refresh(trials)
 
     def _failed(self, trial: Any, message: str, trace: str) -> None:
         """One line on the terminal, the traceback in DIR/trial-errors.log, the message in the trial's row."""
         plan = trial.config.get("plan_id")
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, message, config)
+        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, plain(message), config)
         try:
             with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
                 handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
@@ -276,11 +296,9 @@ def _error_text(trial: Any) -> str:
         return ""
 
 
-def _error_line(trial: Any) -> str:
-    """The last line of the trial's traceback (the exception), for the table and the log."""
+def _exit_note(trial: Any) -> str | None:
+    """The guard's note when the trainable ended its own worker with ``os._exit`` (see sweep.run.trial_death)."""
     try:
-        text = Path(trial.error_file).read_text() if trial.error_file else ""
-    except OSError:
-        text = ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"
+        return (Path(str(trial.path)) / EXIT_NOTE).read_text() or None
+    except (OSError, TypeError, ValueError):
+        return None

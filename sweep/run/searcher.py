@@ -43,6 +43,7 @@ from sweep.run.warm_start import read_plan as read_warm_plan
 from sweep.run.warm_start import round_one_with_warm_start
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
+from sweep.store.damage import read_plan_file
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
 from sweep.store.tables import read_table
@@ -283,7 +284,7 @@ class RecipeSearcher(Searcher):
 
 def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
     """The configs planned for round `number`, as they were written."""
-    frame = pd.read_csv(directory.round_plan(number), keep_default_na=False, na_values=[""])
+    frame = read_plan_file(directory.round_plan(number))
     return [{k: _plain(v) for k, v in row.items() if not _missing(v)} for row in frame.to_dict("records")]
 
 

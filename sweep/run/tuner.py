@@ -46,8 +46,8 @@ def with_resources(
 ) -> Any:
     """The trainable as Tune runs it: guarded (its own errors are results, not retried; with --fail-fast Ray
     sees them, to stop the sweep), the spec's resources per trial, and its report policy."""
-    if not fail_fast or spec.trial_timeout is not None:
-        trainable = guard(trainable, spec.metric, catch_errors=not fail_fast, timeout=spec.trial_timeout)
+    # Always guarded: with --fail-fast its errors reach Ray (to stop the sweep), its contract checks still apply.
+    trainable = guard(trainable, spec.metric, catch_errors=not fail_fast, timeout=spec.trial_timeout)
     if batches_reports(spec):
         from trainables.session import ReportPolicy
 

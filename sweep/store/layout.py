@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from search_spaces.errors import SweepError
+from sweep.store.damage import DamagedSweep, damaged
 from sweep.store.remote import is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
 
@@ -69,7 +70,12 @@ class SweepDir:
             if not pull(str(path), root, SMALL_FILES):
                 raise SweepError(f"no sweep at '{path}' (no {STATE_FILE} there): give a sweep's URI or directory")
             return SweepDir(root, str(path).rstrip("/"))
-        root = Path(path).expanduser().resolve()
+        try:
+            root = Path(path).expanduser().resolve()
+        except (RuntimeError, OSError) as err:  # Python 3.11 raises RuntimeError for a symlink loop
+            raise DamagedSweep(f"'{path}': cannot follow it ({' '.join(str(err).split())}): a symlink loop?") from None
+        if (root / STATE_FILE).is_symlink() and not (root / STATE_FILE).exists():
+            raise damaged(root / STATE_FILE, "a symlink to nothing (or a loop)", "restore the file")
         if not (root / STATE_FILE).is_file():
             raise SweepError(f"sweep directory '{path}' not found (no {STATE_FILE} in it): {where_sweeps_are(root)}")
         return SweepDir(root)
@@ -142,7 +148,9 @@ class SweepDir:
         return StateFile(self.root)
 
     def read_yaml(self, path: Path) -> Any:
-        return yaml.safe_load(path.read_text())
+        from sweep.store.damage import read_yaml_file  # a damaged file is one line naming it
+
+        return read_yaml_file(path)
 
     def write_yaml(self, path: Path, data: Any) -> None:
         path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from sweep.store import schema as S
-from sweep.store.layout import SweepDir
-from sweep.store.tables import read_table
+from sweep.store.damage import REQUIRED, read_checked_table
+from sweep.store.layout import HISTORY_FILE, TRIALS_FILE, SweepDir
 
 
 @dataclass
@@ -101,6 +101,9 @@ def _plain(value: Any) -> Any:
 def load(path: str | Path) -> SweepResult:
     """Reads a sweep directory into pandas tables (duplicates from resumed trials removed).
 
+    A damaged file raises :class:`sweep.store.damage.DamagedSweep` (a SweepError) naming it; table rows that do
+    not parse are dropped with a :class:`sweep.store.tables.TableWarning`.
+
     Example:
         >>> import sweep
         >>> result = sweep.load("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
@@ -111,8 +114,8 @@ def load(path: str | Path) -> SweepResult:
 
 def read(directory: SweepDir) -> SweepResult:
     """The tables of an opened sweep directory (a URI's local mirror already pulled)."""
-    trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
-    history = read_table(directory.history_csv, key=[S.PLAN_ID, S.EPOCH])
+    trials = read_checked_table(directory.trials_csv, [S.PLAN_ID], REQUIRED[TRIALS_FILE])
+    history = read_checked_table(directory.history_csv, [S.PLAN_ID, S.EPOCH], REQUIRED[HISTORY_FILE])
     if not history.empty:
         history = history.sort_values([S.ROUND, S.PLAN_ID, S.EPOCH], kind="stable").reset_index(drop=True)
     return SweepResult(directory.root, trials, history, directory.state.read().to_dict())

@@ -88,7 +88,9 @@ class StateFile:
         self.path = Path(root) / STATE_FILE
 
     def read(self) -> SweepState:
-        return SweepState.from_dict(json.loads(self.path.read_text()))
+        from sweep.store.damage import read_state_json  # a damaged file is one line naming it
+
+        return SweepState.from_dict(read_state_json(self.path))
 
     def create(self, state: SweepState) -> None:
         with _LOCK:

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from search_spaces import Space, baseline_config
+from search_spaces import baseline_config
 from sweep.store import schema as S
+from sweep.store.damage import DamagedSweep, read_space_file
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import plan_id
 from sweep.store.results import SweepResult
@@ -26,7 +27,10 @@ def baseline_row(result: SweepResult) -> pd.Series | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    space = Space.from_dict(directory.read_yaml(space_file))
+    try:
+        space = read_space_file(space_file)
+    except DamagedSweep:  # the summary goes on without its baseline line; analyze and resume name the file
+        return None
     expected = baseline_config(space)
     same = all(p.name in row.index and _same(row[p.name], expected[p.name]) for p in space.tuned())
     return row if same else None

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from search_spaces import SweepSpec, parse_spec
+from search_spaces import SweepSpec
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
+from sweep.store.damage import check_sweep_dir, read_spec_file
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, read
 from sweep.store.tables import read_table
@@ -60,8 +60,9 @@ def retest(
     if top < 1 or seeds < 1:
         raise SweepError(f"--top and --seeds must be at least 1, got {top} and {seeds}")
     directory = SweepDir.open(path)
+    check_sweep_dir(directory)  # a damaged file is refused in one line before Ray starts
     result = read(directory)
-    spec = parse_spec(yaml.safe_load(directory.spec_yaml.read_text()), str(directory.spec_yaml))
+    spec = read_spec_file(directory.spec_yaml)
     from trainables.registry import BUILTINS
 
     record = BUILTINS.get(spec.trainable)

@@ -17,6 +17,7 @@ from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
 from sweep.winners.baseline import baseline_line
+from sweep.winners.failures import TrialsFailed, failure_report, winner
 
 TABLE_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
 
@@ -145,11 +146,14 @@ def finish(
     result = load(directory.root)
     state = directory.state.read()
     summary: dict[str, Any] = {"trials": int(len(result.trials))}
+    best = winner(result)  # None when every trial ended badly: no winner of NaN
+    failure = failure_report(result, len(state.not_started)) if best is None else None
     if not result.trials.empty:
         summary["statuses"] = {k: int(v) for k, v in result.trials[S.STATUS].value_counts().items()}
-        summary["best"] = {"plan_id": result.best()[S.PLAN_ID], "metric": float(result.best()[S.BEST]),
-                           "config": result.best_config()}  # fmt: skip
         summary["train_seconds"] = float(pd.to_numeric(result.trials[S.TRAIN_SECONDS], errors="coerce").sum())
+    if best is not None:
+        summary["best"] = {"plan_id": best[S.PLAN_ID], "metric": float(best[S.BEST]),
+                           "config": result.best_config()}  # fmt: skip
         if options.final_test:
             test = evaluate_winner(spec, result)
             if test is not None:
@@ -160,7 +164,15 @@ def finish(
         if spec.time_budget is not None and clock_start is not None:
             summary["budget"] = {"seconds": spec.time_budget, "used": round(time.time() - clock_start, 2),
                                  "not_started": len(state.not_started)}  # fmt: skip
-    result.state = directory.state.update(lambda state: setattr(state, "summary", summary)).to_dict()
+    if failure is not None:
+        summary["failure"] = failure.to_dict()
+
+    def record(state: Any) -> None:
+        state.summary = summary
+        if failure is not None:
+            state.status = "failed"
+
+    result.state = directory.state.update(record).to_dict()
     if "mlflow" in spec.tracking:
         from sweep.tracking import log_sweep_summary
 
@@ -169,6 +181,10 @@ def finish(
         outcome = {"status": state.status, "winner": best.get("plan_id"), "metric": spec.metric,
                    "best_metric": best.get("metric"), "test_accuracy": test_accuracy}  # fmt: skip
         log_sweep_summary(directory.root, spec.tracking_uri, outcome, experiment=spec.name)
+    if failure is not None:
+        print(("" if options.quiet else "\n") + failure.text(), flush=True)
+        directory.sync()
+        raise TrialsFailed(failure.error_line(), result)
     if options.quiet:
         print(quiet_line(result), flush=True)
     else:
@@ -185,6 +201,8 @@ def quiet_line(result: SweepResult) -> str:
     """What `--quiet` still says at the end: where the sweep is, its winner and the winner's test score."""
     summary = result.state.get("summary", {})
     best, test = summary.get("best"), summary.get("test")
+    if summary.get("failure"):
+        return f"{result.path}: {summary['failure']['reason']}"
     if not best:
         return f"{result.path}: no finished trials"
     line = f"{result.path}: winner {best['plan_id']} {result.metric} {best['metric']:.4f}"
@@ -197,6 +215,11 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     summary = result.state.get("summary", {})
     lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
+    failure = summary.get("failure")
+    if failure:  # no winner, so no table of NaN: what `show` prints (the run adds where the logs are)
+        first = f"; the first: {failure['first']}" if failure.get("first") else ""
+        lines.append(f"no winner: {failure.get('reason', '')}{first}")
+        return "\n".join(lines)
     lines.append(top_table(result, top))
     lines += stage_gains(result)
     baseline = baseline_line(result)
