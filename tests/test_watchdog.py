@@ -83,7 +83,7 @@ def test_a_started_later_round_whose_plan_is_gone_is_refused_in_one_line(tmp_pat
         lambda s: (setattr(s, "rounds", rounds), s.round_status.update({"1": "done", "2": "running"}))
     )
     rows = pd.DataFrame({"plan_id": ["r1-000", "r1-001", "r2-000"], "round": [1, 1, 2], "status": ["completed"] * 3,
-                         "epochs_trained": [1, 1, 1]})  # fmt: skip
+                         "epochs_trained": [1, 1, 1], "best_metric": [0.5, 0.6, 0.7]})  # fmt: skip
     rows.to_csv(directory.trials_csv, index=False)
     proc = run_cli("resume", str(directory.root), "--quiet", timeout=120)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
