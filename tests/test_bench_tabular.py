@@ -27,7 +27,7 @@ def test_the_smoke_gives_every_method_exactly_the_budget_and_non_negative_regret
     assert smoke["settings"]["tasks"] == ["car", "phoneme"] and smoke["settings"]["seeds"] == 2
     for k in ("1", "8"):
         per_method = smoke["curves"][k]["16"]
-        assert set(per_method) == set(METHODS)
+        assert set(per_method) == set(METHODS) - set(run.VARIANTS)
         for method, per_task in per_method.items():
             for task, curves in per_task.items():
                 assert len(curves) == 2, (method, task)

@@ -36,6 +36,7 @@ from bench.tabular.simulate import simulate
 RESULTS = REPO / "bench" / "results"
 REFERENCE = "sweep-random"  # random search: the speed-up's yardstick
 DEFAULT, PEER = "sweep-default", "optuna-tpe"
+VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosing the default: --methods runs them
 
 
 def run_job(job: tuple[str, str, int, int, int, str]) -> tuple[str, str, int, int, int, list[float]]:
@@ -56,7 +57,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="2 tasks × 2 seeds × 16 evaluations")
     parser.add_argument("--family", choices=("hpobench", "hpolib"), default="hpobench")
     parser.add_argument("--tasks", nargs="+", help="tasks of the family (default: all of them)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), help="default: every method")
+    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), help="default: every method but the variants")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--budgets", type=int, nargs="+", default=[32, 100, 300])
@@ -78,7 +79,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"--tasks: {', '.join(unknown)} not in {args.family} (choose from {', '.join(family)})")
     args.tasks = args.tasks or list(family)
-    args.methods = args.methods or list(METHODS)
+    args.methods = args.methods or [m for m in METHODS if m not in VARIANTS]
     return args
 
 
