@@ -24,6 +24,7 @@ from search_spaces import Param, Space
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.damage import damaged, read_space_file, read_spec_file, spec_round_conflict
+from sweep.store.ranking import rank_trials
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5
@@ -60,14 +61,17 @@ class Source:
     milestones: tuple[int, ...] = ()
 
     def ranked(self) -> pd.DataFrame:
-        """Non-errored trials with a finite metric, best first."""
+        """Non-errored trials with a finite metric, best first: the sweep's one ranking
+        (:func:`sweep.store.ranking.rank_trials`), on comparable evidence."""
         trials = self.trials
         if trials.empty or S.BEST not in trials:
             return trials.iloc[0:0]
-        ok = trials[trials[S.STATUS] != S.ERRORED] if S.STATUS in trials else trials
-        metric = pd.to_numeric(ok[S.BEST], errors="coerce")
-        ok = ok.loc[metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False).astype(bool)]
-        return ok.sort_values(S.BEST, ascending=self.mode == "min", kind="stable").reset_index(drop=True)
+        ranked = rank_trials(trials, self.mode)
+        metric = pd.to_numeric(ranked[S.BEST], errors="coerce")
+        usable = metric.map(lambda v: math.isfinite(v) if isinstance(v, float) else False).astype(bool)
+        if S.STATUS in ranked:
+            usable &= ranked[S.STATUS] != S.ERRORED
+        return ranked[usable].reset_index(drop=True)
 
 
 def load_source(path: str | Path, history: str | Path | None = None) -> Source:

@@ -80,11 +80,27 @@ def show(
     result = load(directory)
     if "summary" in result.state:
         typer.echo(summary_text(result, top))
+        retested = _retest_lines(result)
+        if retested:
+            typer.echo(retested)
     else:
         typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
         typer.echo(top_table(result, top))
         if result.status == "interrupted":
             typer.echo(f"continue with: sweep resume {result.path}")
+
+
+def _retest_lines(result: SweepResult) -> str | None:
+    """The latest `sweep retest` of this sweep, when there is one: its winner may not be the sweep's."""
+    from sweep.store.layout import SweepDir
+    from sweep.store.tables import read_table
+    from sweep.winners.retest_result import latest_retest_text
+
+    path = SweepDir(result.path).retest_summary_csv
+    if not path.is_file():
+        return None
+    winner = None if result.ranked().empty else str(result.best()[S.PLAN_ID])
+    return latest_retest_text(read_table(path, key=None), winner)
 
 
 @app.command("export")

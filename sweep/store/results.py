@@ -11,6 +11,7 @@ import pandas as pd
 from sweep.store import schema as S
 from sweep.store.damage import REQUIRED, read_checked_table
 from sweep.store.layout import HISTORY_FILE, TRIALS_FILE, SweepDir
+from sweep.store.ranking import rank_trials
 
 
 @dataclass
@@ -49,28 +50,8 @@ class SweepResult:
         return list(self.state.get("params", []))
 
     def ranked(self) -> pd.DataFrame:
-        """Trials best first by their best metric; errored trials last.
-
-        Ties on the metric go to the trial that trained more epochs, then to a completed one over a pruned
-        one: the same value reached with the full budget is the better-supported result.
-        """
-        if self.trials.empty:
-            return self.trials
-        ok = self.trials[self.trials[S.STATUS] != S.ERRORED]
-        ascending = self.mode == "min"
-        keys = ok.assign(
-            _metric=pd.to_numeric(ok[S.BEST], errors="coerce"),
-            _epochs=pd.to_numeric(ok[S.EPOCHS], errors="coerce") if S.EPOCHS in ok else 0,
-            _pruned=(ok[S.STATUS] == S.PRUNED).astype(int),
-        )
-        order = keys.sort_values(
-            ["_metric", "_epochs", "_pruned"],
-            ascending=[ascending, False, True],
-            na_position="last",
-            kind="stable",
-        ).index
-        ranked = ok.loc[order]
-        return pd.concat([ranked, self.trials[self.trials[S.STATUS] == S.ERRORED]]).reset_index(drop=True)
+        """Trials best first on comparable evidence (:func:`sweep.store.ranking.rank_trials`); errored ones last."""
+        return rank_trials(self.trials, self.mode)
 
     def top(self, k: int = 5) -> pd.DataFrame:
         return self.ranked().head(k)

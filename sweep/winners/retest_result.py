@@ -108,3 +108,32 @@ def spearman(summary: pd.DataFrame) -> float:
 
 def _nan0(value: float) -> float:
     return 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def latest_retest_text(summary: pd.DataFrame, winner: str | None) -> str | None:
+    """`sweep show`'s lines on the sweep's latest retest (`retest_summary.csv`), or None without one: the
+    retest's own winner on its mean, and where the sweep's winner `winner` landed.
+
+    Example:
+        >>> rows = pd.DataFrame({"retest_id": ["t1", "t1"], "plan_id": ["r1-000", "r1-001"], "metric": ["acc"] * 2,
+        ...                      "mean": [0.8, 0.9], "std": [0.01, 0.02], "n": [3, 3], "original_rank": [1, 2],
+        ...                      "new_rank": [2, 1]})
+        >>> print(latest_retest_text(rows, "r1-000").splitlines()[0])
+        retest t1 (the latest): r1-001 wins on mean acc 0.9000 ± 0.0200 over 3 seeds; the sweep's winner r1-000 ranks 2
+    """
+    if summary.empty or "retest_id" not in summary or "new_rank" not in summary:
+        return None
+    latest = summary[summary["retest_id"] == summary["retest_id"].iloc[-1]]
+    ordered = latest.sort_values("new_rank", kind="stable")
+    best = ordered.iloc[0]
+    line = (
+        f"retest {best['retest_id']} (the latest): {best[S.PLAN_ID]} wins on mean {best['metric']} "
+        f"{float(best['mean']):.4f} ± {_nan0(float(best['std'])):.4f} over {int(best['n'])} seeds"
+    )
+    if winner is not None and winner != best[S.PLAN_ID]:
+        mine = latest[latest[S.PLAN_ID] == winner]
+        line += f"; the sweep's winner {winner} ranks {int(mine['new_rank'].iloc[0])}" if not mine.empty else ""
+    elif winner is not None:
+        line += "; the sweep's winner holds"
+    table = ordered[[S.PLAN_ID, "original_rank", "new_rank", "mean", "std", "n"]]
+    return line + "\n" + table.to_string(index=False, float_format=lambda v: f"{v:.4f}")

@@ -1,0 +1,39 @@
+"""The one ranking: a pruned trial's lucky early reading never beats trials that trained to a comparable rung."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sweep.store import schema as S
+from sweep.store.ranking import comparable_rung, rank_trials
+from sweep.store.results import SweepResult
+
+
+def trials(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[S.PLAN_ID, S.STATUS, S.EPOCHS, S.BEST])
+
+
+def test_a_pruned_trial_with_a_better_early_reading_is_not_the_winner_under_min_or_max():
+    lucky_loss = trials([("r2-010", S.PRUNED, 6, 0.4374), ("r1-003", S.COMPLETED, 30, 0.4380),
+                         ("r1-004", S.COMPLETED, 30, 0.4500), ("r1-005", S.COMPLETED, 30, 0.4700),
+                         ("r1-006", S.PRUNED, 2, 0.4000)])  # fmt: skip
+    result = SweepResult(Path("."), lucky_loss, pd.DataFrame(), {"metric": "val_mse", "mode": "min"})
+    assert result.best()[S.PLAN_ID] == "r1-003"
+    assert list(result.ranked()[S.PLAN_ID]) == ["r1-003", "r1-004", "r1-005", "r2-010", "r1-006"]
+    lucky_accuracy = lucky_loss.assign(**{S.BEST: [0.99, 0.90, 0.85, 0.80, 0.995]})
+    assert list(rank_trials(lucky_accuracy, "max")[S.PLAN_ID])[:2] == ["r1-003", "r1-004"]
+
+
+def test_the_comparable_rung_is_the_most_epochs_enough_trials_reached():
+    assert comparable_rung(pd.Series([30, 6, 6, 6, 2, 2])) == 6  # one completed trial alone is no comparison
+    assert comparable_rung(pd.Series([30, 30, 30, 6])) == 30
+    assert comparable_rung(pd.Series([5, 3])) == 3  # fewer trials than enough: all of them
+
+
+def test_below_the_rung_more_epochs_go_first_and_errored_and_unscored_trials_last():
+    table = trials([("a", S.PRUNED, 2, 0.99), ("b", S.ERRORED, 1, 0.999), ("c", S.PRUNED, 6, 0.5),
+                    ("d", S.COMPLETED, 18, 0.7), ("e", S.COMPLETED, 18, 0.8), ("f", S.COMPLETED, 18, 0.6),
+                    ("g", S.COMPLETED, 18, float("nan"))])  # fmt: skip
+    assert list(rank_trials(table, "max")[S.PLAN_ID]) == ["e", "d", "f", "c", "a", "g", "b"]
