@@ -37,3 +37,9 @@ def test_below_the_rung_more_epochs_go_first_and_errored_and_unscored_trials_las
                     ("d", S.COMPLETED, 18, 0.7), ("e", S.COMPLETED, 18, 0.8), ("f", S.COMPLETED, 18, 0.6),
                     ("g", S.COMPLETED, 18, float("nan"))])  # fmt: skip
     assert list(rank_trials(table, "max")[S.PLAN_ID]) == ["e", "d", "f", "c", "a", "g", "b"]
+
+
+def test_a_results_repr_is_one_line_naming_the_winner_not_the_tables():
+    table = trials([("r1-000", S.COMPLETED, 4, 0.91234), ("r1-001", S.COMPLETED, 4, 0.8)])
+    text = repr(SweepResult(Path("/tmp/s"), table, pd.DataFrame(), {"status": "completed"}))
+    assert text == "SweepResult('/tmp/s', completed, 2 trials, best r1-000 dev_accuracy 0.9123)"

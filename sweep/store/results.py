@@ -30,6 +30,11 @@ class SweepResult:
     history: pd.DataFrame
     state: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line, not the tables (a notebook shows `result` as it is): where, how far, and the winner."""
+        best = "" if self.ranked().empty else f", best {self.best()[S.PLAN_ID]} {self.metric} {self.best()[S.BEST]:.4g}"
+        return f"SweepResult('{self.path}', {self.status}, {len(self.trials)} trials{best})"
+
     @property
     def metric(self) -> str:
         return str(self.state.get("metric", "dev_accuracy"))
