@@ -92,3 +92,23 @@ def test_sweep_train_runs_a_trainable_written_from_rays_docs(ray_instance) -> No
     assert [m["dev_accuracy"] for m in lines[:-1]] == pytest.approx([0.5 + 7e-4, 0.75 + 7e-4, 0.875 + 7e-4])
     assert lines[-1]["summary"] is True and lines[-1]["best_dev_accuracy"] == pytest.approx(0.875 + 7e-4)
     assert lines[-1]["seed_seen"] == 7  # the seed reaches the trainable as the config key `seed`
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_sweep_train_names_a_metric_the_trainable_does_not_report(ray_instance, tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    project = tmp_path / "project"
+    shutil.copytree(USER_PROJECT, project)
+    spec = yaml.safe_load((project / "docs.yaml").read_text())
+    (project / "wrong.yaml").write_text(yaml.safe_dump({**spec, "metric": "val_loss", "mode": "min"}))
+    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
+    done = subprocess.run([str(SWEEP), "train", str(project / "wrong.yaml")], capture_output=True, text=True,
+                          timeout=300, env=env)  # fmt: skip
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert "reported epoch, dev_accuracy, seed_seen but not the spec's metric val_loss" in lines[0]
+    assert "nan" not in done.stdout

@@ -120,6 +120,9 @@ def _train_user_trainable(spec: Any, config: dict[str, Any], show: Any, as_json:
     last = history[-1]
     if "error" in last:
         raise SweepError(f"trainable {spec.trainable!r} failed: {last['error']}")
+    from sweep.checks.try_run import check_first_report
+
+    check_first_report(spec, {k: v for k, v in history[0].items() if not k.startswith("_")})  # val_loss vs val_mse
     values = [m[spec.metric] for m in history if isinstance(m.get(spec.metric), float)]
     best = (max(values) if spec.mode == "max" else min(values)) if values else math.nan
     summary = {"summary": True, "epochs": len(history), f"best_{spec.metric}": best, **last}
