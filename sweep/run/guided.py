@@ -21,7 +21,6 @@ from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import plan_id
 
 CANDIDATES = 128  # draws the model chooses among, per trial (and as many near the best trials so far)
-WHOLE_SPACE_CANDIDATES = True
 LOCAL_CENTRES = 5  # the best trials whose neighbourhoods the model also looks in
 
 
@@ -98,7 +97,7 @@ class GuidedRound:
                 draws = sample_regions([self._space(r) for r in self.regions], CANDIDATES, "random", seed)
             else:
                 draws = sample_configs(space, CANDIDATES, "random", seed)
-            if self.wide is not None and WHOLE_SPACE_CANDIDATES:  # the model may also look beyond the zoom
+            if self.wide is not None:  # the model may also look beyond the zoom, where it expects more
                 draws += sample_configs(self._space(self.wide), CANDIDATES, "random", seed + 2)
             centres = _best(results, spec.mode, LOCAL_CENTRES)
             if centres and surrogate.ready(len(results)):  # refine the best trials, where uniform draws are sparse
