@@ -1,75 +1,60 @@
-"""Re-tuning with and without a warm start: does round 1 with the earlier sweep's best configs reach a good
-score in fewer trials than a cold sweep, on a changed dataset?
-
-The earlier sweep is the given spec on its own split; each new sweep trains on another split
-(``split_seed``), cold (random draws only) and warm (``--warm-start`` with the earlier sweep's top configs in
-place of the last draws), with the same sampling seed. For each seed it prints the trials (in plan order)
-until the running best reaches the target, and each sweep's final best.
-
-Example:
-    .venv/bin/python -m bench.warm_start --seeds 4 --samples 12 --target 0.97
-"""
+"""The bench's warm path: `sweep up` once before a workload's repetitions, `sweep down` after, always."""
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import tempfile
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
-import pandas as pd
+from bench.measure import REPO, run_process, sweep_environment
 
-from sweep.store import schema as S
-
-
-def trials_to(trials: pd.DataFrame, target: float) -> int | None:
-    """1-based position in plan order of the first trial whose best metric reaches `target` (None: never)."""
-    ordered = trials.sort_values(S.PLAN_ID)
-    hits = [i for i, v in enumerate(pd.to_numeric(ordered[S.BEST], errors="coerce"), start=1) if v >= target]
-    return hits[0] if hits else None
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spec", default="digits-momentum")
-    parser.add_argument("--seeds", type=int, default=4)
-    parser.add_argument("--samples", type=int, default=12)
-    parser.add_argument("--target", type=float, default=0.97)
-    parser.add_argument("--split-seed", type=int, default=1, help="the changed dataset's split")
-    parser.add_argument("--top", type=int, default=3)
-    args = parser.parse_args()
-
-    from search_spaces import load_spec
-    from sweep import RunOptions, run_sweep
-    from sweep.cluster.local import connect
-
-    connect(cpus=2, dashboard=False, warm=False)
-    storage = tempfile.mkdtemp(prefix="warm-bench-")
-    options = RunOptions(storage=storage, quiet=True, final_test=False, dashboard=False)
-    base = load_spec(args.spec)
-    old = run_sweep(base.replace(name="old", samples=args.samples * 2), options)
-    print(f"earlier sweep: best {float(old.best()[S.BEST]):.4f} ({len(old.trials)} trials, split_seed 0)")
-    print("| seed | cold: trials to target | warm: trials to target | cold best | warm best |\n|---|---|---|---|---|")
-    rows = []
-    for seed in range(1, args.seeds + 1):
-        spec = base.replace(samples=args.samples, seed=seed, rounds=base.rounds.__class__(count=1))
-        spec = spec.replace(space=spec.space.hold("split_seed", args.split_seed))
-        cold = run_sweep(spec.replace(name=f"cold{seed}"), options)
-        warm_options = RunOptions(**{**options.to_dict(), "warm_start": str(old.path), "warm_top": args.top})
-        warm = run_sweep(spec.replace(name=f"warm{seed}"), warm_options)
-        row = (trials_to(cold.trials, args.target), trials_to(warm.trials, args.target),
-               float(cold.best()[S.BEST]), float(warm.best()[S.BEST]))  # fmt: skip
-        rows.append(row)
-        print(f"| {seed} | {row[0] or 'never'} | {row[1] or 'never'} | {row[2]:.4f} | {row[3]:.4f} |", flush=True)
-    never = args.samples + 1  # a sweep that never reached the target counts as one trial past its budget
-    cold_n = [r[0] or never for r in rows]
-    warm_n = [r[1] or never for r in rows]
-    print(f"mean trials to {args.target}: cold {statistics.mean(cold_n):.1f}, warm {statistics.mean(warm_n):.1f} "
-          f"(never = {never}); mean best: cold {statistics.mean(r[2] for r in rows):.4f}, "
-          f"warm {statistics.mean(r[3] for r in rows):.4f}")  # fmt: skip
-    import ray
-
-    ray.shutdown()
+SWEEP_BIN = Path(sys.executable).parent / "sweep"
 
 
-if __name__ == "__main__":
-    main()
+@contextmanager
+def warm_ray(home: Path, cores: int, scratch: Path) -> Iterator[dict[str, Any]]:
+    """`sweep up --cpus CORES --no-dashboard` under the bench's warm HOME, and `sweep down` after, always.
+
+    Raises:
+        RuntimeError: `sweep up` failed, or it did not record `cores` CPUs.
+    """
+    env = sweep_environment(home)
+    log = scratch / "sweep-up.log"
+    port = _free_port()
+    argv = [str(SWEEP_BIN), "up", "--cpus", str(cores), "--no-dashboard", "--port", str(port)]
+    started = time.perf_counter()
+    try:
+        # A fresh HOME has no ~/.ray/auth_token, and `ray start` (unlike `ray.init`) does not make one.
+        token = [str(SWEEP_BIN.parent / "ray"), "get-auth-token", "--generate"]
+        subprocess.run(token, cwd=REPO, env={**env, "RAY_AUTH_MODE": "token"}, capture_output=True, timeout=120)
+        up = run_process(argv, log, env, timeout=300)
+        info: dict[str, Any] = {"up_seconds": time.perf_counter() - started, "returncode": up.returncode}
+        if up.returncode != 0:
+            raise RuntimeError(f"`sweep up` failed (exit {up.returncode}): {up.output_tail[-1500:]}")
+        record = json.loads((home / ".cache" / "sweep" / "local-ray.json").read_text())
+        info.update(address=record["address"], cpus=record["cpus"])
+        if info["cpus"] != cores:  # each warm run checks the CPUs Ray offers too (run_one)
+            raise RuntimeError(f"`sweep up` recorded {info['cpus']} CPUs ({info}); the others get {cores}")
+        yield info
+    finally:  # always: nothing of the bench's stays up
+        try:
+            down = subprocess.run(
+                [str(SWEEP_BIN), "down"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+            said = (down.stdout + down.stderr).strip()[-300:]
+        except subprocess.TimeoutExpired:
+            said = "timed out after 120 s"
+        print(f"  sweep down: {said}", flush=True)
+
+
+def _free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now (6390, `sweep up`'s default, may be another's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -11,6 +11,11 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+# The repository on the path of every process a test starts (the `sweep` console script, Ray's workers), as
+# pytest's `pythonpath` puts it on this one's: trainables of the test suite are named `tests.module:function`.
+_REPO = str(Path(__file__).resolve().parents[1])
+if _REPO not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_REPO, os.environ.get("PYTHONPATH", "")) if p)
 from sweep.cluster.environment import prepare_environment  # noqa: E402
 
 prepare_environment(local=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 from search_spaces import load_spec
@@ -12,6 +13,7 @@ from sweep.run.rounds import schedule
 from sweep.run.searcher import SweepPlan
 from sweep.run.tuner import make_searcher
 from sweep.store.layout import SweepDir
+from sweep.store.plan_ids import round_of
 from sweep.store.state import SweepState
 
 SPEC = {
@@ -130,3 +132,25 @@ def test_the_searchers_state_and_model_survive_save_and_restore(tmp_path):
         assert a == b
         going_on.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(a)})
         restored.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(b)})
+
+
+def test_proposals_made_after_the_last_saved_state_are_trained_as_planned_after_a_restore(tmp_path):
+    """Ray snapshots the searcher now and then: what the guided round proposed since is in the plan file but in
+    no restored trial. The restored searcher hands those configs out again, under their plan ids."""
+    searcher = _tuner_searcher(tmp_path)
+    for i in range(13):
+        config = searcher.suggest(f"t{i}")
+        searcher.on_trial_complete(f"t{i}", {"dev_accuracy": bowl(config)})
+    searcher.save(str(tmp_path / "state.pkl"))
+    late = [searcher.suggest(f"t{i}") for i in (13, 14)]  # proposed after the snapshot, then the driver dies
+    restored = _tuner_searcher(tmp_path / "other")
+    restored.plan = searcher.plan
+    restored.restore(str(tmp_path / "state.pkl"))
+    assert [restored.suggest("u0"), restored.suggest("u1")] == late
+    following = restored.suggest("u2")
+    assert following["plan_id"] not in {c["plan_id"] for c in late}
+    plan = pd.read_csv(searcher.plan.directory.round_plan(round_of(late[0]["plan_id"])))
+    assert plan["plan_id"].is_unique and list(plan["plan_id"])[-3:] == [
+        *(c["plan_id"] for c in late),
+        following["plan_id"],
+    ]

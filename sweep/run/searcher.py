@@ -152,6 +152,25 @@ class RecipeSearcher(Searcher):
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "rb") as handle:
             self.__dict__.update(pickle.load(handle))
+        self._requeue_proposed_since_saved()
+
+    def _requeue_proposed_since_saved(self) -> None:
+        """A guided round's proposals made after Ray's last snapshot of this state are in the plan file but in
+        no restored trial: they are trained as planned (never proposed afresh under the same plan ids)."""
+        if self.guided is None or not self.plan.directory.round_plan(self.guided.number).exists():
+            return
+        rows = read_plan(self.plan.directory, self.guided.number)
+        extra = rows[self.guided.handed :]
+        if not extra:
+            return
+        done = self._done_plan_ids() | {str(c[S.PLAN_ID]) for c in self.queue}
+        slot = self.plan.slots[self.slot_index]
+        for config in extra:
+            plan = str(config[S.PLAN_ID])
+            self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
+            if plan not in done:
+                self.queue.append(config)
+        self.guided.handed = len(rows)
 
     # --- rounds -------------------------------------------------------------------------------------------
     def _proposing(self) -> bool:
