@@ -74,6 +74,8 @@ def test_telling_a_config_it_never_handed_out_is_a_one_line_error():
     planner.tell(config, 0.5)
     with pytest.raises(SweepError, match="not a config this planner handed out and still awaits"):
         planner.tell(config, 0.5)  # told twice
+    with pytest.raises(SweepError, match=r"^Planner.tell: 'None' is not a config this planner handed out"):
+        planner.tell({"lr": 0.1}, 0.5)  # a dict without its plan_id
     with pytest.raises(SweepError, match="must be a number, got 'high'"):
         planner.tell(planner.ask(), "high")
     with pytest.raises(SweepError, match="workers must be an integer ≥ 1, got 0"):

@@ -112,7 +112,7 @@ class Planner:
         """Reports a trial's result: its final metric (``epoch=None``: the trial is over), or a reading at
         `epoch` while it trains. ``failed=True`` (or a value of None) ends it as errored: a crash says nothing
         about the config."""
-        plan = str(config[S.PLAN_ID] if isinstance(config, Mapping) else config)
+        plan = str(config.get(S.PLAN_ID) if isinstance(config, Mapping) else config)
         trial_id = self.pending.get(plan)
         if trial_id is None:
             raise SweepError(
