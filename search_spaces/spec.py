@@ -110,6 +110,11 @@ class SweepSpec:
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
 
+    def __post_init__(self) -> None:
+        from search_spaces.spec_rules import check_spec_fields
+
+        check_spec_fields(self)  # also on `replace`: a command line's overrides obey the spec's rules
+
     def to_dict(self) -> dict[str, Any]:
         """The spec as run (YAML-ready); ``parse_spec(spec.to_dict())`` gives the same spec back."""
         out: dict[str, Any] = {}
@@ -127,7 +132,7 @@ class SweepSpec:
         return out
 
     def replace(self, **changes: Any) -> SweepSpec:
-        """A copy with some fields changed (``dataclasses.replace``)."""
+        """A copy with some fields changed (``dataclasses.replace``), checked like a parsed spec."""
         return dataclasses.replace(self, **changes)
 
 

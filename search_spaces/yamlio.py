@@ -55,7 +55,7 @@ def load_yaml_text(text: str, where: str) -> Any:
     """Parse YAML text; a syntax error becomes ``<where>: invalid YAML at line N: <problem>``.
 
     Example:
-        >>> load_yaml_text("lr: [1e-4, 1]", "spec.yaml")
+        >>> load_yaml_text("lr: [1e-4, 1]", "my_spec.yaml")
         {'lr': [0.0001, 1]}
     """
     try:
@@ -88,9 +88,9 @@ def decode_spec_bytes(data: bytes, where: str) -> str:
     """UTF-8 text of a spec file (a UTF-8 byte-order mark is allowed), else a SpecError naming the encoding.
 
     Example:
-        >>> decode_spec_bytes("lr: 0.1".encode("utf-16"), "spec.yaml")
+        >>> decode_spec_bytes("lr: 0.1".encode("utf-16"), "my_spec.yaml")
         Traceback (most recent call last):
-        search_spaces.errors.SpecError: spec.yaml: the file is UTF-16 text, not UTF-8: save it as UTF-8
+        search_spaces.errors.SpecError: my_spec.yaml: the file is UTF-16 text, not UTF-8: save it as UTF-8
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SpecError(f"{where}: the file is UTF-16 text, not UTF-8: save it as UTF-8")

@@ -18,7 +18,7 @@ from ray.tune.schedulers import TrialScheduler
 from search_spaces import SpecError, SweepSpec, parse_spec
 from search_spaces.scheduler_spec import SETTINGS, Rule, SchedulerSpec
 from sweep.run.rounds import schedule
-from sweep.run.tuner import batches_reports, make_scheduler, sweep_milestones
+from sweep.run.tuner import batches_reports, make_scheduler
 from sweep.schedulers import REGISTRY, RayContext, SchedulerPlugin, get_scheduler
 from sweep.store.trial_status import asha_milestones
 
@@ -142,7 +142,7 @@ def test_milestones_increase_within_max_t(name: str, max_t: int) -> None:
     milestones = plugin.milestones(scheduler, max_t)
     assert list(milestones) == sorted(set(milestones)) and all(1 <= m <= max_t for m in milestones)
     assert plugin.prunes(scheduler, max_t) == bool(milestones)
-    assert milestones == sweep_milestones(_spec(name), max_t)
+    assert milestones == make_scheduler(_spec(name), max_t)[1]  # what the Tuner's scheduler is built with
     line = plugin.describe(scheduler, max_t)
     assert line and "\n" not in line
 
@@ -244,5 +244,5 @@ def test_asha_milestones_follow_rays_rungs() -> None:
     assert asha_milestones(2, 3, 20) == [2, 6, 18]
     assert asha_milestones(1, 2, 10) == [1, 2, 4, 8]
     assert asha_milestones(4, 4, 4) == [4]
-    assert sweep_milestones(_spec("asha", grace_period=5), 3) == (3,)  # grace beyond max_t: one rung at max_t
-    assert sweep_milestones(_spec("fifo"), 27) == sweep_milestones(_spec("pbt"), 27) == ()
+    assert make_scheduler(_spec("asha", grace_period=5), 3)[1] == (3,)  # grace beyond max_t: one rung at max_t
+    assert make_scheduler(_spec("fifo"), 27)[1] == make_scheduler(_spec("pbt"), 27)[1] == ()

@@ -12,6 +12,7 @@ import pytest
 from search_spaces import (
     DEFAULT_PRESET,
     SchedulerSpec,
+    Space,
     SpecError,
     SweepError,
     load_spec,
@@ -266,10 +267,31 @@ def test_huge_values_are_shown_short() -> None:
 
 # ----------------------------------------------------------------------------- the launch's pre-flight
 def preflight_fails(data: dict[str, Any], message: str) -> None:
-    spec = parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}, **data})
+    """What a launch refuses: the spec's own rules when it is built, the pre-flight's after."""
     with pytest.raises(SweepError) as err:
-        preflight(spec)
+        preflight(parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}, **data}))
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"samples": 0}, "samples: must be an integer ≥ 1, got 0"),
+        ({"seed": -1}, "seed: must be an integer in [0, 4294967295], got -1"),
+        ({"max_concurrent": 0}, "max_concurrent: must be an integer ≥ 1, got 0"),
+        ({"name": "a/b"}, "name: 'a/b' must be a plain name"),
+        ({"space": Space.from_dict({"bs": {"pow2": [30, 100]}})}, "space.bs: pow2 bounds must be powers of two"),
+    ],
+    ids=["samples", "seed", "max_concurrent", "name", "pow2"],
+)
+def test_a_spec_object_is_valid_by_construction(change: dict[str, Any], message: str) -> None:
+    """Neither parsing nor `replace` (how the command line's overrides land) builds a spec the launch refuses."""
+    spec = parse_spec({"space": {"lr": {"loguniform": [1e-4, 1]}}})
+    with pytest.raises(SweepError, match=re.escape(message)):
+        spec.replace(**change)
+    data = {**spec.to_dict(), **{k: (v.to_dict() if isinstance(v, Space) else v) for k, v in change.items()}}
+    with pytest.raises(SweepError, match=re.escape(message)):
+        parse_spec(data)
 
 
 def test_preflight_passes_the_presets() -> None:

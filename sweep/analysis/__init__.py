@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from search_spaces import Param, Space
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
-from sweep.store.damage import damaged, read_space_file, read_spec_file, spec_round_conflict
+from sweep.store.damage import damaged, read_space_file, spec_round_conflict
+from sweep.store.layout import SPEC_FILE, SweepDir
 from sweep.store.ranking import rank_trials
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
@@ -104,15 +104,16 @@ def _from_directory(root: Path) -> Source:
         if number.isdigit():
             rounds[int(number)] = read_space_file(file)
     notes: list[str] = []
-    spec_file = result.path / "spec.yaml"
-    spec_space = read_spec_file(spec_file).space if spec_file.is_file() else None
+    directory = SweepDir(result.path)
+    spec_file = directory.spec_yaml
+    spec_space = directory.read_spec().space if spec_file.is_file() else None
     if spec_space is not None and rounds:
         conflict = spec_round_conflict(spec_space, rounds)
         if conflict:  # an edited spec would give scales and advice the sweep never ran
             raise damaged(spec_file, conflict, "the spec was edited after the sweep ran: restore the spec it ran")
     planned = [int(slot.get("number", 0)) for slot in result.state.get("rounds", []) if isinstance(slot, dict)]
     if planned and not rounds:
-        where = "from spec.yaml" if spec_space is not None else "inferred from the values"
+        where = f"from {SPEC_FILE}" if spec_space is not None else "inferred from the values"
         notes.append(f"rounds/ has no round spaces (deleted?): scales {where}")
         rounds = {}
     params = {}
@@ -139,12 +140,11 @@ def _from_directory(root: Path) -> Source:
 def _milestones(root: Path, trials: pd.DataFrame) -> tuple[int, ...]:
     """The scheduler's milestones (ASHA's rungs) as the sweep ran them: a rung no trial stopped at still had
     trials pass through it."""
-    from search_spaces import SpecError, parse_spec
     from sweep.schedulers import get_scheduler
 
     try:
-        scheduler = parse_spec(yaml.safe_load((root / "spec.yaml").read_text())).scheduler
-    except (OSError, SpecError, yaml.YAMLError, SweepError, ValueError, TypeError):
+        scheduler = SweepDir(root).read_spec().scheduler
+    except (OSError, SweepError):
         return ()
     column = next((c for c in ("epochs", S.EPOCHS) if c in trials), None)
     budget = pd.to_numeric(trials[column], errors="coerce") if column else pd.Series(dtype=float)

@@ -109,16 +109,14 @@ def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:
 
 
 def load_run_spec(root: Path) -> SweepSpec:
-    """The spec a sweep directory ran (its spec.yaml)."""
-
+    """The spec a sweep directory ran (its spec file)."""
     from search_spaces.errors import SweepError
+    from sweep.store.layout import SPEC_FILE, SweepDir
 
-    file = root / "spec.yaml"
-    if not file.is_file():
-        raise SweepError(f"'{root}': no spec.yaml: --next-spec needs a sweep directory, not an exported table")
-    from sweep.store.damage import read_spec_file
-
-    return read_spec_file(file)
+    directory = SweepDir(root)
+    if not directory.spec_yaml.is_file():
+        raise SweepError(f"'{root}': no {SPEC_FILE}: --next-spec needs a sweep directory, not an exported table")
+    return directory.read_spec()
 
 
 def advice_lines(result: SweepResult | str | Path, spec: SweepSpec | None = None) -> list[str]:

@@ -24,6 +24,7 @@ from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
 from sweep.analysis.advice_bias_variance import BIAS_KNOBS, VARIANCE_KNOBS
 from sweep.analysis.advice_edge import EDGE_MIN_TRIALS, MARGIN, TOP_FRACTION, widen_once
 from sweep.store import schema as S
+from sweep.store.layout import SPEC_FILE
 
 if TYPE_CHECKING:
     from sweep.analysis import Source
@@ -171,7 +172,7 @@ def write_next_spec(analysis: Any, path: str | Path) -> Path:
 
     if analysis.spec is None:
         raise SweepError(
-            f"--next-spec: '{analysis.source.name}' is an exported table with no spec.yaml: "
+            f"--next-spec: '{analysis.source.name}' is an exported table with no {SPEC_FILE}: "
             "give the sweep directory instead"
         )
     spec, changes = plan_next(analysis.spec, analysis.source, analysis.importance, list(analysis.advice))

@@ -20,6 +20,7 @@ from sweep.analysis.advice import Advice
 from sweep.analysis.advisor import advise
 from sweep.analysis.importance import Importance, best_regions, importance
 from sweep.store import schema as S
+from sweep.store.layout import SweepDir
 
 if TYPE_CHECKING:
     from sweep.analysis import Source
@@ -165,7 +166,7 @@ def analyze(path: str | Path, history: str | Path | None = None, top: int = 10, 
     estimate = importance(source.trials, source.params, source.mode)
     analysis = Analysis(source, estimate, best_regions(source.ranked(), source.params))
     root = Path(path).expanduser()
-    if root.is_dir() and (root / "spec.yaml").is_file():
+    if root.is_dir() and SweepDir(root).spec_yaml.is_file():
         from sweep.analysis.advisor import load_run_spec
 
         analysis.spec = load_run_spec(root)

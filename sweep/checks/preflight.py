@@ -14,7 +14,6 @@ import difflib
 import inspect
 import itertools
 import math
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -25,18 +24,15 @@ from search_spaces.checks import show
 from search_spaces.errors import SweepError
 from sweep.checks.data import check_data
 from sweep.cluster.launcher import project_dir
-from sweep.store.schema import RESERVED
-
-MAX_SAMPLES = 100_000  # configs per round; each is planned up front and written to the round's plan
-MAX_SEED = 2**32 - 1  # what every seeded generator downstream (numpy, scipy's Sobol, torch) accepts
-_PLAIN_NAME = re.compile(r"^\w[\w .,+=@-]{0,99}$")
+from sweep.store.schema import check_not_reserved
 
 
 def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> None:
     """Check everything a launch of `spec` needs, before anything starts; raise a one-line SweepError.
 
-    Checks, in order: the sweep name is a plain name; `samples` and `seed` are in range; the space is not
-    empty, uses no results column's name, and `pow2` bounds are powers of two; the trainable imports and
+    A :class:`SweepSpec` already has a plain name, `samples` and `seed` in range and
+    `pow2` bounds that are powers of two (checked when it is built). Checks, in order: the space is not
+    empty and uses no results column's name; the trainable imports and
     takes a config (a built-in one: every space key is one it declares, every value or range lies in what
     it accepts, the metric is one it reports); the data resolves (a built-in name with valid options, or a
     readable file with the label column and numeric features).
@@ -55,9 +51,11 @@ def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> No
         Traceback (most recent call last):
         search_spaces.errors.SpecError: space.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)
     """
-    check_name(spec.name)
-    check_counts(spec)
-    check_space_shape(spec)
+    if len(spec.space) == 0:
+        raise SpecError(
+            "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
+        )
+    check_not_reserved(spec.space.names)
     if function is not None:
         check_signature(function, getattr(function, "__name__", repr(function)))
         return
@@ -69,55 +67,6 @@ def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> No
     base = project_dir(spec)
     for data, label, split, split_seed in data_cases(spec, declared.defaults):
         check_data(data, base, label=label, split=split, split_seed=split_seed)
-
-
-# --- the spec's own fields ---------------------------------------------------------------------------------
-def check_name(name: str) -> None:
-    """A sweep name becomes a directory name under --storage: no path separators, no `..`, no hidden names.
-
-    Example:
-        >>> check_name("../../etc/x")
-        Traceback (most recent call last):
-        search_spaces.errors.SpecError: name: '../../etc/x' must be a plain name (letters, digits, spaces, \
-. _ - + = @ ,; no '/' or '..'; at most 100 characters): e.g. name: digits-momentum
-    """
-    if not _PLAIN_NAME.match(name) or ".." in name or name != name.strip():
-        raise SpecError(
-            f"name: {show(name)} must be a plain name (letters, digits, spaces, . _ - + = @ ,; no '/' or '..'; "
-            "at most 100 characters): e.g. name: digits-momentum"
-        )
-
-
-def check_counts(spec: SweepSpec) -> None:
-    """`samples` small enough to plan, `seed` a 32-bit non-negative integer, `max_concurrent` sane."""
-    if spec.samples > MAX_SAMPLES:
-        raise SpecError(
-            f"samples: {_count(spec.samples)} configs per round is more than {MAX_SAMPLES}: "
-            "lower it (add rounds to spend more compute)"
-        )
-    if not 0 <= spec.seed <= MAX_SEED:
-        raise SpecError(f"seed: must be an integer in [0, {MAX_SEED}], got {show(spec.seed)}")
-    if spec.max_concurrent is not None and spec.max_concurrent > MAX_SAMPLES:
-        raise SpecError(f"max_concurrent: must be at most {MAX_SAMPLES}, got {show(spec.max_concurrent)}")
-
-
-def _count(n: int) -> str:
-    return f"{n:.3g}" if n < 10**300 else show(n)  # 1e+30, not 31 digits; beyond floats, show() says how long
-
-
-def check_space_shape(spec: SweepSpec) -> None:
-    """A non-empty space, no reserved column names, and `pow2` bounds that are themselves powers of two."""
-    if len(spec.space) == 0:
-        raise SpecError(
-            "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
-        )
-    clash = sorted(set(spec.space.names) & RESERVED)
-    if clash:
-        raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")
-    for param in spec.space.values():
-        problem = param.scale_type.loose_bounds(param)
-        if problem:
-            raise SpecError(f"space.{param.name}: {problem}")
 
 
 # --- the trainable -------------------------------------------------------------------------------------------

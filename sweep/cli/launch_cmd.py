@@ -81,12 +81,11 @@ def launch(
         set_ = [*set_, f"epochs={epochs}"]
     if max_concurrent is not None:
         changes["max_concurrent"] = max_concurrent
-    loaded = replace(loaded, **changes)
+    loaded = loaded.replace(**changes)  # checked like the spec itself
     holds = tuple(parse_assignment(text) for text in set_)
     check_assignments(loaded, [key for key, _ in holds])
     options = RunOptions(
-        storage=storage, address=address, cpus=cpus, max_concurrent=max_concurrent or loaded.max_concurrent,
-        fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
+        storage=storage, address=address, cpus=cpus, fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
         holds=holds, dashboard=not no_dashboard, warm_start=warm_start, warm_top=warm_top,
     )  # fmt: skip
     warn_if_more_cpus(cpus, address)

@@ -15,7 +15,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from search_spaces import Space, SpecError, SweepSpec
 from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
@@ -24,25 +23,12 @@ from sweep.run.driver import driver_record, on_forced_stop
 from sweep.run.options import RunOptions
 from sweep.run.resume_checks import check_plans, check_saved_state
 from sweep.run.roomy_log import RoomyFileHandler
-from sweep.run.rounds import RoundSlot, sweep_max_epochs
+from sweep.run.rounds import RoundSlot
+from sweep.run.sweep_run import SweepRun
 from sweep.store import schema as S
-from sweep.store.damage import read_spec_file
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
 from sweep.store.tables import StorageError, read_table, rewrite_table
-
-
-def base_space(spec: SweepSpec, options: RunOptions) -> Space:
-    """The spec's space with `--tier` selection and `--set` holds applied."""
-    space = spec.space
-    if options.tiers:
-        space = space.select_tiers(set(options.tiers))
-    for name, value in options.holds:
-        space = space.hold(name, value)
-    clash = sorted(set(space.names) & S.RESERVED)
-    if clash:
-        raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")
-    return space
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -64,35 +50,37 @@ def resolve(trainable: str, project: Path) -> Callable[[dict], None]:
 
 def drive(
     directory: SweepDir,
-    options: RunOptions,
+    run: SweepRun,
     clock_start: float | None = None,
     checked: Future[None] | None = None,
     function: Callable[[dict], Any] | None = None,
     trust: bool = False,
+    by_value: bool = True,
 ) -> SweepResult:
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary.
 
     Ray's saved state is checked before Ray starts (:func:`check_saved_state`): whole, and signed by this user
-    unless `trust`.
+    unless `trust`. `function` is the trainable when the caller has it already; `by_value`: it is a function
+    object of the user's (a notebook's), which travels to Ray's workers by value.
     """
     from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
 
     clock_start = time.time() if clock_start is None else clock_start
-    requeue_after_full_disk(directory, options.quiet)  # before the check: Ray's state from a full disk is not used
+    requeue_after_full_disk(directory, run.options.quiet)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
-    spec = read_spec_file(directory.spec_yaml)
+    spec, options = run.spec, run.options
     project = Path(state.project_dir or Path.cwd())
-    if function is not None:
+    by_value = by_value and function is not None
+    if by_value and function is not None:
         from sweep.run.one_trial import ship_by_value
 
         ship_by_value(function)
     trainable = function or resolve(spec.trainable, project)
-    space = base_space(spec, options)
-    check_plans(directory, spec, space)
+    check_plans(directory, spec, run.space)
     from trainables.registry import builtin_names
 
-    ship = needs_shipping(spec, builtin_names()) and function is None
+    ship = needs_shipping(spec, builtin_names()) and not by_value
     if directory.remote is None:
         make_reserve(directory.root)
     env = runtime_env(project, ship, options.storage, local=options.address is None)
@@ -117,7 +105,7 @@ def drive(
         if todo:
             fit_started = time.time()
             with on_forced_stop(lambda: _mark_interrupted(directory, options)):
-                finished = run_rounds(directory, spec, space, slots, todo, trainable, options, clock_start)
+                finished = run_rounds(directory, run, slots, todo, trainable, clock_start)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
                 return _interrupted(directory, options)
@@ -180,12 +168,10 @@ def _say(options: RunOptions, text: str, force: bool = False) -> None:
 
 def run_rounds(
     directory: SweepDir,
-    spec: SweepSpec,
-    base: Space,
+    run: SweepRun,
     slots: list[RoundSlot],
     todo: list[RoundSlot],
     trainable: Callable[[dict], None],
-    options: RunOptions,
     clock_start: float,
 ) -> bool:
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
@@ -196,16 +182,15 @@ def run_rounds(
     from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
     from sweep.run.searcher import SweepPlan
-    from sweep.run.tuner import TunerSettings, build_tuner, restore_tuner, sweep_milestones
+    from sweep.run.tuner import build_tuner, restore_tuner
     from sweep.run.watchdog import SweepStalled, Watchdog
     from sweep.schedulers import get_scheduler
 
+    spec, options = run.spec, run.options
     state = directory.state.read()
     name = state.experiment or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
     if state.experiment != name:
         directory.state.update(lambda state: setattr(state, "experiment", name))
-    max_t = sweep_max_epochs(spec, base)
-    milestones = sweep_milestones(spec, max_t)
     experiment = f"{directory.ray_storage}/{name}"
     _ray_log_to_file(directory)
     budget = None
@@ -213,21 +198,20 @@ def run_rounds(
         budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
     info = SweepInfo(
         sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
-        planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=max_t,
-        milestones=milestones, started_at=state.started_at, quiet=options.quiet,
+        planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=run.max_t,
+        milestones=run.milestones, started_at=state.started_at, quiet=options.quiet,
         deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
         early_stopping=spec.early_stopping is not None, first_round=todo[0].number,
     )  # fmt: skip
     plan = SweepPlan(
-        directory, spec.to_dict(), base.to_dict(), tuple(todo), quiet=options.quiet,
+        directory, spec.to_dict(), run.space.to_dict(), tuple(todo), quiet=options.quiet,
         pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
     )  # fmt: skip
-    settings = TunerSettings(directory.ray_storage, name, options.max_concurrent, options.fail_fast)
     watchdog, disk = Watchdog(options.stall_seconds), DiskFullStop()
     if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, spec, plan, info, settings, budget, (watchdog, disk))
+        tuner = restore_tuner(experiment, trainable, run, plan, info, name, budget, (watchdog, disk))
     else:
-        tuner = build_tuner(trainable, spec, plan, info, settings, budget, (watchdog, disk))
+        tuner = build_tuner(trainable, run, plan, info, name, budget, (watchdog, disk))
     try:
         tuner.fit()
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay

@@ -15,14 +15,15 @@ from typing import Any
 from search_spaces import SweepSpec, load_spec
 from search_spaces.errors import SweepError
 from sweep.checks.assignments import check_held_values
-from sweep.checks.preflight import check_name, preflight
+from sweep.checks.preflight import preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
 from sweep.run.disk_full import fresh_experiment
-from sweep.run.drive import base_space, drive, resolve
+from sweep.run.drive import drive, resolve
 from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, schedule
-from sweep.store.damage import check_sweep_dir, damaged, read_spec_file
+from sweep.run.sweep_run import SweepRun
+from sweep.store.damage import check_sweep_dir, damaged
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
@@ -59,12 +60,11 @@ def run_sweep(
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
     if trainable is not None:
         spec = spec.replace(trainable=_reference(trainable))
-    space = base_space(spec, options)
+    run = SweepRun.of(spec, options)  # the one place the spec and the options meet (checked: names, holds)
+    space = run.space
     check_held_values(spec, options.holds)  # `--set lr=abc`: before a directory is made or Ray starts
     project = project_dir(spec)
-    if trainable is None:
-        resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
-    check_name(spec.name)  # before the name becomes a directory
+    function = trainable or resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
     warm = _warm_start(options, space)  # a bad --warm-start fails before Ray starts or a directory is made
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
@@ -73,7 +73,7 @@ def run_sweep(
     checked = checks.submit(preflight, spec.replace(space=space), trainable)
     checks.shutdown(wait=False)
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
-    directory.write_yaml(directory.spec_yaml, spec.to_dict())
+    directory.write_spec(spec)
     if options.warm_start is not None:
         from sweep.run.warm_start import write_plan
 
@@ -88,7 +88,7 @@ def run_sweep(
     )  # fmt: skip
     try:
         with hold_driver_lock(directory.root, "launch"):
-            return drive(directory, options, clock_start, checked, trainable)
+            return drive(directory, run, clock_start, checked, function, by_value=trainable is not None)
     except SweepError:
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
@@ -143,7 +143,7 @@ def resume_sweep(
         saved = _saved_options(directory)
         if options is not None:  # where Ray runs and how loud may change; what is tuned may not
             saved = _with_runtime(saved, options)
-        return drive(directory, saved, function=trainable, trust=trust)
+        return drive(directory, SweepRun.read(directory, saved), function=trainable, trust=trust)
 
 
 def refine_sweep(
@@ -159,7 +159,7 @@ def refine_sweep(
         raise SweepError(f"--rounds must be at least 1, got {rounds}")
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     check_sweep_dir(directory)
-    spec = read_spec_file(directory.spec_yaml)
+    spec = directory.read_spec()
     _saved_options(directory)
 
     def add_rounds(state: SweepState) -> None:
@@ -173,7 +173,8 @@ def refine_sweep(
     with hold_driver_lock(directory.root, "refine", directory.state.read().status):
         refuse_unfinished(directory)
         saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
-        return drive(directory, _with_runtime(saved, options) if options else saved)
+        saved = _with_runtime(saved, options) if options else saved
+        return drive(directory, SweepRun.of(spec, saved))
 
 
 def refuse_unfinished(directory: SweepDir) -> None:

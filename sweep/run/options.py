@@ -15,7 +15,7 @@ class RunOptions:
         cache_dir: the driver's local mirror of sweeps stored at a URI.
         address: a Ray cluster (`auto`, `HOST:PORT`, `ray://HOST:PORT`); None starts a local Ray.
         cpus: size of the local Ray (None: all cores).
-        max_concurrent: at most this many trials at once (None: as many as resources allow).
+        max_concurrent: at most this many trials at once, over the spec's `max_concurrent` (None: the spec's).
         fail_fast: stop the sweep at the first trial error.
         quiet: no progress line and no tables.
         staged: tune tier by tier (tier 1, then tier 2 with tier 1 held at its best, ...).

@@ -137,5 +137,5 @@ def _planner_dir(root: Path, spec: SweepSpec, staged: bool) -> SweepDir:
     directory = SweepDir(root.resolve())
     if directory.state.path.exists():
         raise SweepError(f"Planner: {root} already holds a plan (sweep.json): give an empty directory or none")
-    directory.write_yaml(directory.spec_yaml, spec.to_dict())
+    directory.write_spec(spec)
     return directory

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
 from sweep.run.state_signer import StateSigner
+from sweep.run.sweep_run import SweepRun
 from sweep.run.trial_guard import guard, timed_out
 from sweep.schedulers import RayContext, get_scheduler
 from sweep.store.layout import SweepDir
@@ -54,16 +54,6 @@ def with_resources(
         policy = ReportPolicy(frozenset(milestones), REPORT_SECONDS)
         trainable = tune.with_parameters(trainable, reporting=policy)
     return tune.with_resources(trainable, {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu})
-
-
-@dataclass(frozen=True)
-class TunerSettings:
-    """Everything about the sweep's Tuner that does not come from the spec."""
-
-    experiment_dir: str  # STORAGE/.../ray
-    name: str  # the experiment's directory under it
-    max_concurrent: int | None
-    fail_fast: bool
 
 
 class BudgetStopper(Stopper):
@@ -116,11 +106,6 @@ def _stopper(
     return stoppers[0] if stoppers else None
 
 
-def sweep_milestones(spec: SweepSpec, max_t: int) -> tuple[int, ...]:
-    """The epochs where the sweep's scheduler may stop a trial (ASHA's rungs); empty when it never does."""
-    return get_scheduler(spec.scheduler.type).milestones(spec.scheduler, max_t)
-
-
 def make_scheduler(
     spec: SweepSpec, max_t: int, space: Space | None = None, sweep_root: str | None = None
 ) -> tuple[TrialScheduler, tuple[int, ...]]:
@@ -166,18 +151,19 @@ def make_searcher(plan: SweepPlan, budget: Budget | None, eager: bool = False) -
 
 def build_tuner(
     trainable: Callable[[dict], None],
-    spec: SweepSpec,
+    run: SweepRun,
     plan: SweepPlan,
     info: SweepInfo,
-    settings: TunerSettings,
+    name: str,
     budget: Budget | None,
     guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
-    """One Tuner for every round of the sweep: the searcher plans rounds, one scheduler prunes them all."""
-    prepare_pending(spec, settings.max_concurrent)
-    tune_config, run_config = _configs(spec, plan, info, settings, budget, guards)
+    """One Tuner for every round of the sweep (Ray's experiment `name` under the sweep's ray/): the searcher
+    plans rounds, one scheduler prunes them all."""
+    prepare_pending(run.spec, run.max_concurrent)
+    tune_config, run_config = _configs(run, plan, info, name, budget, guards)
     return tune.Tuner(
-        with_resources(trainable, spec, info.milestones, settings.fail_fast),
+        with_resources(trainable, run.spec, run.milestones, run.options.fail_fast),
         param_space={},  # configs come whole from the searcher
         tune_config=tune_config,
         run_config=run_config,
@@ -185,16 +171,17 @@ def build_tuner(
 
 
 def _configs(
-    spec: SweepSpec,
+    run: SweepRun,
     plan: SweepPlan,
     info: SweepInfo,
-    settings: TunerSettings,
+    name: str,
     budget: Budget | None,
     guards: tuple[Any, ...] = (),
 ) -> tuple[tune.TuneConfig, tune.RunConfig]:
     """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`). Each of
     `guards` (the watchdog, the full-disk stop) is both a callback, to watch, and a stopper, to end the run."""
-    scheduler, _ = make_scheduler(spec, info.max_t, Space.from_dict(plan.base), info.sweep_root)
+    spec, fail_fast = run.spec, run.options.fail_fast
+    scheduler, _ = make_scheduler(spec, run.max_t, run.space, info.sweep_root)
     tune_config = tune.TuneConfig(
         metric=spec.metric,
         mode=spec.mode,
@@ -205,18 +192,16 @@ def _configs(
         # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
         # worker to the next trial (whose reset then fails).
         reuse_actors=spec.trial_timeout is None,
-        max_concurrent_trials=settings.max_concurrent,
+        max_concurrent_trials=run.max_concurrent,
     )
     run_config = tune.RunConfig(
-        name=settings.name,
-        storage_path=settings.experiment_dir,
-        callbacks=[SweepRecorder(info), StateSigner(plan.directory, settings.name), *guards, *_trackers(spec, info)],
+        name=name,
+        storage_path=plan.directory.ray_storage,
+        callbacks=[SweepRecorder(info), StateSigner(plan.directory, name), *guards, *_trackers(spec, info)],
         stop=_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
         verbose=0,
         # Ray allows no retries with fail_fast: the first error ends the sweep.
-        failure_config=tune.FailureConfig(
-            max_failures=0 if settings.fail_fast else MAX_FAILURES, fail_fast=settings.fail_fast
-        ),
+        failure_config=tune.FailureConfig(max_failures=0 if fail_fast else MAX_FAILURES, fail_fast=fail_fast),
         # Keep every checkpoint while the sweep runs: Ray deletes surplus ones from the driver, and a
         # driver killed between its periodic experiment snapshots would leave the snapshot pointing at a
         # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
@@ -268,10 +253,10 @@ def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
 def restore_tuner(
     path: str,
     trainable: Callable[[dict], None],
-    spec: SweepSpec,
+    run: SweepRun,
     plan: SweepPlan,
     info: SweepInfo,
-    settings: TunerSettings,
+    name: str,
     budget: Budget | None,
     guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
@@ -283,14 +268,14 @@ def restore_tuner(
     scheduler, stoppers, trackers) are built anew here for the directory being resumed, like at launch. The
     searcher's progress comes back from its saved state, which holds no path.
     """
-    prepare_pending(spec, settings.max_concurrent)
-    wrapped = with_resources(trainable, spec, info.milestones, settings.fail_fast)
+    prepare_pending(run.spec, run.max_concurrent)
+    wrapped = with_resources(trainable, run.spec, run.milestones, run.options.fail_fast)
     tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
     if plan.directory.remote is None:
         drop_foreign_staging(Path(path))
     restored = getattr(tuner, "_local_tuner", None)
     if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
-        tune_config, run_config = _configs(spec, plan, info, settings, _restored_budget(restored, budget), guards)
+        tune_config, run_config = _configs(run, plan, info, name, _restored_budget(restored, budget), guards)
         run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
         run_config.storage_filesystem = restored._run_config.storage_filesystem
         restored._tune_config, restored._run_config = tune_config, run_config

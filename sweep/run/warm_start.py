@@ -36,6 +36,7 @@ import pandas as pd
 from search_spaces import Param, Space, baseline_config
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
+from sweep.store.layout import SPEC_FILE, TRIALS_FILE, SweepDir
 
 WARM_FILE = "warm-start.json"
 DEFAULT_TOP = 3
@@ -65,10 +66,10 @@ def warm_start_configs(past: str | Path, space: Space, top: int = DEFAULT_TOP) -
             with `space` (one line each, naming the fix).
     """
     root = Path(past).expanduser()
-    trials_csv, spec_yaml = root / "trials.csv", root / "spec.yaml"
-    if not root.is_dir() or not trials_csv.is_file() or not spec_yaml.is_file():
+    directory = SweepDir(root)
+    if not root.is_dir() or not directory.trials_csv.is_file() or not directory.spec_yaml.is_file():
         raise SweepError(
-            f"--warm-start {past}: not a sweep directory (no trials.csv and spec.yaml in it): "
+            f"--warm-start {past}: not a sweep directory (no {TRIALS_FILE} and {SPEC_FILE} in it): "
             "give a directory `sweep launch` wrote, e.g. sweeps/digits-momentum-20261122-120000"
         )
     from sweep.analysis import load_source

@@ -147,6 +147,16 @@ class SweepDir:
         """sweep.json: read it with ``.read()``, change it only through ``.update(change)``."""
         return StateFile(self.root)
 
+    def read_spec(self) -> Any:
+        """The spec as run (a SweepSpec), parsed by the one reader of a sweep's spec file."""
+        from sweep.store.damage import read_spec_file  # content that is no valid spec is one line naming it
+
+        return read_spec_file(self.spec_yaml)
+
+    def write_spec(self, spec: Any) -> None:
+        """Records the spec as run (overrides applied), once, when the sweep is created."""
+        self.write_yaml(self.spec_yaml, spec.to_dict())
+
     def read_yaml(self, path: Path) -> Any:
         from sweep.store.damage import read_yaml_file  # a damaged file is one line naming it
 

@@ -54,3 +54,12 @@ RAY_BOOKKEEPING = {
 }  # fmt: skip
 
 RESERVED = set(TRIAL_COLUMNS) | set(HISTORY_KEYS)
+
+
+def check_not_reserved(names: object) -> None:
+    """No parameter may be named like a results column: a one-line SpecError naming the first one."""
+    from search_spaces import SpecError
+
+    clash = sorted(set(names) & RESERVED)  # type: ignore[call-overload]
+    if clash:
+        raise SpecError(f"space.{clash[0]}: the name is reserved for a results column; rename the parameter")

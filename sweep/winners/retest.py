@@ -22,7 +22,7 @@ from search_spaces import SweepSpec
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
-from sweep.store.damage import check_sweep_dir, read_spec_file
+from sweep.store.damage import check_sweep_dir
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, read
 from sweep.store.tables import read_table
@@ -62,7 +62,7 @@ def retest(
     directory = SweepDir.open(path)
     check_sweep_dir(directory)  # a damaged file is refused in one line before Ray starts
     result = read(directory)
-    spec = read_spec_file(directory.spec_yaml)
+    spec = directory.read_spec()
     from trainables.registry import BUILTINS
 
     record = BUILTINS.get(spec.trainable)
