@@ -8,7 +8,7 @@ import pytest
 
 from search_spaces import SpecError, parse_spec
 from sweep.run.early_stopping import PatienceStopper
-from sweep.run.tuner import _stopper
+from sweep.run.stoppers import make_stopper
 from trainables.session import BATCH_KEY
 
 
@@ -46,11 +46,11 @@ def test_the_stopper_counts_epochs_without_improvement_per_trial_and_reads_batch
 
 def test_the_tuner_gets_the_stopper_only_when_asked(tmp_path) -> None:
     asked = parse_spec({"early_stopping": {"patience": 4}, "metric": "dev_loss", "mode": "min"})
-    stopper = _stopper(None, None, None, asked)  # type: ignore[arg-type]
+    stopper = make_stopper(None, None, None, asked)  # type: ignore[arg-type]
     assert isinstance(stopper, PatienceStopper) and (stopper.metric, stopper.mode, stopper.patience) == (
         "dev_loss", "min", 4
     )  # fmt: skip
-    assert _stopper(None, None, None, parse_spec({})) is None  # type: ignore[arg-type]
+    assert make_stopper(None, None, None, parse_spec({})) is None  # type: ignore[arg-type]
 
 
 def test_early_stopping_reports_every_epoch() -> None:

@@ -11,17 +11,16 @@ from typing import Any
 from ray import tune
 from ray.tune.schedulers import TrialScheduler
 from ray.tune.search import Searcher
-from ray.tune.stopper import CombinedStopper, Stopper
 
 from search_spaces import Space, SweepSpec
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.searcher import RecipeSearcher, SweepPlan
 from sweep.run.state_signer import StateSigner
+from sweep.run.stoppers import BudgetStopper, make_stopper
 from sweep.run.sweep_run import SweepRun
-from sweep.run.trial_guard import guard, timed_out
+from sweep.run.trial_guard import guard
 from sweep.schedulers import RayContext, get_scheduler
-from sweep.store.layout import SweepDir
 
 # Retries per trial when its worker dies (a lost node, an OOM kill); a trial restarts from its checkpoint.
 MAX_FAILURES = 2
@@ -54,56 +53,6 @@ def with_resources(
         policy = ReportPolicy(frozenset(milestones), REPORT_SECONDS)
         trainable = tune.with_parameters(trainable, reporting=policy)
     return tune.with_resources(trainable, {"cpu": spec.resources.cpu, "gpu": spec.resources.gpu})
-
-
-class BudgetStopper(Stopper):
-    """Stops every trial when the sweep's time budget is spent (the budget is shared with the searcher and
-    the recorder), and notes in the sweep's state that the budget, not an interruption, ended it."""
-
-    def __init__(self, budget: Budget, directory: SweepDir) -> None:
-        self.budget = budget
-        self.directory = directory
-        self.fired = False
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return False
-
-    def stop_all(self) -> bool:
-        if self.budget.exhausted and not self.fired:
-            self.fired = True
-            self.directory.state.update(lambda state: setattr(state, "budget_spent", True))
-        return self.fired
-
-
-class TimeoutStopper(Stopper):
-    """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return timed_out(result)
-
-    def stop_all(self) -> bool:
-        return False
-
-
-def _stopper(
-    budget: Budget | None,
-    directory: SweepDir,
-    trial_timeout: float | None,
-    spec: SweepSpec | None = None,
-    guards: tuple[Any, ...] = (),
-) -> Stopper | None:
-    stoppers: list[Stopper] = list(guards)
-    if spec is not None and spec.early_stopping is not None:
-        from sweep.run.early_stopping import PatienceStopper
-
-        stoppers.append(PatienceStopper(spec.metric, spec.mode, spec.early_stopping.patience))
-    if budget is not None:
-        stoppers.append(BudgetStopper(budget, directory))
-    if trial_timeout is not None:
-        stoppers.append(TimeoutStopper())
-    if len(stoppers) > 1:
-        return CombinedStopper(*stoppers)
-    return stoppers[0] if stoppers else None
 
 
 def make_scheduler(
@@ -198,7 +147,7 @@ def _configs(
         name=name,
         storage_path=plan.directory.ray_storage,
         callbacks=[SweepRecorder(info), StateSigner(plan.directory, name), *guards, *_trackers(spec, info)],
-        stop=_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
+        stop=make_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
         verbose=0,
         # Ray allows no retries with fail_fast: the first error ends the sweep.
         failure_config=tune.FailureConfig(max_failures=0 if fail_fast else MAX_FAILURES, fail_fast=fail_fast),

@@ -1,0 +1,62 @@
+"""The stoppers of a sweep's Tuner: its time budget, a trial's time limit, early stopping, and the guards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.tune.stopper import CombinedStopper, Stopper
+
+from search_spaces import SweepSpec
+from sweep.run.budget import Budget
+from sweep.run.trial_guard import timed_out
+from sweep.store.layout import SweepDir
+
+
+class BudgetStopper(Stopper):
+    """Stops every trial when the sweep's time budget is spent (the budget is shared with the searcher and
+    the recorder), and notes in the sweep's state that the budget, not an interruption, ended it."""
+
+    def __init__(self, budget: Budget, directory: SweepDir) -> None:
+        self.budget = budget
+        self.directory = directory
+        self.fired = False
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        if self.budget.exhausted and not self.fired:
+            self.fired = True
+            self.directory.state.update(lambda state: setattr(state, "budget_spent", True))
+        return self.fired
+
+
+class TimeoutStopper(Stopper):
+    """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return timed_out(result)
+
+    def stop_all(self) -> bool:
+        return False
+
+
+def make_stopper(
+    budget: Budget | None,
+    directory: SweepDir,
+    trial_timeout: float | None,
+    spec: SweepSpec | None = None,
+    guards: tuple[Any, ...] = (),
+) -> Stopper | None:
+    stoppers: list[Stopper] = list(guards)
+    if spec is not None and spec.early_stopping is not None:
+        from sweep.run.early_stopping import PatienceStopper
+
+        stoppers.append(PatienceStopper(spec.metric, spec.mode, spec.early_stopping.patience))
+    if budget is not None:
+        stoppers.append(BudgetStopper(budget, directory))
+    if trial_timeout is not None:
+        stoppers.append(TimeoutStopper())
+    if len(stoppers) > 1:
+        return CombinedStopper(*stoppers)
+    return stoppers[0] if stoppers else None
