@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import io
 import pickle
+import signal
+import subprocess
 import sys
 
+import pandas as pd
 import pytest
+import yaml
 
 from search_spaces import load_spec
-from sweep import RunOptions, run_sweep
+from sweep import RunOptions, resume_sweep, run_sweep
 from sweep import events as E
 from sweep.cli.render import Printer
 from sweep.run.recorder import SweepInfo
 from sweep.run.searcher import SweepPlan
 from sweep.run.warm_start import WarmConfig
 from sweep.store.layout import SweepDir
-from tests.conftest import tiny_spec
+from tests.conftest import SWEEP_BIN, tiny_spec, wait_for
 
 
 @pytest.mark.ray
@@ -149,3 +153,37 @@ def test_the_progress_line_prints_on_a_change_of_counts_and_at_the_end(monkeypat
     err.truncate(0)
     _render([_progress(0, 2), _progress(1, 1, final=True)], quiet=True)
     assert err.getvalue() == ""
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_a_resumed_sweep_tells_its_observer_from_the_restored_tuner(tmp_path, capfd, ray_instance):
+    # Ray restores the searcher and the recorder from its pickled snapshot (`Tuner.restore`): the observer of the
+    # resuming call, not of the interrupted one, must hear the trials that end after the resume.
+    spec = {"name": "steady", "trainable": "tests.toy_trainables:steady", "samples": 4, "seed": 1,
+            "scheduler": "fifo", "space": {"x": {"uniform": [0.0, 1.0]}, "epochs": 2, "seconds": 2.0}}  # fmt: skip
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    storage = tmp_path / "sweeps"
+    command = [SWEEP_BIN, "launch", str(tmp_path / "spec.yaml"), "--storage", str(storage),
+               "--address", ray_instance.address, "--max-concurrent", "1", "-q"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        directory = wait_for(lambda: next(storage.glob("steady-*"), None), "the sweep directory", proc=proc)
+        trials = directory / "trials.csv"
+        wait_for(lambda: trials.exists() and trials.stat().st_size > 0, "a finished trial", proc=proc)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert f"interrupted: results so far are in {directory}; continue with: sweep resume {directory}" in out
+    before = set(pd.read_csv(trials)["plan_id"])
+    assert len(before) < 4, "the sweep finished before it could be interrupted"
+
+    told: list[E.Event] = []
+    capfd.readouterr()
+    result = resume_sweep(directory, observer=told.append)
+    assert capfd.readouterr() == ("", ""), "the library printed"
+    ended = {e.plan_id for e in told if isinstance(e, E.TrialEnded)}
+    assert ended == set(result.trials["plan_id"]) - before and ended, "the restored recorder told no trial's end"
+    assert isinstance(told[0], E.SweepStarted) and isinstance(told[-1], E.SweepSummary)
