@@ -28,8 +28,9 @@ from tests.conftest import SWEEP_BIN, tiny_spec, wait_for
 def test_a_sweep_prints_nothing_and_tells_its_observer_rounds_trials_and_summary_in_order(
     tmp_path, capfd, ray_instance
 ):
-    spec = load_spec(tiny_spec(samples=2, rounds={"count": 2, "model": "none"},
-                               space={**tiny_spec()["space"], "epochs": 2}))  # fmt: skip
+    spec = load_spec({"name": "events", "trainable": "tests.toy_trainables:steady", "samples": 2, "seed": 1,
+                      "rounds": {"count": 2, "model": "none"}, "scheduler": "fifo",
+                      "space": {"x": {"uniform": [0.0, 1.0]}, "epochs": 2, "seconds": 0.2}})  # fmt: skip
     told: list[E.Event] = []
     capfd.readouterr()
     result = run_sweep(spec, RunOptions(storage=str(tmp_path), final_test=False, dashboard=False), observer=told.append)
