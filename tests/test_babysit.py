@@ -14,6 +14,7 @@ from search_spaces.errors import SweepError
 from sweep.babysit.nudge import NUDGES_DIR, PID_FILE, send_nudge
 from sweep.babysit.run import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
+from sweep.events import NudgeRejected
 from tests.conftest import SWEEP_BIN, run_cli, wait_for
 
 TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}
@@ -64,9 +65,14 @@ def test_a_nudge_the_loop_rejects_is_recorded_and_training_goes_on(tmp_path):
         if metrics["epoch"] == 1:  # bypass the CLI's validation: the loop must still refuse it
             (run / NUDGES_DIR / "0001.json").write_text('{"lr": -1, "l2": 0.001}')
 
-    result = babysit(run, on_report=on_report, on_reject=lambda *a: rejected.append(a), handle_sigint=False)
+    told: list = []
+    result = babysit(run, on_report=on_report, on_reject=lambda *a: rejected.append(a), handle_sigint=False,
+                     observer=told.append)  # fmt: skip
 
     assert result.stopped_epoch == 3 and [r[0] for r in rejected] == ["lr"]
+    # The observer hears the same: each epoch, then the refused nudge (the callbacks still run first).
+    assert [type(e).__name__ for e in told] == ["EpochReported", "NudgeRejected", "EpochReported", "EpochReported"]
+    assert told[1] == NudgeRejected("lr", -1, rejected[0][2]) and told[2].metrics["epoch"] == 2
     log = pd.read_csv(run / "nudges.csv").set_index("key")
     assert log.loc["lr", "status"] == "rejected" and "lr" in log.loc["lr", "reason"]
     assert log.loc["l2", "status"] == "applied" and log.loc["l2", "epoch"] == 2

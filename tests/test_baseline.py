@@ -96,7 +96,7 @@ def test_tpe_proposes_the_baseline_first(tmp_path):
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, spec.space, staged=False)
     directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
-    searcher = TpeSearcher(SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots), quiet=True))
+    searcher = TpeSearcher(SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots)))
     first, second = searcher.suggest("t0"), searcher.suggest("t1")
     expected = baseline_config(spec.space)
     assert {k: first[k] for k in expected} == pytest.approx(expected)

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 import sweep
+from sweep.cli.render import disk_full_line
+from sweep.events import DiskFullRequeued
 from sweep.run.disk_full import MARK, end_on_full_disk, is_disk_full, requeue_after_full_disk
 from sweep.run.roomy_log import RoomyFileHandler
 from sweep.store import schema as S
@@ -32,7 +34,7 @@ def test_disk_full_is_read_from_exceptions_and_from_error_rows():
     )
 
 
-def test_after_a_full_disk_the_dead_trials_train_again_in_a_fresh_tuner(tmp_path, capsys):
+def test_after_a_full_disk_the_dead_trials_train_again_in_a_fresh_tuner(tmp_path):
     directory = make_sweep(tmp_path)
     directory.state.update(lambda s: setattr(s, "experiment", "sweep"))
     error = end_on_full_disk(directory)
@@ -46,13 +48,18 @@ def test_after_a_full_disk_the_dead_trials_train_again_in_a_fresh_tuner(tmp_path
         directory.history_csv, index=False
     )
 
-    assert requeue_after_full_disk(directory)
+    told: list = []
+    assert requeue_after_full_disk(directory, told.append)
     assert list(pd.read_csv(directory.trials_csv)[S.PLAN_ID]) == ["r1-000"]
     assert list(pd.read_csv(directory.history_csv)[S.PLAN_ID]) == ["r1-000"]
     state = directory.state.read()
     assert MARK not in state.extra and state.experiment.startswith("sweep-fresh-")
-    assert "1 trial that died of it trains again" in capsys.readouterr().out
-    assert not requeue_after_full_disk(directory), "only once"
+    assert [disk_full_line(e) for e in told if isinstance(e, DiskFullRequeued)] == [
+        "the sweep ended on a full disk: the rest of the plan runs afresh from the tables; "
+        "1 trial that died of it trains again"
+    ]
+    assert not requeue_after_full_disk(directory, told.append), "only once"
+    assert len(told) == 1
 
 
 def test_the_ray_log_moves_off_a_full_disk_without_a_traceback(tmp_path, capfd):

@@ -100,7 +100,7 @@ def _tuner_searcher(tmp_path):
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
     slots = schedule(spec, spec.space, staged=False)
     directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
-    plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots), quiet=True)
+    plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots))
     return make_searcher(plan, None)
 
 

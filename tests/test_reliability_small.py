@@ -69,7 +69,7 @@ def test_the_progress_line_after_a_resume_counts_the_trials_already_done(tmp_pat
         "r2-002,2,error,\n"
     )
     info = SweepInfo(sweep_root=str(tmp_path), stages={1: None, 2: None}, planned=8, metric="dev_accuracy",
-                     mode="max", max_t=3, milestones=(), started_at=0.0, quiet=True, first_round=2)  # fmt: skip
+                     mode="max", max_t=3, milestones=(), started_at=0.0, first_round=2)  # fmt: skip
     progress = SweepRecorder(info).progress
     assert (progress.finished, progress.pruned, progress.failed, progress.best) == (3, 1, 1, 0.9)
     assert "3/8 done" in progress.line()

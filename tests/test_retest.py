@@ -31,7 +31,9 @@ def finished(tmp_path_factory, ray_instance):
 
 @pytest.mark.ray
 def test_rows_per_config_and_a_summary_that_matches_them(finished):
-    outcome = retest(finished.path, top=2, seeds=2, quiet=True)
+    told: list = []
+    outcome = retest(finished.path, top=2, seeds=2, observer=told.append)
+    assert [(e.done, e.total) for e in told] == [(1, 4), (2, 4), (3, 4), (4, 4)], "one event per run done"
 
     rows = pd.read_csv(finished.path / "retest.csv")
     rows = rows[rows["retest_id"] == outcome.retest_id]

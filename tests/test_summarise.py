@@ -158,7 +158,7 @@ def test_the_progress_line_names_the_newest_round_while_stragglers_report(tmp_pa
     from sweep.store.layout import SweepDir
 
     root = SweepDir.create(tmp_path, "progress").root
-    info = SweepInfo(str(root), {1: None, 2: None}, 8, "dev_accuracy", "max", 9, (), 0.0, quiet=True)
+    info = SweepInfo(str(root), {1: None, 2: None}, 8, "dev_accuracy", "max", 9, (), 0.0)
     recorder = SweepRecorder(info)
     labels = []
     for plan, epoch in [("r1-000", 1), ("r2-000", 1), ("r1-000", 2)]:

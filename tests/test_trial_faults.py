@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
+from sweep.cli.render import trial_failed_line
+from sweep.events import TrialEnded
 from sweep.store import schema as S
 from sweep.winners.failures import TrialsFailed
 
@@ -20,11 +20,12 @@ def _spec(name: str, **space) -> dict:
             "scheduler": "fifo", "space": {"x": {"uniform": [0, 1]}, "epochs": 2, **space}}  # fmt: skip
 
 
-def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path, caplog):
+def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path):
     calls = tmp_path / "calls.txt"
     spec = load_spec(_spec("raises", calls=str(calls)))
-    with caplog.at_level(logging.ERROR, logger="sweep"), pytest.raises(TrialsFailed) as failed:
-        run_sweep(spec, RunOptions(storage=str(tmp_path / "s"), quiet=True, final_test=False))
+    told: list = []
+    with pytest.raises(TrialsFailed) as failed:
+        run_sweep(spec, RunOptions(storage=str(tmp_path / "s"), quiet=True, final_test=False), observer=told.append)
     result = failed.value.result
 
     assert sorted(calls.read_text().split()) == ["r1-000", "r1-001", "r1-002"], "a trial's own bug was retried"
@@ -33,8 +34,9 @@ def test_a_raising_trial_runs_once_and_is_recorded_as_one_line(tmp_path, caplog)
     assert trials.loc["r1-001", S.ERROR] == "ValueError: bad batch in r1-001"
     log = (result.path / "trial-errors.log").read_text()
     assert log.count("Traceback (most recent call last)") == 3 and "raise ValueError" in log
-    lines = [r.getMessage() for r in caplog.records if r.name == "sweep"]
+    lines = [trial_failed_line(e) for e in told if isinstance(e, TrialEnded) and e.error is not None]
     assert len(lines) == 3 and all("\n" not in line and "trial-errors.log" in line for line in lines)
+    assert "trial r1-001 failed: ValueError: bad batch in r1-001 (config {" in "".join(lines)
     assert result.status == "failed" and "all 3 trials failed: 3 error (ValueError)" in str(failed.value)
 
 

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.babysit import nudge as N
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.tables import read_table, rewrite_table
@@ -142,6 +143,7 @@ def babysit(
     on_report: Callable[[dict], None] | None = None,
     on_reject: Callable[[str, Any, str], None] | None = None,
     handle_sigint: bool = True,
+    observer: E.Observer | None = None,
 ) -> BabysitResult:
     """Train `run` from its checkpoint (or from scratch), taking nudges, until done or paused.
 
@@ -151,6 +153,9 @@ def babysit(
         on_report: Called with each epoch's metrics.
         on_reject: Called for each refused nudge.
         handle_sigint: Turn Ctrl-C into a pause (only possible in the main thread).
+        observer: Told each epoch (:class:`~sweep.events.EpochReported`), each refused nudge
+            (:class:`~sweep.events.NudgeRejected`) and a pause asked for by Ctrl-C
+            (:class:`~sweep.events.PauseRequested`); nothing is printed.
 
     Raises:
         SweepError: Not a run directory, another process trains it, or nothing is left to train.
@@ -178,8 +183,8 @@ def babysit(
         )
     _drop_rows_after(run, done)
     N.mark_running(run)
-    session = BabysitSession(run, on_report, on_reject)
-    previous = _install_sigint(session) if handle_sigint else None
+    session = BabysitSession(run, *_told(observer, on_report, on_reject))
+    previous = _install_sigint(session, observer) if handle_sigint else None
     try:
         outcome = run_training(config, session, family=record.family)
         status, stopped = "finished", outcome.stopped_epoch
@@ -194,7 +199,29 @@ def babysit(
     return BabysitResult(run, status, stopped, session.history)
 
 
-def _install_sigint(session: BabysitSession) -> Any:
+def _told(
+    observer: E.Observer | None,
+    on_report: Callable[[dict], None] | None,
+    on_reject: Callable[[str, Any, str], None] | None,
+) -> tuple[Callable[[dict], None] | None, Callable[[str, Any, str], None] | None]:
+    """The session's callbacks: the caller's own, then the observer's event."""
+    if observer is None:
+        return on_report, on_reject
+
+    def report(metrics: dict) -> None:
+        if on_report is not None:
+            on_report(metrics)
+        observer(E.EpochReported(metrics))
+
+    def reject(key: str, value: Any, reason: str) -> None:
+        if on_reject is not None:
+            on_reject(key, value, reason)
+        observer(E.NudgeRejected(key, value, reason))
+
+    return report, reject
+
+
+def _install_sigint(session: BabysitSession, observer: E.Observer | None = None) -> Any:
     """First Ctrl-C: pause after this epoch's checkpoint. Second: abandon the epoch now."""
     if threading.current_thread() is not threading.main_thread():
         return None
@@ -203,7 +230,7 @@ def _install_sigint(session: BabysitSession) -> Any:
         if session.pause_requested and not session.reporting:
             raise KeyboardInterrupt
         if not session.pause_requested:
-            print("pausing after this epoch's checkpoint (Ctrl-C again to abandon the epoch)", flush=True)
+            E.emit(observer, E.PauseRequested())
         session.pause_requested = True
 
     return signal.signal(signal.SIGINT, handler)

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.cli.app import app
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -109,6 +110,16 @@ class Display:
         typer.echo(text)
         self._drawn = 0  # the chart is redrawn below the message
 
+    def show(self, event: E.Event) -> None:
+        """Babysit's events (the observer of :func:`sweep.babysit.run.babysit`)."""
+        match event:
+            case E.EpochReported():
+                self(event.metrics)
+            case E.NudgeRejected():
+                self.message(f"nudge rejected: {event.key}={event.value!r}: {event.reason}")
+            case E.PauseRequested():
+                self.message("pausing after this epoch's checkpoint (Ctrl-C again to abandon the epoch)")
+
 
 # Why a user's trainable cannot be babysat: Ray Tune's function-trainable contract has no call that
 # delivers a changed hyperparameter to a running trial (only a restart from a checkpoint, as PBT does).
@@ -162,10 +173,7 @@ def babysit_command(
     typer.echo(f"run: {run}")
     typer.echo(f"nudge it from another terminal: sweep nudge {run} lr=0.01   (Ctrl-C pauses)")
 
-    def rejected(key: str, value: Any, reason: str) -> None:
-        display.message(f"nudge rejected: {key}={value!r}: {reason}")
-
-    result = babysit(run, epochs=epochs, on_report=display, on_reject=rejected)
+    result = babysit(run, epochs=epochs, observer=display.show)
     if result.status == "paused":
         typer.echo(f"paused at epoch {result.stopped_epoch}: continue with sweep babysit --resume {run}")
         return

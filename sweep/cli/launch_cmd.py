@@ -59,6 +59,7 @@ def launch(
     Example: sweep launch digits-momentum --samples 32 --rounds 2
     (re-tune later: sweep launch digits-momentum --warm-start sweeps/digits-momentum-20261122-120000)
     """
+    from sweep.cli.render import Printer
     from sweep.run.launch import run_sweep
 
     loaded = load_spec(spec)
@@ -90,7 +91,7 @@ def launch(
     )  # fmt: skip
     warn_if_more_cpus(cpus, address)
     with term_as_interrupt() as signals:
-        result = run_sweep(loaded, options)
+        result = run_sweep(loaded, options, observer=Printer(quiet))
     exit_if_interrupted(result.status, signals)
 
 

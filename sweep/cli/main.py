@@ -94,7 +94,7 @@ def _warnings_as_lines() -> None:
 
 @contextlib.contextmanager
 def _plain_log_lines() -> Iterator[None]:
-    """While a command runs, sweep's own log lines (a trial that failed) print as plain sentences on stderr:
+    """While a command runs, log lines of sweep's own loggers print as plain sentences on stderr:
     Ray's handler on the root logger would add its time stamp, source line and structured fields (job_id=...).
     Undone afterwards, for a process that goes on (a test, a notebook calling main())."""
     import logging

@@ -33,10 +33,12 @@ def resume(
 
     Example: sweep resume sweeps/digits-momentum-20261122-120000
     """
+    from sweep.cli.render import Printer
     from sweep.run.launch import resume_sweep
 
+    options = _runtime(address, cpus, quiet, max_concurrent)
     with term_as_interrupt() as signals:
-        result = resume_sweep(directory, _runtime(address, cpus, quiet, max_concurrent), trust=trust, fresh=fresh)
+        result = resume_sweep(directory, options, trust=trust, fresh=fresh, observer=Printer(quiet))
     exit_if_interrupted(result.status, signals)
 
 
@@ -53,8 +55,10 @@ def refine(
 
     Example: sweep refine sweeps/digits-momentum-20261122-120000 --rounds 1 --samples 16
     """
+    from sweep.cli.render import Printer
     from sweep.run.launch import refine_sweep
 
+    options = _runtime(address, cpus, quiet, None)
     with term_as_interrupt() as signals:
-        result = refine_sweep(directory, rounds, samples, _runtime(address, cpus, quiet, None))
+        result = refine_sweep(directory, rounds, samples, options, observer=Printer(quiet))
     exit_if_interrupted(result.status, signals)

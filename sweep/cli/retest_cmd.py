@@ -24,9 +24,11 @@ def retest(
 
     Example: sweep retest sweeps/digits-momentum-20261122-120000 --top 3 --seeds 5
     """
+    from sweep.cli.render import Printer
     from sweep.store.layout import RETEST_FILE, RETEST_SUMMARY_FILE
     from sweep.winners.retest import retest as run_retest
 
-    result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, quiet=quiet)
+    printer = Printer(quiet)
+    result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, observer=printer)
     typer.echo(result.text())
     typer.echo(f"appended {len(result.rows)} rows to {RETEST_FILE} and {len(result.summary)} to {RETEST_SUMMARY_FILE}")

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sweep import events as E
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.tables import StorageError, read_table, rewrite_table
@@ -98,7 +99,7 @@ def fresh_experiment(state: Any) -> None:
         state.experiment = f"{base}-fresh-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def requeue_after_full_disk(directory: SweepDir, quiet: bool = False) -> bool:
+def requeue_after_full_disk(directory: SweepDir, observer: E.Observer | None = None) -> bool:
     """After a sweep ended on a full disk: drops the rows of trials that died of it and points the sweep at a
     fresh Ray experiment, so the rest of the plan runs from the tables. Returns whether it did."""
     state = directory.state.read()
@@ -119,8 +120,5 @@ def requeue_after_full_disk(directory: SweepDir, quiet: bool = False) -> bool:
         fresh_experiment(state)
 
     directory.state.update(fresh)
-    if not quiet:
-        count = f"{len(dead)} trials that died of it train" if len(dead) != 1 else "1 trial that died of it trains"
-        again = f"; {count} again" if dead else ""
-        print(f"the sweep ended on a full disk: the rest of the plan runs afresh from the tables{again}", flush=True)
+    E.emit(observer, E.DiskFullRequeued(len(dead)))
     return True

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
 from sweep.run.disk_full import DiskFullError, end_on_full_disk
 from sweep.run.driver import driver_record, on_forced_stop
-from sweep.run.options import RunOptions
 from sweep.run.resume_checks import check_plans, check_saved_state
 from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot
@@ -56,17 +56,19 @@ def drive(
     function: Callable[[dict], Any] | None = None,
     trust: bool = False,
     by_value: bool = True,
+    observer: E.Observer | None = None,
 ) -> SweepResult:
     """Runs the rounds not yet done in one Tuner (restored when Ray has a snapshot of it), then the summary.
 
     Ray's saved state is checked before Ray starts (:func:`check_saved_state`): whole, and signed by this user
     unless `trust`. `function` is the trainable when the caller has it already; `by_value`: it is a function
-    object of the user's (a notebook's), which travels to Ray's workers by value.
+    object of the user's (a notebook's), which travels to Ray's workers by value. What happens is told to
+    `observer` (:mod:`sweep.events`).
     """
     from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
 
     clock_start = time.time() if clock_start is None else clock_start
-    requeue_after_full_disk(directory, run.options.quiet)  # before the check: Ray's state from a full disk is not used
+    requeue_after_full_disk(directory, observer)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
     state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
     spec, options = run.spec, run.options
@@ -77,7 +79,7 @@ def drive(
 
         ship_by_value(function)
     trainable = function or resolve(spec.trainable, project)
-    check_plans(directory, spec, run.space)
+    check_plans(directory, spec, run.space, observer)
     from trainables.registry import builtin_names
 
     ship = needs_shipping(spec, builtin_names()) and not by_value
@@ -91,10 +93,7 @@ def drive(
     try:
         if checked is not None:
             checked.result()  # the pre-flight's one-line error, before any trial (and before its path is printed)
-        _say(options, f"sweep: {directory.location}", force=True)
-        if connection.note:
-            _say(options, connection.note, force=True)  # which Ray ran it is worth a line even with -q
-        _say(options, connection.auth_hint())
+        E.emit(observer, E.SweepStarted(directory.location, connection.note, connection.auth_hint()))
         check_fits(spec, cluster_resources())
         if options.final_test:
             from sweep.winners.summary import prewarm
@@ -104,11 +103,11 @@ def drive(
         todo = [slot for slot in slots if not state.is_done(slot.number)]
         if todo:
             fit_started = time.time()
-            with on_forced_stop(lambda: _mark_interrupted(directory, options)):
-                finished = run_rounds(directory, run, slots, todo, trainable, clock_start)
+            with on_forced_stop(lambda: _mark_interrupted(directory, observer)):
+                finished = run_rounds(directory, run, slots, todo, trainable, clock_start, observer)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
-                return _interrupted(directory, options)
+                return _interrupted(directory, observer)
             state = directory.state.update(lambda state: state.finish_rounds(slot.number for slot in todo))
             _compact(directory)
             directory.sync()
@@ -117,11 +116,11 @@ def drive(
         directory.state.update(lambda state: setattr(state, "status", "completed"))
         from sweep.winners.summary import finish
 
-        result = finish(directory, spec, options, phases, clock_start)
+        result = finish(directory, spec, options, phases, clock_start, observer)
         directory.sync()
         return result
     except KeyboardInterrupt:
-        return _interrupted(directory, options)
+        return _interrupted(directory, observer)
     except DiskFullError:
         raise
     except (StorageError, OSError) as err:
@@ -129,7 +128,7 @@ def drive(
             raise end_on_full_disk(directory) from None  # interrupted, one line; resume goes on from the rows
         if isinstance(err, StorageError):
             with contextlib.suppress(OSError):  # a read-only or lost mount: the state file may fail too
-                _interrupted(directory, options)
+                _interrupted(directory, observer)
         raise
     finally:
         release_reserve(directory.root)
@@ -146,24 +145,15 @@ def _full(directory: SweepDir) -> bool:
         return False
 
 
-def _interrupted(directory: SweepDir, options: RunOptions) -> SweepResult:
-    _mark_interrupted(directory, options)
+def _interrupted(directory: SweepDir, observer: E.Observer | None) -> SweepResult:
+    _mark_interrupted(directory, observer)
     return load(directory.root)
 
 
-def _mark_interrupted(directory: SweepDir, options: RunOptions) -> None:
+def _mark_interrupted(directory: SweepDir, observer: E.Observer | None) -> None:
     directory.state.update(lambda state: setattr(state, "status", "interrupted"))
     directory.sync()
-    _say(
-        options,
-        f"interrupted: results so far are in {directory.location}; continue with: sweep resume {directory.location}",
-        force=True,
-    )
-
-
-def _say(options: RunOptions, text: str, force: bool = False) -> None:
-    if force or not options.quiet:
-        print(text, flush=True)
+    E.emit(observer, E.Interrupted(directory.location))
 
 
 def run_rounds(
@@ -173,6 +163,7 @@ def run_rounds(
     todo: list[RoundSlot],
     trainable: Callable[[dict], None],
     clock_start: float,
+    observer: E.Observer | None = None,
 ) -> bool:
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
     from ray import tune
@@ -199,12 +190,12 @@ def run_rounds(
     info = SweepInfo(
         sweep_root=str(directory.root), stages={slot.number: slot.stage for slot in slots},
         planned=sum(slot.samples for slot in todo), metric=spec.metric, mode=spec.mode, max_t=run.max_t,
-        milestones=run.milestones, started_at=state.started_at, quiet=options.quiet,
+        milestones=run.milestones, started_at=state.started_at,
         deadline=None if spec.time_budget is None else clock_start + spec.time_budget,
-        early_stopping=spec.early_stopping is not None, first_round=todo[0].number,
+        early_stopping=spec.early_stopping is not None, first_round=todo[0].number, observer=observer,
     )  # fmt: skip
     plan = SweepPlan(
-        directory, spec.to_dict(), run.space.to_dict(), tuple(todo), quiet=options.quiet,
+        directory, spec.to_dict(), run.space.to_dict(), tuple(todo), observer=observer,
         pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
     )  # fmt: skip
     watchdog, disk = Watchdog(options.stall_seconds), DiskFullStop()

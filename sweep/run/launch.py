@@ -14,6 +14,7 @@ from typing import Any
 
 from search_spaces import SweepSpec, load_spec
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.checks.assignments import check_held_values
 from sweep.checks.preflight import preflight
 from sweep.cluster.environment import prepare_environment
@@ -34,6 +35,7 @@ def run_sweep(
     spec: SweepSpec | str | dict | None = None,
     options: RunOptions | None = None,
     trainable: Callable[[dict], Any] | None = None,
+    observer: E.Observer | None = None,
 ) -> SweepResult:
     """Runs a sweep: plans round 1, runs it on Ray with the spec's scheduler, zooms for later rounds.
 
@@ -42,6 +44,8 @@ def run_sweep(
         options: run options (storage, Ray address, staging, ...).
         trainable: the trainable as a function object (a notebook's `def train(config)`), instead of the
             spec's `trainable:` name; it travels to Ray's workers by value. `resume_sweep` needs it again.
+        observer: called with each event of the run (:mod:`sweep.events`: round planned, trial ended, progress,
+            summary, ...); nothing is printed. The CLI passes :class:`sweep.cli.render.Printer`.
 
     Returns:
         The sweep's tables, as `sweep.load` would read them.
@@ -66,7 +70,7 @@ def run_sweep(
     project = project_dir(spec)
     function = trainable or resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
-    warm = _warm_start(options, space)  # a bad --warm-start fails before Ray starts or a directory is made
+    warm = _warm_start(options, space, observer)  # a bad --warm-start fails before Ray starts or a directory is made
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
@@ -88,25 +92,23 @@ def run_sweep(
     )  # fmt: skip
     try:
         with hold_driver_lock(directory.root, "launch"):
-            return drive(directory, run, clock_start, checked, function, by_value=trainable is not None)
+            return drive(
+                directory, run, clock_start, checked, function, by_value=trainable is not None, observer=observer
+            )
     except SweepError:
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
         raise
 
 
-def _warm_start(options: RunOptions, space: Any) -> list[Any]:
+def _warm_start(options: RunOptions, space: Any, observer: E.Observer | None) -> list[Any]:
     """The earlier sweep's best configs for round 1 (`--warm-start`), each moved one noted; [] without one."""
     if options.warm_start is None:
         return []
     from sweep.run.warm_start import warm_start_configs
 
     warm = warm_start_configs(options.warm_start, space, options.warm_top)
-    if not options.quiet:
-        print(f"warm start from {options.warm_start}: round 1 re-trains its top {len(warm)} configs", flush=True)
-        for item in warm:
-            moved = "; ".join(item.notes) if item.notes else "unchanged"
-            print(f"  #{item.rank} {item.source_plan} ({item.metric:.4g}): {moved}", flush=True)
+    E.emit(observer, E.WarmStartPlanned(str(options.warm_start), tuple(warm)))
     return warm
 
 
@@ -116,6 +118,7 @@ def resume_sweep(
     trainable: Callable[[dict], Any] | None = None,
     trust: bool = False,
     fresh: bool = False,
+    observer: E.Observer | None = None,
 ) -> SweepResult:
     """Continues an interrupted sweep (Ctrl-C, a killed driver, a reboot) where it stopped.
 
@@ -130,6 +133,7 @@ def resume_sweep(
             user or machine): restoring unpickles it, which can run any code it holds.
         fresh: do not restore Ray's saved state: run the rest of the plan in a new Tuner, from the tables
             (every finished trial stays; unfinished ones start again from their first epoch).
+        observer: called with each event of the run, as for :func:`run_sweep`.
 
     Example:
         >>> from sweep import resume_sweep
@@ -143,13 +147,18 @@ def resume_sweep(
         saved = _saved_options(directory)
         if options is not None:  # where Ray runs and how loud may change; what is tuned may not
             saved = _with_runtime(saved, options)
-        return drive(directory, SweepRun.read(directory, saved), function=trainable, trust=trust)
+        return drive(directory, SweepRun.read(directory, saved), function=trainable, trust=trust, observer=observer)
 
 
 def refine_sweep(
-    path: str | Path, rounds: int = 1, samples: int | None = None, options: RunOptions | None = None
+    path: str | Path,
+    rounds: int = 1,
+    samples: int | None = None,
+    options: RunOptions | None = None,
+    observer: E.Observer | None = None,
 ) -> SweepResult:
-    """Adds `rounds` zoomed rounds to a sweep, zooming from everything it has found so far.
+    """Adds `rounds` zoomed rounds to a sweep, zooming from everything it has found so far (events to
+    `observer`, as for :func:`run_sweep`).
 
     Example:
         >>> from sweep import refine_sweep
@@ -174,7 +183,7 @@ def refine_sweep(
         refuse_unfinished(directory)
         saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
         saved = _with_runtime(saved, options) if options else saved
-        return drive(directory, SweepRun.of(spec, saved))
+        return drive(directory, SweepRun.of(spec, saved), observer=observer)
 
 
 def refuse_unfinished(directory: SweepDir) -> None:

@@ -1,4 +1,4 @@
-"""Run options that are not part of the spec: where results go, which Ray, how loud."""
+"""Run options that are not part of the spec: where results go, which Ray, how it runs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ class RunOptions:
         cpus: size of the local Ray (None: all cores).
         max_concurrent: at most this many trials at once, over the spec's `max_concurrent` (None: the spec's).
         fail_fast: stop the sweep at the first trial error.
-        quiet: no progress line and no tables.
+        quiet: `--quiet`, as recorded in sweep.json; the library prints nothing either way (what is printed is
+            the CLI's, :class:`sweep.cli.render.Printer`, from the events it is told).
         staged: tune tier by tier (tier 1, then tier 2 with tier 1 held at its best, ...).
         tiers: sample only these tiers; the rest are held at their defaults.
         holds: `--set key=value` pairs: parameters held at a value.

@@ -68,7 +68,6 @@ class Planner:
             self.spec.to_dict(),
             self.spec.space.to_dict(),
             tuple(slots),
-            quiet=True,
             durable=directory is not None,
         )  # a temporary directory's plan files need no fsync
         from sweep.run.tuner import make_searcher  # the Tuner's own choice of searcher for the spec

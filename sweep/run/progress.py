@@ -1,10 +1,17 @@
-"""The live progress line: trials finished / running / pruned / failed, best so far, elapsed, ETA."""
+"""The live progress line: trials finished / running / pruned / failed, best so far, elapsed, ETA.
+
+The recorder keeps the counts and tells them as :class:`~sweep.events.ProgressUpdated` events; the CLI prints
+the line (:class:`sweep.cli.render.Printer`).
+"""
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sweep.events import ProgressUpdated
 
 
 def format_seconds(seconds: float) -> str:
@@ -14,7 +21,7 @@ def format_seconds(seconds: float) -> str:
 
 @dataclass
 class Progress:
-    """Counts for one round; prints at most every `interval` seconds (always on a change of counts).
+    """Counts for the sweep's trials, and the line that shows them.
 
     Attributes:
         deadline: when a time budget ends the sweep (a ``time.time()`` stamp); the line then counts down to it
@@ -32,8 +39,6 @@ class Progress:
     planned: int
     label: str
     metric: str
-    quiet: bool = False
-    interval: float = 1.0
     finished: int = 0
     pruned: int = 0
     failed: int = 0
@@ -42,8 +47,6 @@ class Progress:
     since: float | None = None
     deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
-    _last_print: float = 0.0
-    _last_line: str = ""
 
     def elapsed(self) -> float:
         """Seconds since the round started (`since`), else since this object was made."""
@@ -73,19 +76,12 @@ class Progress:
             f"{running} running | best {self.metric} {best} | {format_seconds(elapsed)}{eta}"
         )
 
-    def show(self, force: bool = False) -> None:
-        if self.quiet:
-            return
-        now = time.monotonic()
-        text = self.line()
-        changed = text.split("|")[0] != self._last_line.split("|")[0]
-        if not (force or changed or now - self._last_print >= self.interval * 10):
-            return
-        if sys.stderr.isatty():
-            sys.stderr.write("\r\033[K" + text)
-            if force:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-        self._last_print, self._last_line = now, text
+    def event(self, final: bool = False) -> ProgressUpdated:
+        """The counts as an event (`final`: the last of the run)."""
+        from sweep.events import ProgressUpdated
+
+        since = self.since if self.since is not None else time.time() - self.elapsed()
+        return ProgressUpdated(
+            self.label, self.planned, self.finished, self.pruned, self.failed, self.running, self.best, self.metric,
+            since, self.deadline, final,
+        )  # fmt: skip

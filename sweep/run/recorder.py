@@ -9,7 +9,6 @@ unpickle this callback and go on.
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ import numpy as np
 import pandas as pd
 from ray.tune import Callback
 
+from sweep import events as E
 from sweep.run.progress import Progress
-from sweep.run.trial_death import EXIT_NOTE, death_cause, plain
+from sweep.run.trial_death import EXIT_NOTE, death_cause
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
@@ -30,8 +30,6 @@ from sweep.store.plan_ids import round_of
 from sweep.store.tables import read_table
 from sweep.store.trial_status import final_status, is_better, rung_reached
 from trainables.session import batch_epochs
-
-log = logging.getLogger("sweep")
 
 
 @dataclass(frozen=True)
@@ -46,10 +44,14 @@ class SweepInfo:
     max_t: int
     milestones: tuple[int, ...]  # empty when the scheduler does not prune
     started_at: float  # time.time() when the sweep started
-    quiet: bool
     deadline: float | None = None  # time.time() when the time budget runs out (None: no budget)
     early_stopping: bool = False  # `early_stopping:` may stop a trial short of its epochs (then `pruned`)
     first_round: int = 1  # the first round this Tuner runs: rows of it and later ones count as done
+    observer: E.Observer | None = field(default=None, compare=False, repr=False)  # told trial ends and progress
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Ray pickles the recorder with its Tuner: the observer (this process's, a terminal's) stays out."""
+        return {k: v for k, v in self.__dict__.items() if k != "observer"}
 
 
 class SweepRecorder(Callback):
@@ -73,9 +75,7 @@ class SweepRecorder(Callback):
     def progress(self) -> Progress:
         if self._progress is None:
             info = self.info
-            self._progress = Progress(
-                info.planned, "sweep", info.metric, quiet=info.quiet, since=info.started_at, deadline=info.deadline
-            )
+            self._progress = Progress(info.planned, "sweep", info.metric, since=info.started_at, deadline=info.deadline)
             self._count_done(self._progress)
         return self._progress
 
@@ -160,10 +160,9 @@ class SweepRecorder(Callback):
         self._refresh(trials)
 
     def _failed(self, trial: Any, message: str, trace: str) -> None:
-        """One line on the terminal, the traceback in DIR/trial-errors.log, the message in the trial's row."""
+        """The traceback in DIR/trial-errors.log, the message in the trial's row (and its TrialEnded event)."""
         plan = trial.config.get("plan_id")
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        log.error("trial %s failed: %s (config %s; traceback in trial-errors.log)", plan, plain(message), config)
         try:
             with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
                 handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
@@ -194,6 +193,11 @@ class SweepRecorder(Callback):
         status = row[S.STATUS]
         self.progress.pruned += status == S.PRUNED
         self.progress.failed += status in (S.ERRORED, S.DIVERGED)
+        config = {k: v for k, v in trial.config.items() if k != "plan_id"}
+        best = row[S.BEST] if isinstance(row[S.BEST], int | float) else None
+        ended = E.TrialEnded(str(row[S.PLAN_ID]), str(trial.trial_id), int(row[S.ROUND]), str(status),
+                             int(row[S.EPOCHS]), best, error, config)  # fmt: skip
+        E.emit(self.info.observer, ended)
 
     def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
         summary = self.summaries().get(str(trial.config.get("plan_id")), TrialSummary())
@@ -238,7 +242,7 @@ class SweepRecorder(Callback):
 
     def _refresh(self, trials: list, force: bool = False) -> None:
         self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
-        self.progress.show(force=force)
+        E.emit(self.info.observer, self.progress.event(final=force))
 
 
 @dataclass

@@ -9,14 +9,16 @@ from typing import Any
 
 from search_spaces import Space, SweepSpec
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.run.rounds import RoundSlot
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.tables import read_table
 
 
-def check_plans(directory: SweepDir, spec: SweepSpec, base: Space) -> None:
-    """Re-derives a started round 1's deleted plan files, and refuses, in one line, a later started round's.
+def check_plans(directory: SweepDir, spec: SweepSpec, base: Space, observer: E.Observer | None = None) -> None:
+    """Re-derives a started round 1's deleted plan files (telling `observer`), and refuses, in one line, a later
+    started round's.
 
     Round 1's plan comes from the spec and its seed alone, so it is planned again, the same (checked against the
     rows already recorded). A later round was planned from the results at the time: once some of its trials
@@ -35,6 +37,7 @@ def check_plans(directory: SweepDir, spec: SweepSpec, base: Space) -> None:
             continue
         if slot.number == 1 and not slot.zoom and spec.sampler != "tpe":  # TPE's plan grows from its results
             _replan_first_round(directory, spec, base, slot, trials)
+            E.emit(observer, E.RoundReplanned(str(directory.round_plan(1)), spec.seed))
             continue
         recorded = 0 if trials.empty or S.ROUND not in trials else int((trials[S.ROUND] == slot.number).sum())
         if plan.exists() or recorded:
@@ -68,7 +71,6 @@ def _replan_first_round(directory: SweepDir, spec: SweepSpec, base: Space, slot:
     directory.round_plan(1).parent.mkdir(parents=True, exist_ok=True)  # rounds/ may be gone as a whole
     directory.write_yaml(directory.round_space(1), space.to_dict())
     pd.DataFrame(configs).to_csv(directory.round_plan(1), index=False)
-    print(f"{directory.round_plan(1)} was gone: planned round 1 again from the spec (seed {spec.seed})", flush=True)
 
 
 def _close(a: Any, b: Any) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -23,6 +23,7 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from search_spaces.surrogate import Surrogate
+from sweep import events as E
 from sweep.run.budget import Budget, round_share_spent
 from sweep.run.guided import GuidedRound, guided, initial_design
 from sweep.run.rounds import (
@@ -58,9 +59,13 @@ class SweepPlan:
     spec: dict[str, Any]  # the spec as run (SweepSpec.to_dict), parsed on use
     base: dict[str, Any]  # the base space (holds and tier selection applied)
     slots: tuple[RoundSlot, ...]  # the rounds this searcher runs
-    quiet: bool = False
     pbt_interval: int | None = None  # PBT needs a checkpoint at each perturbation epoch
     durable: bool = True  # fsync each proposal to the plan file (a scratch Planner's temporary files need not)
+    observer: E.Observer | None = field(default=None, compare=False, repr=False)  # told each round planned
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Ray pickles the searcher with its Tuner: the observer (this process's, a terminal's) stays out."""
+        return {k: v for k, v in self.__dict__.items() if k != "observer"}
 
     def sweep_spec(self) -> SweepSpec:
         return parse_spec(self.spec, str(self.directory.spec_yaml))
@@ -263,20 +268,16 @@ class RecipeSearcher(Searcher):
         return Space.from_dict(self.plan.directory.read_yaml(path)) if slot.number > 1 and path.exists() else None
 
     def _announce(self, slot: RoundSlot, space: Space, regions: int, exploring: int) -> None:
-        if self.plan.quiet:
+        if self.plan.observer is None:
             return
         spec = self.plan.sweep_spec()
-        stage = f" (stage: tier {slot.stage})" if slot.stage is not None else ""
-        around = f" around the best {regions} trial{'s' if regions > 1 else ''} so far" if regions else ""
-        first = " (the first: the baseline, every parameter at its default)" if leads_with_baseline(spec, slot) else ""
-        where = "the stage's space" if slot.stage is not None else "the whole space"
-        wide = f", {exploring} of them from {where} again" if exploring else ""
-        model = ", each chosen by the model among draws from there" if guided(spec) else ""
-        lines = [f"round {slot.number}{stage}: {slot.samples} samples{around}{wide}{model}{first}"]
         previous = self._previous_space(slot)
-        if slot.zoom and previous is not None:
-            lines += [f"  {line}" for line in zoom_lines(previous, space)]
-        print("\n".join(lines), flush=True)
+        zoom = tuple(zoom_lines(previous, space)) if slot.zoom and previous is not None else ()
+        planned = E.RoundPlanned(
+            slot.number, slot.samples, slot.stage, regions, exploring, guided(spec), leads_with_baseline(spec, slot),
+            zoom,
+        )  # fmt: skip
+        E.emit(self.plan.observer, planned)
 
     def _done_plan_ids(self) -> set[str]:
         trials = read_table(self.plan.directory.trials_csv, key=[S.PLAN_ID])

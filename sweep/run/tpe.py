@@ -17,6 +17,7 @@ from ray.tune.search import Searcher
 
 from search_spaces import Space, baseline_config
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.run.budget import Budget
 from sweep.run.rounds import leads_with_baseline
 from sweep.run.searcher import SweepPlan
@@ -161,6 +162,5 @@ class TpeSearcher(Searcher):
         number = self.plan.slots[0].number
         if not directory.round_space(number).exists():
             directory.write_yaml(directory.round_space(number), self.plan.base)
-        if not self.plan.quiet:
-            print(f"round {number}: {self.count} samples proposed by TPE (Optuna)", flush=True)
+        E.emit(self.plan.observer, E.RoundPlanned(number, self.count, proposer="TPE (Optuna)"))
         directory.state.update(lambda state: state.start_round(number))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from search_spaces.errors import SweepError
+from sweep import events as E
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.damage import check_sweep_dir
@@ -41,7 +42,7 @@ def retest(
     data: str | None = None,
     address: str | None = None,
     cpus: int | None = None,
-    quiet: bool = True,
+    observer: E.Observer | None = None,
 ) -> RetestResult:
     """Retrains the sweep's top `top` configs with `seeds` fresh seeds each, in parallel on Ray.
 
@@ -51,7 +52,7 @@ def retest(
         seeds: fresh seeds per config (FIRST_SEED upward, skipping any seed used before in this sweep).
         data: train on this dataset instead (a name or a CSV/Parquet/NPZ path); None keeps the config's.
         address, cpus: Ray to use, as for `sweep launch` (an initialised Ray in this process is joined).
-        quiet: no per-task progress lines.
+        observer: told how many runs are done (:class:`~sweep.events.RetestProgress`); nothing is printed.
 
     Example:
         >>> from sweep.winners.retest import retest
@@ -94,7 +95,7 @@ def retest(
             )
     appender = CsvAppender(directory.retest_csv, ROW_KEYS)
     if builtin:  # each run's row is on disk as soon as it ends: a killed retest keeps its finished runs
-        rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, quiet, on_row=lambda row: appender.append([row])))
+        rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, observer, on_row=lambda row: appender.append([row])))
     else:
         project = Path(result.state.get("project_dir") or Path.cwd())
         rows = pd.DataFrame(run_user_trainable(jobs, spec, project, address, cpus))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces import SweepSpec
+from sweep import events as E
 
 
 def run_on_ray(
@@ -22,11 +23,12 @@ def run_on_ray(
     spec: SweepSpec,
     address: str | None,
     cpus: int | None,
-    quiet: bool,
+    observer: E.Observer | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """One Ray task per job, each with the spec's per-trial resources; rows come back in job order, and each
-    goes to `on_row` as soon as its run ends (so a killed retest keeps the runs that finished)."""
+    goes to `on_row` as soon as its run ends (so a killed retest keeps the runs that finished); `observer` is
+    told how many are done."""
     from sweep.cluster.local import connect, disconnect
 
     connection = connect(address, cpus, dashboard=False)  # sets Ray's environment before Ray is imported
@@ -48,8 +50,7 @@ def run_on_ray(
                 row = rows[index[ref]] = {**jobs[index[ref]][1], **_keep(metrics, spec.metric)}
                 if on_row is not None:
                     on_row(row)
-            if not quiet:
-                print(f"retest: {len(rows)}/{len(refs)} runs done", flush=True)
+            E.emit(observer, E.RetestProgress(len(rows), len(refs)))
         return [rows[i] for i in range(len(refs))]
     finally:
         disconnect(connection)

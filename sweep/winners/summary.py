@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from search_spaces import SweepSpec
+from sweep import events as E
 from sweep.run.options import RunOptions
 from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
@@ -136,8 +137,9 @@ def finish(
     options: RunOptions,
     phases: dict[str, float] | None = None,
     clock_start: float | None = None,
+    observer: E.Observer | None = None,
 ) -> SweepResult:
-    """Prints the summary, evaluates the winner on the test split, and records both in sweep.json.
+    """Evaluates the winner on the test split, records the summary in sweep.json, and tells it to `observer`.
 
     `phases` (seconds of start-up and trials) gain the winner's scoring; with a time budget the summary says
     where the budget went.
@@ -181,19 +183,10 @@ def finish(
         outcome = {"status": state.status, "winner": best.get("plan_id"), "metric": spec.metric,
                    "best_metric": best.get("metric"), "test_accuracy": test_accuracy}  # fmt: skip
         log_sweep_summary(directory.root, spec.tracking_uri, outcome, experiment=spec.name)
+    E.emit(observer, E.SweepSummary(result, None if failure is None else failure.text(), spec))
     if failure is not None:
-        print(("" if options.quiet else "\n") + failure.text(), flush=True)
         directory.sync()
         raise TrialsFailed(failure.error_line(), result)
-    if options.quiet:
-        print(quiet_line(result), flush=True)
-    else:
-        print(summary_text(result))
-        from sweep.analysis.advisor import advice_lines
-
-        advice = advice_lines(result, spec)
-        if advice:
-            print("\n".join(["", *advice]), flush=True)
     return result
 
 

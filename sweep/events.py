@@ -1,0 +1,217 @@
+"""What a running sweep has to say, as typed events for an observer: the library never prints.
+
+`run_sweep`, `resume_sweep`, `refine_sweep`, `retest` and `babysit` take ``observer=``, any callable that takes
+an event; without one nothing is said. The `sweep` CLI passes its printer (:class:`sweep.cli.render.Printer`),
+which turns each event into the terminal's lines; a notebook can pass its own (a progress widget) or
+``events.append``. Events reach the observer from the driver process only (Ray Tune's callbacks and searcher
+run there), in the order things happen.
+
+Example:
+    >>> from sweep import events as E
+    >>> seen = []
+    >>> E.emit(seen.append, E.RoundPlanned(number=1, samples=8))
+    >>> E.emit(None, E.RoundPlanned(number=2, samples=8))  # no observer: nothing happens
+    >>> [type(e).__name__ for e in seen]
+    ['RoundPlanned']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from search_spaces import SweepSpec
+    from sweep.run.warm_start import WarmConfig
+    from sweep.store.results import SweepResult
+
+
+class Event:
+    """The base of every event (``isinstance(e, Event)``)."""
+
+
+Observer = Callable[[Event], None]
+
+
+def emit(observer: Observer | None, event: Event) -> None:
+    """Hands `event` to `observer`; nothing without one."""
+    if observer is not None:
+        observer(event)
+
+
+# --- a sweep (run, resume, refine) ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepStarted(Event):
+    """Ray is up and the sweep directory is in use.
+
+    Attributes:
+        location: the sweep directory (or its URI).
+        ray_note: which Ray runs the sweep, when that is worth saying (a cluster this process joined).
+        dashboard: how to open Ray's dashboard (its URL and the token to paste), or ``dashboard: off``.
+    """
+
+    location: str
+    ray_note: str | None = None
+    dashboard: str = ""
+
+
+@dataclass(frozen=True)
+class WarmStartPlanned(Event):
+    """`--warm-start`: round 1 re-trains an earlier sweep's best configs (each moved onto the new space)."""
+
+    source: str
+    configs: tuple[WarmConfig, ...]
+
+
+@dataclass(frozen=True)
+class RoundReplanned(Event):
+    """Round 1's plan file was gone (deleted by hand): planned again from the spec, as it first was."""
+
+    plan_file: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class DiskFullRequeued(Event):
+    """The sweep had ended on a full disk: the rest of its plan runs afresh from the tables, and the trials that
+    died of the full disk (`retrained`) train again."""
+
+    retrained: int
+
+
+@dataclass(frozen=True)
+class RoundPlanned(Event):
+    """A round's configs are planned (written to ``rounds/``) and start to be handed out.
+
+    Attributes:
+        number: the round; samples: its trials.
+        stage: the tier a staged sweep tunes in it (None: not staged).
+        regions: the round zooms around the best `regions` trials so far (0: the whole space).
+        exploring: how many of its samples come from the whole (or the stage's) space again.
+        guided: each trial is chosen by the model among draws from there.
+        baseline: its first trial is the baseline (every parameter at its default).
+        zoom: one line per parameter saying how its range moved from the previous round.
+        proposer: the samples are proposed one by one by this sampler (``TPE (Optuna)``) instead.
+    """
+
+    number: int
+    samples: int
+    stage: int | None = None
+    regions: int = 0
+    exploring: int = 0
+    guided: bool = False
+    baseline: bool = False
+    zoom: tuple[str, ...] = ()
+    proposer: str | None = None
+
+
+@dataclass(frozen=True)
+class TrialEnded(Event):
+    """A trial's row is in trials.csv.
+
+    Attributes:
+        status: its final status (``completed``, ``pruned``, ``error``, ``diverged``, ...).
+        best: its best value of the sweep's metric (None: it reported none).
+        error: what went wrong, for a trial that failed (its traceback is in ``trial-errors.log``).
+        config: the config it trained.
+    """
+
+    plan_id: str
+    trial_id: str
+    round: int
+    status: str
+    epochs: int
+    best: float | None = None
+    error: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProgressUpdated(Event):
+    """The sweep's counts changed, or time passed (every result and every trial's end says so).
+
+    Attributes:
+        label: the newest round that has reported (``round 2``), or ``sweep`` before any report.
+        since: when the sweep started (a ``time.time()`` stamp); deadline: when its time budget ends.
+        final: the Tuner has ended: the last update of this run.
+    """
+
+    label: str
+    planned: int
+    finished: int
+    pruned: int
+    failed: int
+    running: int
+    best: float | None
+    metric: str
+    since: float
+    deadline: float | None = None
+    final: bool = False
+
+    def line(self) -> str:
+        """The progress line: ``round 1: 3/8 done (1 pruned, 0 failed), 2 running | best ... | 12s, ~20s left``."""
+        from sweep.run.progress import Progress
+
+        return Progress(
+            self.planned, self.label, self.metric, finished=self.finished, pruned=self.pruned, failed=self.failed,
+            running=self.running, best=self.best, since=self.since, deadline=self.deadline,
+        ).line()  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Interrupted(Event):
+    """Ctrl-C or SIGTERM stopped the sweep: its results so far stay, `sweep resume` goes on."""
+
+    location: str
+
+
+@dataclass(frozen=True)
+class SweepSummary(Event):
+    """The sweep's rounds are over and its winner scored (`result.state["summary"]`).
+
+    Attributes:
+        result: the sweep's tables, as `run_sweep` returns them.
+        failure: the failure report when every trial ended badly (no winner); `run_sweep` then raises.
+        spec: the spec as run (for :meth:`advice`).
+    """
+
+    result: SweepResult
+    failure: str | None = None
+    spec: SweepSpec | None = field(default=None, repr=False)
+
+    def advice(self) -> list[str]:
+        """The advisor's lines for the next sweep (computed on demand: they fit a model of the results)."""
+        from sweep.analysis.advisor import advice_lines
+
+        return advice_lines(self.result, self.spec)
+
+
+# --- retest and babysit ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetestProgress(Event):
+    """`done` of a retest's `total` runs have ended."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class EpochReported(Event):
+    """Babysit: one epoch's metrics (its checkpoint and history row are written)."""
+
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NudgeRejected(Event):
+    """Babysit: a requested change the training loop refused, and why."""
+
+    key: str
+    value: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class PauseRequested(Event):
+    """Babysit: Ctrl-C: the epoch in progress finishes and is checkpointed, then the run stops."""
