@@ -1,9 +1,10 @@
 """Optuna as its users run it: a study with TPESampler (or RandomSampler) and SuccessiveHalvingPruner,
 ``n_jobs`` = cores (threads in one process), ``timeout`` = what is left of the budget.
 
-Each parameter is suggested in its own coordinate, so every method samples the same distributions: a
-``loguniform`` one with ``log=True``, ``beta`` as log10(1 − β), ``pow2`` as its base-2 exponent, ``int``
-and ``uniform`` as they are, ``choice`` as a categorical. Training is our loop (``run_training``) reporting
+Each parameter is suggested in its own coordinate by the mapping ``sampler: tpe`` uses
+(:class:`sweep.run.tpe.CoordinateSpace`: a ``loguniform`` one with ``log=True``, ``beta`` as log10(1 − β),
+``pow2`` as its base-2 exponent, ``int`` and ``uniform`` as they are, ``choice`` as a categorical), so every
+method samples the same distributions. Training is our loop (``run_training``) reporting
 dev_accuracy each epoch to the trial; a trial still running when the budget ends stops at its next epoch.
 
 Run: python -m bench.quality.optuna_method JOB.json OUT.json
@@ -17,44 +18,13 @@ from typing import Any
 import torch
 
 from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
-from search_spaces import Param, Space
+from sweep.run.tpe import CoordinateSpace, from_coordinates
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
 
 class _BudgetSpent(Exception):
     """Raised inside a trial whose next epoch would start after the budget."""
-
-
-def suggest(trial: Any, param: Param) -> Any:
-    """One parameter's value, suggested in the parameter's own coordinate (see the module docstring).
-
-    Example:
-        >>> import optuna
-        >>> t = optuna.create_study().ask()
-        >>> 0.8 <= suggest(t, Param.from_entry("b", {"beta": [0.8, 0.95]})) <= 0.95
-        True
-    """
-    if param.is_fixed:
-        return (param.levels() or [None])[0]
-    hint = param.scale_type.suggestion(param)
-    if hint.kind == "categorical":
-        return trial.suggest_categorical(param.name, list(hint.choices))
-    name = param.scale_type.coordinate_name(param) if hint.in_coordinate else param.name
-    if hint.kind == "int":
-        number = trial.suggest_int(name, int(hint.low), int(hint.high), log=hint.log)
-    else:
-        number = trial.suggest_float(name, hint.low, hint.high, log=hint.log)
-    if not hint.in_coordinate:
-        return number
-    value = param.from_coord(number)
-    low, high = param.bounds()
-    return min(max(value, low), high) if param.is_continuous else value
-
-
-def sample_config(trial: Any, space: Space) -> dict[str, Any]:
-    """A full config: every parameter of the space, suggested or fixed."""
-    return {name: suggest(trial, param) for name, param in space.items()}
 
 
 class _PruningSession(LocalSession):
@@ -82,6 +52,7 @@ def main() -> None:
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = job_space(job)
+    define = CoordinateSpace(space.to_dict())
     recorder = TrialRecorder(job["launched_at"], job["deadline"])
     seed = int(job["seed"])
     sampler = (
@@ -98,7 +69,8 @@ def main() -> None:
     )
 
     def objective(trial: Any) -> float:
-        config = {**sample_config(trial, space), **base_config(job)}
+        define(trial)
+        config = {**from_coordinates(space, trial.params), **base_config(job)}
         session = _PruningSession(trial, config, recorder)
         try:
             run_training(config, session)
