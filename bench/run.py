@@ -77,7 +77,9 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
         if runner in SWEEP_RUNNERS:
             data = sweep_cli.collect(workdir)
-            timing = json.loads(phases.read_text()) if phases.exists() else {}
+            timing = json.loads(phases.read_text()) if phases.exists() else {"error": "it wrote no timings"}
+            if "error" in timing:  # e.g. a function it times was renamed: no run without its phases
+                raise RuntimeError(f"the bench's timing hook (bench/hooks/sitecustomize.py): {timing['error']}")
             record["phases"] = timing.get("phases")
             record["phase_detail"] = timing.get("detail")
             record["clock"] = timing.get("clock")

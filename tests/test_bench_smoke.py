@@ -97,3 +97,18 @@ def test_the_optuna_runner_queues_configs_in_sweeps_own_coordinates() -> None:
         assert trial.params["batch_size"] == {32: 5, 256: 8, 16: 4}[config["batch_size"]]
         beta = trial.distributions["beta1"]
         assert (beta.low, beta.high) == pytest.approx((-3.0, -1.0)) and not beta.log
+
+
+def test_the_timing_hook_fails_loudly_when_what_it_times_is_gone(tmp_path) -> None:
+    """The `sweep launch` timing hook names sweep's functions: a renamed one is an error in the run, not a run
+    whose timings silently went missing (the bench fails that run with the message the hook writes)."""
+    from bench.hooks import sitecustomize
+
+    assert set(sitecustomize.resolve()) == {phase for phase, _, _ in sitecustomize.WRAPPED}  # all there today
+    with pytest.raises(AttributeError, match=r"^bench timing hook: sweep.run.drive.connect_all is gone \(renamed"):
+        sitecustomize.resolve((("ray_init", "sweep.run.drive", "connect_all"),))
+    target = tmp_path / "phases.json"
+    with pytest.raises(AttributeError, match="json.gone is gone"):
+        sitecustomize.install(str(target), (("x", "json", "gone"),))
+    assert json.loads(target.read_text()) == {"error": f"AttributeError: bench timing hook: json.gone is gone "
+                                              f"(renamed?): update WRAPPED in {sitecustomize.__file__}"}  # fmt: skip
