@@ -71,7 +71,7 @@ def install(target: str, wrapped: tuple[tuple[str, str, str], ...] = WRAPPED) ->
 
 
 def _install(target: str, clock: dict[str, float], wrapped: tuple[tuple[str, str, str], ...]) -> None:
-    from bench.runners.common import process_started_at
+    from bench.job import process_started_at
 
     clock["process_started_at"] = process_started_at()
     phases: dict[str, float] = {"interpreter": clock["hook_started_at"] - clock["process_started_at"]}

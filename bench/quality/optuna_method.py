@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
+from bench.job import TrialRecorder, base_config, job_space, read_job, write_out
 from sweep.run.tpe import CoordinateSpace, from_coordinates
 from trainables.loop import run_training
 from trainables.session import LocalSession
@@ -25,24 +25,6 @@ from trainables.session import LocalSession
 
 class _BudgetSpent(Exception):
     """Raised inside a trial whose next epoch would start after the budget."""
-
-
-class _PruningSession(LocalSession):
-    """Reports each epoch to the trial and the recorder; stops when the pruner or the budget says so."""
-
-    def __init__(self, trial: Any, config: dict[str, Any], recorder: TrialRecorder) -> None:
-        super().__init__()
-        self.trial, self.config, self.recorder = trial, config, recorder
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        import optuna
-
-        self.recorder.add(str(self.trial.number), self.config, int(metrics["epoch"]), float(metrics["dev_accuracy"]))
-        self.trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
-        if self.recorder.past_deadline():
-            raise _BudgetSpent
-        if self.trial.should_prune():
-            raise optuna.TrialPruned()
 
 
 def main() -> None:
@@ -71,7 +53,16 @@ def main() -> None:
     def objective(trial: Any) -> float:
         define(trial)
         config = {**from_coordinates(space, trial.params), **base_config(job)}
-        session = _PruningSession(trial, config, recorder)
+
+        def report(metrics: dict[str, Any]) -> None:  # to the recorder and the trial; the budget or pruner may stop it
+            recorder.add(str(trial.number), config, int(metrics["epoch"]), float(metrics["dev_accuracy"]))
+            trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
+            if recorder.past_deadline():
+                raise _BudgetSpent
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        session = LocalSession(on_report=report)
         try:
             run_training(config, session)
         except _BudgetSpent:
@@ -80,7 +71,7 @@ def main() -> None:
 
     remaining = job["deadline"] - time.time()
     study.optimize(objective, n_trials=job.get("max_trials"), timeout=max(remaining, 0.0), n_jobs=int(job["cores"]))
-    write_result(out, recorder.records())
+    write_out(out, recorder.records())
 
 
 if __name__ == "__main__":

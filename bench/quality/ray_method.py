@@ -14,32 +14,20 @@ import os
 import time
 from typing import Any
 
-from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
+from bench.job import TrialRecorder, base_config, job_space, read_job, write_out
 from sweep.run.tune_domains import to_tune_domains
 
 
-class _EpochReports:
-    """The Session our loop talks to: one ``tune.report`` per epoch with its wall-clock time, no checkpoint."""
+def train_mlp(config: dict[str, Any]) -> None:
+    from ray import tune
 
-    def restore(self) -> dict | None:
-        return None
+    from trainables.loop import run_training
+    from trainables.session import LocalSession
 
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
+    def report(metrics: dict[str, Any]) -> None:  # one `tune.report` per epoch with its wall-clock time
         tune.report({"epoch": metrics["epoch"], "dev_accuracy": metrics["dev_accuracy"], "reported_at": time.time()})
 
-    def poll_updates(self) -> dict[str, Any]:
-        return {}
-
-    def reject_update(self, key: str, value: Any, reason: str) -> None:
-        pass
-
-
-def train_mlp(config: dict[str, Any]) -> None:
-    from trainables.loop import run_training
-
-    run_training(config, _EpochReports())
+    run_training(config, LocalSession(on_report=report))  # no checkpoints
 
 
 def _callback(recorder: TrialRecorder) -> Any:
@@ -93,7 +81,7 @@ def main() -> None:
     )
     tuner.fit()
     ray.shutdown()
-    write_result(out, recorder.records())
+    write_out(out, recorder.records())
 
 
 if __name__ == "__main__":

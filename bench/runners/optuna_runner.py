@@ -13,27 +13,11 @@ from typing import Any
 
 import torch
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
 from search_spaces import Space
 from sweep.run.tpe import CoordinateSpace, coordinates
 from trainables.loop import run_training
 from trainables.session import LocalSession
-
-
-class _PruningSession(LocalSession):
-    """Reports each epoch to the Optuna trial and stops the run when the pruner says so."""
-
-    def __init__(self, trial: Any) -> None:
-        super().__init__()
-        self.trial = trial
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        import optuna
-
-        super().report(metrics, None)
-        self.trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
-        if self.trial.should_prune():
-            raise optuna.TrialPruned()
 
 
 def enqueue(study: Any, space: Space, configs: list[dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
@@ -69,7 +53,13 @@ def main() -> None:
 
     def objective(trial: Any) -> float:
         config = config_of(trial)
-        session = _PruningSession(trial)
+
+        def report(metrics: dict[str, Any]) -> None:  # each epoch to the trial; the pruner may stop it
+            trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        session = LocalSession(on_report=report)
         try:
             run_training({**config, "checkpoint_every": 0}, session)
         finally:

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
 
 
 class DocsSession:

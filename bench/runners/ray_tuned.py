@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
 
 # Ray reads these once, at import: set them before the first `import ray`.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind 127.0.0.1, not the machine's LAN address
@@ -24,31 +24,15 @@ os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # Tune's new console output prints its b
 from typing import Any  # noqa: E402
 
 
-class ReportSession:
-    """One `tune.report(metrics)` per epoch, no checkpoint: the Session interface our loop talks to."""
-
-    def restore(self) -> dict | None:
-        return None
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
-        tune.report(metrics)
-
-    def poll_updates(self) -> dict[str, Any]:
-        return {}
-
-    def reject_update(self, key: str, value: Any, reason: str) -> None:
-        pass
-
-
 def train_mlp(config: dict[str, Any]) -> None:
     import torch
+    from ray import tune
 
     from trainables.loop import run_training
+    from trainables.session import LocalSession
 
     torch.set_num_threads(1)  # one trial per core
-    run_training({**config["plan"], "checkpoint_every": 0}, ReportSession())
+    run_training({**config["plan"], "checkpoint_every": 0}, LocalSession(on_report=tune.report))  # no checkpoints
 
 
 def _history_callback() -> Any:

@@ -18,29 +18,30 @@ HOOKS = Path(__file__).resolve().parent.parent / "hooks"
 
 
 def command(workload: Workload, workdir: Path, cores: int) -> list[str]:
-    """The `sweep launch` command line (the spec YAML is written beside the storage directory)."""
+    """The workload's `sweep launch` command line (the spec YAML is written beside the storage directory)."""
     spec_path = workdir / "spec.yaml"
     spec_path.write_text(yaml.safe_dump(workload.spec(), sort_keys=False))
+    return launch_argv(spec_path, workdir, cores)
+
+
+def launch_argv(spec_path: Path, workdir: Path, cores: int, *flags: str) -> list[str]:
+    """`sweep launch` as a user runs it, for both benches: its sweeps under `workdir`/sweeps, quiet, no dashboard."""
     script = Path(sys.executable).parent / "sweep"
-    return [
-        str(script),
-        "launch",
-        str(spec_path),
-        "--storage",
-        str(workdir / "sweeps"),
-        "--cpus",
-        str(cores),
-        "--quiet",
-        "--no-dashboard",
-    ]
+    return [str(script), "launch", str(spec_path), "--storage", str(workdir / "sweeps"), "--cpus", str(cores),
+            "--quiet", "--no-dashboard", *flags]  # fmt: skip
+
+
+def sweep_root(workdir: Path) -> Path:
+    """The sweep directory `sweep launch` left under `workdir`/sweeps."""
+    roots = sorted((workdir / "sweeps").glob("*/sweep.json"))
+    if not roots:
+        raise RuntimeError(f"sweep launch left no sweep directory under {workdir / 'sweeps'}")
+    return roots[-1].parent
 
 
 def collect(workdir: Path) -> dict[str, Any]:
     """Trials (epochs, training seconds, dev_accuracy curve) and the planned configs from the sweep dir."""
-    roots = sorted((workdir / "sweeps").glob("*/sweep.json"))
-    if not roots:
-        raise RuntimeError(f"sweep launch left no sweep directory under {workdir / 'sweeps'}")
-    root = roots[-1].parent
+    root = sweep_root(workdir)
     trials = pd.read_csv(root / "trials.csv")
     history = pd.read_csv(root / "history.csv").sort_values(["plan_id", "epoch"])
     history = history.drop_duplicates(["plan_id", "epoch"], keep="last")
