@@ -142,14 +142,11 @@ COLUMNS = (  # the markdown table's (figure, title, format), after the runner
     ("best_dev_accuracy", "best dev acc", "{:.4f}"), ("wall_vs_sweep", "wall/sweep", "{:.2f}"),
     ("driver_maxrss_mb", "driver MB", "{:.0f}"),
 )  # fmt: skip
-SUMMARY = ("wall", "ray_init", "trials", "epochs", "train_seconds", "efficiency", "cpu_percent", "wall_over_ideal",
-           "best_dev_accuracy", "wall_vs_sweep", "driver_maxrss_mb", "unaccounted", "trial_cpu",
-           "window_cpu_percent")  # fmt: skip
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per runner, the median over repetitions of each figure (ratios taken within a repetition first)."""
-    return report.summarize(records, "runner", dict.fromkeys(SUMMARY))
+    return report.summarize(records, "runner", dict.fromkeys(key for key, _, _ in COLUMNS[1:]))
 
 
 def _at_most(name: str, ratio: float | None, limit: float, what: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,21 @@ def trial_record(plan_id: str, history: list[dict[str, Any]]) -> dict[str, Any]:
         "curve": [float(m["dev_accuracy"]) for m in history],
         "epoch_seconds": [b - a for a, b in zip([0.0, *cumulative], cumulative, strict=False)],
     }
+
+
+def tune_callback(on_result: Callable[[Any, dict[str, Any]], None]) -> Any:
+    """A driver-side Ray Tune callback that hands every trial result to ``on_result(trial, result)``: how the
+    Ray Tune runners keep each report (Tune's loggers are off)."""
+    from ray import tune
+
+    class OnResult(tune.Callback):
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            on_result(trial, result)
+
+        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; what they fill stays here
+            return (tune.Callback, ())
+
+    return OnResult()
 
 
 def job_space(job: dict[str, Any]) -> Space:

@@ -4,6 +4,7 @@ when it overruns its budget."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -26,7 +27,7 @@ class ProcessRun:
 
     wall: float
     returncode: int
-    maxrss_mb: float  # the process itself (the driver), not its children: Ray's workers are not waited on
+    driver_maxrss_mb: float  # the process itself (the driver), not its children: Ray's workers are not waited on
     cpu_percent: float  # whole machine, mean over the run (100 = every core busy)
     load_before: tuple[float, float, float]
     output_tail: str
@@ -149,14 +150,5 @@ def _kill(pid: int, group: bool) -> None:
 
 
 def process_fields(proc: ProcessRun) -> dict[str, Any]:
-    """The fields of a process run that every bench record keeps."""
-    return {
-        "wall": proc.wall,
-        "returncode": proc.returncode,
-        "driver_maxrss_mb": proc.maxrss_mb,
-        "cpu_percent": proc.cpu_percent,
-        "load_before": list(proc.load_before),
-        "started_at": proc.started_at,
-        "ended_at": proc.ended_at,
-        "interrupted": proc.interrupted,
-    }
+    """The fields of a process run that every bench record keeps (not its output, nor the CPU samples)."""
+    return {k: v for k, v in dataclasses.asdict(proc).items() if k not in ("output_tail", "cpu_samples")}

@@ -10,14 +10,18 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import platform
+import shutil
 import statistics
+import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,32 @@ from bench.measure import REPO
 
 RESULTS = REPO / "bench" / "results"
 Column = tuple[str, str, str]  # (key in a summary row, title, format)
+
+
+def arguments(prog: str, doc: str | None, quick: str, smoke: str, stem: str) -> argparse.ArgumentParser:
+    """A bench's command line: its size (``--quick`` | ``--smoke``; full without), the cores every run gets, where
+    the JSON goes (default ``bench/results/<stem><stamp>.json``) and ``--keep`` (the runs' scratch directories)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help=quick)
+    size.add_argument("--smoke", action="store_true", help=smoke)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
+    parser.add_argument("--out", type=Path, help=f"JSON path (default bench/results/{stem}<stamp>.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
+    return parser
+
+
+@contextmanager
+def running(result: dict[str, Any], prefix: str, keep: bool) -> Iterator[Path]:
+    """The bench's scratch directory (removed afterwards unless `keep`); `result` gets the bench's seconds and
+    the load at its end."""
+    scratch, began = Path(tempfile.mkdtemp(prefix=prefix)), time.perf_counter()
+    try:
+        yield scratch
+    finally:
+        if not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+        result.update(bench_seconds=time.perf_counter() - began, load_at_end=list(os.getloadavg()))
 
 
 def header(**fields: Any) -> dict[str, Any]:

@@ -17,14 +17,12 @@ targets, and writes everything to bench/results/<timestamp>.json (git-ignored).
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
 import shutil
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -144,16 +142,11 @@ def _run_with_retry(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="small workloads, scale 32/128")
-    size.add_argument("--smoke", action="store_true", help="seconds-long run of every path (CI)")
+    parser = report.arguments("./dev bench", __doc__, "small workloads, scale 32/128",
+                              "seconds-long run of every path (CI)", stem="")  # fmt: skip
     parser.add_argument("--reps", type=int, help="runs of each runner (default 2; 1 with --smoke)")
-    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every runner gets")
     parser.add_argument("--only", action="append", help="workload(s) to run: W1, W2, W3, W4 (default all)")
     parser.add_argument("--no-scale", action="store_true", help="skip the scale probe")
-    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/<timestamp>.json)")
-    parser.add_argument("--keep", action="store_true", help="keep the runners' scratch directories")
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     reps = args.reps or (1 if args.smoke else 2)
@@ -166,10 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("optuna is not installed (pip install -e '.[bench]'): its runner was skipped")
     chosen = [w for w in workloads(mode) if not args.only or w.name in args.only]
     result = report.header(mode=mode, reps=reps, cores=cores, notes=notes, workloads={})
-    scratch = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
-    print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {_load()}), scratch {scratch}", flush=True)
-    began = time.perf_counter()
-    try:
+    with report.running(result, "sweep-bench-", args.keep) as scratch:
+        print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {_load()}), scratch {scratch}", flush=True)
         for workload in chosen:
             runners = [r for r in workload.runners if r not in skip]
             result["workloads"][workload.name] = run_workload(workload, runners, reps, cores, scratch)
@@ -177,11 +168,6 @@ def main(argv: list[str] | None = None) -> int:
             sizes = {"smoke": [8], "quick": [32, 128]}.get(mode, [32, 128, 512])
             result["scale"] = scale_probe(sizes, cores, scratch)
         result["trainable"] = trainable_probe(mode)
-    finally:
-        if not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
-    result["load_at_end"] = list(os.getloadavg())
-    result["bench_seconds"] = time.perf_counter() - began
     result["targets"] = analysis.targets(result)
     report.publish(result, args.out or report.RESULTS / f"{result['started_at']}.json", _sections(result))
     return _smoke_checks(result) if mode == "smoke" else 0

@@ -12,13 +12,9 @@ targets, and writes ``bench/results/quality-<stamp>.json`` with ``-time.png`` an
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib.util
 import math
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -165,24 +161,13 @@ def _list(values: np.ndarray) -> list[float | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="./dev bench quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="3 seeds × 30 s per method")
-    size.add_argument("--smoke", action="store_true", help="every code path in seconds (the test suite)")
+    parser = report.arguments("./dev bench quality", __doc__, "3 seeds × 30 s per method",
+                              "every code path in seconds (the test suite)", stem="quality-")  # fmt: skip
     parser.add_argument("--seeds", type=int, help="search seeds per method (default: the mode's)")
-    parser.add_argument(
-        "--first-seed",
-        type=int,
-        default=0,
-        help="the first search seed (default 0): more seeds later, for `python -m bench.quality.pool`",
-    )
+    pool = "the first search seed (default 0): more seeds later, for `python -m bench.quality.pool`"
+    parser.add_argument("--first-seed", type=int, default=0, help=pool)
     parser.add_argument("--budget", type=float, help="seconds per run (default: the mode's)")
     parser.add_argument("--method", action="append", help="run only these methods (repeatable)")
-    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
-    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/quality-<stamp>.json)")
-    parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
     args = parser.parse_args(argv)
     if args.first_seed < 0:
         parser.error(f"--first-seed must be 0 or more, got {args.first_seed}")
@@ -203,36 +188,31 @@ def main(argv: list[str] | None = None) -> int:
     result = report.header(mode=mode.to_dict(), first_seed=args.first_seed, cores=args.cores, preset=PRESET,
                            spec=spec, methods=methods_shown, notes=notes)  # fmt: skip
     out = args.out or report.RESULTS / f"quality-{result['started_at']}.json"
-    scratch = Path(tempfile.mkdtemp(prefix="sweep-quality-"))
     seeds = range(args.first_seed, args.first_seed + mode.seeds)
-    sizing = f"{mode.name}: {mode.seeds} seed(s) ({seeds[0]}–{seeds[-1]}) × {mode.budget_s:g} s, {args.cores} cores"
-    print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
-    for note in notes:
-        print(f"note: {note}")
-    began = time.time()
     runs = []
-    try:
+    with report.running(result, "sweep-quality-", args.keep) as scratch:
+        sizing = f"{mode.name}: {mode.seeds} seed(s) ({seeds[0]}–{seeds[-1]}) × {mode.budget_s:g} s, {args.cores} cores"
+        print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
+        for note in notes:
+            print(f"note: {note}")
         for seed in seeds:
             for method in methods:
                 record = run_one(method, seed, mode, spec, args.cores, scratch)
                 runs.append(record)
-                if record.get("ok") and not record["found_model"]:
-                    status = record["note"]
-                elif record.get("ok"):
-                    f = record["figures"]
-                    status = (f"best dev {f['best_dev']['100%']:.4f}, test {record['test_accuracy']:.4f}, "
-                              f"{f['trials']} trials, {f['epochs']} epochs, {record['wall']:.0f} s")  # fmt: skip
-                else:
-                    status = f"FAILED: {record.get('error', '')[:300]}"
-                print(f"  seed {seed} {method.key}: {status}", flush=True)
-    finally:
-        if not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
-    result["bench_seconds"] = time.time() - began
-    result["load_at_end"] = list(os.getloadavg())
+                print(f"  seed {seed} {method.key}: {_status(record)}", flush=True)
     finish(result, runs, mode, args.cores, out)
     failed = [r for r in runs if not (r.get("ok") and r["found_model"])]
     return 1 if mode.name == "smoke" and failed else 0
+
+
+def _status(record: dict[str, Any]) -> str:
+    if not record.get("ok"):
+        return f"FAILED: {record.get('error', '')[:300]}"
+    if not record["found_model"]:
+        return record["note"]
+    f = record["figures"]
+    return (f"best dev {f['best_dev']['100%']:.4f}, test {record['test_accuracy']:.4f}, {f['trials']} trials, "
+            f"{f['epochs']} epochs, {record['wall']:.0f} s")  # fmt: skip
 
 
 def _available(methods: list[Method]) -> tuple[list[Method], list[str]]:
