@@ -120,6 +120,11 @@ def tune_callback(on_result: Callable[[Any, dict[str, Any]], None]) -> Any:
     return OnResult()
 
 
+def plain(config: dict[str, Any]) -> dict[str, Any]:
+    """A config with numpy scalars as Python numbers (for JSON)."""
+    return {k: v.item() if hasattr(v, "item") else v for k, v in config.items()}
+
+
 def job_space(job: dict[str, Any]) -> Space:
     """The search space of the job's spec (the preset's, with the mode's epoch cap), as every method samples it."""
     return load_spec(job["spec"]).space
@@ -143,9 +148,8 @@ class TrialRecorder:
         self, trial_id: str, config: dict[str, Any], epoch: int, dev_accuracy: float, now: float | None = None
     ) -> None:
         stamp = (time.time() if now is None else now) - self.launched_at
-        plain = {k: v.item() if hasattr(v, "item") else v for k, v in config.items()}
         with self._lock:
-            trial = self._trials.setdefault(trial_id, {"id": trial_id, "config": plain, "reports": []})
+            trial = self._trials.setdefault(trial_id, {"id": trial_id, "config": plain(config), "reports": []})
             trial["reports"].append([round(stamp, 3), int(epoch), float(dev_accuracy)])
 
     def past_deadline(self) -> bool:

@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [w for w in workloads(mode) if not args.only or w.name in args.only]
     result = report.header(mode=mode, reps=reps, cores=cores, notes=notes, workloads={})
     with report.running(result, "sweep-bench-", args.keep) as scratch:
-        print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {_load()}), scratch {scratch}", flush=True)
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {load}), scratch {scratch}", flush=True)
         for workload in chosen:
             runners = [r for r in workload.runners if r not in skip]
             result["workloads"][workload.name] = run_workload(workload, runners, reps, cores, scratch)
@@ -171,10 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     result["targets"] = analysis.targets(result)
     report.publish(result, args.out or report.RESULTS / f"{result['started_at']}.json", _sections(result))
     return _smoke_checks(result) if mode == "smoke" else 0
-
-
-def _load() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _sections(result: dict[str, Any]) -> list[str]:

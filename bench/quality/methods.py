@@ -47,11 +47,3 @@ METHODS = (
 )
 
 PEERS = ("optuna-tpe", "optuna-random", "ray-random")  # the other tools, for the time-to-accuracy target
-
-
-def method(key: str) -> Method:
-    """The method with this key."""
-    for candidate in METHODS:
-        if candidate.key == key:
-            return candidate
-    raise KeyError(f"unknown method {key!r}: choose {', '.join(m.key for m in METHODS)}")

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from bench.job import plain
 from bench.quality.methods import Method
 from bench.runners.sweep_cli import launch_argv, sweep_root
 
@@ -45,7 +46,7 @@ def collect(workdir: Path, launched_at: float) -> dict[str, Any]:
     configs: dict[str, dict[str, Any]] = {}
     for plan in sorted((root / "rounds").glob("round-*.plan.csv")):
         for row in pd.read_csv(plan).to_dict("records"):
-            configs[str(row["plan_id"])] = {k: _plain(v) for k, v in row.items() if k != "plan_id"}
+            configs[str(row["plan_id"])] = plain({k: v for k, v in row.items() if k != "plan_id"})
     history = pd.read_csv(root / "history.csv") if (root / "history.csv").exists() else pd.DataFrame()
     trials = []
     if not history.empty:
@@ -65,7 +66,3 @@ def collect(workdir: Path, launched_at: float) -> dict[str, Any]:
         "sweep_test_plan_id": (summary.get("test") or {}).get("plan_id"),
         "start_offset_s": offset,
     }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
