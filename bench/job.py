@@ -51,7 +51,7 @@ def write_out(out: Path, trials: list[dict[str, Any]], phases: Phases | None = N
     record: dict[str, Any] = {"trials": trials}
     if phases is not None:
         phases.mark("write")
-        record.update(phases=phases.values, clock=phases.clock(), inner_wall=phases.inner_wall())
+        record.update(phases=phases.values, clock=phases.clock())
     out.write_text(json.dumps({**record, "finished_at": time.time(), **extra}))
 
 
@@ -74,7 +74,6 @@ class Phases:
         self.started_at = process_started_at()
         self._last = time.time()
         self.values: dict[str, float] = {"interpreter_and_imports": self._last - self.started_at}
-        self._inner = time.perf_counter()
 
     def mark(self, name: str) -> None:
         now = time.time()
@@ -83,10 +82,6 @@ class Phases:
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
-
-    def inner_wall(self) -> float:
-        """Seconds from the first phase timer to now (what runners reported as their wall before)."""
-        return time.perf_counter() - self._inner
 
     def clock(self) -> dict[str, float]:
         """The stamps that place the phases on the bench's clock: process start, end of the last phase."""

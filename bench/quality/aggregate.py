@@ -149,8 +149,11 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     names = ("best_dev_25%", "best_dev_50%", "best_dev_100%", "test_accuracy", "trials", "epochs")
     figures: dict[str, Callable[[dict[str, Any]], Any] | None] = {n: functools.partial(figure, n) for n in names}
     out = report.summarize(runs, "method", figures, interval)
-    for key, row in out.items():
+    for key, row in out.items():  # and the runs as the table shows them: `3 (1 failed, 1 without a model ...)`
         row["no_model"] = sum(1 for r in runs if r["method"] == key and r.get("ok") and not r.get("found_model", True))
+        extra = [f"{row['failed']} failed"] * bool(row["failed"])
+        extra += [f"{row['no_model']} without a model in the budget"] * bool(row["no_model"])
+        row["runs_shown"] = f"{row['runs']}" + (f" ({', '.join(extra)})" if extra else "")
     return out
 
 

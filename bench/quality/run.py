@@ -135,7 +135,7 @@ def finish(result: dict[str, Any], runs: list[dict[str, Any]], mode: Mode, cores
     }  # fmt: skip
     title = (f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
              "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
-    report.publish(result, out, [title, report.table(_shown(result["summary"]), COLUMNS, labels)])
+    report.publish(result, out, [title, report.table(result["summary"], COLUMNS, labels)])
     print(f"PNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
 
 
@@ -144,16 +144,6 @@ COLUMNS = (
     ("best_dev_50%", "best dev @50%", "{:.4f}"), ("best_dev_100%", "best dev @100%", "{:.4f}"),
     ("test_accuracy", "winner's test acc", "{:.4f}"), ("trials", "trials", "{:.0f}"), ("epochs", "epochs", "{:.0f}"),
 )  # fmt: skip
-
-
-def _shown(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The summary with each method's runs as the table shows them: ``3 (1 failed, 1 without a model ...)``."""
-    out = {}
-    for key, row in summary.items():
-        extra = [f"{row['failed']} failed"] if row["failed"] else []
-        extra += [f"{row['no_model']} without a model in the budget"] if row.get("no_model") else []
-        out[key] = {**row, "runs_shown": f"{row['runs']}" + (f" ({', '.join(extra)})" if extra else "")}
-    return out
 
 
 def _list(values: np.ndarray) -> list[float | None]:
