@@ -1,4 +1,5 @@
-"""From raw runner records to the reported figures: the ideal wall, efficiencies, ratios, and checks."""
+"""From the cost bench's raw runner records to the reported figures: the ideal wall, efficiencies, ratios,
+checks, and which of the issues' targets a run meets."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import math
 import statistics
 from collections import defaultdict
 from typing import Any
+
+from bench import report
+from bench.report import target
 
 SWEEP, RAY, OPTUNA, SEQUENTIAL = "sweep launch", "ray defaults", "optuna", "sequential"
 RAY_TUNED = "ray hand-tuned"  # plain Ray Tune as a skilled user writes it (bench/runners/ray_tuned.py)
@@ -129,33 +133,80 @@ def epoch1_mismatches(records: list[dict[str, Any]]) -> list[str]:
     return bad
 
 
+COLUMNS = (  # the markdown table's (figure, title, format), after the runner
+    ("runner", "runner", "{}"), ("wall", "wall s", "{:.1f}"), ("ray_init", "ray.init s", "{:.1f}"),
+    ("unaccounted", "unaccounted s", "{:.2f}"), ("trials", "trials", "{:.0f}"), ("epochs", "epochs", "{:.0f}"),
+    ("train_seconds", "Σ train s", "{:.1f}"), ("efficiency", "efficiency", "{:.2f}"),
+    ("cpu_percent", "CPU %", "{:.0f}"), ("trial_cpu", "trials' core share", "{:.2f}"),
+    ("window_cpu_percent", "CPU % in trial window", "{:.0f}"), ("wall_over_ideal", "wall/ideal", "{:.1f}"),
+    ("best_dev_accuracy", "best dev acc", "{:.4f}"), ("wall_vs_sweep", "wall/sweep", "{:.2f}"),
+    ("driver_maxrss_mb", "driver MB", "{:.0f}"),
+)  # fmt: skip
+
+
 def summarize(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per runner, the median over repetitions of each figure (ratios taken within a repetition first)."""
-    keys = (
-        "wall",
-        "ray_init",
-        "trials",
-        "epochs",
-        "train_seconds",
-        "efficiency",
-        "cpu_percent",
-        "wall_over_ideal",
-        "best_dev_accuracy",
-        "wall_vs_sweep",
-        "driver_maxrss_mb",
-        "unaccounted",
-        "trial_cpu",
-        "window_cpu_percent",
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for runner in dict.fromkeys(r["runner"] for r in records):
-        mine = [r for r in records if r["runner"] == runner and r.get("ok")]
-        row: dict[str, Any] = {
-            "runs": len(mine),
-            "failed": sum(1 for r in records if r["runner"] == runner and not r.get("ok")),
-        }
-        for key in keys:
-            values = [r[key] for r in mine if isinstance(r.get(key), int | float) and not math.isnan(r[key])]
-            row[key] = statistics.median(values) if values else None
-        out[runner] = row
+    return report.summarize(records, "runner", dict.fromkeys(key for key, _, _ in COLUMNS[1:]))
+
+
+def _at_most(name: str, ratio: float | None, limit: float, what: str) -> dict[str, Any]:
+    """`name` is met when ratio ≤ limit; the figures say `sweep = ratio × what`."""
+    return target(name, None if ratio is None else ratio <= limit, "n/a" if ratio is None else f"{ratio:.2f} × {what}")
+
+
+def _at_least(name: str, value: float | None, limit: float, shown: str = "{:.2f}") -> dict[str, Any]:
+    return target(name, None if value is None else value >= limit, "n/a" if value is None else shown.format(value))
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the cost bench (met: None = not measured): issue 10's first (ratios within a repetition,
+    medians over repetitions), then the earlier ones still in force."""
+    out: list[dict[str, Any]] = []
+    w = {name: data["records"] for name, data in result["workloads"].items()}
+    row = {name: data["summary"] for name, data in result["workloads"].items()}
+    if "W1" in w:
+        out.append(_at_most("W1 cold: sweep wall ≤ 1.0 × hand-tuned Ray Tune", wall_ratio(w["W1"], SWEEP, RAY_TUNED),
+                            1.0, "hand-tuned Ray Tune"))  # fmt: skip
+        out.append(_at_most("W1 cold: sweep wall ≤ 1.5 × Optuna", wall_ratio(w["W1"], SWEEP, OPTUNA), 1.5, "Optuna"))
+    for name in ("W1", "W2"):
+        if name in w:
+            out.append(_at_most(f"{name} warm: sweep wall ≤ 1.0 × Optuna", wall_ratio(w[name], SWEEP_WARM, OPTUNA),
+                                1.0, "Optuna"))  # fmt: skip
+    if "W2" in w:
+        out.append(_at_most("W2 cold: sweep wall ≤ 1.3 × Optuna", wall_ratio(w["W2"], SWEEP, OPTUNA), 1.3, "Optuna"))
+    if "W3" in w:
+        out.append(_at_least("W3: sweep efficiency ≥ 0.85", row["W3"].get(SWEEP, {}).get("efficiency"), 0.85))
+        out.append(_at_most("W3: sweep wall ≤ 1.0 × Optuna", wall_ratio(w["W3"], SWEEP, OPTUNA), 1.0, "Optuna"))
+    if "W4" in w:
+        machine = row["W4"].get(SWEEP, {}).get("window_cpu_percent")
+        context = "" if machine is None else f"; whole machine {machine:.0f} % by /proc/stat"
+        share = row["W4"].get(SWEEP, {}).get("trial_cpu")
+        name = "W4: CPU use from the first trial's start to the last's end ≥ 90 % (trials' share of the cores)"
+        out.append(_at_least(name, None if share is None else 100 * share, 90, "{:.0f} %" + context))
+        out.append(_at_most("W4: 2-round wall ≤ 1.15 × one round of the same trials",
+                            wall_ratio(w["W4"], SWEEP, SINGLE_ROUND), 1.15, "one round"))  # fmt: skip
+    if "W1" in w:
+        out.append(_at_most("W1 sweep wall ≤ 0.1 × Ray defaults", wall_ratio(w["W1"], SWEEP, RAY), 0.1, "Ray defaults"))
+        best = row["W1"].get(SWEEP, {}).get("best_dev_accuracy")
+        ref = row["W1"].get(SEQUENTIAL, {}).get("best_dev_accuracy")
+        met = None if best is None or ref is None else abs(best - ref) < 1e-9
+        out.append(target("W1 sweep best dev acc = full-budget reference's", met, f"{best} vs {ref}"))
+    if "W2" in w:
+        out.append(_at_least("W2 sweep efficiency ≥ 0.90", row["W2"].get(SWEEP, {}).get("efficiency"), 0.90))
+    ok = [p for p in result.get("scale") or [] if p.get("ok")]
+    if len(ok) >= 2:
+        lo, hi = ok[0], ok[-1]
+        growth = hi["overhead_per_trial"] / lo["overhead_per_trial"]
+        figures = f"{hi['overhead_per_trial']:.2f} s vs {lo['overhead_per_trial']:.2f} s ({growth:.2f}×)"
+        out.append(target(f"scale: overhead at {hi['trials']} ≤ 1.5 × at {lo['trials']}", growth <= 1.5, figures))
+        if len(ok) >= 3:
+            first = (ok[1]["driver_maxrss_mb"] - ok[0]["driver_maxrss_mb"]) / (ok[1]["trials"] - ok[0]["trials"])
+            last = (ok[-1]["driver_maxrss_mb"] - ok[-2]["driver_maxrss_mb"]) / (ok[-1]["trials"] - ok[-2]["trials"])
+            out.append(target("scale: driver memory sub-linear (MB per added trial not growing)", last <= first,
+                              f"{first:.2f} → {last:.2f} MB/trial"))  # fmt: skip
+        else:
+            out.append(target("scale: driver memory sub-linear", None, "needs 3 sizes (full run)"))
+    probe = result.get("trainable")
+    if probe:
+        out.append(target("trainable ≥ 2 × DataLoader loop", probe["speedup"] >= 2, f"{probe['speedup']:.1f}×"))
     return out

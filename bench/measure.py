@@ -1,9 +1,12 @@
-"""Measuring one subprocess: wall clock, its peak memory (ru_maxrss), whole-machine CPU use meanwhile
-(samples on the `time.time()` clock, so a window of the run can be averaged on its own)."""
+"""Measuring one subprocess, for every bench: wall clock, its peak memory (ru_maxrss), whole-machine CPU use
+meanwhile (samples on the `time.time()` clock, so a window of the run can be averaged on its own), and a stop
+when it overruns its budget."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -24,13 +27,14 @@ class ProcessRun:
 
     wall: float
     returncode: int
-    maxrss_mb: float  # the process itself (the driver), not its children: Ray's workers are not waited on
+    driver_maxrss_mb: float  # the process itself (the driver), not its children: Ray's workers are not waited on
     cpu_percent: float  # whole machine, mean over the run (100 = every core busy)
     load_before: tuple[float, float, float]
     output_tail: str
     cpu_samples: list[tuple[float, float]]  # (time.time(), whole-machine CPU % since the previous sample)
-    started_at: float  # time.time() just before the fork
+    started_at: float  # time.time() just before the fork (or the caller's stamp: t = 0 of a budgeted run)
     ended_at: float  # time.time() once the process was reaped
+    interrupted: bool = False  # it was still running at its budget and got SIGINT
 
 
 class CpuSampler:
@@ -91,38 +95,60 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_process(argv: list[str], log: Path, env: dict[str, str] | None = None, timeout: float = 3600) -> ProcessRun:
-    """Runs `argv` from the repo root, output to `log`; waits with wait4 to get the child's own rusage."""
+def run_process(
+    argv: list[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 3600,
+    started_at: float | None = None,
+    interrupt_after: float | None = None,
+    kill_after: float = 30.0,
+) -> ProcessRun:
+    """Runs `argv` from the repo root, output to `log`; waits with wait4 to get the child's own rusage; kills it
+    after `timeout` s. A budgeted run (`interrupt_after` s from `started_at`, the caller's time.time() written
+    into its job) runs in its own session: at its budget it gets SIGINT (a sweep then stops as after Ctrl-C and
+    keeps what it recorded), SIGKILL to its process group `kill_after` s later, and whatever is left of the
+    group (Ray's workers) is killed when it has ended, so no run competes with the next for the cores."""
     load = os.getloadavg()
+    budgeted, interrupted = interrupt_after is not None, False
     with log.open("w") as sink, CpuSampler() as cpu:
-        started, started_at = time.perf_counter(), time.time()
-        process = subprocess.Popen(argv, cwd=REPO, env=env or environment(), stdout=sink, stderr=sink)
-        deadline = started + timeout
+        started_at = time.time() if started_at is None else started_at
+        began = time.perf_counter() - (time.time() - started_at)  # started_at on the perf_counter clock
+        process = subprocess.Popen(
+            argv, cwd=REPO, env=env or environment(), stdout=sink, stderr=sink, start_new_session=budgeted
+        )
+        stop_at = began + (interrupt_after if interrupt_after is not None else timeout)
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            if time.perf_counter() > deadline:
-                process.kill()
+            if time.perf_counter() > stop_at:
+                if budgeted and not interrupted:
+                    interrupted = True
+                    process.send_signal(signal.SIGINT)
+                    stop_at = time.perf_counter() + kill_after
+                    continue
+                _kill(process.pid, budgeted)
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.02)
-        wall, ended_at = time.perf_counter() - started, time.time()
+        wall, ended_at = time.perf_counter() - began, time.time()
     process.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait on a reaped pid
+    if budgeted:
+        _kill(process.pid, group=True)  # stragglers of the run (its process group), if any
     tail = log.read_text(errors="replace")[-3000:]
-    return ProcessRun(
-        wall, process.returncode, usage.ru_maxrss / 1024, cpu.mean, load, tail, cpu.samples, started_at, ended_at
-    )
+    maxrss = usage.ru_maxrss / 1024
+    return ProcessRun(wall, process.returncode, maxrss, cpu.mean, load, tail, cpu.samples, started_at, ended_at,
+                      interrupted)  # fmt: skip
+
+
+def _kill(pid: int, group: bool) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def process_fields(proc: ProcessRun) -> dict[str, Any]:
-    """The fields of a process run that every bench record keeps."""
-    return {
-        "wall": proc.wall,
-        "returncode": proc.returncode,
-        "driver_maxrss_mb": proc.maxrss_mb,
-        "cpu_percent": proc.cpu_percent,
-        "load_before": list(proc.load_before),
-        "started_at": proc.started_at,
-        "ended_at": proc.ended_at,
-    }
+    """The fields of a process run that every bench record keeps (not its output, nor the CPU samples)."""
+    return {k: v for k, v in dataclasses.asdict(proc).items() if k not in ("output_tail", "cpu_samples")}

@@ -4,10 +4,10 @@ and our training loop's samples/s against a DataLoader loop (trainable)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from bench.job import job_command
 from bench.measure import process_fields, run_process
 
 
@@ -16,8 +16,9 @@ def scale_probe(sizes: list[int], cores: int, scratch: Path) -> list[dict[str, A
     for trials in sizes:
         workdir = scratch / f"scale-{trials}"
         workdir.mkdir()
-        out = workdir / "out.json"
-        argv = [sys.executable, "-m", "bench.scale", str(trials), str(cores), str(workdir / "s"), str(out)]
+        argv, out = job_command(
+            "bench.scale", {"trials": trials, "cores": cores, "storage": str(workdir / "s")}, workdir
+        )
         proc = run_process(argv, workdir / "log.txt")
         point: dict[str, Any] = {"trials": trials, **process_fields(proc), "ok": False}
         if proc.returncode == 0 and out.exists():

@@ -1,44 +1,138 @@
-"""The markdown table, where each runner's wall went, and which of the issue's targets this run meets."""
+"""One report path for every bench: the result's header, a summary per runner (or method) over repetitions
+(or seeds), its markdown table, the targets' lines, and the JSON written under bench/results/.
+
+Example:
+    >>> cell({"mean": 0.65, "ci95": 0.01}, "{:.3f}"), cell(None, "{:.1f}"), cell(2.0, "{:.1f}")
+    ('0.650 ± 0.010', '–', '2.0')
+    >>> summarize([{"runner": "a", "ok": True, "wall": 3.0}, {"runner": "a", "ok": False}], "runner", {"wall": None})
+    {'a': {'runs': 1, 'failed': 1, 'wall': 3.0}}
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
 import statistics
+import tempfile
+import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP, SWEEP_WARM, wall_ratio
+from bench.measure import REPO
 
-COLUMNS = (
-    ("runner", "runner", "{}"),
-    ("wall", "wall s", "{:.1f}"),
-    ("ray_init", "ray.init s", "{:.1f}"),
-    ("unaccounted", "unaccounted s", "{:.2f}"),
-    ("trials", "trials", "{:.0f}"),
-    ("epochs", "epochs", "{:.0f}"),
-    ("train_seconds", "Σ train s", "{:.1f}"),
-    ("efficiency", "efficiency", "{:.2f}"),
-    ("cpu_percent", "CPU %", "{:.0f}"),
-    ("trial_cpu", "trials' core share", "{:.2f}"),
-    ("window_cpu_percent", "CPU % in trial window", "{:.0f}"),
-    ("wall_over_ideal", "wall/ideal", "{:.1f}"),
-    ("best_dev_accuracy", "best dev acc", "{:.4f}"),
-    ("wall_vs_sweep", "wall/sweep", "{:.2f}"),
-    ("driver_maxrss_mb", "driver MB", "{:.0f}"),
-)
+RESULTS = REPO / "bench" / "results"
+Column = tuple[str, str, str]  # (key in a summary row, title, format)
 
 
-def _cell(value: Any, fmt: str) -> str:
+def arguments(prog: str, doc: str | None, quick: str, smoke: str, stem: str) -> argparse.ArgumentParser:
+    """A bench's command line: its size (``--quick`` | ``--smoke``; full without), the cores every run gets, where
+    the JSON goes (default ``bench/results/<stem><stamp>.json``) and ``--keep`` (the runs' scratch directories)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help=quick)
+    size.add_argument("--smoke", action="store_true", help=smoke)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
+    parser.add_argument("--out", type=Path, help=f"JSON path (default bench/results/{stem}<stamp>.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
+    return parser
+
+
+@contextmanager
+def running(result: dict[str, Any], prefix: str, keep: bool) -> Iterator[Path]:
+    """The bench's scratch directory (removed afterwards unless `keep`); `result` gets the bench's seconds and
+    the load at its end."""
+    scratch, began = Path(tempfile.mkdtemp(prefix=prefix)), time.perf_counter()
+    try:
+        yield scratch
+    finally:
+        if not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+        result.update(bench_seconds=time.perf_counter() - began, load_at_end=list(os.getloadavg()))
+
+
+def header(**fields: Any) -> dict[str, Any]:
+    """The start of a result: when, on what machine, under what load, and the bench's own `fields`."""
+    return {
+        **fields,
+        "started_at": time.strftime("%Y%m%d-%H%M%S"),
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "load_at_start": list(os.getloadavg()),
+    }
+
+
+def summarize(
+    records: list[dict[str, Any]],
+    by: str,
+    figures: dict[str, Callable[[dict[str, Any]], Any] | None],
+    stat: Callable[[list[float]], Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per value of `by` (the runner, the method): its runs, its failed runs, and `stat` (default: the median,
+    None for no values) over its ok runs of each figure (a record's own key when its getter is None); values
+    that are missing or NaN are left out."""
+    stat = stat or median
+    out: dict[str, dict[str, Any]] = {}
+    for group in dict.fromkeys(r[by] for r in records):
+        mine = [r for r in records if r[by] == group and r.get("ok")]
+        row: dict[str, Any] = {"runs": len(mine), "failed": sum(1 for r in records if r[by] == group) - len(mine)}
+        for name, get in figures.items():
+            raw = [r.get(name) if get is None else get(r) for r in mine]
+            values = [float(v) for v in raw if isinstance(v, int | float) and not math.isnan(v)]
+            row[name] = stat(values)
+        out[group] = row
+    return out
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def cell(value: Any, fmt: str) -> str:
+    """A number in `fmt`, ``mean ± ci95`` for a figure over seeds (``mean`` alone for one seed), ``–`` for none."""
+    if isinstance(value, dict):
+        if value.get("mean") is None:
+            return "–"
+        text = fmt.format(value["mean"])
+        return text if value.get("ci95") is None else f"{text} ± {fmt.format(value['ci95'])}"
     return "–" if value is None else fmt.format(value)
 
 
-def table(summary: dict[str, dict[str, Any]]) -> str:
-    """One row per runner; a column no runner has a figure for (W4's trial window elsewhere) is left out."""
-    shown = [c for c in COLUMNS if c[0] == "runner" or any(row.get(c[0]) is not None for row in summary.values())]
-    lines = ["| " + " | ".join(title for _, title, _ in shown) + " |", "|" + "---|" * len(shown)]
-    for runner, row in summary.items():
-        row = {"runner": runner, **row}
-        lines.append("| " + " | ".join(_cell(row.get(key), fmt) for key, _, fmt in shown) + " |")
+def table(summary: dict[str, dict[str, Any]], columns: tuple[Column, ...], labels: dict[str, str] | None = None) -> str:
+    """One row per summary key (its label first, titled by the first column); a column no row has a figure for
+    is left out."""
+    shown = [c for c in columns[1:] if any(row.get(c[0]) is not None for row in summary.values())]
+    lines = ["| " + " | ".join(title for _, title, _ in (columns[0], *shown)) + " |", "|" + "---|" * (1 + len(shown))]
+    for key, row in summary.items():
+        cells = [(labels or {}).get(key, key), *(cell(row.get(name), fmt) for name, _, fmt in shown)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def target(name: str, met: bool | None, figures: str) -> dict[str, Any]:
+    """One of a bench's targets: met (True/False) or not measured (None), with the figures that decide it."""
+    return {"target": name, "met": met, "figures": figures}
+
+
+def targets_text(targets: list[dict[str, Any]]) -> str:
+    mark = {True: "met", False: "NOT met", None: "not measured"}
+    return "\n".join(f"- {mark[t['met']]}: {t['target']} ({t['figures']})" for t in targets)
+
+
+def publish(result: dict[str, Any], out: Path, sections: list[str]) -> None:
+    """Writes `result` to `out` and prints `sections`, its targets, its notes and where the JSON went."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print("\n".join(sections))
+    print("\nTargets:\n" + targets_text(result["targets"]))
+    for note in result["notes"]:
+        print(f"note: {note}")
+    print(f"\nJSON: {out}")
 
 
 def phase_lines(records: list[dict[str, Any]]) -> list[str]:
@@ -57,88 +151,3 @@ def phase_lines(records: list[dict[str, Any]]) -> list[str]:
         parts = [f"{name} {statistics.median(values):.2f}" for name, values in phases.items() if name != "wall"]
         lines.append(f"- {runner} (wall {statistics.median(phases['wall']):.1f} s): " + ", ".join(parts))
     return lines
-
-
-def _at_most(name: str, ratio: float | None, limit: float, what: str) -> tuple[str, bool | None, str]:
-    """`name` is met when ratio ≤ limit; the figures say `sweep = ratio × what`."""
-    if ratio is None:
-        return name, None, "n/a"
-    return name, ratio <= limit, f"{ratio:.2f} × {what}"
-
-
-def targets(result: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
-    """(target, met? (None: not measured), the figures) for each target: issue 10's first (ratios within a
-    repetition, medians over repetitions), then the earlier ones still in force."""
-    out: list[tuple[str, bool | None, str]] = []
-    w = result["workloads"]
-    if "W1" in w:
-        records = w["W1"]["records"]
-        out.append(_at_most("W1 cold: sweep wall ≤ 1.0 × hand-tuned Ray Tune", wall_ratio(records, SWEEP, RAY_TUNED),
-                            1.0, "hand-tuned Ray Tune"))  # fmt: skip
-        out.append(_at_most("W1 cold: sweep wall ≤ 1.5 × Optuna", wall_ratio(records, SWEEP, OPTUNA), 1.5, "Optuna"))
-    for name in ("W1", "W2"):
-        if name in w:
-            ratio = wall_ratio(w[name]["records"], SWEEP_WARM, OPTUNA)
-            out.append(_at_most(f"{name} warm: sweep wall ≤ 1.0 × Optuna", ratio, 1.0, "Optuna"))
-    if "W2" in w:
-        ratio = wall_ratio(w["W2"]["records"], SWEEP, OPTUNA)
-        out.append(_at_most("W2 cold: sweep wall ≤ 1.3 × Optuna", ratio, 1.3, "Optuna"))
-    if "W3" in w:
-        eff = w["W3"]["summary"].get(SWEEP, {}).get("efficiency")
-        out.append(("W3: sweep efficiency ≥ 0.85", None if eff is None else eff >= 0.85,
-                    "n/a" if eff is None else f"{eff:.2f}"))  # fmt: skip
-        ratio = wall_ratio(w["W3"]["records"], SWEEP, OPTUNA)
-        out.append(_at_most("W3: sweep wall ≤ 1.0 × Optuna", ratio, 1.0, "Optuna"))
-    if "W4" in w:
-        row = w["W4"]["summary"].get(SWEEP, {})
-        share, machine = row.get("trial_cpu"), row.get("window_cpu_percent")
-        context = "" if machine is None else f"; whole machine {machine:.0f} % by /proc/stat"
-        out.append(("W4: CPU use from the first trial's start to the last's end ≥ 90 % (trials' share of the cores)",
-                    None if share is None else share >= 0.90,
-                    "n/a" if share is None else f"{100 * share:.0f} %{context}"))  # fmt: skip
-        ratio = wall_ratio(w["W4"]["records"], SWEEP, SINGLE_ROUND)
-        out.append(_at_most("W4: 2-round wall ≤ 1.15 × one round of the same trials", ratio, 1.15, "one round"))
-    if "W1" in w:
-        s = w["W1"]["summary"]
-        ray = wall_ratio(w["W1"]["records"], SWEEP, RAY)
-        out.append(_at_most("W1 sweep wall ≤ 0.1 × Ray defaults", ray, 0.1, "Ray defaults"))
-        best, ref = s.get(SWEEP, {}).get("best_dev_accuracy"), s.get(SEQUENTIAL, {}).get("best_dev_accuracy")
-        met = None if best is None or ref is None else abs(best - ref) < 1e-9
-        out.append(("W1 sweep best dev acc = full-budget reference's", met, f"{best} vs {ref}"))
-    if "W2" in w:
-        eff = w["W2"]["summary"].get(SWEEP, {}).get("efficiency")
-        out.append(("W2 sweep efficiency ≥ 0.90", None if eff is None else eff >= 0.90,
-                    "n/a" if eff is None else f"{eff:.2f}"))  # fmt: skip
-    scale = result.get("scale") or []
-    ok = [p for p in scale if p.get("ok")]
-    if len(ok) >= 2:
-        lo, hi = ok[0], ok[-1]
-        growth = hi["overhead_per_trial"] / lo["overhead_per_trial"]
-        out.append(
-            (
-                f"scale: overhead at {hi['trials']} ≤ 1.5 × at {lo['trials']}",
-                growth <= 1.5,
-                f"{hi['overhead_per_trial']:.2f} s vs {lo['overhead_per_trial']:.2f} s ({growth:.2f}×)",
-            )
-        )
-        if len(ok) >= 3:
-            first = (ok[1]["driver_maxrss_mb"] - ok[0]["driver_maxrss_mb"]) / (ok[1]["trials"] - ok[0]["trials"])
-            last = (ok[-1]["driver_maxrss_mb"] - ok[-2]["driver_maxrss_mb"]) / (ok[-1]["trials"] - ok[-2]["trials"])
-            out.append(
-                (
-                    "scale: driver memory sub-linear (MB per added trial not growing)",
-                    last <= first,
-                    f"{first:.2f} → {last:.2f} MB/trial",
-                )
-            )
-        else:
-            out.append(("scale: driver memory sub-linear", None, "needs 3 sizes (full run)"))
-    probe = result.get("trainable")
-    if probe:
-        out.append(("trainable ≥ 2 × DataLoader loop", probe["speedup"] >= 2, f"{probe['speedup']:.1f}×"))
-    return out
-
-
-def footer(rows: list[tuple[str, bool | None, str]]) -> str:
-    mark = {True: "met", False: "NOT met", None: "not measured"}
-    return "\n".join(f"- {mark[met]}: {name} ({figures})" for name, met, figures in rows)

@@ -17,28 +17,25 @@ targets, and writes everything to bench/results/<timestamp>.json (git-ignored).
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from bench import analysis, report
 from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP_RUNNERS, SWEEP_WARM
-from bench.measure import REPO, process_fields, run_process, sweep_environment
+from bench.job import job_command, read_out
+from bench.measure import process_fields, run_process, sweep_environment
 from bench.probes import scale_probe, trainable_probe
 from bench.runners import sweep_cli
 from bench.warm_start import warm_ray
 from bench.workloads import Workload, workloads
 
-RESULTS = REPO / "bench" / "results"
 MODULES = {
     RAY: "bench.runners.ray_defaults",
     RAY_TUNED: "bench.runners.ray_tuned",
@@ -52,7 +49,6 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     workdir = scratch / f"{workload.name}-{runner.replace(' ', '_').replace(',', '')}-{rep}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"runner": runner, "workload": workload.name, "rep": rep}
-    out = workdir / "out.json"
     if runner in SWEEP_RUNNERS:
         phases = workdir / "phases.json"
         home = homes["warm" if runner == SWEEP_WARM else "cold"]
@@ -61,23 +57,22 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
         spec = workload.single_round() if runner == SINGLE_ROUND else workload
         proc = run_process(sweep_cli.command(spec, workdir, cores), workdir / "log.txt", env)
     else:
-        job = {
-            "configs": workload.configs(),
-            "cores": cores,
-            "epochs": workload.epochs,
-            "space": workload.spec()["space"],
-            "workdir": str(workdir / "ray"),
-        }
-        (workdir / "job.json").write_text(json.dumps(job))
-        argv = [sys.executable, "-m", MODULES[runner], str(workdir / "job.json"), str(out)]
+        job = {"configs": workload.configs(), "cores": cores, "epochs": workload.epochs,
+               "space": workload.spec()["space"], "workdir": str(workdir / "ray")}  # fmt: skip
+        argv, out = job_command(MODULES[runner], job, workdir)
         proc = run_process(argv, workdir / "log.txt")
     record.update(process_fields(proc))
     try:
-        if proc.returncode != 0:
+        if runner not in SWEEP_RUNNERS:
+            data = read_out(out, proc.returncode, proc.output_tail)
+            record.update(phases=data.get("phases"), clock=data.get("clock"), ray_init=data.get("ray_init"))
+        elif proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
-        if runner in SWEEP_RUNNERS:
+        else:
             data = sweep_cli.collect(workdir)
-            timing = json.loads(phases.read_text()) if phases.exists() else {}
+            timing = json.loads(phases.read_text()) if phases.exists() else {"error": "it wrote no timings"}
+            if "error" in timing:  # e.g. a function it times was renamed: no run without its phases
+                raise RuntimeError(f"the bench's timing hook (bench/hooks/sitecustomize.py): {timing['error']}")
             record["phases"] = timing.get("phases")
             record["phase_detail"] = timing.get("detail")
             record["clock"] = timing.get("clock")
@@ -90,11 +85,6 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
                 raise RuntimeError(f"Ray offered the sweep {offered} CPUs; every runner gets {cores}")
             record["trial_spans"] = data["trial_spans"]
             record["cpu_samples"] = proc.cpu_samples
-        else:
-            data = json.loads(out.read_text())
-            record["phases"] = data.get("phases")
-            record["clock"] = data.get("clock")
-            record["ray_init"] = data.get("ray_init")
         record["trials_detail"] = data["trials"]
         record["ok"] = True
     except Exception as err:  # noqa: BLE001 - one failed run is reported, the bench goes on
@@ -152,16 +142,11 @@ def _run_with_retry(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="small workloads, scale 32/128")
-    size.add_argument("--smoke", action="store_true", help="seconds-long run of every path (CI)")
+    parser = report.arguments("./dev bench", __doc__, "small workloads, scale 32/128",
+                              "seconds-long run of every path (CI)", stem="")  # fmt: skip
     parser.add_argument("--reps", type=int, help="runs of each runner (default 2; 1 with --smoke)")
-    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every runner gets")
     parser.add_argument("--only", action="append", help="workload(s) to run: W1, W2, W3, W4 (default all)")
     parser.add_argument("--no-scale", action="store_true", help="skip the scale probe")
-    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/<timestamp>.json)")
-    parser.add_argument("--keep", action="store_true", help="keep the runners' scratch directories")
     args = parser.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     reps = args.reps or (1 if args.smoke else 2)
@@ -173,25 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         skip.add(OPTUNA)
         notes.append("optuna is not installed (pip install -e '.[bench]'): its runner was skipped")
     chosen = [w for w in workloads(mode) if not args.only or w.name in args.only]
-    started_at = time.strftime("%Y%m%d-%H%M%S")
-    result: dict[str, Any] = {
-        "mode": mode,
-        "reps": reps,
-        "cores": cores,
-        "started_at": started_at,
-        "notes": notes,
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-        "load_at_start": list(os.getloadavg()),
-        "workloads": {},
-    }
-    scratch = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
-    print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {_load()}), scratch {scratch}", flush=True)
-    began = time.perf_counter()
-    try:
+    result = report.header(mode=mode, reps=reps, cores=cores, notes=notes, workloads={})
+    with report.running(result, "sweep-bench-", args.keep) as scratch:
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"bench ({mode}, {reps} rep(s), {cores} cores, load {load}), scratch {scratch}", flush=True)
         for workload in chosen:
             runners = [r for r in workload.runners if r not in skip]
             result["workloads"][workload.name] = run_workload(workload, runners, reps, cores, scratch)
@@ -199,70 +169,46 @@ def main(argv: list[str] | None = None) -> int:
             sizes = {"smoke": [8], "quick": [32, 128]}.get(mode, [32, 128, 512])
             result["scale"] = scale_probe(sizes, cores, scratch)
         result["trainable"] = trainable_probe(mode)
-    finally:
-        if not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
-    result["load_at_end"] = list(os.getloadavg())
-    result["bench_seconds"] = time.perf_counter() - began
-    result["targets"] = [{"target": n, "met": m, "figures": f} for n, m, f in report.targets(result)]
-
-    out = args.out or RESULTS / f"{started_at}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=str))
-    _print(result, out)
+    result["targets"] = analysis.targets(result)
+    report.publish(result, args.out or report.RESULTS / f"{result['started_at']}.json", _sections(result))
     return _smoke_checks(result) if mode == "smoke" else 0
 
 
-def _load() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def _print(result: dict[str, Any], out: Path) -> None:
-    print()
+def _sections(result: dict[str, Any]) -> list[str]:
+    lines = [""]
     for name, data in result["workloads"].items():
         w = data["workload"]
-        print(
-            f"### {name}: {w['samples']} configs × ≤{w['epochs']} epochs on {w['data']} "
-            f"({result['reps']} rep(s), {result['cores']} cores; medians)\n"
-        )
-        print(report.table(data["summary"]))
-        print("\nWhere the wall went (median s, phases from the process's start; unaccounted: fork/exec and "
-              "teardown):\n" + "\n".join(report.phase_lines(data["records"])))  # fmt: skip
+        lines += [f"### {name}: {w['samples']} configs × ≤{w['epochs']} epochs on {w['data']} "
+                  f"({result['reps']} rep(s), {result['cores']} cores; medians)\n",
+                  report.table(data["summary"], analysis.COLUMNS),
+                  "\nWhere the wall went (median s, phases from the process's start; unaccounted: fork/exec and "
+                  "teardown):", *report.phase_lines(data["records"])]  # fmt: skip
         if data.get("warm_ray"):
             warm = data["warm_ray"]
-            print(f"\nwarm: `sweep up --cpus {warm['cpus']} --no-dashboard` took {warm['up_seconds']:.1f} s once "
-                  f"(not in the warm rows)")  # fmt: skip
+            lines.append(f"\nwarm: `sweep up --cpus {warm['cpus']} --no-dashboard` took {warm['up_seconds']:.1f} s "
+                         "once (not in the warm rows)")  # fmt: skip
         if name == "W4":
-            print(
+            lines.append(
                 "\nW4 has no peers: two rounds of coarse-to-fine is sweep's own recipe; its reference is one round "
                 "of the same trials. CPU use = Σ trial spans / (cores × first start to last end), spans on the "
                 "driver's clock (history.csv wall_seconds less the training seconds of a trial's first report, "
                 "to trials.csv finished_at); the whole machine's /proc/stat figure over that window is context."
             )
         if data["epoch1_mismatches"]:
-            print(f"\nepoch-1 dev_accuracy differs between runners for: {data['epoch1_mismatches'][:3]}")
-        print()
+            lines.append(f"\nepoch-1 dev_accuracy differs between runners for: {data['epoch1_mismatches'][:3]}")
+        lines.append("")
     for point in result.get("scale") or []:
         if point["ok"]:
-            print(
-                f"- scale {point['trials']} trivial trials: run_sweep {point['run_sweep_wall']:.1f} s, "
-                f"overhead {point['overhead_per_trial']:.3f} core·s/trial, "
-                f"driver {point['driver_maxrss_mb']:.0f} MB"
-            )
+            lines.append(f"- scale {point['trials']} trivial trials: run_sweep {point['run_sweep_wall']:.1f} s, "
+                         f"overhead {point['overhead_per_trial']:.3f} core·s/trial, "
+                         f"driver {point['driver_maxrss_mb']:.0f} MB")  # fmt: skip
     probe = result.get("trainable")
     if probe:
-        print(
-            f"- trainable: {probe['ours_samples_per_s']:,.0f} samples/s vs DataLoader "
-            f"{probe['dataloader_samples_per_s']:,.0f} ({probe['speedup']:.1f}×)"
-        )
-    print(
-        f"\nload average: {result['load_at_start']} at start, {result['load_at_end']} at end "
-        f"({result['cores']} cores); bench took {result['bench_seconds']:.0f} s"
-    )
-    for note in result["notes"]:
-        print(f"note: {note}")
-    print("\nTargets:\n" + report.footer(report.targets(result)))
-    print(f"\nJSON: {out}")
+        lines.append(f"- trainable: {probe['ours_samples_per_s']:,.0f} samples/s vs DataLoader "
+                     f"{probe['dataloader_samples_per_s']:,.0f} ({probe['speedup']:.1f}×)")  # fmt: skip
+    lines.append(f"\nload average: {result['load_at_start']} at start, {result['load_at_end']} at end "
+                 f"({result['cores']} cores); bench took {result['bench_seconds']:.0f} s")  # fmt: skip
+    return lines
 
 
 def _smoke_checks(result: dict[str, Any]) -> int:

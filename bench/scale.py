@@ -1,17 +1,17 @@
 """The scale probe: per-trial orchestration overhead of sweep's machinery for N trivial trials.
 
-Each size runs in its own driver process (`python -m bench.scale N CORES STORAGE OUT`), which calls
-`sweep.run.launch.run_sweep` (what `sweep launch` calls) on a FIFO spec whose trainable is `bench.trivial:train`.
+Each size runs in its own driver process (`python -m bench.scale JOB.json OUT.json`, :mod:`bench.job`), which
+calls `sweep.run_sweep` (what `sweep launch` calls) on a FIFO spec whose trainable is `bench.trivial:train`.
 The parent reads the driver's peak memory from its rusage.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
-from pathlib import Path
 from typing import Any
+
+from bench.job import read_job
 
 
 def spec(trials: int) -> dict[str, Any]:
@@ -29,21 +29,16 @@ def spec(trials: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    trials, cores, storage, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
-    from sweep.run.launch import run_sweep
-    from sweep.run.options import RunOptions
+    job, out = read_job()
+    from sweep import RunOptions, run_sweep
 
     started = time.perf_counter()
-    result = run_sweep(spec(trials), RunOptions(storage=storage, cpus=cores, quiet=True, dashboard=False))
+    options = RunOptions(storage=job["storage"], cpus=job["cores"], quiet=True, dashboard=False)
+    frame = run_sweep(spec(job["trials"]), options).trials
     wall = time.perf_counter() - started
-    frame = result.trials
     out.write_text(
         json.dumps(
-            {
-                "trials": int(len(frame)),
-                "train_seconds": float(frame["train_seconds"].astype(float).sum()),
-                "wall": wall,
-            }
+            {"trials": len(frame), "train_seconds": float(frame["train_seconds"].astype(float).sum()), "wall": wall}
         )
     )
 

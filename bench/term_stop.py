@@ -13,12 +13,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-SWEEP_BIN = Path(sys.executable).parent / "sweep"
+from bench.runners.sweep_cli import launch_argv, sweep_root
+
 HANGS = """
 import time
 from ray import tune
@@ -35,9 +35,13 @@ def one_run(scratch: Path) -> dict[str, object]:
     (scratch / "spec.yaml").write_text(SPEC)
     storage = scratch / "sweeps"
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    argv = [str(SWEEP_BIN), "launch", str(scratch / "spec.yaml"), "--storage", str(storage), "--cpus", "2",
-            "--no-dashboard", "--quiet"]  # fmt: skip
-    proc = subprocess.Popen(argv, cwd=scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        launch_argv(scratch / "spec.yaml", scratch, 2),
+        cwd=scratch,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         while not list(storage.glob("*/history.csv")):  # a trial has reported: it hangs from here on
@@ -53,7 +57,7 @@ def one_run(scratch: Path) -> dict[str, object]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    state = json.loads(next(storage.glob("*/sweep.json")).read_text())
+    state = json.loads((sweep_root(scratch) / "sweep.json").read_text())
     return {"seconds_to_exit": round(seconds, 2), "exit_code": code, "status": state.get("status")}
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from bench.quality import aggregate, score, targets
 from bench.quality.methods import METHODS
-from bench.quality.sweep_method import has_tpe
 
 SMOKE = "quality"  # the `bench_smokes` fixture runs `python -m bench.quality --smoke` for this module
 
@@ -70,7 +69,7 @@ def test_smoke_writes_json_and_pngs_for_every_method(bench_smokes) -> None:
     assert code == 0, log
     result = json.loads(out.read_text())
 
-    expected = {m.key for m in METHODS if m.needs != "tpe" or has_tpe()}
+    expected = {m.key for m in METHODS}
     assert set(result["methods"]) == expected, result["notes"]
     for key in expected:
         row = result["summary"][key]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.quality import aggregate
-from bench.quality.modes import mode
+from bench.quality.modes import MODES
 from bench.quality.pool import PoolError, main, pool
 
 
@@ -23,7 +23,7 @@ def _result(seeds: range, gain: float = 0.005, budget_s: float = 120.0) -> dict:
     for seed in seeds:
         base = 0.68 + 0.01 * (seed % 4)  # the seed moves both methods together
         runs += [_run("sweep-random", seed, base), _run("sweep-default", seed, base + gain + 0.001 * (seed % 2))]
-    full = mode("full").to_dict() | {"seeds": len(seeds), "budget_s": budget_s}
+    full = MODES["full"].to_dict() | {"seeds": len(seeds), "budget_s": budget_s}
     return {"mode": full, "cores": 2, "preset": "mnist1d-mlp", "spec": {}, "notes": [],
             "methods": {"sweep-random": "random", "sweep-default": "default"}, "runs": runs}  # fmt: skip
 

@@ -77,3 +77,38 @@ def test_bench_smoke(bench_smokes) -> None:
     assert result["trainable"]["speedup"] > 0
     assert len(result["load_at_start"]) == 3
     assert result["targets"]
+
+
+def test_the_optuna_runner_queues_configs_in_sweeps_own_coordinates() -> None:
+    """The cost bench's Optuna study gets back the configs it queued, each drawn as `sampler: tpe` draws it (β as
+    log10(1 − β), a batch size as its base-2 exponent): one mapping of a space to Optuna for every peer."""
+    optuna = pytest.importorskip("optuna", reason="optuna is the bench extra")
+    from bench.runners.optuna_runner import enqueue
+    from search_spaces import Space
+
+    space = Space.from_dict({"beta1": {"beta": [0.9, 0.999]}, "batch_size": {"pow2": [16, 256]}, "epochs": 3})
+    configs = [{"plan_id": f"r1-00{k}", "beta1": b, "batch_size": n, "epochs": 3} for k, (b, n) in
+               enumerate([(0.99, 32), (0.9, 256), (0.999, 16)])]  # fmt: skip
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    config_of = enqueue(study, space, configs)
+    for config in configs:
+        trial = study.ask()
+        assert config_of(trial) == config
+        assert trial.params["batch_size"] == {32: 5, 256: 8, 16: 4}[config["batch_size"]]
+        beta = trial.distributions["beta1"]
+        assert (beta.low, beta.high) == pytest.approx((-3.0, -1.0)) and not beta.log
+
+
+def test_the_timing_hook_fails_loudly_when_what_it_times_is_gone(tmp_path) -> None:
+    """The `sweep launch` timing hook names sweep's functions: a renamed one is an error in the run, not a run
+    whose timings silently went missing (the bench fails that run with the message the hook writes)."""
+    from bench.hooks import sitecustomize
+
+    assert set(sitecustomize.resolve()) == {phase for phase, _, _ in sitecustomize.WRAPPED}  # all there today
+    with pytest.raises(AttributeError, match=r"^bench timing hook: sweep.run.drive.connect_all is gone \(renamed"):
+        sitecustomize.resolve((("ray_init", "sweep.run.drive", "connect_all"),))
+    target = tmp_path / "phases.json"
+    with pytest.raises(AttributeError, match="json.gone is gone"):
+        sitecustomize.install(str(target), (("x", "json", "gone"),))
+    assert json.loads(target.read_text()) == {"error": f"AttributeError: bench timing hook: json.gone is gone "
+                                              f"(renamed?): update WRAPPED in {sitecustomize.__file__}"}  # fmt: skip

@@ -5,114 +5,120 @@ to a file; Python imports `sitecustomize` at start-up. The phases are consecutiv
 (its age in /proc/self/stat against `time.time()`) to the exit handler that writes the file:
 
 - interpreter: process start to this hook (the interpreter's own start-up and `site`);
-- import_sweep: this hook's import of `sweep.run.launch`, `sweep.run.drive` and `sweep.winners.summary` (the CLI
-  would import them anyway);
+- import_sweep: this hook's import of the modules it wraps (the CLI would import them anyway);
 - cli: the rest of the CLI's imports, option parsing and spec loading, up to `run_sweep`;
 - ray_init, rounds, finish, shutdown: sweep's phases (`connect`, `run_rounds`, `summary.finish`,
   `disconnect`), and run_sweep_other: what else `run_sweep` spent (preflight, the sweep directory, ...);
 - exit: from `run_sweep`'s return to this hook's exit handler (the CLI's return, other exit handlers,
   Ray's included: this one is registered first, so it runs last).
 
-Timers nested inside those (the winner's test-split retrain inside `finish`) go under "detail". The bench
-subtracts the sum from the wall it measured: the remainder is the fork/exec before the interpreter and the
-interpreter's teardown after the exit handlers. The variable is removed at once, so Ray's workers (children
-of the driver) time nothing. Any failure here leaves the driver untouched: the bench then reports the phases
-as missing. It also notes whether the driver started Ray itself (`ray_started_here`: False when it joined
-the Ray `sweep up` keeps) and the CPUs that Ray offers, so the bench can check a warm run against a cold one.
+sweep records its own coarser phases (`summary.phases` in sweep.json: start, trials, summary), not where Ray's
+start, its shutdown or the CLI's start-up and exit went: those need these wrappers. They name sweep's
+functions (WRAPPED); when one is missing (renamed), the hook writes the error to the file instead of the
+timings, and the bench fails that run with it: never a silent run without timings. Timers nested inside those
+(the winner's test-split retrain inside `finish`) go under "detail". The variable is removed at once, so
+Ray's workers (children of the driver) time nothing. It also notes whether the driver started Ray itself
+(`ray_started_here`: False when it joined the Ray `sweep up` keeps) and the CPUs that Ray offers, so the bench
+can check a warm run against a cold one.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
+import importlib
+import json
 import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+# (phase, module, function): what the bench times, and where in sweep it lives
+WRAPPED = (
+    ("ray_init", "sweep.run.drive", "connect"),
+    ("shutdown", "sweep.run.drive", "disconnect"),
+    ("rounds", "sweep.run.drive", "run_rounds"),
+    ("finish", "sweep.winners.summary", "finish"),
+    ("final_test", "sweep.winners.summary", "evaluate_winner"),  # nested in finish: a detail
+    ("run_sweep", "sweep.run.launch", "run_sweep"),
+)
+DETAIL = {"final_test"}
+
+
+def resolve(wrapped: tuple[tuple[str, str, str], ...] = WRAPPED) -> dict[str, tuple[Any, str]]:
+    """Phase → (module, attribute) of each wrapped function; an AttributeError naming the one that is gone."""
+    found = {}
+    for phase, module_name, attr in wrapped:
+        module = importlib.import_module(module_name)
+        if not callable(getattr(module, attr, None)):
+            raise AttributeError(
+                f"bench timing hook: {module_name}.{attr} is gone (renamed?): update WRAPPED in {__file__}"
+            )
+        found[phase] = (module, attr)
+    return found
+
+
+def install(target: str, wrapped: tuple[tuple[str, str, str], ...] = WRAPPED) -> None:
+    """Wraps sweep's phases and registers the exit handler that writes the timings to `target`; when that
+    fails, writes the error there instead and raises it (Python reports it and runs the driver on)."""
+    clock = {"hook_started_at": time.time()}
+    try:
+        _install(target, clock, wrapped)
+    except Exception as err:
+        with open(target, "w") as handle:
+            json.dump({"error": f"{type(err).__name__}: {err}"}, handle)
+        raise
+
+
+def _install(target: str, clock: dict[str, float], wrapped: tuple[tuple[str, str, str], ...]) -> None:
+    from bench.job import process_started_at
+
+    clock["process_started_at"] = process_started_at()
+    phases: dict[str, float] = {"interpreter": clock["hook_started_at"] - clock["process_started_at"]}
+    detail: dict[str, float] = {}
+    facts: dict[str, Any] = {}
+
+    def timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        into = detail if phase in DETAIL else phases
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.time()
+            if phase == "run_sweep":
+                phases["cli"] = started - clock["hook_ended_at"]
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                ended = time.time()
+                if phase == "run_sweep":
+                    clock["run_sweep_ended_at"] = ended
+                    inner = sum(phases.get(name, 0.0) for name in ("ray_init", "rounds", "finish", "shutdown"))
+                    phases["run_sweep_other"] = ended - started - inner
+                else:
+                    into[phase] = into.get(phase, 0.0) + ended - started
+            if phase == "ray_init":  # outside its timer: this one call to Ray is the bench's, not sweep's
+                facts["ray_started_here"] = result.started_here  # False: it joined a running Ray
+                import ray
+
+                facts["cluster_cpus"] = ray.cluster_resources().get("CPU")  # the warm Ray's too
+            return result
+
+        return wrapper
+
+    for phase, (module, attr) in resolve(wrapped).items():
+        setattr(module, attr, timed(phase, getattr(module, attr)))
+    clock["hook_ended_at"] = time.time()
+    phases["import_sweep"] = clock["hook_ended_at"] - clock["hook_started_at"]
+
+    @atexit.register
+    def _write() -> None:
+        clock["exit_handler_at"] = now = time.time()
+        if "run_sweep_ended_at" in clock:
+            phases["exit"] = now - clock["run_sweep_ended_at"]
+        with open(target, "w") as handle:
+            json.dump({"phases": phases, "detail": detail, "clock": clock, **facts}, handle)
+
 
 _TARGET = os.environ.pop("SWEEP_BENCH_PHASES", None)
-
 if _TARGET:
-    try:
-        import atexit
-        import functools
-        import json
-        import time
-        from collections.abc import Callable
-        from typing import Any
-
-        from bench.runners.common import process_started_at
-
-        _hook_started = time.time()
-        _clock: dict[str, float] = {"process_started_at": process_started_at(), "hook_started_at": _hook_started}
-        _phases: dict[str, float] = {"interpreter": _hook_started - _clock["process_started_at"]}
-        _detail: dict[str, float] = {}
-        _facts: dict[str, Any] = {}
-        _inner = ("ray_init", "rounds", "finish", "shutdown")
-
-        def _timed(name: str, fn: Callable[..., Any], into: dict[str, float]) -> Callable[..., Any]:
-            @functools.wraps(fn)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                started = time.time()
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    into[name] = into.get(name, 0.0) + time.time() - started
-
-            return wrapper
-
-        def _connect(fn: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(fn)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                connection = fn(*args, **kwargs)
-                _facts["ray_started_here"] = getattr(connection, "started_here", None)  # False: joined one
-                try:
-                    import ray
-
-                    _facts["cluster_cpus"] = ray.cluster_resources().get("CPU")  # the warm Ray's too
-                except Exception:  # noqa: BLE001
-                    pass
-                return connection
-
-            return wrapper
-
-        def _run_sweep(fn: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(fn)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                started = time.time()
-                _phases["cli"] = started - _clock["hook_ended_at"]
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    _clock["run_sweep_ended_at"] = ended = time.time()
-                    inner = sum(_phases.get(name, 0.0) for name in _inner)
-                    _phases["run_sweep_other"] = ended - started - inner
-
-            return wrapper
-
-        import sweep.run.drive
-        import sweep.run.launch
-        import sweep.winners.summary
-
-        for _name, _module, _attr in (
-            ("ray_init", sweep.run.drive, "connect"),
-            ("shutdown", sweep.run.drive, "disconnect"),
-            ("rounds", sweep.run.drive, "run_rounds"),
-            ("finish", sweep.winners.summary, "finish"),
-        ):
-            if hasattr(_module, _attr):
-                setattr(_module, _attr, _timed(_name, getattr(_module, _attr), _phases))
-        if hasattr(sweep.run.drive, "connect"):  # outside the timer: its one call to Ray is the bench's, not sweep's
-            sweep.run.drive.connect = _connect(sweep.run.drive.connect)
-        if hasattr(sweep.winners.summary, "evaluate_winner"):
-            sweep.winners.summary.evaluate_winner = _timed("final_test", sweep.winners.summary.evaluate_winner, _detail)
-        sweep.run.launch.run_sweep = _run_sweep(sweep.run.launch.run_sweep)
-        _clock["hook_ended_at"] = time.time()
-        _phases["import_sweep"] = _clock["hook_ended_at"] - _hook_started
-
-        @atexit.register
-        def _write() -> None:
-            now = time.time()
-            _clock["exit_handler_at"] = now
-            if "run_sweep_ended_at" in _clock:
-                _phases["exit"] = now - _clock["run_sweep_ended_at"]
-            with open(_TARGET, "w") as handle:
-                json.dump({"phases": _phases, "detail": _detail, "clock": _clock, **_facts}, handle)
-
-    except Exception:  # noqa: BLE001 - timing must never break the driver
-        pass
+    install(_TARGET)

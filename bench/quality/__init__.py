@@ -5,9 +5,10 @@
 search seeds, and writes a JSON and two PNGs to ``bench/results/``.
 
 Modules, one concept each: :mod:`~bench.quality.modes` (sizes), :mod:`~bench.quality.methods` (what is
-compared), :mod:`~bench.quality.job` (what a runner process reads and writes), the runners
+compared), :mod:`~bench.job` (what a runner process reads and writes), the runners
 (:mod:`~bench.quality.sweep_method`, :mod:`~bench.quality.optuna_method`, :mod:`~bench.quality.ray_method`),
-:mod:`~bench.quality.launch` (a budgeted subprocess), :mod:`~bench.quality.score` (the winner's one test
+:mod:`bench.measure` (a budgeted subprocess), :mod:`~bench.quality.score` (the winner's one test
 evaluation), :mod:`~bench.quality.aggregate` (curves and t-intervals), :mod:`~bench.quality.targets`,
-:mod:`~bench.quality.plot`, :mod:`~bench.quality.report` and :mod:`~bench.quality.run` (the driver).
+:mod:`~bench.quality.plot`, :mod:`bench.report` (shared with the cost bench) and :mod:`~bench.quality.run` (the
+driver).
 """

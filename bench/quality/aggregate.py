@@ -14,11 +14,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from bench import report
 
 FRACTIONS = (0.25, 0.5, 1.0)
 
@@ -133,23 +136,24 @@ def paired_difference(a: dict[int, float], b: dict[int, float], confidence: floa
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per method: mean and CI half-width over seeds of each figure, with the per-seed values."""
-    out: dict[str, dict[str, Any]] = {}
-    for key in dict.fromkeys(r["method"] for r in runs):
-        mine = [r for r in runs if r["method"] == key and r.get("ok")]
-        row: dict[str, Any] = {
-            "runs": len(mine),
-            "failed": sum(1 for r in runs if r["method"] == key and not r.get("ok")),
-            "no_model": sum(1 for r in mine if not r.get("found_model", True)),
-        }
-        columns = {f"best_dev_{f}": [r["figures"]["best_dev"][f] for r in mine] for f in ("25%", "50%", "100%")}
-        columns["test_accuracy"] = [r.get("test_accuracy") for r in mine]
-        columns["trials"] = [r["figures"]["trials"] for r in mine]
-        columns["epochs"] = [r["figures"]["epochs"] for r in mine]
-        for name, values in columns.items():
-            clean = [float(v) for v in values if v is not None and not math.isnan(float(v))]
-            mean, half = t_interval(clean)
-            row[name] = {"mean": _num(mean), "ci95": _num(half), "values": clean}
-        out[key] = row
+
+    def interval(values: list[float]) -> dict[str, Any]:
+        mean, half = t_interval(values)
+        return {"mean": _num(mean), "ci95": _num(half), "values": values}
+
+    def figure(name: str, run: dict[str, Any]) -> Any:
+        if name == "test_accuracy":
+            return run.get(name)
+        return run["figures"]["best_dev"][name[9:]] if name.startswith("best_dev_") else run["figures"][name]
+
+    names = ("best_dev_25%", "best_dev_50%", "best_dev_100%", "test_accuracy", "trials", "epochs")
+    figures: dict[str, Callable[[dict[str, Any]], Any] | None] = {n: functools.partial(figure, n) for n in names}
+    out = report.summarize(runs, "method", figures, interval)
+    for key, row in out.items():  # and the runs as the table shows them: `3 (1 failed, 1 without a model ...)`
+        row["no_model"] = sum(1 for r in runs if r["method"] == key and r.get("ok") and not r.get("found_model", True))
+        extra = [f"{row['failed']} failed"] * bool(row["failed"])
+        extra += [f"{row['no_model']} without a model in the budget"] * bool(row["no_model"])
+        row["runs_shown"] = f"{row['runs']}" + (f" ({', '.join(extra)})" if extra else "")
     return out
 
 

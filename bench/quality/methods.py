@@ -26,14 +26,12 @@ class Method:
         label: What the table calls it.
         runner: ``sweep`` (the ``sweep launch`` command), ``optuna`` or ``ray`` (a runner module).
         options: The runner's settings: for sweep, spec changes and CLI flags; for Optuna, the sampler.
-        needs: A capability of this checkout the method needs (``tpe``), or None.
     """
 
     key: str
     label: str
     runner: str
     options: dict[str, Any] = field(default_factory=dict)
-    needs: str | None = None
 
 
 DEFAULT = "sweep-default"  # the recipe the targets are about
@@ -42,18 +40,10 @@ METHODS = (
     Method("sweep-random", "sweep, random, 1 round, ASHA", SWEEP, {"spec": {"rounds": 1}}),
     Method(DEFAULT, "sweep, coarse to fine (default), ASHA", SWEEP, {}),
     Method("sweep-staged", "sweep, staged by tiers, ASHA", SWEEP, {"flags": ["--staged"]}),
-    Method("sweep-tpe", "sweep, sampler tpe, ASHA", SWEEP, {"spec": {"sampler": "tpe", "rounds": 1}}, needs="tpe"),
+    Method("sweep-tpe", "sweep, sampler tpe, ASHA", SWEEP, {"spec": {"sampler": "tpe", "rounds": 1}}),
     Method("optuna-tpe", "Optuna TPE + SuccessiveHalving", OPTUNA, {"sampler": "tpe"}),
     Method("optuna-random", "Optuna random + SuccessiveHalving", OPTUNA, {"sampler": "random"}),
     Method("ray-random", "Ray Tune hand-tuned, random + ASHA", RAY, {}),
 )
 
 PEERS = ("optuna-tpe", "optuna-random", "ray-random")  # the other tools, for the time-to-accuracy target
-
-
-def method(key: str) -> Method:
-    """The method with this key."""
-    for candidate in METHODS:
-        if candidate.key == key:
-            return candidate
-    raise KeyError(f"unknown method {key!r}: choose {', '.join(m.key for m in METHODS)}")

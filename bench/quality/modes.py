@@ -24,7 +24,7 @@ class Mode:
             interrupted; reports after the budget never count.
 
     Example:
-        >>> mode("quick").seeds
+        >>> MODES["quick"].seeds
         3
     """
 
@@ -49,8 +49,3 @@ MODES = {
     # is only a ceiling here
     "smoke": Mode("smoke", budget_s=60.0, seeds=1, epochs=3, max_trials=4, rounds=1, grace_s=30.0),
 }
-
-
-def mode(name: str) -> Mode:
-    """The mode called `name` (``full``, ``quick`` or ``smoke``)."""
-    return MODES[name]

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.quality.modes import Mode
-from bench.quality.run import RESULTS, finish
+from bench.quality.run import finish
+from bench.report import RESULTS
 
 
 class PoolError(ValueError):

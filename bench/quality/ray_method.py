@@ -14,47 +14,20 @@ import os
 import time
 from typing import Any
 
-from bench.quality.job import TrialRecorder, base_config, job_space, read_job, write_result
+from bench.job import TrialRecorder, base_config, job_space, read_job, tune_callback, write_out
 from sweep.run.tune_domains import to_tune_domains
 
 
-class _EpochReports:
-    """The Session our loop talks to: one ``tune.report`` per epoch with its wall-clock time, no checkpoint."""
-
-    def restore(self) -> dict | None:
-        return None
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
-        tune.report({"epoch": metrics["epoch"], "dev_accuracy": metrics["dev_accuracy"], "reported_at": time.time()})
-
-    def poll_updates(self) -> dict[str, Any]:
-        return {}
-
-    def reject_update(self, key: str, value: Any, reason: str) -> None:
-        pass
-
-
 def train_mlp(config: dict[str, Any]) -> None:
-    from trainables.loop import run_training
-
-    run_training(config, _EpochReports())
-
-
-def _callback(recorder: TrialRecorder) -> Any:
-    """A driver-side Tune callback recording every report, stamped with the time the trial sent it."""
     from ray import tune
 
-    class RecordReports(tune.Callback):
-        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-            config = dict(trial.config)
-            recorder.add(trial.trial_id, config, result["epoch"], result["dev_accuracy"], now=result["reported_at"])
+    from trainables.loop import run_training
+    from trainables.session import LocalSession
 
-        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; the recorder stays here
-            return (tune.Callback, ())
+    def report(metrics: dict[str, Any]) -> None:  # one `tune.report` per epoch with its wall-clock time
+        tune.report({"epoch": metrics["epoch"], "dev_accuracy": metrics["dev_accuracy"], "reported_at": time.time()})
 
-    return RecordReports()
+    run_training(config, LocalSession(on_report=report))  # no checkpoints
 
 
 def main() -> None:
@@ -77,6 +50,11 @@ def main() -> None:
     )
     recorder = TrialRecorder(job["launched_at"], job["deadline"])
     remaining = max(job["deadline"] - time.time(), 1.0)
+    record = tune_callback(  # every report, stamped with the time the trial sent it
+        lambda trial, r: recorder.add(
+            trial.trial_id, dict(trial.config), r["epoch"], r["dev_accuracy"], r["reported_at"]
+        )
+    )
     tuner = tune.Tuner(
         tune.with_resources(train_mlp, {"cpu": 1}),
         param_space={**to_tune_domains(space), **base_config(job)},
@@ -89,11 +67,11 @@ def main() -> None:
             time_budget_s=remaining,
             reuse_actors=True,
         ),
-        run_config=tune.RunConfig(storage_path=job["workdir"], name="ray", verbose=0, callbacks=[_callback(recorder)]),
+        run_config=tune.RunConfig(storage_path=job["workdir"], name="ray", verbose=0, callbacks=[record]),
     )
     tuner.fit()
     ray.shutdown()
-    write_result(out, recorder.records())
+    write_out(out, recorder.records())
 
 
 if __name__ == "__main__":

@@ -12,16 +12,9 @@ targets, and writes ``bench/results/quality-<stamp>.json`` with ``-time.png`` an
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib.util
-import json
 import math
-import os
-import platform
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,14 +22,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from bench.measure import REPO, environment
-from bench.quality import aggregate, plot, report, score, sweep_method, targets
-from bench.quality.launch import Launched, run_budgeted
+from bench import report
+from bench.job import job_command, read_out
+from bench.measure import environment, process_fields, run_process
+from bench.quality import aggregate, plot, score, sweep_method, targets
 from bench.quality.methods import METHODS, OPTUNA, RAY, SWEEP, Method
 from bench.quality.modes import MODES, PRESET, Mode
 from search_spaces import load_spec
 
-RESULTS = REPO / "bench" / "results"
 MODULES = {OPTUNA: "bench.quality.optuna_method", RAY: "bench.quality.ray_method"}
 
 
@@ -54,46 +47,27 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     workdir = scratch / f"{method.key}-seed{seed}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"method": method.key, "seed": seed}
-    # A fresh local Ray for every run (RAY_ADDRESS=local: never a Ray kept up by `sweep up` or a test), bound to
-    # loopback as sweep's own local default binds it.
-    env = environment({"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
+    spec_path, launched_at = workdir / "spec.yaml", time.time()
     if method.runner == SWEEP:
-        spec_path = workdir / "spec.yaml"
         record["spec"] = sweep_method.write_spec(spec, method, mode.max_trials, spec_path)
         argv = sweep_method.command(spec_path, method, workdir, seed, cores, mode.budget_s)
-        # without --time-budget in this checkout, Ctrl-C at the budget is the nearest a user could do
-        stop = mode.budget_s + mode.grace_s if sweep_method.has_time_budget() else mode.budget_s
-        launched_at = time.time()
-        proc = run_budgeted(argv, workdir / "log.txt", env, launched_at, stop)
     else:
-        out = workdir / "out.json"
-        spec_path = workdir / "spec.yaml"
         spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-        job = {
-            "spec": str(spec_path),
-            "data": spec["data"],
-            "epochs": mode.epochs,
-            "seed": seed,
-            "cores": cores,
-            "grace_period": spec["scheduler"]["grace_period"],
-            "reduction_factor": spec["scheduler"]["reduction_factor"],
-            "max_trials": mode.max_trials,
-            "options": method.options,
-            "workdir": str(workdir / "ray"),
-        }
-        argv = [sys.executable, "-m", MODULES[method.runner], str(workdir / "job.json"), str(out)]
-        launched_at = time.time()
-        job.update(launched_at=launched_at, deadline=launched_at + mode.budget_s)
-        (workdir / "job.json").write_text(json.dumps(job))
-        proc = run_budgeted(argv, workdir / "log.txt", env, launched_at, mode.budget_s + mode.grace_s)
-    record.update(_process_fields(proc))
+        job = {"spec": str(spec_path), "data": spec["data"], "epochs": mode.epochs, "seed": seed, "cores": cores,
+               "grace_period": spec["scheduler"]["grace_period"], "max_trials": mode.max_trials,
+               "reduction_factor": spec["scheduler"]["reduction_factor"], "options": method.options,
+               "workdir": str(workdir / "ray"), "launched_at": launched_at,
+               "deadline": launched_at + mode.budget_s}  # fmt: skip
+        argv, out = job_command(MODULES[method.runner], job, workdir)
+    # A fresh local Ray for every run (RAY_ADDRESS=local: never a Ray kept up by `sweep up` or a test), on loopback
+    stop = mode.budget_s + mode.grace_s
+    proc = run_process(argv, workdir / "log.txt", environment(), started_at=launched_at, interrupt_after=stop)
+    record.update(process_fields(proc))
     try:
         if method.runner == SWEEP:
             data = sweep_method.collect(workdir, launched_at)
         else:
-            if proc.returncode != 0:
-                raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
-            data = json.loads(out.read_text())
+            data = read_out(out, proc.returncode, proc.output_tail)
         record["trials_detail"] = data["trials"]
         record.update({k: v for k, v in data.items() if k not in ("trials", "finished_at")})
         record["figures"] = aggregate.run_figures(data["trials"], mode.budget_s)
@@ -109,13 +83,6 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     except Exception as err:  # noqa: BLE001 - one failed run is reported, the bench goes on
         record["ok"], record["error"] = False, str(err)[-2000:]
     return record
-
-
-def _process_fields(proc: Launched) -> dict[str, Any]:
-    fields = dataclasses.asdict(proc)
-    fields.pop("output_tail")
-    fields["load_before"] = list(proc.load_before)
-    return fields
 
 
 def curves(runs: list[dict[str, Any]], mode: Mode) -> dict[str, Any]:
@@ -166,15 +133,17 @@ def finish(result: dict[str, Any], runs: list[dict[str, Any]], mode: Mode, cores
                                        f"MNIST-1D MLP: best dev accuracy vs epochs trained ({mode.name})",
                                        out.with_name(out.stem + "-epochs.png"))),
     }  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1, default=str))
-    print(f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
-          "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
-    print(report.table(result["summary"], labels))
-    print("\nTargets:\n" + report.targets_text(result["targets"]))
-    for note in result["notes"]:
-        print(f"note: {note}")
-    print(f"\nJSON: {out}\nPNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
+    title = (f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
+             "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
+    report.publish(result, out, [title, report.table(result["summary"], COLUMNS, labels)])
+    print(f"PNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
+
+
+COLUMNS = (
+    ("method", "method", "{}"), ("runs_shown", "runs", "{}"), ("best_dev_25%", "best dev @25%", "{:.4f}"),
+    ("best_dev_50%", "best dev @50%", "{:.4f}"), ("best_dev_100%", "best dev @100%", "{:.4f}"),
+    ("test_accuracy", "winner's test acc", "{:.4f}"), ("trials", "trials", "{:.0f}"), ("epochs", "epochs", "{:.0f}"),
+)  # fmt: skip
 
 
 def _list(values: np.ndarray) -> list[float | None]:
@@ -182,24 +151,13 @@ def _list(values: np.ndarray) -> list[float | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="./dev bench quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="3 seeds × 30 s per method")
-    size.add_argument("--smoke", action="store_true", help="every code path in seconds (the test suite)")
+    parser = report.arguments("./dev bench quality", __doc__, "3 seeds × 30 s per method",
+                              "every code path in seconds (the test suite)", stem="quality-")  # fmt: skip
     parser.add_argument("--seeds", type=int, help="search seeds per method (default: the mode's)")
-    parser.add_argument(
-        "--first-seed",
-        type=int,
-        default=0,
-        help="the first search seed (default 0): more seeds later, for `python -m bench.quality.pool`",
-    )
+    pool = "the first search seed (default 0): more seeds later, for `python -m bench.quality.pool`"
+    parser.add_argument("--first-seed", type=int, default=0, help=pool)
     parser.add_argument("--budget", type=float, help="seconds per run (default: the mode's)")
     parser.add_argument("--method", action="append", help="run only these methods (repeatable)")
-    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="cores every run gets")
-    parser.add_argument("--out", type=Path, help="JSON path (default bench/results/quality-<stamp>.json)")
-    parser.add_argument("--keep", action="store_true", help="keep the runs' scratch directories")
     args = parser.parse_args(argv)
     if args.first_seed < 0:
         parser.error(f"--first-seed must be 0 or more, got {args.first_seed}")
@@ -211,68 +169,46 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds or args.budget:
         mode = dataclasses.replace(mode, seeds=args.seeds or mode.seeds, budget_s=args.budget or mode.budget_s)
     methods, notes = _available([m for m in METHODS if not args.method or m.key in args.method])
-    if not sweep_method.has_time_budget():
-        notes.append("sweep launch has no --time-budget in this checkout: sweep runs were interrupted (SIGINT) "
-                     "at the budget, and scored by the bench")  # fmt: skip
     spec = base_spec(mode)
     from trainables import load_dataset
 
     load_dataset(spec["data"])  # generate and cache the data on disk now, so no run pays for that
 
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = args.out or RESULTS / f"quality-{stamp}.json"
-    result: dict[str, Any] = {
-        "mode": mode.to_dict(),
-        "first_seed": args.first_seed,
-        "cores": args.cores,
-        "preset": PRESET,
-        "spec": spec,
-        "methods": {m.key: m.label for m in methods},
-        "notes": notes,
-        "started_at": stamp,
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "load_at_start": list(os.getloadavg()),
-    }
-    scratch = Path(tempfile.mkdtemp(prefix="sweep-quality-"))
+    methods_shown = {m.key: m.label for m in methods}
+    result = report.header(mode=mode.to_dict(), first_seed=args.first_seed, cores=args.cores, preset=PRESET,
+                           spec=spec, methods=methods_shown, notes=notes)  # fmt: skip
+    out = args.out or report.RESULTS / f"quality-{result['started_at']}.json"
     seeds = range(args.first_seed, args.first_seed + mode.seeds)
-    sizing = f"{mode.name}: {mode.seeds} seed(s) ({seeds[0]}–{seeds[-1]}) × {mode.budget_s:g} s, {args.cores} cores"
-    print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
-    for note in notes:
-        print(f"note: {note}")
-    began = time.time()
     runs = []
-    try:
+    with report.running(result, "sweep-quality-", args.keep) as scratch:
+        sizing = f"{mode.name}: {mode.seeds} seed(s) ({seeds[0]}–{seeds[-1]}) × {mode.budget_s:g} s, {args.cores} cores"
+        print(f"quality bench ({sizing}), scratch {scratch}", flush=True)
+        for note in notes:
+            print(f"note: {note}")
         for seed in seeds:
             for method in methods:
                 record = run_one(method, seed, mode, spec, args.cores, scratch)
                 runs.append(record)
-                if record.get("ok") and not record["found_model"]:
-                    status = record["note"]
-                elif record.get("ok"):
-                    f = record["figures"]
-                    status = (f"best dev {f['best_dev']['100%']:.4f}, test {record['test_accuracy']:.4f}, "
-                              f"{f['trials']} trials, {f['epochs']} epochs, {record['wall']:.0f} s")  # fmt: skip
-                else:
-                    status = f"FAILED: {record.get('error', '')[:300]}"
-                print(f"  seed {seed} {method.key}: {status}", flush=True)
-    finally:
-        if not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
-    result["bench_seconds"] = time.time() - began
-    result["load_at_end"] = list(os.getloadavg())
+                print(f"  seed {seed} {method.key}: {_status(record)}", flush=True)
     finish(result, runs, mode, args.cores, out)
     failed = [r for r in runs if not (r.get("ok") and r["found_model"])]
     return 1 if mode.name == "smoke" and failed else 0
 
 
+def _status(record: dict[str, Any]) -> str:
+    if not record.get("ok"):
+        return f"FAILED: {record.get('error', '')[:300]}"
+    if not record["found_model"]:
+        return record["note"]
+    f = record["figures"]
+    return (f"best dev {f['best_dev']['100%']:.4f}, test {record['test_accuracy']:.4f}, {f['trials']} trials, "
+            f"{f['epochs']} epochs, {record['wall']:.0f} s")  # fmt: skip
+
+
 def _available(methods: list[Method]) -> tuple[list[Method], list[str]]:
-    """The methods this checkout and environment can run, and a note for each one left out."""
-    kept, notes = [], []
-    for method in methods:
-        if method.runner == OPTUNA and importlib.util.find_spec("optuna") is None:
-            notes.append(f"{method.key} skipped: optuna is not installed (pip install -e '.[bench]')")
-        elif method.needs == "tpe" and not sweep_method.has_tpe():
-            notes.append(f"{method.key} skipped: this checkout's spec language has no `sampler: tpe` yet")
-        else:
-            kept.append(method)
-    return kept, notes
+    """The methods this environment can run (Optuna is the bench extra's), and a note for each one left out."""
+    if importlib.util.find_spec("optuna") is not None:
+        return methods, []
+    left = [m.key for m in methods if m.runner == OPTUNA]
+    notes = [f"{key} skipped: optuna is not installed (pip install -e '.[bench]')" for key in left]
+    return [m for m in methods if m.key not in left], notes

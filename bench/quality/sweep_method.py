@@ -3,8 +3,7 @@
 The spec is the preset (with the mode's epoch cap) plus the method's changes (``rounds: 1``, ``sampler:
 tpe``) and a per-round sample count large enough that the budget, not the plan, ends the sweep. The sweep's
 own budget clock (``--time-budget``) starts when its command starts; the bench counts from the same
-process start for every method. When this checkout's ``sweep launch`` has no ``--time-budget``, the bench
-interrupts the sweep (SIGINT, as Ctrl-C) at the budget instead and says so in the results.
+process start for every method.
 
 Reports come back from the sweep directory: ``history.csv``'s ``wall_seconds`` (driver clock, seconds since
 ``sweep.json``'s ``started_at``) per epoch, the configs from ``rounds/round-N.plan.csv``.
@@ -13,43 +12,17 @@ Reports come back from the sweep directory: ``history.csv``'s ``wall_seconds`` (
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from bench.job import plain
 from bench.quality.methods import Method
+from bench.runners.sweep_cli import launch_argv, sweep_root
 
-BUDGET_FLAG = "--time-budget"
 LOTS = 1000  # samples per round: more than any budget here can train, so the budget decides
-
-
-def sweep_script() -> str:
-    return str(Path(sys.executable).parent / "sweep")
-
-
-@cache
-def has_time_budget() -> bool:
-    """Whether this checkout's ``sweep launch`` takes ``--time-budget``."""
-    done = subprocess.run([sweep_script(), "launch", "--help"], capture_output=True, text=True, timeout=120)
-    return BUDGET_FLAG in done.stdout
-
-
-@cache
-def has_tpe() -> bool:
-    """Whether this checkout's spec language accepts ``sampler: tpe``."""
-    from search_spaces import SweepError, load_spec, parse_spec
-
-    data = load_spec("mnist1d-mlp").to_dict()
-    try:
-        parse_spec({**data, "sampler": "tpe"})
-    except SweepError:
-        return False
-    return True
 
 
 def write_spec(base: dict[str, Any], method: Method, samples: int | None, path: Path) -> dict[str, Any]:
@@ -61,25 +34,19 @@ def write_spec(base: dict[str, Any], method: Method, samples: int | None, path: 
 
 def command(spec_path: Path, method: Method, workdir: Path, seed: int, cores: int, budget_s: float) -> list[str]:
     """The ``sweep launch`` command line of one run."""
-    argv = [sweep_script(), "launch", str(spec_path), "--storage", str(workdir / "sweeps"), "--seed", str(seed),
-            "--cpus", str(cores), "--quiet", "--no-dashboard", *method.options.get("flags", [])]  # fmt: skip
-    if has_time_budget():
-        argv += [BUDGET_FLAG, f"{budget_s:g}s"]
-    return argv
+    flags = method.options.get("flags", [])
+    return launch_argv(spec_path, workdir, cores, "--seed", str(seed), *flags, "--time-budget", f"{budget_s:g}s")
 
 
 def collect(workdir: Path, launched_at: float) -> dict[str, Any]:
     """Trial records (configs, reports with seconds since launch) and the sweep's own summary."""
-    roots = sorted((workdir / "sweeps").glob("*/sweep.json"))
-    if not roots:
-        raise RuntimeError(f"sweep launch left no sweep directory under {workdir / 'sweeps'}")
-    root = roots[-1].parent
+    root = sweep_root(workdir)
     state = json.loads((root / "sweep.json").read_text())
     offset = float(state["started_at"]) - launched_at  # the driver's clock → seconds since the process started
     configs: dict[str, dict[str, Any]] = {}
     for plan in sorted((root / "rounds").glob("round-*.plan.csv")):
         for row in pd.read_csv(plan).to_dict("records"):
-            configs[str(row["plan_id"])] = {k: _plain(v) for k, v in row.items() if k != "plan_id"}
+            configs[str(row["plan_id"])] = plain({k: v for k, v in row.items() if k != "plan_id"})
     history = pd.read_csv(root / "history.csv") if (root / "history.csv").exists() else pd.DataFrame()
     trials = []
     if not history.empty:
@@ -99,7 +66,3 @@ def collect(workdir: Path, launched_at: float) -> dict[str, Any]:
         "sweep_test_plan_id": (summary.get("test") or {}).get("plan_id"),
         "start_offset_s": offset,
     }
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from search_spaces import Space, parse_spec
-from sweep.run.rounds import Outcome, RoundSlot, explore_space, plan_configs, round_regions, round_space
+from sweep.run.rounds import Outcome, RoundSlot, plan_configs, round_layout
 
 DEFAULT_METHOD = "sweep-default"
 # way of zooming: (rounds.regions, rounds.explore); None = no zoom
@@ -104,20 +104,14 @@ def replay(data: dict[str, Any], samples: int = 300) -> dict[str, dict[str, floa
 def _round_two(
     spec: Any, base: Space, outcomes: list[Outcome], way: tuple[int, float] | None, samples: int
 ) -> list[dict]:
+    """Round 2's configs as the searcher plans them (:func:`round_layout`, then :func:`plan_configs`)."""
+    if way is not None:
+        r = spec.rounds
+        rounds = {"top_fraction": r.top_fraction, "margin": r.margin, "expand": r.expand, "count": 2}
+        spec = parse_spec({**spec.to_dict(), "rounds": {**rounds, "regions": way[0], "explore": way[1]}})
     slot = RoundSlot(2, None, zoom=way is not None, samples=samples)
-    if way is None:
-        return plan_configs(spec, base, slot)
-    regions, explore = way
-    rounds = {**_rounds(spec), "count": 2, "regions": regions, "explore": explore}
-    spec = parse_spec({**spec.to_dict(), "rounds": rounds})
-    envelope = round_space(slot, base, base, outcomes, spec)
-    wide = explore_space(slot, base, base, outcomes, spec)
-    return plan_configs(spec, envelope, slot, round_regions(slot, envelope, base, outcomes, spec), wide)
-
-
-def _rounds(spec: Any) -> dict[str, Any]:
-    r = spec.rounds
-    return {"top_fraction": r.top_fraction, "margin": r.margin, "expand": r.expand}
+    space, regions, wide = round_layout(slot, base, base, outcomes, spec)
+    return plan_configs(spec, space, slot, regions, wide)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,45 +8,30 @@ Run: python -m bench.runners.optuna_runner JOB.json OUT.json
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
+from search_spaces import Space
+from sweep.run.tpe import CoordinateSpace, coordinates
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
 
-class _PruningSession(LocalSession):
-    """Reports each epoch to the Optuna trial and stops the run when the pruner says so."""
+def enqueue(study: Any, space: Space, configs: list[dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    """Queues `configs` in the study as `sampler: tpe` draws them (sweep's own coordinates: log10(1 − β), log2 of
+    a batch size); returns what the objective calls on a trial: its parameters suggested, its config back."""
+    define, by_plan = CoordinateSpace(space.to_dict()), {c["plan_id"]: c for c in configs}
+    for plan, config in by_plan.items():
+        study.enqueue_trial(coordinates(space, config), user_attrs={"plan_id": plan})
 
-    def __init__(self, trial: Any) -> None:
-        super().__init__()
-        self.trial = trial
+    def config_of(trial: Any) -> dict[str, Any]:
+        define(trial)  # the enqueued values come back
+        return by_plan[trial.user_attrs["plan_id"]]
 
-    def report(self, metrics: dict, state: dict | None) -> None:
-        import optuna
-
-        super().report(metrics, None)
-        self.trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
-        if self.trial.should_prune():
-            raise optuna.TrialPruned()
-
-
-def _suggest(trial: Any, name: str, entry: Any, value: Any) -> Any:
-    """Suggest `name` from the distribution its spec entry describes; the enqueued value comes back."""
-    if not isinstance(entry, dict):
-        return value  # a fixed value is not searched
-    if "loguniform" in entry:
-        return trial.suggest_float(name, *entry["loguniform"], log=True)
-    if "beta" in entry or "uniform" in entry:
-        return trial.suggest_float(name, *entry.get("beta", entry.get("uniform")))
-    if "int" in entry:
-        return trial.suggest_int(name, *entry["int"])
-    if "pow2" in entry:
-        low, high = entry["pow2"]
-        return trial.suggest_categorical(name, [2**k for k in range(20) if low <= 2**k <= high])
-    return trial.suggest_categorical(name, [value])
+    return config_of
 
 
 def main() -> None:
@@ -56,26 +41,25 @@ def main() -> None:
     job, out = read_job()
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    space: dict[str, Any] = job["space"]
-    configs: list[dict[str, Any]] = job["configs"]
-    by_params: dict[tuple, dict[str, Any]] = {}
+    space = Space.from_dict(job["space"])
     study = optuna.create_study(
         direction="maximize",
         sampler=optuna.samplers.RandomSampler(seed=0),
         pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=2, reduction_factor=3),
     )
-    tuned = [name for name, entry in space.items() if isinstance(entry, dict)]
-    for config in configs:
-        params = {name: config[name] for name in tuned}
-        study.enqueue_trial(params)
-        by_params[tuple(params[n] for n in tuned)] = config
+    config_of = enqueue(study, space, job["configs"])
     records: list[dict[str, Any]] = []
     lock = threading.Lock()
 
     def objective(trial: Any) -> float:
-        params = {name: _suggest(trial, name, space[name], None) for name in tuned}
-        config = by_params[tuple(params[n] for n in tuned)]  # the enqueued config, with its fixed keys
-        session = _PruningSession(trial)
+        config = config_of(trial)
+
+        def report(metrics: dict[str, Any]) -> None:  # each epoch to the trial; the pruner may stop it
+            trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        session = LocalSession(on_report=report)
         try:
             run_training({**config, "checkpoint_every": 0}, session)
         finally:
@@ -84,7 +68,7 @@ def main() -> None:
         return max(m["dev_accuracy"] for m in session.history)
 
     phases.mark("imports")
-    study.optimize(objective, n_trials=len(configs), n_jobs=int(job["cores"]))
+    study.optimize(objective, n_trials=len(job["configs"]), n_jobs=int(job["cores"]))
     phases.mark("optimize")
     write_out(out, records, phases)
 

@@ -18,10 +18,11 @@ from typing import Any
 
 import torch
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
+from trainables.session import LocalSession
 
 
-class DocsSession:
+class DocsSession(LocalSession):
     """The docs' checkpoint-per-report pattern, behind the Session interface our loop talks to."""
 
     def restore(self) -> dict | None:
@@ -42,12 +43,6 @@ class DocsSession:
                 tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
             else:
                 tune.report(metrics)
-
-    def poll_updates(self) -> dict[str, Any]:
-        return {}
-
-    def reject_update(self, key: str, value: Any, reason: str) -> None:
-        pass
 
 
 def train_mlp(config: dict[str, Any]) -> None:

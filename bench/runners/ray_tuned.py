@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, tune_callback, write_out
 
 # Ray reads these once, at import: set them before the first `import ray`.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind 127.0.0.1, not the machine's LAN address
@@ -24,46 +24,15 @@ os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # Tune's new console output prints its b
 from typing import Any  # noqa: E402
 
 
-class ReportSession:
-    """One `tune.report(metrics)` per epoch, no checkpoint: the Session interface our loop talks to."""
-
-    def restore(self) -> dict | None:
-        return None
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
-        tune.report(metrics)
-
-    def poll_updates(self) -> dict[str, Any]:
-        return {}
-
-    def reject_update(self, key: str, value: Any, reason: str) -> None:
-        pass
-
-
 def train_mlp(config: dict[str, Any]) -> None:
     import torch
-
-    from trainables.loop import run_training
-
-    torch.set_num_threads(1)  # one trial per core
-    run_training({**config["plan"], "checkpoint_every": 0}, ReportSession())
-
-
-def _history_callback() -> Any:
-    """Tune's loggers are off, so `Result.metrics_dataframe` is empty: the curves are kept by a callback."""
     from ray import tune
 
-    class History(tune.Callback):
-        def __init__(self) -> None:
-            self.rows: dict[str, list[dict[str, Any]]] = {}
+    from trainables.loop import run_training
+    from trainables.session import LocalSession
 
-        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-            row = {key: result[key] for key in ("epoch", "train_seconds", "dev_accuracy") if key in result}
-            self.rows.setdefault(trial.config["plan"]["plan_id"], []).append(row)
-
-    return History()
+    torch.set_num_threads(1)  # one trial per core
+    run_training({**config["plan"], "checkpoint_every": 0}, LocalSession(on_report=tune.report))  # no checkpoints
 
 
 def main() -> None:
@@ -80,7 +49,12 @@ def main() -> None:
     scheduler = ASHAScheduler(
         time_attr="training_iteration", grace_period=2, reduction_factor=3, max_t=int(job["epochs"])
     )
-    history = _history_callback()
+    rows: dict[str, list[dict[str, Any]]] = {}  # Tune's loggers are off: a callback keeps the curves
+
+    def keep(trial: Any, result: dict[str, Any]) -> None:
+        row = {key: result[key] for key in ("epoch", "train_seconds", "dev_accuracy") if key in result}
+        rows.setdefault(trial.config["plan"]["plan_id"], []).append(row)
+
     tuner = tune.Tuner(
         train_mlp,
         param_space={"plan": tune.grid_search(configs)},
@@ -89,13 +63,13 @@ def main() -> None:
             storage_path=job["workdir"],
             name="ray-tuned",
             verbose=0,
-            callbacks=[history],
+            callbacks=[tune_callback(keep)],
             checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=0, checkpoint_at_end=False),
         ),
     )
     tuner.fit()
     phases.mark("fit")
-    trials = [trial_record(plan_id, rows) for plan_id, rows in history.rows.items()]
+    trials = [trial_record(plan_id, history) for plan_id, history in rows.items()]
     phases.mark("collect")
     ray.shutdown()
     phases.mark("shutdown")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from bench.runners.common import Phases, read_job, trial_record, write_out
+from bench.job import Phases, read_job, trial_record, write_out
 from trainables.loop import run_training
 from trainables.session import LocalSession
 

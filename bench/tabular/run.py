@@ -28,12 +28,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from bench.measure import REPO
+from bench.report import RESULTS
 from bench.tabular import plot, score, tasks
 from bench.tabular.methods import METHODS, make
 from bench.tabular.simulate import simulate
 
-RESULTS = REPO / "bench" / "results"
 REFERENCE = "sweep-random"  # random search: the speed-up's yardstick
 DEFAULT, PEER = "sweep-default", "optuna-tpe"
 VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosing the default: --methods runs them

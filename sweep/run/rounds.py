@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from search_spaces import Space, SpecError, SweepSpec, baseline_config, sample_configs, zoom
 from search_spaces.regions import best_regions, sample_regions
@@ -171,6 +171,25 @@ def round_space(
         best = best_config(outcomes, spec.mode)
         return stage_space(base, slot.stage, best)
     return zoomed_space(previous, base, _zoom_results(slot, previous, outcomes), spec)
+
+
+class RoundLayout(NamedTuple):
+    """Where a round samples (:func:`round_layout`): its space, its regions and where its exploring share is drawn."""
+
+    space: Space
+    regions: list[Space]
+    wide: Space | None
+
+
+def round_layout(
+    slot: RoundSlot, base: Space, previous: Space | None, outcomes: Iterable[Outcome], spec: SweepSpec
+) -> RoundLayout:
+    """The round's :func:`round_space`, :func:`round_regions` and :func:`explore_space` from the outcomes so far:
+    the searcher's planning of a round (:func:`plan_configs` draws from it), in one call."""
+    outcomes = list(outcomes)
+    space = round_space(slot, base, previous, outcomes, spec)
+    regions = round_regions(slot, space, previous, outcomes, spec)
+    return RoundLayout(space, regions, explore_space(slot, base, previous, outcomes, spec))
 
 
 def round_regions(

@@ -32,11 +32,9 @@ from sweep.run.rounds import (
     best_config,
     enough_evidence,
     explore_count,
-    explore_space,
     leads_with_baseline,
     plan_configs,
-    round_regions,
-    round_space,
+    round_layout,
     stage_space,
 )
 from sweep.run.trial_guard import error_of
@@ -235,9 +233,7 @@ class RecipeSearcher(Searcher):
         else:
             previous = self._previous_space(slot)
             base = Space.from_dict(self.plan.base)
-            space = round_space(slot, base, previous, self.outcomes.values(), spec)
-            regions = round_regions(slot, space, previous, self.outcomes.values(), spec)
-            wide = explore_space(slot, base, previous, self.outcomes.values(), spec)
+            space, regions, wide = round_layout(slot, base, previous, self.outcomes.values(), spec)
             warm = len((read_warm_plan(directory.root) or {}).get("configs", [])) if slot.number == 1 else 0
             if guided(spec):
                 results = sum(1 for o in self.outcomes.values() if o.best is not None)

@@ -1,0 +1,155 @@
+"""What a runner process reads and writes, for both benches: ``python -m bench.<runner> JOB.json OUT.json``.
+
+The job is a JSON dict (configs or a spec, cores, budget, ...). The result holds the trials: the cost bench's
+as :func:`trial_record` (per trial its epochs, training seconds and curve, with :class:`Phases` timed from the
+process's own start), the quality bench's from a :class:`TrialRecorder`: ``{"id", "config", "reports": [[t,
+epoch, dev_accuracy], ...]}`` where ``t`` is seconds since the bench started the process (``job["launched_at"]``,
+the same clock for every method).
+
+Example:
+    >>> rec = TrialRecorder(launched_at=0.0, deadline=10.0)
+    >>> rec.add("t1", {"lr": 0.1}, epoch=1, dev_accuracy=0.5, now=2.0)
+    >>> rec.records()[0]["reports"]
+    [[2.0, 1, 0.5]]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from search_spaces import Space, load_spec
+
+
+def job_command(module: str, job: dict[str, Any], workdir: Path) -> tuple[list[str], Path]:
+    """The bench's side: `job` written into `workdir`, the runner's command line, and where its result will be."""
+    (workdir / "job.json").write_text(json.dumps(job))
+    out = workdir / "out.json"
+    return [sys.executable, "-m", module, str(workdir / "job.json"), str(out)], out
+
+
+def read_out(out: Path, returncode: int, output_tail: str) -> dict[str, Any]:
+    """A runner's result, or a RuntimeError with the end of its output when it failed."""
+    if returncode != 0:
+        raise RuntimeError(f"exit {returncode}: {output_tail[-1500:]}")
+    return json.loads(out.read_text())
+
+
+def read_job() -> tuple[dict[str, Any], Path]:
+    """The job (``sys.argv[1]``) and where to write the result (``sys.argv[2]``)."""
+    return json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
+
+
+def write_out(out: Path, trials: list[dict[str, Any]], phases: Phases | None = None, **extra: Any) -> None:
+    """The runner's result: its trials, its phases if timed (closed with `write` now), anything else measured."""
+    record: dict[str, Any] = {"trials": trials}
+    if phases is not None:
+        phases.mark("write")
+        record.update(phases=phases.values, clock=phases.clock())
+    out.write_text(json.dumps({**record, "finished_at": time.time(), **extra}))
+
+
+def process_started_at() -> float:
+    """This process's start on the `time.time()` clock: its age from /proc (clock ticks since boot, 10 ms
+    resolution) subtracted from now. NaN where /proc is missing."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime; the name may hold spaces
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+
+
+class Phases:
+    """Consecutive phases from the process's start: `mark(name)` closes the phase that ends now."""
+
+    def __init__(self) -> None:
+        self.started_at = process_started_at()
+        self._last = time.time()
+        self.values: dict[str, float] = {"interpreter_and_imports": self._last - self.started_at}
+
+    def mark(self, name: str) -> None:
+        now = time.time()
+        self.values[name] = self.values.get(name, 0.0) + now - self._last
+        self._last = now
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name]
+
+    def clock(self) -> dict[str, float]:
+        """The stamps that place the phases on the bench's clock: process start, end of the last phase."""
+        return {"process_started_at": self.started_at, "phases_ended_at": self._last}
+
+
+def trial_record(plan_id: str, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """One trial of the cost bench, from its per-epoch metrics."""
+    cumulative = [float(m["train_seconds"]) for m in history]
+    return {
+        "plan_id": plan_id,
+        "epochs": len(history),
+        "train_seconds": cumulative[-1] if history else 0.0,
+        "curve": [float(m["dev_accuracy"]) for m in history],
+        "epoch_seconds": [b - a for a, b in zip([0.0, *cumulative], cumulative, strict=False)],
+    }
+
+
+def tune_callback(on_result: Callable[[Any, dict[str, Any]], None]) -> Any:
+    """A driver-side Ray Tune callback that hands every trial result to ``on_result(trial, result)``: how the
+    Ray Tune runners keep each report (Tune's loggers are off)."""
+    from ray import tune
+
+    class OnResult(tune.Callback):
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            on_result(trial, result)
+
+        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; what they fill stays here
+            return (tune.Callback, ())
+
+    return OnResult()
+
+
+def plain(config: dict[str, Any]) -> dict[str, Any]:
+    """A config with numpy scalars as Python numbers (for JSON)."""
+    return {k: v.item() if hasattr(v, "item") else v for k, v in config.items()}
+
+
+def job_space(job: dict[str, Any]) -> Space:
+    """The search space of the job's spec (the preset's, with the mode's epoch cap), as every method samples it."""
+    return load_spec(job["spec"]).space
+
+
+def base_config(job: dict[str, Any]) -> dict[str, Any]:
+    """Keys every trial config carries besides the sampled ones: the data and the epoch cap."""
+    return {"data": job["data"], "epochs": int(job["epochs"]), "threads": 1, "checkpoint_every": 0}
+
+
+class TrialRecorder:
+    """Collects reports from trainers (threads or callbacks) with their time since launch; thread-safe."""
+
+    def __init__(self, launched_at: float, deadline: float) -> None:
+        self.launched_at = launched_at
+        self.deadline = deadline
+        self._trials: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def add(
+        self, trial_id: str, config: dict[str, Any], epoch: int, dev_accuracy: float, now: float | None = None
+    ) -> None:
+        stamp = (time.time() if now is None else now) - self.launched_at
+        with self._lock:
+            trial = self._trials.setdefault(trial_id, {"id": trial_id, "config": plain(config), "reports": []})
+            trial["reports"].append([round(stamp, 3), int(epoch), float(dev_accuracy)])
+
+    def past_deadline(self) -> bool:
+        return time.time() >= self.deadline
+
+    def records(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(t) for t in self._trials.values()]
