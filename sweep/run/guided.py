@@ -16,6 +16,7 @@ from typing import Any
 from search_spaces import Space, SweepSpec, sample_configs
 from search_spaces.regions import sample_regions
 from search_spaces.surrogate import Surrogate, local_draws
+from search_spaces.zoom import rank
 from sweep.run.rounds import RoundSlot, explore_count
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import plan_id
@@ -99,7 +100,7 @@ class GuidedRound:
                 draws = sample_configs(space, CANDIDATES, "random", seed)
             if self.wide is not None:  # the model may also look beyond the zoom, where it expects more
                 draws += sample_configs(self._space(self.wide), CANDIDATES, "random", seed + 2)
-            centres = _best(results, spec.mode, LOCAL_CENTRES)
+            centres = [config for config, _ in rank(results, spec.mode)[:LOCAL_CENTRES]]
             if centres and surrogate.ready(len(results)):  # refine the best trials, where uniform draws are sparse
                 draws += local_draws(space, centres, CANDIDATES, seed + 1)
             config = surrogate.choose(results, pending, draws)
@@ -109,13 +110,6 @@ class GuidedRound:
         config["plan_id"] = plan_id(self.number, index)
         self.handed += 1
         return config
-
-
-def _best(results: list[tuple[dict[str, Any], float]], mode: str, count: int) -> list[dict[str, Any]]:
-    """The configs of the `count` best results."""
-    usable = [(c, v) for c, v in results if v is not None and v == v]
-    usable.sort(key=lambda cv: cv[1], reverse=mode == "max")
-    return [c for c, _ in usable[:count]]
 
 
 def _explores(index: int, samples: int, exploring: int) -> bool:

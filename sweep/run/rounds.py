@@ -16,6 +16,7 @@ from typing import Any
 from search_spaces import Space, SpecError, SweepSpec, baseline_config, sample_configs, zoom
 from search_spaces.regions import best_regions, sample_regions
 from sweep.store.plan_ids import plan_id
+from sweep.store.ranking import best_of
 
 
 @dataclass(frozen=True)
@@ -193,12 +194,10 @@ def _zoom_results(slot: RoundSlot, previous: Space, outcomes: Iterable[Outcome])
 
 
 def best_config(outcomes: Iterable[Outcome], mode: str) -> dict[str, Any] | None:
-    """The config of the best outcome, or None when nothing has a value yet."""
-    scored = [o for o in outcomes if o.best is not None and not math.isnan(o.best)]
-    if not scored:
-        return None
-    pick = max if mode == "max" else min
-    return pick(scored, key=lambda o: o.best).config  # type: ignore[arg-type, return-value]
+    """The config of the best outcome (:func:`~sweep.store.ranking.best_of`), or None when nothing has a value yet."""
+    outcomes = list(outcomes)
+    best = best_of((o.best for o in outcomes), mode)
+    return None if best is None else next(o.config for o in outcomes if o.best == best)
 
 
 def enough_evidence(reported: int, planned: int) -> bool:

@@ -45,9 +45,10 @@ from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.damage import read_plan_file
 from sweep.store.layout import SweepDir
+from sweep.store.ledger import epochs_of, reading
 from sweep.store.plan_ids import round_of
+from sweep.store.ranking import best_of
 from sweep.store.tables import read_table
-from trainables.session import batch_epochs
 
 
 @dataclass(frozen=True)
@@ -125,12 +126,9 @@ class RecipeSearcher(Searcher):
         if self.budget is not None:
             self.budget.training_started()
         self.reported.add(plan)
-        epochs = batch_epochs(result)
-        values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
-        if values:
-            outcome = self.outcomes[plan]
-            best = _best([*values, *([] if outcome.best is None else [outcome.best])], self.mode)
-            self.outcomes[plan] = Outcome(plan, outcome.round, outcome.stage, outcome.config, best)
+        outcome = self.outcomes[plan]
+        best = best_of([outcome.best, *(reading(e, self.metric) for e in epochs_of(result, self.metric))], self.mode)
+        self.outcomes[plan] = Outcome(plan, outcome.round, outcome.stage, outcome.config, best)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         plan = self.trials.get(trial_id)
@@ -309,13 +307,6 @@ def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
 
 def _params(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != S.PLAN_ID}
-
-
-def _best(values: list[float], mode: str) -> float | None:
-    usable = [v for v in values if not math.isnan(v)]
-    if not usable:
-        return None
-    return max(usable) if mode == "max" else min(usable)
 
 
 def _plain(value: Any) -> Any:
