@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -126,9 +126,10 @@ class RecipeSearcher(Searcher):
         if self.budget is not None:
             self.budget.training_started()
         self.reported.add(plan)
-        outcome = self.outcomes[plan]
-        best = best_of([outcome.best, *(reading(e, self.metric) for e in epochs_of(result, self.metric))], self.mode)
-        self.outcomes[plan] = Outcome(plan, outcome.round, outcome.stage, outcome.config, best)
+        outcome, epochs = self.outcomes[plan], epochs_of(result, self.metric)
+        best = best_of([outcome.best, *(reading(e, self.metric) for e in epochs)], self.mode)
+        trained = max([outcome.epochs, *(int(e.get(S.EPOCH) or 0) for e in epochs)])
+        self.outcomes[plan] = replace(outcome, best=best, epochs=trained)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         plan = self.trials.get(trial_id)
@@ -294,7 +295,8 @@ class RecipeSearcher(Searcher):
             stage = None if pd.isna(row.get(S.STAGE)) else int(row[S.STAGE])
             best = None if pd.isna(row.get(S.BEST)) else float(row[S.BEST])
             config = {n: _plain(row[n]) for n in names if not _missing(row[n])}
-            self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best)
+            epochs = 0 if pd.isna(row.get(S.EPOCHS)) else int(row[S.EPOCHS])
+            self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best, epochs, str(row[S.STATUS]))
             self.reported.add(plan)
             self.ended.add(plan)
 
