@@ -16,7 +16,6 @@ from typing import Any
 from search_spaces import Space, SweepSpec, sample_configs
 from search_spaces.regions import sample_regions
 from search_spaces.surrogate import Surrogate, local_draws
-from search_spaces.zoom import rank
 from sweep.run.rounds import RoundSlot, explore_count
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import plan_id
@@ -86,8 +85,9 @@ class GuidedRound:
         return self.handed < self.samples
 
     def propose(self, spec: SweepSpec, surrogate: Surrogate, results: list[tuple[dict[str, Any], float]],
-                pending: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-        """The round's next trial (with the spec's data and its plan id)."""
+                pending: list[dict[str, Any]], centres: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+        """The round's next trial (with the spec's data and its plan id); `centres` are the best trials so far,
+        best first, whose neighbourhoods the model also looks in."""
         index = self.handed
         seed = (spec.seed * 1_000_003 + self.number * 10_007 + index) % 2**63
         if self.wide is not None and _explores(index, self.samples, self.exploring):
@@ -100,7 +100,6 @@ class GuidedRound:
                 draws = sample_configs(space, CANDIDATES, "random", seed)
             if self.wide is not None:  # the model may also look beyond the zoom, where it expects more
                 draws += sample_configs(self._space(self.wide), CANDIDATES, "random", seed + 2)
-            centres = [config for config, _ in rank(results, spec.mode)[:LOCAL_CENTRES]]
             if centres and surrogate.ready(len(results)):  # refine the best trials, where uniform draws are sparse
                 draws += local_draws(space, centres, CANDIDATES, seed + 1)
             config = surrogate.choose(results, pending, draws)

@@ -24,7 +24,7 @@ from ray.tune.search import Searcher
 from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from search_spaces.surrogate import Surrogate
 from sweep.run.budget import Budget, round_share_spent
-from sweep.run.guided import GuidedRound, guided, initial_design
+from sweep.run.guided import LOCAL_CENTRES, GuidedRound, guided, initial_design
 from sweep.run.rounds import (
     Outcome,
     RoundSlot,
@@ -34,6 +34,7 @@ from sweep.run.rounds import (
     explore_space,
     leads_with_baseline,
     plan_configs,
+    ranked,
     round_regions,
     round_space,
     stage_space,
@@ -184,7 +185,9 @@ class RecipeSearcher(Searcher):
         results = [(o.config, o.best) for o in self.outcomes.values() if o.best is not None]
         handed = set(self.trials.values())
         pending = [o.config for p, o in self.outcomes.items() if p in handed and p not in self.ended]
-        config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending)
+        top = ranked(self.outcomes.values(), self.mode)[:LOCAL_CENTRES]  # the one ranking picks the model's centres
+        centres = [o.config for o in top if math.isfinite(o.best)]  # type: ignore[arg-type]
+        config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending, centres)
         CsvAppender(self.plan.directory.round_plan(slot.number), fsync=self.plan.durable).append([config])
         plan = str(config[S.PLAN_ID])
         self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
