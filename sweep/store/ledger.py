@@ -31,7 +31,7 @@ import pandas as pd
 
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
-from sweep.store.ranking import is_better
+from sweep.store.ranking import best_of, is_better
 from sweep.store.tables import read_table
 from trainables.session import BATCH_KEY
 
@@ -123,6 +123,8 @@ class Ledger:
                 ledger.record(str(row[S.PLAN_ID]), [row])
         trials = read_table(directory.trials_csv, key=[S.PLAN_ID])
         for row in [] if trials.empty else trials.to_dict("records"):
-            rung = row.get(S.RUNG)
-            ledger.finish(str(row[S.PLAN_ID]), str(row[S.STATUS]), None if pd.isna(rung) else int(rung))
+            rung, epochs = row.get(S.RUNG), row.get(S.EPOCHS)
+            trial = ledger.finish(str(row[S.PLAN_ID]), str(row[S.STATUS]), None if pd.isna(rung) else int(rung))
+            if not trial.epochs:  # no epoch of it in history.csv (lost, or it failed first): its row stands in
+                trial.epochs, trial.best = 0 if pd.isna(epochs) else int(epochs), best_of([row.get(S.BEST)], mode)
         return ledger
