@@ -199,8 +199,8 @@ def _zoom_results(
     slot: RoundSlot, previous: Space, outcomes: Iterable[Outcome], mode: str
 ) -> list[tuple[dict[str, Any], float]]:
     """(config, best so far) of the outcomes that steer a zoomed round, best first: its stage's, with a value."""
-    outcomes = [o for o in outcomes if slot.stage is None or o.stage == slot.stage]
-    return [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in ranked(outcomes, mode)]  # type: ignore[misc]
+    mine = ranked([o for o in outcomes if slot.stage is None or o.stage == slot.stage], mode)
+    return [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in mine if o.best is not None]
 
 
 def ranked(outcomes: Iterable[Outcome], mode: str) -> list[Outcome]:
