@@ -28,6 +28,7 @@ def best_regions(
     mode: str,
     count: int,
     margin: float,
+    ranked: bool = False,
 ) -> list[Space]:
     """One region per trial among the best `count`, best first.
 
@@ -38,6 +39,7 @@ def best_regions(
         mode: ``max`` or ``min``.
         count: how many of the best trials get a region (fewer when fewer trials have results).
         margin: half a region's width, as a fraction of the round's width.
+        ranked: `results` are best first already (see :func:`~search_spaces.zoom.zoom`).
 
     Example:
         >>> s = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "bn": {"choice": [False, True]}})
@@ -45,7 +47,8 @@ def best_regions(
         >>> [(r["lr"].range_text(), r["bn"].range_text()) for r in best_regions(s, s, results, "max", 2, 0.1)]
         [('[0.000398107, 0.00251189]', '[True]'), ('[0.0398107, 0.251189]', '[False]')]
     """
-    return [zoom(space, envelope, [(config, 1.0)], mode, 1.0, margin) for config, _ in rank(results, mode)[:count]]
+    ordered = results if ranked else rank(results, mode)
+    return [zoom(space, envelope, [(config, 1.0)], mode, 1.0, margin) for config, _ in ordered[:count]]
 
 
 def shares(samples: int, regions: int) -> list[int]:

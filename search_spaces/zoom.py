@@ -24,6 +24,7 @@ def zoom(
     top_fraction: float,
     margin: float,
     expand: bool = False,
+    ranked: bool = False,
 ) -> Space:
     """The next round's space: each numeric param narrowed to the span of the best trials.
 
@@ -43,6 +44,8 @@ def zoom(
         expand: when the best trials crowd a bound of this round's range (see :func:`crowded_edge`),
             move past it (:func:`widen_past_edge`) instead of zooming: the bounds of `bounds` then give
             way, and only the scale's hard limits hold (:func:`hard_limits`).
+        ranked: `results` are best first already, in the caller's own ranking (a sweep ranks its trials on
+            comparable evidence); else they are ranked here by their metric (:func:`rank`).
 
     Example:
         >>> s = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
@@ -54,7 +57,8 @@ def zoom(
         raise SweepError(f"zoom: mode must be 'min' or 'max', got {mode!r}")
     if not results:
         raise SweepError("zoom: no finished trials to zoom on")
-    top = [config for config, _ in rank(results, mode)[: max(1, math.ceil(top_fraction * len(results)))]]
+    ordered = results if ranked else rank(results, mode)
+    top = [config for config, _ in ordered[: max(1, math.ceil(top_fraction * len(results)))]]
     params = []
     for param in space.values():
         seen = [c[param.name] for c in top if param.name in c]

@@ -43,3 +43,24 @@ def test_a_results_repr_is_one_line_naming_the_winner_not_the_tables():
     table = trials([("r1-000", S.COMPLETED, 4, 0.91234), ("r1-001", S.COMPLETED, 4, 0.8)])
     text = repr(SweepResult(Path("/tmp/s"), table, pd.DataFrame(), {"status": "completed"}))
     assert text == "SweepResult('/tmp/s', completed, 2 trials, best r1-000 dev_accuracy 0.9123)"
+
+
+def test_the_zooms_centres_and_a_stages_hold_follow_the_one_ranking():
+    """A trial pruned at epoch 2 on one lucky reading is neither a region's centre nor the config a stage holds."""
+    from search_spaces import Space, parse_spec
+    from sweep.run.rounds import Outcome, RoundSlot, best_config, ranked, round_regions, round_space
+
+    space = Space.from_dict({"lr": {"loguniform": [1e-4, 1e-1]}})
+    spec = parse_spec({"space": space.to_dict(), "rounds": {"count": 2, "regions": 1, "top_fraction": 0.25}})
+    lucky = Outcome("r1-000", 1, None, {"lr": 1e-4}, 0.99, epochs=2, status=S.PRUNED)
+    trained = [Outcome(f"r1-00{i}", 1, None, {"lr": 10.0 ** -(1 + i / 2)}, 0.9 - i / 100, epochs=30) for i in (1, 2, 3)]
+    outcomes = [lucky, *trained]
+    assert [o.plan_id for o in ranked(outcomes, "max")] == ["r1-001", "r1-002", "r1-003", "r1-000"]
+    assert best_config(outcomes, "max") == trained[0].config
+    slot = RoundSlot(2, None, zoom=True, samples=4)
+    envelope = round_space(slot, space, space, outcomes, spec)
+    (region,) = round_regions(slot, envelope, space, outcomes, spec)
+    assert region["lr"].contains(trained[0].config["lr"]) and not region["lr"].contains(1e-4)
+    assert not envelope["lr"].contains(1e-4)  # the one-box zoom is around the top trial that trained, too
+    level = [Outcome(o.plan_id, 1, None, o.config, o.best) for o in outcomes]  # no epochs known: by the metric
+    assert best_config(level, "max") == {"lr": 1e-4}

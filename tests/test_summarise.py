@@ -1,5 +1,5 @@
-"""The two summaries that only real sweeps exercised: a trial's `TrialSummary` (the recorder's trials.csv row) and
-`summarise` (`sweep retest`'s per-config table), driven with hand-made rows; no Ray running."""
+"""`summarise` (`sweep retest`'s per-config table), which only real sweeps exercised, driven with hand-made rows;
+no Ray running. (A trial's record, the recorder's trials.csv row, is tested in test_ledger.py.)"""
 
 from __future__ import annotations
 
@@ -10,87 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sweep.run.recorder import TrialSummary, flag_divergence
 from sweep.store import schema as S
-from sweep.store.csv_appender import CsvAppender
-from sweep.store.tables import read_table
 from sweep.winners.retest_result import RetestResult, spearman, summarise
-
-
-# --- TrialSummary ----------------------------------------------------------------------------------------------
-def _history(plan: str, metrics: list[float | None], metric: str = "dev_accuracy") -> list[dict]:
-    """History rows as the recorder writes them: one per epoch; None leaves the metric out of that epoch."""
-    rows = []
-    for epoch, value in enumerate(metrics, start=1):
-        row: dict = {S.PLAN_ID: plan, S.EPOCH: epoch, S.WALL: float(epoch), "train_loss": 1.0 / epoch}
-        if value is not None:
-            row[metric] = value
-        rows.append(flag_divergence(row, metric))
-    return rows
-
-
-def _summary(rows: list[dict], mode: str, metric: str = "dev_accuracy") -> TrialSummary:
-    summary = TrialSummary()
-    for row in rows:
-        summary.add(row, metric, mode)
-    return summary
-
-
-@pytest.mark.parametrize("mode", ["max", "min"])
-def test_a_summary_holds_the_epochs_the_last_row_and_the_best_for_the_mode(mode: str) -> None:
-    values = [0.31, 0.52, 0.47, 0.18]
-    rows = _history("r1-000", values)
-    summary = _summary(rows, mode)
-    assert summary.epochs == len(values) and summary.last_row == rows[-1]
-    assert summary.best == (max(values) if mode == "max" else min(values))
-    assert not summary.nonfinite
-
-
-def test_rows_out_of_order_keep_the_latest_epoch_as_the_last_row() -> None:
-    rows = _history("r1-000", [0.2, 0.4, 0.3])
-    summary = _summary([rows[2], rows[0], rows[1]], "max")
-    assert summary.epochs == 3 and summary.last_row == rows[2] and summary.best == 0.4
-    again = {**rows[2], "train_loss": 0.01}  # the same epoch reported again (a resumed trial): the newer row wins
-    summary.add(again, "dev_accuracy", "max")
-    assert summary.epochs == 3 and summary.last_row is again
-
-
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_a_non_finite_metric_marks_the_trial_and_never_becomes_its_best(bad: float) -> None:
-    summary = _summary(_history("r1-000", [0.3, 0.6, bad]), "max")
-    assert summary.nonfinite and summary.epochs == 3
-    assert summary.best == (math.inf if bad == math.inf else 0.6)  # +inf is a number that beats 0.6; NaN never wins
-
-
-def test_an_integer_metric_counts_and_a_missing_one_is_not_a_divergence() -> None:
-    summary = _summary(_history("r1-000", [3, None, 5], metric="score"), "max", metric="score")
-    assert summary.best == 5.0 and isinstance(summary.best, float) and not summary.nonfinite
-
-
-def test_the_summary_rebuilt_from_history_csv_is_the_live_one(tmp_path) -> None:
-    """After a restart the recorder rebuilds each summary from history.csv: it must be what the live rows gave."""
-    plans = {"r1-000": [0.25, 0.5, 0.75], "r1-001": [0.6, 0.4], "r2-000": [0.1, math.nan, 0.2, 0.3]}
-    live = {plan: _summary(_history(plan, values), "max") for plan, values in plans.items()}
-    path = tmp_path / "history.csv"
-    appender = CsvAppender(path, S.HISTORY_KEYS, fsync=False)
-    for plan, values in plans.items():
-        appender.append(_history(plan, values))
-    rebuilt: dict[str, TrialSummary] = {}
-    for row in read_table(path, key=[S.PLAN_ID, S.EPOCH]).sort_values(S.EPOCH, kind="stable").to_dict("records"):
-        rebuilt.setdefault(str(row[S.PLAN_ID]), TrialSummary()).add(row, "dev_accuracy", "max")
-    for plan, summary in live.items():
-        again = rebuilt[plan]
-        assert (again.epochs, again.best, again.nonfinite) == (summary.epochs, summary.best, summary.nonfinite), plan
-        assert again.last_row["train_loss"] == pytest.approx(summary.last_row["train_loss"])
-
-
-def test_an_epoch_without_the_metric_is_not_a_divergence_after_a_restart(tmp_path) -> None:
-    rows = _history("r1-000", [0.3, None, 0.5])  # a trainable that evaluates every other epoch
-    path = tmp_path / "history.csv"
-    CsvAppender(path, S.HISTORY_KEYS, fsync=False).append(rows)
-    rebuilt = _summary(read_table(path).to_dict("records"), "max")
-    assert not _summary(rows, "max").nonfinite
-    assert not rebuilt.nonfinite
 
 
 # --- summarise (sweep retest) -------------------------------------------------------------------------------

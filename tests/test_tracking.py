@@ -25,6 +25,7 @@ class FakeTrial:
         self.trial_id, self.config = trial_id, config
         self.evaluated_params = {k: v for k, v in config.items() if k != S.PLAN_ID}
         self.local_path = None
+        self.last_result: dict = {}
 
     def __str__(self) -> str:
         return f"train_{self.trial_id}"

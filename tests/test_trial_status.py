@@ -10,7 +10,8 @@ import math
 import pytest
 
 from sweep.store import schema as S
-from sweep.store.trial_status import asha_milestones, final_status, is_better, rung_reached
+from sweep.store.ranking import best_of, is_better
+from sweep.store.trial_status import asha_milestones, final_status, rung_reached, target_epochs
 
 
 # --- final_status ----------------------------------------------------------------------------------------------
@@ -30,9 +31,28 @@ def test_final_status(epochs: int, target: int, diverged: bool, prunes: bool, ex
     assert final_status(epochs, target, diverged, prunes) == expected
 
 
+@pytest.mark.parametrize(
+    ("epochs", "flags", "expected"),
+    [
+        (3, {"error": True, "timed_out": True, "budget_spent": True}, S.ERRORED),  # an error says it all
+        (3, {"timed_out": True, "budget_spent": True}, S.TIMEOUT),  # over the per-trial limit
+        (3, {"budget_spent": True}, S.STOPPED),  # the sweep's time budget ended it short, diverged or not
+        (10, {"budget_spent": True}, S.DIVERGED),  # the budget ran out after it had trained its epochs
+    ],
+)
+def test_error_timeout_and_the_budget_come_before_divergence_and_pruning(epochs, flags, expected) -> None:
+    assert final_status(epochs, 10, True, True, **flags) == expected
+
+
+def test_without_a_target_a_trial_is_never_short() -> None:
+    assert final_status(3, None, False, True, budget_spent=True) == S.COMPLETED
+    assert target_epochs({"epochs": 30}, 10) == 10 and target_epochs({}, None) is None
+
+
 def test_every_final_status_is_a_status_the_tables_accept() -> None:
-    seen = {final_status(e, 5, d, p) for e in (0, 5) for d in (False, True) for p in (False, True)}
-    assert seen == {S.COMPLETED, S.PRUNED, S.DIVERGED} and seen <= set(S.STATUSES)
+    flags = [{}, {"error": True}, {"timed_out": True}, {"budget_spent": True}]
+    seen = {final_status(e, 5, d, p, **f) for e in (0, 5) for d in (False, True) for p in (False, True) for f in flags}
+    assert seen == {S.COMPLETED, S.PRUNED, S.DIVERGED, S.ERRORED, S.TIMEOUT, S.STOPPED} and seen <= set(S.STATUSES)
 
 
 # --- is_better ---------------------------------------------------------------------------------------------------
@@ -42,12 +62,15 @@ def test_is_better_follows_the_mode() -> None:
     assert not is_better(0.8, 0.8, "max") and not is_better(0.8, 0.8, "min")  # a tie keeps the earlier one
 
 
-def test_nan_never_wins_and_anything_beats_nothing_or_nan() -> None:
+def test_nan_and_infinities_never_win_as_they_rank_last_in_the_trials_table() -> None:
     for mode in ("max", "min"):
-        assert not is_better(math.nan, 0.5, mode) and not is_better(math.nan, None, mode)
-        assert is_better(0.5, None, mode) and is_better(0.5, math.nan, mode)
-        assert is_better(-math.inf, None, mode)  # a real (if terrible) number beats no value at all
-    assert is_better(math.inf, 1e300, "max") and is_better(-math.inf, -1e300, "min")
+        for bad in (math.nan, math.inf, -math.inf):
+            assert not is_better(bad, 0.5, mode) and not is_better(bad, None, mode)
+            assert is_better(0.5, bad, mode)
+        assert is_better(0.5, None, mode)
+    assert best_of([None, math.inf, 0.3, math.nan, 0.7, 0.7], "max") == 0.7
+    assert best_of([math.inf, 0.3, -math.inf, 0.7], "min") == 0.3
+    assert best_of([None, math.nan, -math.inf], "max") is None
 
 
 # --- rung_reached and asha_milestones ------------------------------------------------------------------------

@@ -91,6 +91,10 @@ def test_round_one_keeps_its_size_and_the_summary_says_whether_the_old_winner_st
     assert line is not None and line.endswith(", 0.9) still wins")
     line = warm_start_line(tmp_path, trials.assign(**{S.BEST: [0.95, 0.9, 0.7]}), "max")
     assert line is not None and line.endswith("no longer wins: r1-000 (a new config) scores 0.95")
+    lucky = pd.DataFrame({S.PLAN_ID: ["r1-000", "r1-001", "r1-002", "r1-003"], S.BEST: [0.95, 0.9, 0.7, 0.6],
+                          S.STATUS: [S.PRUNED] + [S.COMPLETED] * 3, S.EPOCHS: [2, 30, 30, 30]})  # fmt: skip
+    line = warm_start_line(tmp_path, lucky, "max")  # ranked as the summary ranks: a pruned lucky reading loses
+    assert line is not None and line.endswith(", 0.9) still wins")
 
 
 @pytest.mark.ray

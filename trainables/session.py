@@ -18,7 +18,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,17 +92,7 @@ class LocalSession:
         log.warning("ignored update %s=%r: %s", key, value, reason)
 
 
-BATCH_KEY = "epochs_batch"  # a JSON list of the epochs a batched report carries (each epoch's metrics)
-
-
-def batch_epochs(result: Mapping[str, Any]) -> list[dict]:
-    """Each epoch's metrics in a report: the batch a batched report carries, else the report itself.
-
-    Example:
-        >>> batch_epochs({"epoch": 2, BATCH_KEY: '[{"epoch": 1}, {"epoch": 2}]'}), batch_epochs({"epoch": 3})
-        ([{'epoch': 1}, {'epoch': 2}], [{'epoch': 3}])
-    """
-    return json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [dict(result)]
+BATCH_KEY = "epochs_batch"  # a JSON list of the epochs a batched report carries (sweep.store.ledger decodes it)
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def plan_next(
     winner = ranked.iloc[0] if not ranked.empty else None
     space = spec.space
     if len(ranked) >= EDGE_MIN_TRIALS:
-        space = zoom(space, space, _results(ranked, space), source.mode, TOP_FRACTION, MARGIN)
+        space = zoom(space, space, _results(ranked, space), source.mode, TOP_FRACTION, MARGIN, ranked=True)
     changes: list[Change] = []
 
     def put(param: Param, line: int, kind: str, text: str) -> None:

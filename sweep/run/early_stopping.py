@@ -14,8 +14,8 @@ from typing import Any
 
 from ray.tune.stopper import Stopper
 
-from sweep.store.trial_status import is_better
-from trainables.session import batch_epochs
+from sweep.store.ledger import epochs_of, reading
+from sweep.store.ranking import is_better
 
 
 class PatienceStopper(Stopper):
@@ -35,12 +35,12 @@ class PatienceStopper(Stopper):
         self._since: dict[str, int] = {}
 
     def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
-        for epoch in batch_epochs(result):
-            value = epoch.get(self.metric)
-            if not isinstance(value, int | float) or not math.isfinite(float(value)):
+        for epoch in epochs_of(result, self.metric):
+            value = reading(epoch, self.metric)
+            if value is None or not math.isfinite(value):
                 continue
-            if is_better(float(value), self._best.get(trial_id), self.mode):
-                self._best[trial_id], self._since[trial_id] = float(value), 0
+            if is_better(value, self._best.get(trial_id), self.mode):
+                self._best[trial_id], self._since[trial_id] = value, 0
             else:
                 self._since[trial_id] = self._since.get(trial_id, 0) + 1
         return self._since.get(trial_id, 0) >= self.patience

@@ -85,8 +85,9 @@ class GuidedRound:
         return self.handed < self.samples
 
     def propose(self, spec: SweepSpec, surrogate: Surrogate, results: list[tuple[dict[str, Any], float]],
-                pending: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-        """The round's next trial (with the spec's data and its plan id)."""
+                pending: list[dict[str, Any]], centres: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+        """The round's next trial (with the spec's data and its plan id); `centres` are the best trials so far,
+        best first, whose neighbourhoods the model also looks in."""
         index = self.handed
         seed = (spec.seed * 1_000_003 + self.number * 10_007 + index) % 2**63
         if self.wide is not None and _explores(index, self.samples, self.exploring):
@@ -99,7 +100,6 @@ class GuidedRound:
                 draws = sample_configs(space, CANDIDATES, "random", seed)
             if self.wide is not None:  # the model may also look beyond the zoom, where it expects more
                 draws += sample_configs(self._space(self.wide), CANDIDATES, "random", seed + 2)
-            centres = _best(results, spec.mode, LOCAL_CENTRES)
             if centres and surrogate.ready(len(results)):  # refine the best trials, where uniform draws are sparse
                 draws += local_draws(space, centres, CANDIDATES, seed + 1)
             config = surrogate.choose(results, pending, draws)
@@ -109,13 +109,6 @@ class GuidedRound:
         config["plan_id"] = plan_id(self.number, index)
         self.handed += 1
         return config
-
-
-def _best(results: list[tuple[dict[str, Any], float]], mode: str, count: int) -> list[dict[str, Any]]:
-    """The configs of the `count` best results."""
-    usable = [(c, v) for c, v in results if v is not None and v == v]
-    usable.sort(key=lambda cv: cv[1], reverse=mode == "max")
-    return [c for c, _ in usable[:count]]
 
 
 def _explores(index: int, samples: int, exploring: int) -> bool:

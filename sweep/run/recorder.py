@@ -1,22 +1,20 @@
 """A Ray Tune callback that writes trials.csv and history.csv as results arrive, and drives the progress line.
 
-A trial's row is computed from the history this callback wrote, not from Ray's Trial object: after a driver
-is killed, Ray restores trials from an experiment snapshot that can be older than the last results (a trial
-restored from its final checkpoint reports nothing new), while history.csv has every epoch. The per-trial
-summaries are kept in memory and rebuilt from history.csv once after a restart, so `Tuner.restore` can
-unpickle this callback and go on.
+A trial's row is computed from the sweep's trial ledger (:mod:`sweep.store.ledger`), fed from the history this
+callback writes, not from Ray's Trial object: after a driver is killed, Ray restores trials from an experiment
+snapshot that can be older than the last results (a trial restored from its final checkpoint reports nothing
+new), while history.csv has every epoch. The ledger is kept in memory and rebuilt from history.csv and
+trials.csv once after a restart, so `Tuner.restore` can unpickle this callback and go on.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from ray.tune import Callback
 
 from sweep import events as E
@@ -26,10 +24,10 @@ from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
+from sweep.store.ledger import Ledger, epochs_of
 from sweep.store.plan_ids import round_of
-from sweep.store.tables import read_table
-from sweep.store.trial_status import final_status, is_better, rung_reached
-from trainables.session import batch_epochs
+from sweep.store.ranking import best_of
+from sweep.store.trial_status import final_status, rung_reached, target_epochs
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class SweepRecorder(Callback):
         self.info = info
         self.directory = SweepDir(Path(info.sweep_root))
         self._progress: Progress | None = None
-        self._summaries: dict[str, TrialSummary] | None = None
+        self._ledger: Ledger | None = None
         self._newest_round = 0  # the progress line names the newest round that has reported
 
     # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
@@ -81,18 +79,12 @@ class SweepRecorder(Callback):
 
     def _count_done(self, progress: Progress) -> None:
         """After a resume the line counts the trials already recorded (`4/8 done`, not `0/8`)."""
-        trials = read_table(self.directory.trials_csv, key=[S.PLAN_ID])
-        if trials.empty or S.ROUND not in trials or S.STATUS not in trials:
-            return
-        rounds = pd.to_numeric(trials[S.ROUND], errors="coerce")
-        mine = trials[rounds >= getattr(self.info, "first_round", 1)]  # a recorder pickled before this field
+        first = getattr(self.info, "first_round", 1)  # a recorder pickled before this field
+        mine = [r for plan, r in self.ledger().trials.items() if r.status is not None and round_of(plan) >= first]
         progress.finished = len(mine)
-        progress.pruned = int((mine[S.STATUS] == S.PRUNED).sum())
-        progress.failed = int(mine[S.STATUS].isin([S.ERRORED, S.DIVERGED]).sum())
-        values = pd.to_numeric(mine[S.BEST], errors="coerce") if S.BEST in mine else pd.Series(dtype=float)
-        for value in values[values.map(np.isfinite)]:
-            if is_better(float(value), progress.best, self.info.mode):
-                progress.best = float(value)
+        progress.pruned = sum(r.status == S.PRUNED for r in mine)
+        progress.failed = sum(r.status in (S.ERRORED, S.DIVERGED) for r in mine)
+        progress.best = best_of([r.best for r in mine if r.status != S.DIVERGED], self.info.mode)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
         attr = f"_{path.stem}_appender"
@@ -100,46 +92,34 @@ class SweepRecorder(Callback):
             setattr(self, attr, CsvAppender(path, leading))
         return getattr(self, attr)
 
-    def summaries(self) -> dict[str, TrialSummary]:
-        """Per-trial summaries of this round, rebuilt from history.csv the first time (after a restart)."""
-        if self._summaries is None:
-            self._summaries = {}
-            history = read_table(self.directory.history_csv, key=[S.PLAN_ID, S.EPOCH])
-            if not history.empty:
-                history = history.sort_values(S.EPOCH, kind="stable")
-                for row in history.to_dict("records"):
-                    self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
-        return self._summaries
-
-    def _summary(self, plan_id: str) -> TrialSummary:
-        assert self._summaries is not None
-        return self._summaries.setdefault(plan_id, TrialSummary())
+    def ledger(self) -> Ledger:
+        """The sweep's trial ledger, rebuilt from history.csv and trials.csv the first time (after a restart)."""
+        if self._ledger is None:
+            self._ledger = Ledger.read(self.directory, self.info.metric, self.info.mode)
+        return self._ledger
 
     # --- Ray Tune hooks ---------------------------------------------------------------------------------
     def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
         if error_of(result) or timed_out(result):  # the guard's last report: recorded when the trial ends
             return
-        self.summaries()  # rebuild from the file before appending to it
+        ledger = self.ledger()  # rebuilt from the files before appending to them
         wall = round(time.time() - self.info.started_at, 3)
         # A batched report carries every epoch since the previous one; each becomes its own history row.
-        epochs = batch_epochs(result)
-        rows = []
         plan = trial.config.get("plan_id")
-        for metrics in epochs:
+        rows = []
+        for metrics in epochs_of(result, self.info.metric):
             row = {
                 S.PLAN_ID: plan,
                 S.TRIAL_ID: trial.trial_id,
                 S.ROUND: round_of(plan),
-                S.EPOCH: metrics.get(S.EPOCH, result.get("training_iteration")),
+                S.EPOCH: metrics.get(S.EPOCH),
                 S.WALL: wall,
                 S.NODE_IP: result.get("node_ip"),
             }
             row.update((k, v) for k, v in metrics.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
-            rows.append(flag_divergence(row, self.info.metric))
-            self._summary(str(row[S.PLAN_ID])).add(row, self.info.metric, self.info.mode)
-            value = metrics.get(self.info.metric)
-            if isinstance(value, int | float) and is_better(float(value), self.progress.best, self.info.mode):
-                self.progress.best = float(value)
+            rows.append(row)
+        record = ledger.record(str(plan), rows)
+        self.progress.best = best_of([self.progress.best, record.best], self.info.mode)
         self._appender(self.directory.history_csv, S.HISTORY_KEYS).append(rows)
         self._newest_round = max(round_of(plan), self._newest_round)  # a straggler does not flip it back
         self.progress.label = f"round {self._newest_round}"
@@ -174,16 +154,12 @@ class SweepRecorder(Callback):
         # Ray ends the trials its stopper stops without a completion call: when the time budget ran out, each
         # trial that trained but has no row gets one (`stopped`). After Ctrl-C they get none: resume goes on.
         if self._budget_spent():
-            recorded = self._recorded_plans()
+            ledger = self.ledger()
             for trial in trials:
                 plan = str(trial.config.get("plan_id"))
-                if plan not in recorded and plan in self.summaries():
+                if plan in ledger.trials and ledger.trials[plan].status is None:  # trained, has no row yet
                     self._finish(trial, error=None)
         self._refresh(trials, force=True)
-
-    def _recorded_plans(self) -> set[str]:
-        trials = read_table(self.directory.trials_csv, key=[S.PLAN_ID])
-        return set() if trials.empty else set(trials[S.PLAN_ID].astype(str))
 
     # --- rows ---------------------------------------------------------------------------------------------
     def _finish(self, trial: Any, error: str | None) -> None:
@@ -200,31 +176,30 @@ class SweepRecorder(Callback):
         E.emit(self.info.observer, ended)
 
     def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
-        summary = self.summaries().get(str(trial.config.get("plan_id")), TrialSummary())
-        last = summary.last_row
-        epochs = summary.epochs
-        target = min(int(trial.config.get("epochs", self.info.max_t)), self.info.max_t)
-        if error is not None:
-            status = S.ERRORED
-        elif timed_out(trial.last_result):
-            status = S.TIMEOUT
-        elif epochs < target and self._budget_spent():
-            status = S.STOPPED
-        else:
-            diverged = _flagged(last.get(S.DIVERGED_KEY)) or summary.nonfinite
-            status = final_status(epochs, target, diverged, bool(self.info.milestones) or self.info.early_stopping)
+        """The trial's row, its status decided by :func:`~sweep.store.trial_status.final_status`; the ledger
+        records the status and rung."""
         plan = trial.config.get("plan_id")
+        record = self.ledger().get(str(plan))
+        info, epochs, last = self.info, record.epochs, record.row
+        target = target_epochs(trial.config, info.max_t)
+        status = final_status(
+            epochs, target, record.diverged, bool(info.milestones) or info.early_stopping,
+            error=error is not None, timed_out=timed_out(trial.last_result),
+            budget_spent=target is not None and epochs < target and self._budget_spent(),
+        )  # fmt: skip
+        rung = rung_reached(epochs, info.milestones) if info.milestones else None
+        self.ledger().finish(str(plan), status, rung)
         row = {
             S.PLAN_ID: plan,
             S.TRIAL_ID: trial.trial_id,
             S.ROUND: round_of(plan),
             S.STAGE: self.info.stages.get(round_of(plan)),
             S.STATUS: status,
-            S.RUNG: rung_reached(epochs, self.info.milestones) if self.info.milestones else None,
+            S.RUNG: rung,
             S.EPOCHS: epochs,
             S.TRAIN_SECONDS: last.get(S.TRAIN_SECONDS),
-            S.BEST: _worst_if_diverged(summary.best, status, self.info.mode),
-            S.LAST: _worst_if_diverged(last.get(self.info.metric), status, self.info.mode),
+            S.BEST: _worst_if_diverged(record.best, status, self.info.mode),
+            S.LAST: _worst_if_diverged(record.last, status, self.info.mode),
             S.NODE_IP: last.get("node_ip"),
             S.NODE_ID: last.get("node_id"),
             S.FINISHED: round(time.time() - self.info.started_at, 3),
@@ -243,43 +218,6 @@ class SweepRecorder(Callback):
     def _refresh(self, trials: list, force: bool = False) -> None:
         self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
         E.emit(self.info.observer, self.progress.event(final=force))
-
-
-@dataclass
-class TrialSummary:
-    """What a trial's row needs from its history: epochs done, its latest row, and its best metric."""
-
-    epochs: int = 0
-    best: float | None = None
-    last_row: dict[str, Any] = field(default_factory=dict)
-    nonfinite: bool = False  # the metric was NaN or infinite at some epoch: the trial diverged
-
-    def add(self, row: dict[str, Any], metric: str, mode: str) -> None:
-        """Counts one history row. A NaN metric is a divergence only when the row says so (the recorder flags
-        every non-finite metric it writes): read back from history.csv, an epoch that reported no metric is NaN too."""
-        epoch = int(row.get(S.EPOCH) or 0)
-        if epoch >= self.epochs:
-            self.epochs, self.last_row = epoch, row
-        value = row.get(metric)
-        if (isinstance(value, float) and math.isinf(value)) or _flagged(row.get(S.DIVERGED_KEY)):
-            self.nonfinite = True
-        if isinstance(value, int | float) and is_better(float(value), self.best, mode):
-            self.best = float(value)
-
-
-def flag_divergence(row: dict[str, Any], metric: str) -> dict[str, Any]:
-    """`row` with the divergence flag set when its metric is NaN or infinite. history.csv writes NaN as a blank
-    cell, as it writes a metric not reported at all: the flag tells the two apart when a restart rebuilds the
-    summaries from the file."""
-    value = row.get(metric)
-    if isinstance(value, float) and not math.isfinite(value):
-        row[S.DIVERGED_KEY] = True
-    return row
-
-
-def _flagged(value: Any) -> bool:
-    """A true flag as Ray hands it or as history.csv reads it back (a blank cell is NaN, which is truthy)."""
-    return value is True or (isinstance(value, np.bool_) and bool(value)) or value in ("True", "true")
 
 
 def _scalar(value: Any) -> bool:

@@ -13,9 +13,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
+import pandas as pd
+
 from search_spaces import Space, SpecError, SweepSpec, baseline_config, sample_configs, zoom
 from search_spaces.regions import best_regions, sample_regions
+from sweep.store import schema as S
 from sweep.store.plan_ids import plan_id
+from sweep.store.ranking import rank_trials
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,16 @@ def stage_space(base: Space, stage: int | None, best: dict[str, Any] | None) -> 
     return space
 
 
-def zoomed_space(previous: Space, base: Space, results: list[tuple[dict[str, Any], float]], spec: SweepSpec) -> Space:
-    """The next round's space: the previous one narrowed around the best results, inside the base bounds."""
+def zoomed_space(
+    previous: Space, base: Space, results: list[tuple[dict[str, Any], float]], spec: SweepSpec, ranked: bool = False
+) -> Space:
+    """The next round's space: the previous one narrowed around the best results (`ranked`: best first already),
+    inside the base bounds."""
     usable = [(config, value) for config, value in results if value is not None and not math.isnan(value)]
     if not usable:
         return previous
     rounds = spec.rounds
-    return zoom(previous, base, usable, spec.mode, rounds.top_fraction, rounds.margin, expand=rounds.expand)
+    return zoom(previous, base, usable, spec.mode, rounds.top_fraction, rounds.margin, rounds.expand, ranked)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,8 @@ class Outcome:
     stage: int | None
     config: dict[str, Any]
     best: float | None
+    epochs: int = 0  # epochs reported so far: the ranking compares trials on comparable evidence
+    status: str | None = None  # its status once recorded (None: running, or told by a planner)
 
 
 def plan_configs(
@@ -170,7 +179,7 @@ def round_space(
     if not slot.zoom or previous is None:
         best = best_config(outcomes, spec.mode)
         return stage_space(base, slot.stage, best)
-    return zoomed_space(previous, base, _zoom_results(slot, previous, outcomes), spec)
+    return zoomed_space(previous, base, _zoom_results(slot, previous, outcomes, spec.mode), spec, ranked=True)
 
 
 class RoundLayout(NamedTuple):
@@ -200,24 +209,32 @@ def round_regions(
     if not slot.zoom or previous is None or spec.rounds.regions == 0:
         return []
     rounds = spec.rounds
-    results = [(c, v) for c, v in _zoom_results(slot, previous, outcomes) if not math.isnan(v)]
+    results = [(c, v) for c, v in _zoom_results(slot, previous, outcomes, spec.mode) if not math.isnan(v)]
     count = min(rounds.regions, math.ceil(rounds.top_fraction * len(results)))  # centres among the envelope's
-    return best_regions(previous, space, results, spec.mode, count, rounds.margin)
+    return best_regions(previous, space, results, spec.mode, count, rounds.margin, ranked=True)
 
 
-def _zoom_results(slot: RoundSlot, previous: Space, outcomes: Iterable[Outcome]) -> list[tuple[dict[str, Any], float]]:
-    """(config, best so far) of the outcomes that steer a zoomed round: its stage's, with a value."""
-    outcomes = [o for o in outcomes if slot.stage is None or o.stage == slot.stage]
-    return [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in outcomes if o.best is not None]
+def _zoom_results(
+    slot: RoundSlot, previous: Space, outcomes: Iterable[Outcome], mode: str
+) -> list[tuple[dict[str, Any], float]]:
+    """(config, best so far) of the outcomes that steer a zoomed round, best first: its stage's, with a value."""
+    mine = ranked([o for o in outcomes if slot.stage is None or o.stage == slot.stage], mode)
+    return [({k: o.config[k] for k in previous.names if k in o.config}, o.best) for o in mine if o.best is not None]
+
+
+def ranked(outcomes: Iterable[Outcome], mode: str) -> list[Outcome]:
+    """The outcomes with a value, best first by the sweep's one ranking (:func:`~sweep.store.ranking.rank_trials`):
+    a trial pruned early on one lucky reading comes after those that trained to a comparable rung."""
+    scored = [o for o in outcomes if o.best is not None]
+    table = pd.DataFrame({S.PLAN_ID: range(len(scored)), S.STATUS: [o.status for o in scored],
+                          S.EPOCHS: [o.epochs for o in scored], S.BEST: [o.best for o in scored]})  # fmt: skip
+    return [scored[int(i)] for i in rank_trials(table, mode)[S.PLAN_ID]]
 
 
 def best_config(outcomes: Iterable[Outcome], mode: str) -> dict[str, Any] | None:
-    """The config of the best outcome, or None when nothing has a value yet."""
-    scored = [o for o in outcomes if o.best is not None and not math.isnan(o.best)]
-    if not scored:
-        return None
-    pick = max if mode == "max" else min
-    return pick(scored, key=lambda o: o.best).config  # type: ignore[arg-type, return-value]
+    """The config of the best outcome by :func:`ranked`, or None when nothing has a finite value yet."""
+    best = next(iter(ranked(outcomes, mode)), None)
+    return None if best is None or not math.isfinite(best.best) else best.config  # type: ignore[arg-type]
 
 
 def enough_evidence(reported: int, planned: int) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -25,7 +25,7 @@ from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
 from search_spaces.surrogate import Surrogate
 from sweep import events as E
 from sweep.run.budget import Budget, round_share_spent
-from sweep.run.guided import GuidedRound, guided, initial_design
+from sweep.run.guided import LOCAL_CENTRES, GuidedRound, guided, initial_design
 from sweep.run.rounds import (
     Outcome,
     RoundSlot,
@@ -34,6 +34,7 @@ from sweep.run.rounds import (
     explore_count,
     leads_with_baseline,
     plan_configs,
+    ranked,
     round_layout,
     stage_space,
 )
@@ -44,9 +45,10 @@ from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.damage import read_plan_file
 from sweep.store.layout import SweepDir
+from sweep.store.ledger import epochs_of, reading
 from sweep.store.plan_ids import round_of
+from sweep.store.ranking import best_of
 from sweep.store.tables import read_table
-from trainables.session import batch_epochs
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,10 @@ class RecipeSearcher(Searcher):
         if self.budget is not None:
             self.budget.training_started()
         self.reported.add(plan)
-        epochs = batch_epochs(result)
-        values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
-        if values:
-            outcome = self.outcomes[plan]
-            best = _best([*values, *([] if outcome.best is None else [outcome.best])], self.mode)
-            self.outcomes[plan] = Outcome(plan, outcome.round, outcome.stage, outcome.config, best)
+        outcome, epochs = self.outcomes[plan], epochs_of(result, self.metric)
+        best = best_of([outcome.best, *(reading(e, self.metric) for e in epochs)], self.mode)
+        trained = max([outcome.epochs, *(int(e.get(S.EPOCH) or 0) for e in epochs)])
+        self.outcomes[plan] = replace(outcome, best=best, epochs=trained)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         plan = self.trials.get(trial_id)
@@ -188,7 +188,9 @@ class RecipeSearcher(Searcher):
         results = [(o.config, o.best) for o in self.outcomes.values() if o.best is not None]
         handed = set(self.trials.values())
         pending = [o.config for p, o in self.outcomes.items() if p in handed and p not in self.ended]
-        config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending)
+        top = ranked(self.outcomes.values(), self.mode)[:LOCAL_CENTRES]  # the one ranking picks the model's centres
+        centres = [o.config for o in top if math.isfinite(o.best)]  # type: ignore[arg-type]
+        config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending, centres)
         CsvAppender(self.plan.directory.round_plan(slot.number), fsync=self.plan.durable).append([config])
         plan = str(config[S.PLAN_ID])
         self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
@@ -293,7 +295,8 @@ class RecipeSearcher(Searcher):
             stage = None if pd.isna(row.get(S.STAGE)) else int(row[S.STAGE])
             best = None if pd.isna(row.get(S.BEST)) else float(row[S.BEST])
             config = {n: _plain(row[n]) for n in names if not _missing(row[n])}
-            self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best)
+            epochs = 0 if pd.isna(row.get(S.EPOCHS)) else int(row[S.EPOCHS])
+            self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best, epochs, str(row[S.STATUS]))
             self.reported.add(plan)
             self.ended.add(plan)
 
@@ -306,13 +309,6 @@ def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
 
 def _params(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != S.PLAN_ID}
-
-
-def _best(values: list[float], mode: str) -> float | None:
-    usable = [v for v in values if not math.isnan(v)]
-    if not usable:
-        return None
-    return max(usable) if mode == "max" else min(usable)
 
 
 def _plain(value: Any) -> Any:

@@ -9,7 +9,6 @@ A TPE sweep is one round of `samples × rounds` trials: TPE replaces the zoom.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ray import cloudpickle
@@ -24,8 +23,9 @@ from sweep.run.searcher import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
+from sweep.store.ledger import epochs_of, reading
 from sweep.store.plan_ids import plan_id
-from trainables.session import batch_epochs
+from sweep.store.ranking import best_of
 
 
 class CoordinateSpace:
@@ -130,13 +130,10 @@ class TpeSearcher(Searcher):
         return config
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        epochs = batch_epochs(result)
-        values = [float(e[self.metric]) for e in epochs if isinstance(e.get(self.metric), int | float)]
-        values = [v for v in values if not math.isnan(v)]
-        if values:
-            previous = self.best.get(trial_id)
-            pick = max if self.mode == "max" else min
-            self.best[trial_id] = pick([*values, *([] if previous is None else [previous])])
+        values = [reading(e, self.metric) for e in epochs_of(result, self.metric)]
+        best = best_of([self.best.get(trial_id), *values], self.mode)
+        if best is not None:
+            self.best[trial_id] = best
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         error = error or error_of(result) is not None

@@ -37,6 +37,7 @@ from search_spaces import Param, Space, baseline_config
 from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.layout import SPEC_FILE, TRIALS_FILE, SweepDir
+from sweep.store.ranking import rank_trials
 
 WARM_FILE = "warm-start.json"
 DEFAULT_TOP = 3
@@ -204,8 +205,7 @@ def warm_start_line(root: Path, trials: pd.DataFrame, mode: str) -> str | None:
     ok = trials[metric.map(lambda v: isinstance(v, float) and math.isfinite(v))]
     if ok.empty:
         return None
-    ordered = ok.sort_values(S.BEST, ascending=mode == "min", kind="stable")
-    winner = ordered.iloc[0]
+    winner = rank_trials(ok, mode).iloc[0]  # the sweep's one ranking, as its summary names the winner
     mine = ok[ok[S.PLAN_ID].astype(str) == old["plan_id"]]
     head = f"warm start from {plan['source']}: the old winner {old['source_plan']} (re-trained here as {old['plan_id']}"
     if mine.empty:

@@ -8,6 +8,9 @@ trials (`ENOUGH`, or all of them when fewer finished) reached, by their best met
 more epochs first. Ties on the metric go to the trial that trained more epochs, then to a completed one over
 a pruned one. Errored trials come last; trials without a finite metric just before them.
 
+Single values compare by :func:`is_better` (a trial's best reading, the progress line's best, early stopping's
+patience): NaN and infinite readings never win, as they rank last here.
+
 Example:
     >>> trials = pd.DataFrame({"plan_id": ["a", "b", "c", "d"], "status": ["pruned", "completed", "completed",
     ...                        "completed"], "epochs_trained": [2, 10, 10, 10], "best_metric": [0.99, 0.9, 0.8, 0.7]})
@@ -16,6 +19,9 @@ Example:
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -56,3 +62,31 @@ def rank_trials(trials: pd.DataFrame, mode: str) -> pd.DataFrame:
     below = keys[finite & (keys["_epochs"] < rung)].sort_values(by_evidence[0], ascending=by_evidence[1], kind="stable")
     order = pd.concat([above, below, keys[~finite]])
     return pd.concat([ok.loc[order.index], trials[errored]]).reset_index(drop=True)
+
+
+def is_better(value: float | None, than: float | None, mode: str) -> bool:
+    """Whether `value` beats `than` for the sweep's mode: a finite value beats none, NaN or ±inf; a tie does not.
+
+    Example:
+        >>> is_better(0.9, 0.8, "max"), is_better(0.9, 0.8, "min"), is_better(float("nan"), None, "max")
+        (True, False, False)
+    """
+    if value is None or not math.isfinite(value):
+        return False
+    if than is None or not math.isfinite(than):
+        return True
+    return value > than if mode == "max" else value < than
+
+
+def best_of(values: Iterable[float | None], mode: str) -> float | None:
+    """The best finite value for the mode (the first of ties), or None when there is none.
+
+    Example:
+        >>> best_of([0.3, None, float("nan"), 0.7, float("inf")], "max"), best_of([float("nan")], "min")
+        (0.7, None)
+    """
+    best = None
+    for value in values:
+        if is_better(value, best, mode):
+            best = float(value)  # type: ignore[arg-type]
+    return best

@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces.errors import SweepError
+from sweep.run.trial_guard import error_of, timed_out
 from sweep.store import schema as S
+from sweep.store.ledger import TrialRecord, epochs_of
 from sweep.store.plan_ids import round_or_none
-from sweep.store.trial_status import final_status
-from trainables.session import BATCH_KEY, batch_epochs
+from sweep.store.trial_status import final_status, target_epochs
+from trainables.session import BATCH_KEY
 
 TRACKERS = ("mlflow", "tensorboard")
 INSTALL_HINT = "pip install 'sweep-tune[track]'"
@@ -140,8 +142,9 @@ def tracking_callbacks(
 
 
 # --- pure helpers shared by both callbacks -------------------------------------------------------------
-def epoch_rows(result: Mapping[str, Any]) -> list[dict[str, float]]:
-    """One dict of numeric metrics per epoch a report carries (a batched report carries several).
+def epoch_rows(result: Mapping[str, Any] | list[dict[str, Any]]) -> list[dict[str, float]]:
+    """One dict of numeric metrics per epoch a report carries (a batched report carries several), from the
+    report or its epochs as :func:`sweep.store.ledger.epochs_of` decoded them.
 
     Example:
         >>> import json
@@ -149,10 +152,9 @@ def epoch_rows(result: Mapping[str, Any]) -> list[dict[str, float]]:
         >>> epoch_rows({"epoch": 2, "dev_accuracy": 0.6, "epochs_batch": batch, "training_iteration": 1})
         [{'epoch': 1, 'dev_accuracy': 0.5}, {'epoch': 2, 'dev_accuracy': 0.6}]
     """
-    raw = batch_epochs(result)
     rows = []
-    for metrics in raw:
-        epoch = metrics.get(S.EPOCH, result.get("training_iteration"))
+    for metrics in epochs_of(result) if isinstance(result, Mapping) else result:
+        epoch = metrics.get(S.EPOCH)
         row: dict[str, float] = {S.EPOCH: int(epoch)} if epoch is not None else {}
         for key, value in metrics.items():
             if key in _NOT_METRICS or isinstance(value, str) or value is None:
@@ -178,23 +180,11 @@ def plan_id_of(trial: Any) -> str:
     return str(trial.config.get(S.PLAN_ID) or trial.trial_id)
 
 
-@dataclass
-class TrialProgress:
-    """What a callback saw of one trial: epochs and whether it diverged (for the status at its end)."""
-
-    epochs: int = 0
-    diverged: bool = False
-
-    def add(self, row: Mapping[str, float]) -> None:
-        self.epochs = max(self.epochs, int(row.get(S.EPOCH, 0)))
-        self.diverged = self.diverged or bool(row.get("diverged", 0.0))
-
-    def status(self, config: Mapping[str, Any], context: TrackingContext, failed: bool) -> str:
-        if failed:
-            return S.ERRORED
-        budget = config.get("epochs", context.max_t)
-        target = min(int(budget), context.max_t) if context.max_t and budget is not None else budget
-        return final_status(self.epochs, int(target or self.epochs), self.diverged, context.prunes)
+def trial_status(record: TrialRecord, trial: Any, context: TrackingContext, failed: bool) -> str:
+    """A tracked trial's status at its end, decided as the recorder decides it (:func:`final_status`)."""
+    last, target = trial.last_result, target_epochs(trial.config, context.max_t)
+    error = failed or error_of(last) is not None
+    return final_status(record.epochs, target, record.diverged, context.prunes, error=error, timed_out=timed_out(last))
 
 
 def tags_for(plan_id: str, context: TrackingContext) -> dict[str, str]:

@@ -12,11 +12,11 @@ from typing import Any
 
 from ray.air.integrations.mlflow import MLflowLoggerCallback
 
+from sweep.store.ledger import Ledger, epochs_of
 from sweep.tracking import (
     ROLE_TAG,
     ROOT_TAG,
     TrackingContext,
-    TrialProgress,
     epoch_rows,
     finite,
     local_store_uri,
@@ -24,6 +24,7 @@ from sweep.tracking import (
     plan_id_of,
     tags_for,
     trial_params,
+    trial_status,
 )
 
 PARENT_RUN_ID = "mlflow.parentRunId"  # MLflow's own tag: the UI nests runs under their parent
@@ -51,7 +52,7 @@ class MLflowEpochCallback(MLflowLoggerCallback):
         )
         self._client: Any = None
         self.parent_run_id: str | None = None
-        self._progress: dict[str, TrialProgress] = {}
+        self._ledger = Ledger(context.metric, context.mode)
 
     def __getstate__(self) -> dict[str, Any]:  # a Tuner pickles its callbacks; the client reconnects lazily
         state = dict(self.__dict__)
@@ -105,10 +106,10 @@ class MLflowEpochCallback(MLflowLoggerCallback):
         if trial not in self._trial_runs:
             self.log_trial_start(trial)
         run_id = self._trial_runs[trial]
-        progress = self._progress.setdefault(plan_id_of(trial), TrialProgress())
+        epochs = epochs_of(result, self.context.metric)
+        self._ledger.record(plan_id_of(trial), epochs)
         stamp = now_ms()
-        for row in epoch_rows(result):
-            progress.add(row)
+        for row in epoch_rows(epochs):
             step = int(row.get("epoch", iteration))
             metrics = [Metric(key, value, stamp, step) for key, value in row.items() if key != "epoch"]
             if metrics:
@@ -117,8 +118,7 @@ class MLflowEpochCallback(MLflowLoggerCallback):
     def log_trial_end(self, trial: Any, failed: bool = False) -> None:
         if trial not in self._trial_runs:
             self.log_trial_start(trial)
-        progress = self._progress.get(plan_id_of(trial), TrialProgress())
-        status = progress.status(trial.config, self.context, failed)
+        status = trial_status(self._ledger.get(plan_id_of(trial)), trial, self.context, failed)
         self.client.set_tag(self._trial_runs[trial], "status", status)
         super().log_trial_end(trial, failed=failed)
 

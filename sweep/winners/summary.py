@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from sweep.run.options import RunOptions
 from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
+from sweep.store.ranking import best_of, is_better
 from sweep.store.results import SweepResult, load
 from sweep.winners.baseline import baseline_line
 from sweep.winners.failures import TrialsFailed, failure_report, winner
@@ -45,14 +45,13 @@ def stage_gains(result: SweepResult) -> list[str]:
     trials = result.trials
     if trials.empty or S.STAGE not in trials or trials[S.STAGE].isna().all():
         return []
-    lines, best = [], None
-    better = max if result.mode == "max" else min
+    lines: list[str] = []
+    best: float | None = None
     for stage, group in trials[trials[S.STATUS] != S.ERRORED].groupby(S.STAGE, sort=True):
-        values = [v for v in group[S.BEST] if not (isinstance(v, float) and math.isnan(v))]
-        stage_best = better(values) if values else None
+        stage_best = best_of(pd.to_numeric(group[S.BEST], errors="coerce"), result.mode)
         if stage_best is None:
             continue
-        cumulative = stage_best if best is None else better(best, stage_best)
+        cumulative = best if best is not None and is_better(best, stage_best, result.mode) else stage_best
         gain = "" if best is None or cumulative == best else f" (improves by {abs(cumulative - best):.4f})"
         lines.append(f"stage tier {int(stage)}: best {result.metric} {cumulative:.4f}{gain}")
         best = cumulative
