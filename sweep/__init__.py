@@ -32,11 +32,12 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from search_spaces.errors import SpecError, SweepError
+    from search_spaces.errors import SpecError
     from sweep.run.launch import refine_sweep, resume_sweep, run_sweep
     from sweep.run.options import RunOptions
     from sweep.run.planner import Planner
     from sweep.store.results import SweepResult, load
+    from sweep_errors import SweepError
 
 
 def __getattr__(name: str) -> Any:

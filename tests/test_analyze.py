@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from search_spaces.errors import SweepError
 from sweep.analysis import analyze, infer_param, load_source
 from sweep.analysis.param_plots import beta_label
 from sweep.store import schema as S
+from sweep_errors import SweepError
 from tests.conftest import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

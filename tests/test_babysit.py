@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from search_spaces.errors import SweepError
 from sweep.babysit.nudge import NUDGES_DIR, PID_FILE, send_nudge
 from sweep.babysit.run import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
 from sweep.events import NudgeRejected
+from sweep_errors import SweepError
 from tests.conftest import SWEEP_BIN, run_cli, wait_for
 
 TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}

@@ -9,7 +9,7 @@ import pytest
 
 from search_spaces import Space, SpecError, baseline_config, load_spec, parse_spec, preset_names, sample_configs
 from search_spaces.presets import preset_path
-from sweep.run.rounds import RoundSlot, leads_with_baseline, plan_configs, schedule
+from sweep.run.rounds import RoundSlot, leads_with_baseline, plan_configs, round_slots
 from sweep.run.searcher import SweepPlan
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
@@ -75,7 +75,7 @@ def test_no_baseline_where_it_does_not_belong(changes, slot):
 
 def test_a_staged_sweep_starts_from_every_default():
     spec = load_spec(tiny_spec(samples=3))
-    slots = schedule(spec, spec.space, staged=True)
+    slots = round_slots(spec, spec.space, staged=True)
     assert leads_with_baseline(spec, slots[0]) and not any(leads_with_baseline(spec, s) for s in slots[1:])
 
 
@@ -94,7 +94,7 @@ def test_tpe_proposes_the_baseline_first(tmp_path):
     spec = load_spec(tiny_spec(sampler="tpe", samples=3, rounds=1))
     directory = SweepDir.create(tmp_path, spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
-    slots = schedule(spec, spec.space, staged=False)
+    slots = round_slots(spec, spec.space, staged=False)
     directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
     searcher = TpeSearcher(SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots)))
     first, second = searcher.suggest("t0"), searcher.suggest("t1")

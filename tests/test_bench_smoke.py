@@ -105,8 +105,9 @@ def test_the_timing_hook_fails_loudly_when_what_it_times_is_gone(tmp_path) -> No
     from bench.hooks import sitecustomize
 
     assert set(sitecustomize.resolve()) == {phase for phase, _, _ in sitecustomize.WRAPPED}  # all there today
-    with pytest.raises(AttributeError, match=r"^bench timing hook: sweep.run.drive.connect_all is gone \(renamed"):
-        sitecustomize.resolve((("ray_init", "sweep.run.drive", "connect_all"),))
+    gone = r"^bench timing hook: sweep.run.driver_loop.connect_all is gone \(renamed"
+    with pytest.raises(AttributeError, match=gone):
+        sitecustomize.resolve((("ray_init", "sweep.run.driver_loop", "connect_all"),))
     target = tmp_path / "phases.json"
     with pytest.raises(AttributeError, match="json.gone is gone"):
         sitecustomize.install(str(target), (("x", "json", "gone"),))

@@ -17,9 +17,9 @@ import yaml
 
 import sweep
 from search_spaces import load_spec
-from search_spaces.errors import SweepError
 from sweep.cluster.launcher import check_fits, runtime_env
 from sweep.store import schema as S
+from sweep_errors import SweepError
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.test_cli_sweep import _rows, _sweep_dir
 

@@ -9,7 +9,7 @@ import pytest
 
 from search_spaces import load_spec
 from sweep import Planner, SweepError
-from sweep.run.rounds import schedule
+from sweep.run.rounds import round_slots
 from sweep.run.searcher import SweepPlan
 from sweep.run.tuner import make_searcher
 from sweep.store.layout import SweepDir
@@ -98,7 +98,7 @@ def _tuner_searcher(tmp_path):
     spec = load_spec(SPEC)
     directory = SweepDir.create(tmp_path, spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
-    slots = schedule(spec, spec.space, staged=False)
+    slots = round_slots(spec, spec.space, staged=False)
     directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
     plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots))
     return make_searcher(plan, None)

@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from search_spaces import load_spec
-from search_spaces.errors import SweepError
 from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 from sweep.winners.retest import FIRST_SEED, retest
+from sweep_errors import SweepError
 from tests.conftest import run_cli, tiny_spec
 
 USER_PROJECT = Path(__file__).parent / "user_project"

@@ -16,8 +16,8 @@ from sweep.run.rounds import (
     RoundSlot,
     best_config,
     enough_evidence,
+    round_slots,
     round_space,
-    schedule,
     sweep_max_epochs,
 )
 from sweep.run.searcher import RecipeSearcher, SweepPlan, read_plan
@@ -55,9 +55,9 @@ def test_max_epochs_for_one_scheduler_over_all_rounds():
 
 def test_tpe_runs_one_round_of_samples_times_rounds():
     spec = load_spec(tiny_spec(sampler="tpe", samples=5, rounds=3))
-    assert schedule(spec, spec.space, staged=False) == [RoundSlot(1, None, zoom=False, samples=15)]
+    assert round_slots(spec, spec.space, staged=False) == [RoundSlot(1, None, zoom=False, samples=15)]
     with pytest.raises(Exception, match="--staged: sampler tpe"):
-        schedule(spec, spec.space, staged=True)
+        round_slots(spec, spec.space, staged=True)
 
 
 def test_zoom_round_narrows_around_the_best_outcomes_including_running_trials():
@@ -110,7 +110,7 @@ def _searcher(tmp_path, **changes) -> tuple[RecipeSearcher, SweepDir]:
     spec = load_spec(tiny_spec(**{"rounds": {"count": 2, "model": "none"}, "samples": 4, **changes}))
     directory = SweepDir.create(tmp_path, spec.name)
     directory.write_yaml(directory.spec_yaml, spec.to_dict())
-    slots = schedule(spec, spec.space, staged=False)
+    slots = round_slots(spec, spec.space, staged=False)
     directory.state.create(SweepState(rounds=[s.to_dict() for s in slots]))
     plan = SweepPlan(directory, spec.to_dict(), spec.space.to_dict(), tuple(slots))
     return RecipeSearcher(plan), directory

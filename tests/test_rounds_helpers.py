@@ -14,8 +14,8 @@ from sweep.run.rounds import (
     RoundSlot,
     best_config,
     enough_evidence,
+    round_slots,
     round_space,
-    schedule,
     stage_space,
     sweep_max_epochs,
     zoomed_space,
@@ -28,7 +28,7 @@ SPACE = tiny_spec()["space"]
 
 def test_a_plain_sweep_samples_once_then_zooms_every_later_round() -> None:
     spec = load_spec(tiny_spec(samples=5, rounds=3))
-    assert schedule(spec, spec.space, staged=False) == [
+    assert round_slots(spec, spec.space, staged=False) == [
         RoundSlot(1, None, zoom=False, samples=5),
         RoundSlot(2, None, zoom=True, samples=5),
         RoundSlot(3, None, zoom=True, samples=5),
@@ -38,14 +38,14 @@ def test_a_plain_sweep_samples_once_then_zooms_every_later_round() -> None:
 def test_a_staged_sweep_runs_the_rounds_once_per_tier_numbered_on() -> None:
     spec = load_spec(tiny_spec(samples=4, rounds=2))
     assert spec.space.tiers() == [1, 2]
-    assert schedule(spec, spec.space, staged=True) == [
+    assert round_slots(spec, spec.space, staged=True) == [
         RoundSlot(1, 1, zoom=False, samples=4),
         RoundSlot(2, 1, zoom=True, samples=4),
         RoundSlot(3, 2, zoom=False, samples=4),  # a new tier starts afresh
         RoundSlot(4, 2, zoom=True, samples=4),
     ]
     single = load_spec(tiny_spec(rounds=1))
-    assert [(s.number, s.stage, s.zoom) for s in schedule(single, single.space, staged=True)] == [
+    assert [(s.number, s.stage, s.zoom) for s in round_slots(single, single.space, staged=True)] == [
         (1, 1, False),
         (2, 2, False),
     ]

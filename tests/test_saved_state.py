@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from search_spaces.errors import SweepError
 from sweep.run.resume_checks import check_saved_state
 from sweep.store.layout import SweepDir
 from sweep.store.ray_state import restore_problem, unpickled_files
 from sweep.store.signing import key_path, load_key, sign_files, unsigned
+from sweep_errors import SweepError
 from tests.conftest import run_cli
 from tests.test_sweep_unit_dir import make_sweep
 

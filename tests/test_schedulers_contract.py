@@ -17,10 +17,10 @@ from ray.tune.schedulers import TrialScheduler
 
 from search_spaces import SpecError, SweepSpec, parse_spec
 from search_spaces.scheduler_spec import SETTINGS, Rule, SchedulerSpec
-from sweep.run.rounds import schedule
+from sweep.run.rounds import round_slots
 from sweep.run.tuner import batches_reports, make_scheduler
 from sweep.schedulers import REGISTRY, RayContext, SchedulerPlugin, get_scheduler
-from sweep.store.trial_status import asha_milestones
+from sweep.schedulers.asha import asha_milestones
 
 NAMES = sorted(REGISTRY)
 DECISIONS = {TrialScheduler.CONTINUE, TrialScheduler.PAUSE, TrialScheduler.STOP, TrialScheduler.NOOP}
@@ -229,13 +229,13 @@ def test_another_schedulers_keys_are_checked_then_dropped() -> None:
 def test_pbt_refuses_tpe_and_staged_sweeps() -> None:
     spec = _spec("pbt")
     with pytest.raises(SpecError, match="^sampler: tpe learns from configs that PBT mutates"):
-        schedule(spec.replace(sampler="tpe"), spec.space, staged=False)
+        round_slots(spec.replace(sampler="tpe"), spec.space, staged=False)
     with pytest.raises(SpecError, match=r"^--staged: pbt perturbs every tier at once.*use scheduler asha$"):
-        schedule(spec, spec.space, staged=True)
+        round_slots(spec, spec.space, staged=True)
     assert get_scheduler("pbt").checkpoint_interval(_spec("pbt", perturbation_interval=3).scheduler) == 3
     for name in NAMES:
         if name != "pbt":
-            schedule(_spec(name), _spec(name).space, staged=True)  # no refusal
+            round_slots(_spec(name), _spec(name).space, staged=True)  # no refusal
             assert get_scheduler(name).checkpoint_interval(_spec(name).scheduler) is None
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from search_spaces.errors import SweepError
 from sweep.store.layout import SweepDir
 from sweep.store.lock import LOCK_FILE, SweepLocked, hold_driver_lock, holder
 from sweep.store.state import SweepState
 from sweep.store.tables import TableWarning, read_table
+from sweep_errors import SweepError
 from tests.conftest import run_cli, tiny_spec
 
 

@@ -8,12 +8,12 @@ import subprocess
 import sys
 import textwrap
 
-from sweep.run.driver import TERM_GRACE_S, TERMINATED_EXIT, TermDeadline
+from sweep.run.liveness import TERM_GRACE_S, TERMINATED_EXIT, TermDeadline
 
 HUNG = textwrap.dedent(
     """
     import signal, sys, time
-    from sweep.run import driver
+    from sweep.run import liveness as driver
     driver.TERM_GRACE_S = 0.2
     with driver.term_as_interrupt():
         with driver.on_forced_stop(lambda: print("recorded: interrupted", flush=True)):

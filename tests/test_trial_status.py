@@ -9,9 +9,10 @@ import math
 
 import pytest
 
+from sweep.schedulers.asha import asha_milestones
 from sweep.store import schema as S
 from sweep.store.ranking import best_of, is_better
-from sweep.store.trial_status import asha_milestones, final_status, rung_reached, target_epochs
+from sweep.store.trial_status import final_status, rung_reached, target_epochs
 
 
 # --- final_status ----------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from search_spaces import parse_spec
-from search_spaces.errors import SweepError
 from sweep.checks.try_run import check_first_report
+from sweep_errors import SweepError
 from tests.conftest import run_cli
 
 PROJECT = """

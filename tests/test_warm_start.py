@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from search_spaces import Space, load_spec
-from search_spaces.errors import SweepError
 from sweep.run.warm_start import (
     WARM_FILE,
     project,
@@ -18,6 +17,7 @@ from sweep.run.warm_start import (
     write_plan,
 )
 from sweep.store import schema as S
+from sweep_errors import SweepError
 from tests.conftest import run_cli, tiny_spec
 from tests.test_advisor import LOW_LR_SPACE, write_sweep
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from sweep.run.drive import _round_recorded
+from sweep.run.driver_loop import _round_recorded
 from sweep.run.rounds import RoundSlot
 from sweep.run.watchdog import STALL_SECONDS, Stall, Watchdog
 from tests.conftest import run_cli

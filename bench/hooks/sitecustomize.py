@@ -35,9 +35,9 @@ from typing import Any
 
 # (phase, module, function): what the bench times, and where in sweep it lives
 WRAPPED = (
-    ("ray_init", "sweep.run.drive", "connect"),
-    ("shutdown", "sweep.run.drive", "disconnect"),
-    ("rounds", "sweep.run.drive", "run_rounds"),
+    ("ray_init", "sweep.run.driver_loop", "connect"),
+    ("shutdown", "sweep.run.driver_loop", "disconnect"),
+    ("rounds", "sweep.run.driver_loop", "run_rounds"),
     ("finish", "sweep.winners.summary", "finish"),
     ("final_test", "sweep.winners.summary", "evaluate_winner"),  # nested in finish: a detail
     ("run_sweep", "sweep.run.launch", "run_sweep"),

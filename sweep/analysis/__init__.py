@@ -20,11 +20,11 @@ from typing import Any
 import pandas as pd
 
 from search_spaces import Param, Space
-from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.damage import damaged, read_space_file, spec_round_conflict
 from sweep.store.layout import SPEC_FILE, SweepDir
 from sweep.store.ranking import rank_trials
+from sweep_errors import SweepError
 
 # A positive column spanning more than this many decades is taken to be log-scaled (exported CSVs only).
 LOG_DECADES = 1.5

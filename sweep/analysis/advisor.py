@@ -110,8 +110,8 @@ def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:
 
 def load_run_spec(root: Path) -> SweepSpec:
     """The spec a sweep directory ran (its spec file)."""
-    from search_spaces.errors import SweepError
     from sweep.store.layout import SPEC_FILE, SweepDir
+    from sweep_errors import SweepError
 
     directory = SweepDir(root)
     if not directory.spec_yaml.is_file():

@@ -168,7 +168,7 @@ def write_next_spec(analysis: Any, path: str | Path) -> Path:
     import yaml
 
     from search_spaces import load_spec
-    from search_spaces.errors import SweepError
+    from sweep_errors import SweepError
 
     if analysis.spec is None:
         raise SweepError(

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 CONFIG_FILE = "config.json"
 PID_FILE = "babysit.pid"

@@ -27,11 +27,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.babysit import nudge as N
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.tables import read_table, rewrite_table
+from sweep_errors import SweepError
 from trainables.session import LocalSession
 
 NUDGE_COLUMNS = ["epoch", "key", "value", "status", "reason", "requested_at"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 FULL_LOAD_BYTES = 16 * 2**20  # below this a file is read in full by the trials' own loader (well under a second)
 SNIFF_ROWS = 1000

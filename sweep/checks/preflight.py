@@ -21,10 +21,10 @@ from typing import Any
 
 from search_spaces import Param, SpecError, SweepSpec
 from search_spaces.checks import show
-from search_spaces.errors import SweepError
 from sweep.checks.data import check_data
 from sweep.cluster.launcher import project_dir
 from sweep.store.schema import check_not_reserved
+from sweep_errors import SweepError
 
 
 def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> None:

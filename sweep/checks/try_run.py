@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search_spaces import SweepSpec
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 
 @dataclass(frozen=True)

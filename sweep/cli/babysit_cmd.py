@@ -10,9 +10,9 @@ from typing import Any
 
 import typer
 
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.cli.app import app
+from sweep_errors import SweepError
 
 BARS = "▁▂▃▄▅▆▇█"
 CHART_WIDTH = 60  # epochs shown in the live chart (the latest ones)

@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from search_spaces.errors import SweepError
 from sweep.cli.app import app
+from sweep_errors import SweepError
 
 _FACTORY_HELP = (
     "Your model's factory, package.module:function, called as function(config, n_features, n_classes) and "

@@ -15,7 +15,7 @@ from search_spaces.durations import parse_duration
 from search_spaces.spec import SAMPLERS
 from sweep.checks.assignments import check_assignments
 from sweep.cli.app import app
-from sweep.run.driver import Signals, term_as_interrupt
+from sweep.run.liveness import Signals, term_as_interrupt
 from sweep.run.options import RunOptions
 
 INTERRUPTED_EXIT = 130

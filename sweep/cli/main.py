@@ -24,9 +24,9 @@ from typing import Any
 
 import typer
 
-from search_spaces.errors import SweepError
 from sweep.cli.app import app
 from sweep.cluster.environment import prepare_environment
+from sweep_errors import SweepError
 
 USAGE_EXIT = 2
 FAILURE_EXIT = 1

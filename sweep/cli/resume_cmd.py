@@ -6,7 +6,7 @@ import typer
 
 from sweep.cli.app import app
 from sweep.cli.launch_cmd import exit_if_interrupted, warn_if_more_cpus
-from sweep.run.driver import term_as_interrupt
+from sweep.run.liveness import term_as_interrupt
 from sweep.run.options import RunOptions
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from search_spaces.errors import SweepError
 from sweep.cli.app import app
 from sweep.store import schema as S
 from sweep.store.layout import STATE_FILE
@@ -17,6 +16,7 @@ from sweep.store.results import SweepResult, load
 from sweep.store.tables import TableWarning
 from sweep.winners.failures import winner
 from sweep.winners.summary import summary_text, top_table
+from sweep_errors import SweepError
 
 
 @app.command("ls")

@@ -15,8 +15,8 @@ from typing import Any
 
 import typer
 
-from search_spaces.errors import SweepError
 from sweep.cli.app import app
+from sweep_errors import SweepError
 
 _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces import SweepSpec
-from search_spaces.errors import SweepError
 from sweep.cluster.worker_setup import PROJECT_ENV
+from sweep_errors import SweepError
 
 # Ray refuses a working_dir over 500 MiB; these never belong in it.
 EXCLUDES = [

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from search_spaces.errors import SweepError
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
+from sweep_errors import SweepError
 
 if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
     import ray
@@ -59,7 +59,7 @@ def connect(
         >>> print(conn.auth_hint())  # doctest: +SKIP
     """
     connection = _join_or_start(address, cpus, dashboard, runtime_env, warm)
-    from sweep.run.driver import reclaim_term
+    from sweep.run.liveness import reclaim_term
 
     reclaim_term()  # Ray's crash handler took SIGTERM: a sweep stops on it like on Ctrl-C
     return connection

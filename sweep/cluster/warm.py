@@ -18,8 +18,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from search_spaces.errors import SweepError
 from sweep.cluster.environment import LOCAL_ENVIRONMENT, TOKEN_FILE
+from sweep_errors import SweepError
 
 CACHE = Path("~/.cache/sweep").expanduser()
 RECORD = CACHE / "local-ray.json"

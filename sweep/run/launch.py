@@ -1,6 +1,6 @@
 """The library entry points: `run_sweep`, `resume_sweep`, `refine_sweep`.
 
-Each prepares the sweep directory (or opens it) and hands it to one driver loop, :func:`sweep.run.drive.drive`.
+Each prepares the sweep directory (or opens it) and hands it to one driver loop, :func:`sweep.run.driver_loop.drive`.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces import SweepSpec, load_spec
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.checks.assignments import check_held_values
 from sweep.checks.preflight import preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
 from sweep.run.disk_full import fresh_experiment
-from sweep.run.drive import drive, resolve
+from sweep.run.driver_loop import drive, resolve
 from sweep.run.options import RunOptions
-from sweep.run.rounds import RoundSlot, schedule
+from sweep.run.rounds import RoundSlot, round_slots
 from sweep.run.sweep_run import SweepRun
 from sweep.store.damage import check_sweep_dir, damaged
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
 from sweep.store.state import STATE_FILE, SweepState
+from sweep_errors import SweepError
 
 
 def run_sweep(
@@ -82,7 +82,7 @@ def run_sweep(
         from sweep.run.warm_start import write_plan
 
         write_plan(directory.root, options.warm_start, warm)
-    slots = schedule(spec, space, options.staged)
+    slots = round_slots(spec, space, options.staged)
     directory.state.create(
         SweepState(
             name=spec.name, metric=spec.metric, mode=spec.mode, params=list(space.names), started_at=time.time(),
@@ -189,7 +189,7 @@ def refine_sweep(
 def refuse_unfinished(directory: SweepDir) -> None:
     """Refine zooms from a finished sweep: one with rounds still to run is resumed first (refining it would run
     the rest, then plan a round nobody asked for)."""
-    from sweep.run.driver import effective_status
+    from sweep.run.liveness import effective_status
 
     state = directory.state.read()
     open_rounds = [str(slot["number"]) for slot in state.rounds if not state.is_done(int(slot["number"]))]

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from search_spaces.errors import SweepError
 from sweep.tracking import epoch_rows
+from sweep_errors import SweepError
 
 OnEpoch = Callable[[int, dict[str, Any]], None]
 JOB = "sweep_job"  # Tune's config holds only the index of the config to run

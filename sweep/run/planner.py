@@ -16,12 +16,12 @@ from typing import Any
 
 from search_spaces import SweepSpec, load_spec
 from search_spaces.checks import show
-from search_spaces.errors import SweepError
-from sweep.run.rounds import schedule
+from sweep.run.rounds import round_slots
 from sweep.run.searcher import SweepPlan
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.state import SweepState
+from sweep_errors import SweepError
 
 _FINISHED = "FINISHED"  # ray.tune.search.Searcher.FINISHED, without importing Ray for it
 
@@ -58,7 +58,7 @@ class Planner:
         self.workers = workers
         root = Path(tempfile.mkdtemp(prefix="sweep-planner-")) if directory is None else Path(directory)
         self.directory = _planner_dir(root, self.spec, staged)
-        slots = schedule(self.spec, self.spec.space, staged)
+        slots = round_slots(self.spec, self.spec.space, staged)
         self.directory.state.create(
             SweepState(name=self.spec.name, metric=self.spec.metric, mode=self.spec.mode,
                        rounds=[slot.to_dict() for slot in slots])

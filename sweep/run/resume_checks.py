@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from search_spaces import Space, SweepSpec
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.run.rounds import RoundSlot
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.tables import read_table
+from sweep_errors import SweepError
 
 
 def check_plans(directory: SweepDir, spec: SweepSpec, base: Space, observer: E.Observer | None = None) -> None:

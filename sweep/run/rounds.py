@@ -35,7 +35,7 @@ class RoundSlot:
         return asdict(self)
 
 
-def schedule(spec: SweepSpec, space: Space, staged: bool) -> list[RoundSlot]:
+def round_slots(spec: SweepSpec, space: Space, staged: bool) -> list[RoundSlot]:
     """The rounds of a new sweep: `rounds.count` per stage, the first of each stage sampling afresh.
 
     TPE replaces the zoom: a `sampler: tpe` sweep is one round of `samples × rounds` trials. The scheduler

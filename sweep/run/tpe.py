@@ -15,7 +15,6 @@ from ray import cloudpickle
 from ray.tune.search import Searcher
 
 from search_spaces import Space, baseline_config
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.run.budget import Budget
 from sweep.run.rounds import leads_with_baseline
@@ -26,6 +25,7 @@ from sweep.store.csv_appender import CsvAppender
 from sweep.store.ledger import epochs_of, reading
 from sweep.store.plan_ids import plan_id
 from sweep.store.ranking import best_of
+from sweep_errors import SweepError
 
 
 class CoordinateSpace:

@@ -34,10 +34,10 @@ from typing import Any
 import pandas as pd
 
 from search_spaces import Param, Space, baseline_config
-from search_spaces.errors import SweepError
 from sweep.store import schema as S
 from sweep.store.layout import SPEC_FILE, TRIALS_FILE, SweepDir
 from sweep.store.ranking import rank_trials
+from sweep_errors import SweepError
 
 WARM_FILE = "warm-start.json"
 DEFAULT_TOP = 3

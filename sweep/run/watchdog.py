@@ -26,7 +26,7 @@ from ray.tune import Callback
 from ray.tune.search import Searcher
 from ray.tune.stopper import Stopper
 
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 # The bound: seconds with no trial pending, running or paused and no new trial offered before the sweep ends.
 STALL_SECONDS = 60.0

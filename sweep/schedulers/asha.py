@@ -6,19 +6,19 @@ only when it beats the top 1/η of every trial (of any round) that reached the s
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from search_spaces.checks import fmt
 from search_spaces.scheduler_spec import AshaSettings, SchedulerSpec
 from sweep.schedulers.base import RayContext, SchedulerPlugin
-from sweep.store.trial_status import asha_milestones
 
 if TYPE_CHECKING:
     from ray.tune.schedulers import TrialScheduler
 
 
 class AshaPlugin(SchedulerPlugin[AshaSettings]):
-    """ASHA with one bracket; its rungs are :func:`~sweep.store.trial_status.asha_milestones` (Ray's formula).
+    """ASHA with one bracket; its rungs are :func:`asha_milestones` (Ray's formula).
 
     Example:
         >>> from search_spaces import parse_spec
@@ -48,3 +48,14 @@ class AshaPlugin(SchedulerPlugin[AshaSettings]):
     def describe(self, spec: SchedulerSpec, max_t: int) -> str:
         rungs = ", ".join(str(m) for m in self.milestones(spec, max_t))
         return f"rungs at epochs {rungs}, each keeping the best 1/{fmt(self.settings(spec).reduction_factor)}"
+
+
+def asha_milestones(grace_period: int, reduction_factor: float, max_t: int) -> list[int]:
+    """Epoch milestones of a one-bracket ASHA, ascending; the same formula as Ray's `_Bracket`.
+
+    Example:
+        >>> asha_milestones(1, 3, 27)
+        [1, 3, 9, 27]
+    """
+    count = int(math.log(max_t / grace_period) / math.log(reduction_factor) + 1 + 1e-9)
+    return [int(grace_period * reduction_factor**k) for k in range(count)]

@@ -25,7 +25,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 FIX = "restore it from a copy, or read the tables with pandas"  # what a user can do about most damage
 

@@ -23,10 +23,10 @@ from typing import Any
 
 import yaml
 
-from search_spaces.errors import SweepError
 from sweep.store.damage import DamagedSweep, damaged
 from sweep.store.remote import is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
+from sweep_errors import SweepError
 
 # Every file of a sweep directory, named here once. The small ones travel with a sweep stored at a URI.
 SPEC_FILE, TRIALS_FILE, HISTORY_FILE = "spec.yaml", "trials.csv", "history.csv"

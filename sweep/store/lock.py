@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from search_spaces.errors import SweepError
+from sweep_errors import SweepError
 
 LOCK_FILE = "driver.lock"
 

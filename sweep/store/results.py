@@ -46,7 +46,7 @@ class SweepResult:
     @property
     def status(self) -> str:
         """The sweep's status; `interrupted` for a `running` one whose driver is gone (killed, rebooted)."""
-        from sweep.run.driver import effective_status
+        from sweep.run.liveness import effective_status
 
         return effective_status(self.state)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from search_spaces.errors import SweepError
 from sweep.store import schema as S
+from sweep_errors import SweepError
 
 # Columns whose cells are numbers (or empty) wherever they appear; the other schema columns are text.
 NUMERIC_COLUMNS = frozenset({S.ROUND, S.RUNG, S.EPOCHS, S.TRAIN_SECONDS, S.BEST, S.LAST, S.FINISHED, S.EPOCH, S.WALL})

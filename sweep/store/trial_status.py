@@ -1,23 +1,11 @@
-"""Pure decisions about a finished trial: its final status (the one function that decides it) and its ASHA rung."""
+"""Pure decisions about a finished trial: its final status (the one function that decides it) and its rung."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sweep.store.schema import COMPLETED, DIVERGED, ERRORED, PRUNED, STOPPED, TIMEOUT
-
-
-def asha_milestones(grace_period: int, reduction_factor: float, max_t: int) -> list[int]:
-    """Epoch milestones of a one-bracket ASHA, ascending; the same formula as Ray's `_Bracket`.
-
-    Example:
-        >>> asha_milestones(1, 3, 27)
-        [1, 3, 9, 27]
-    """
-    count = int(math.log(max_t / grace_period) / math.log(reduction_factor) + 1 + 1e-9)
-    return [int(grace_period * reduction_factor**k) for k in range(count)]
 
 
 def rung_reached(epochs: int, milestones: Sequence[int]) -> int | None:

@@ -27,10 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-from search_spaces.errors import SweepError
 from sweep.run.trial_death import cause_kind, plain
 from sweep.store import schema as S
 from sweep.store.layout import RAY_TUNE_LOG, TRIAL_ERRORS_FILE
+from sweep_errors import SweepError
 
 RESULT_STATUSES = (S.COMPLETED, S.PRUNED, S.STOPPED, S.TIMEOUT)
 

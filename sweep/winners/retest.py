@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from search_spaces import SweepSpec
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
@@ -29,6 +28,7 @@ from sweep.store.results import SweepResult, read
 from sweep.store.tables import read_table
 from sweep.winners.retest_result import RetestResult, spearman, summarise
 from sweep.winners.retest_runs import run_on_ray, run_user_trainable
+from sweep_errors import SweepError
 
 FIRST_SEED = 1000  # retest seeds start here, clear of the small seeds sweeps and specs use
 ROW_KEYS = ["retest_id", S.PLAN_ID, "original_rank", "original_metric", "seed", "data", "epochs"]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from search_spaces import SweepSpec, parse_spec
-from search_spaces.errors import SweepError
 from search_spaces.yamlio import load_yaml_text
 from sweep.checks.preflight import preflight
+from sweep_errors import SweepError
 from tests.fuzz.corpus import data_cases, spec_cases, write_corpus
 from tests.fuzz.run import run_cli, run_in_process
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import sweep
-from search_spaces.errors import SweepError
 from sweep.store.damage import DamagedSweep
+from sweep_errors import SweepError
 from tests.fuzz.damaged_dirs import CASES, Damage, make_sweep
 
 COMMANDS = ["show", "export", "analyze", "ls", "retest", "resume", "load"]
@@ -47,7 +47,7 @@ def _no_ray(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise RayWouldStart
 
-    monkeypatch.setattr("sweep.run.drive.connect", refuse)
+    monkeypatch.setattr("sweep.run.driver_loop.connect", refuse)
     monkeypatch.setattr("sweep.cluster.local.connect", refuse)
 
 

@@ -15,12 +15,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from search_spaces.errors import SweepError
 from sweep import events as E
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
 from sweep.run.disk_full import DiskFullError, end_on_full_disk
-from sweep.run.driver import driver_record, on_forced_stop
+from sweep.run.liveness import driver_record, on_forced_stop
 from sweep.run.resume_checks import check_plans, check_saved_state
 from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot
@@ -29,6 +28,7 @@ from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, load
 from sweep.store.tables import StorageError, read_table, rewrite_table
+from sweep_errors import SweepError
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
