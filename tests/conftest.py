@@ -111,10 +111,12 @@ def invoke_cli(
     """Runs `sweep ARGS` in this process through the console script's own `main()`; returns what `run_cli` does.
 
     The same parsing, one-line errors and exit codes as the console script, without a fresh Python (and its
-    torch import, some 2 s on 2 cores) per call. `cwd` and `env` hold for the call only; this process's
-    environment, working directory, `sys.path` and warning display are restored afterwards. The console script itself
-    (the packaging contract, Ctrl-C, a process's exit) keeps its tests through `run_cli`: at least one per
-    command family.
+    torch import, some 2 s on 2 cores) per call. `cwd` and `env` hold for the call only: this process's
+    environment, working directory, warning display and `sys.path` are restored afterwards, and the modules
+    imported through what the command added to `sys.path` (a user's project) are forgotten, as a process
+    exiting would. Further keywords (`timeout`) are `run_cli`'s, ignored here. The console script itself (the
+    packaging contract, Ctrl-C, a process's exit) keeps its tests through `run_cli`: at least one per command
+    family.
     """
     import contextlib
     import io
@@ -125,7 +127,7 @@ def invoke_cli(
 
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_cwd, saved_show, saved_path = dict(os.environ), os.getcwd(), warnings.showwarning, list(sys.path)
-    saved_set_here = set(environment._set_here)
+    saved_modules, saved_set_here = set(sys.modules), set(environment._set_here)
     environment._set_here.clear()  # a fresh process set none of its environment itself
     if env is not None:
         os.environ.clear()
@@ -148,7 +150,11 @@ def invoke_cli(
         environment._set_here.clear()
         environment._set_here.update(saved_set_here)
         warnings.showwarning = saved_show
+        added = tuple(str(Path(entry).resolve()) + os.sep for entry in sys.path if entry and entry not in saved_path)
         sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:  # a user project's modules, imported from its own dir
+            if added and str(getattr(sys.modules[name], "__file__", None) or "").startswith(added):
+                del sys.modules[name]
     done = subprocess.CompletedProcess(["sweep", *args], code, out.getvalue(), err.getvalue())
     if check and code != 0:
         raise AssertionError(f"sweep {' '.join(args)} exited {code}:\n{done.stdout}\n{done.stderr}")
