@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,16 @@ def config_home(tmp_path, monkeypatch):
     return home
 
 
-def test_a_crafted_pickle_in_ray_is_not_run_on_resume(tmp_path, config_home):
-    directory = make_sweep(tmp_path)
+@pytest.fixture
+def short_tmp():
+    """A directory with a short path: the refusal below names it twice and the key's path once, and a one-line
+    error is cut at 500 characters (pytest-xdist's workers add `popen-gwN/` to every tmp_path)."""
+    with tempfile.TemporaryDirectory(prefix="sweep-") as folder:
+        yield Path(folder)
+
+
+def test_a_crafted_pickle_in_ray_is_not_run_on_resume(tmp_path, config_home, short_tmp):
+    directory = make_sweep(short_tmp)
     marker = tmp_path / "marker"
     folder = _experiment(directory, marker)
     key = load_key()
