@@ -20,7 +20,7 @@ from sweep.analysis.advisor import advice_lines
 from sweep.analysis.importance import Importance
 from sweep.analysis.next_sweep import next_spec
 from sweep.store import schema as S
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 
 def accuracy(lr: float, momentum: float) -> float:
@@ -162,23 +162,23 @@ def test_next_spec_widens_zooms_holds_and_validates(low_lr, tmp_path):
     # lr carries all the importance here, so momentum is settled too (tier 2, held for the next sweep)
     assert nxt.space["momentum"].is_fixed and nxt.space["momentum"].values[0] == pytest.approx(winner["momentum"])
     out = tmp_path / "next.yaml"
-    proc = run_cli("analyze", str(root), "--no-plots", "--next-spec", str(out), timeout=120)
+    proc = invoke_cli("analyze", str(root), "--no-plots", "--next-spec", str(out), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert f"next spec: {out} (run it with: sweep launch {out})" in proc.stdout
     assert "advice:" in proc.stdout and "lr: the best trials crowd the upper bound" in proc.stdout
     assert load_spec(out).space["lr"].high == pytest.approx(0.01)
     assert out.read_text().startswith("# Next sweep after adv-20261130-100000")
-    validated = run_cli("validate", str(out), timeout=120)
+    validated = invoke_cli("validate", str(out), timeout=120)
     assert validated.returncode == 0, validated.stderr
-    sampled = run_cli("sample", str(out), "-n", "4", timeout=120)
+    sampled = invoke_cli("sample", str(out), "-n", "4", timeout=120)
     assert sampled.returncode == 0 and len(sampled.stdout.strip().splitlines()) == 5
 
 
 def test_next_spec_from_an_exported_table_is_a_one_line_error(low_lr, tmp_path):
     root, _ = low_lr
     exported = tmp_path / "top.csv"
-    assert run_cli("export", str(root), "-o", str(exported), timeout=120).returncode == 0
-    proc = run_cli("analyze", str(exported), "--no-plots", "--next-spec", str(tmp_path / "n.yaml"), timeout=120)
+    assert invoke_cli("export", str(root), "-o", str(exported), timeout=120).returncode == 0
+    proc = invoke_cli("analyze", str(exported), "--no-plots", "--next-spec", str(tmp_path / "n.yaml"), timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == (
         "error: --next-spec: 'top' is an exported table with no spec.yaml: give the sweep directory instead\n"

@@ -19,7 +19,7 @@ from sweep.analysis import analyze, infer_param, load_source
 from sweep.analysis.param_plots import beta_label
 from sweep.store import schema as S
 from sweep_errors import SweepError
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROUND_SPACES = {
@@ -190,7 +190,7 @@ def test_beta_axis_is_labelled_in_beta():
 
 
 def test_cli_names_the_method_and_writes_the_report(sweep_dir):
-    proc = run_cli("analyze", str(sweep_dir), "--top", "3", timeout=120)
+    proc = invoke_cli("analyze", str(sweep_dir), "--top", "3", timeout=120)
 
     assert proc.returncode == 0, proc.stderr
     assert "random-forest permutation importance on 40 trials" in proc.stdout
@@ -200,7 +200,7 @@ def test_cli_names_the_method_and_writes_the_report(sweep_dir):
 
 def test_from_an_exported_csv(sweep_dir, tmp_path):
     exported = tmp_path / "results.csv"
-    proc = run_cli("export", str(sweep_dir), "-o", str(exported), timeout=120)
+    proc = invoke_cli("export", str(sweep_dir), "-o", str(exported), timeout=120)
     assert proc.returncode == 0, proc.stderr
 
     source = load_source(exported)

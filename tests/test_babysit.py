@@ -15,7 +15,7 @@ from sweep.babysit.run import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
 from sweep.events import NudgeRejected
 from sweep_errors import SweepError
-from tests.conftest import SWEEP_BIN, run_cli, wait_for
+from tests.conftest import SWEEP_BIN, invoke_cli, run_cli, wait_for
 
 TINY = {"hidden_units": 8, "batch_size": 256, "threads": 1, "lr": 0.05}
 
@@ -81,7 +81,7 @@ def test_a_nudge_the_loop_rejects_is_recorded_and_training_goes_on(tmp_path):
 def test_invalid_nudges_are_refused_with_one_line(tmp_path):
     run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
     (run / PID_FILE).write_text(str(os.getpid()))  # this test process stands in for a live babysit
-    proc = run_cli("nudge", str(run), "momentum=0.9", "hidden_units=32")  # the CLI: exit 2, one line
+    proc = invoke_cli("nudge", str(run), "momentum=0.9", "hidden_units=32")  # the CLI: exit 2, one line
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "config.hidden_units: cannot change during training" in proc.stderr
@@ -93,10 +93,10 @@ def test_invalid_nudges_are_refused_with_one_line(tmp_path):
         with pytest.raises(SweepError, match=words):  # the same check, without another process start
             send_nudge(run, ["momentum=0.9", bad])
     assert list((run / NUDGES_DIR).iterdir()) == []  # nothing written for a refused nudge
-    ok = run_cli("nudge", str(run), "lr=0.02", check=True)
+    ok = invoke_cli("nudge", str(run), "lr=0.02", check=True)
     assert "queued" in ok.stdout and len(list((run / NUDGES_DIR).glob("*.json"))) == 1
     (run / PID_FILE).unlink()
-    proc = run_cli("nudge", str(run), "lr=0.02")
+    proc = invoke_cli("nudge", str(run), "lr=0.02")
     assert proc.returncode == 2 and "not running" in proc.stderr
 
 
@@ -126,7 +126,7 @@ def test_ctrl_c_pauses_at_a_checkpoint_and_resume_continues(tmp_path):
     assert _epochs(run) == list(range(1, stopped + 1))
     assert run_cli("nudge", str(run), "lr=0.1").returncode == 2  # paused: not running
 
-    resumed = run_cli("babysit", "--resume", str(run), "--epochs", str(stopped + 3), check=True)
+    resumed = invoke_cli("babysit", "--resume", str(run), "--epochs", str(stopped + 3), check=True)
     assert "done: " in resumed.stdout
     history = pd.read_csv(run / "history.csv")
     assert history["epoch"].tolist() == list(range(1, stopped + 4))  # no epoch repeated or skipped
@@ -137,14 +137,14 @@ def test_ctrl_c_pauses_at_a_checkpoint_and_resume_continues(tmp_path):
 
 @pytest.mark.parametrize("args", [["--resume", "/nonexistent/run"], ["--set", "layers=-1"]])
 def test_babysit_user_errors_are_one_line(tmp_path, args):
-    proc = run_cli("babysit", *args, "--runs", str(tmp_path))
+    proc = invoke_cli("babysit", *args, "--runs", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path):
     spec = Path(__file__).parent / "user_project" / "docs.yaml"
-    proc = run_cli("babysit", str(spec), "--runs", str(tmp_path))
+    proc = invoke_cli("babysit", str(spec), "--runs", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr == (
         "error: trainable 'docs_trainable:train': babysit needs a built-in trainable (cnn1d, mlp): a Ray Tune "
@@ -153,6 +153,6 @@ def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path
         "checkpoint): check it with `sweep train SPEC --set key=value`, or let `scheduler: pbt` change it between "
         "checkpoints\n"
     )
-    typo = run_cli("babysit", "--set", "lrr=0.1", "--runs", str(tmp_path))
+    typo = invoke_cli("babysit", "--set", "lrr=0.1", "--runs", str(tmp_path))
     assert typo.returncode == 2
     assert typo.stderr == "error: --set lrr: the mlp trainable has no config key 'lrr' (did you mean 'lr'?)\n"

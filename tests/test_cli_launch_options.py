@@ -14,7 +14,7 @@ import yaml
 
 import sweep
 from sweep.store import schema as S
-from tests.conftest import run_cli, tiny_spec
+from tests.conftest import invoke_cli, run_cli, tiny_spec
 
 FORMS = "give a positive number of seconds, or a duration like 90s, 10m, 2h, 1.5h"
 
@@ -28,7 +28,7 @@ FORMS = "give a positive number of seconds, or a duration like 90s, 10m, 2h, 1.5
     ],
 )
 def test_bad_time_budgets_are_one_line_errors(tmp_path, budget, message):
-    proc = run_cli("launch", "--time-budget", budget, "--storage", str(tmp_path))
+    proc = invoke_cli("launch", "--time-budget", budget, "--storage", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: --time-budget: {message}; {FORMS}"
     assert not list(tmp_path.iterdir())
 

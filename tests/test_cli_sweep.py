@@ -17,7 +17,7 @@ import yaml
 
 import sweep
 from sweep.store import schema as S
-from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
+from tests.conftest import SWEEP_BIN, invoke_cli, run_cli, tiny_spec, wait_for
 
 
 def _write_spec(tmp_path: Path, **changes) -> Path:
@@ -163,14 +163,14 @@ def _one_line_error(proc: subprocess.CompletedProcess) -> str:
 def test_bad_inputs_are_one_line_errors(tmp_path):
     bad_spec = tmp_path / "bad.yaml"
     bad_spec.write_text(yaml.safe_dump({**tiny_spec(), "sampler": "gird"}))
-    assert "sampler" in _one_line_error(run_cli("launch", str(bad_spec), "--storage", str(tmp_path)))
+    assert "sampler" in _one_line_error(invoke_cli("launch", str(bad_spec), "--storage", str(tmp_path)))
 
     unknown = _write_spec(tmp_path, trainable="nosuchpkg.module:train")
-    line = _one_line_error(run_cli("launch", str(unknown), "--storage", str(tmp_path)))
+    line = _one_line_error(invoke_cli("launch", str(unknown), "--storage", str(tmp_path)))
     assert "nosuchpkg" in line
     assert not list(tmp_path.glob("*/sweep.json")), "nothing is started for a bad trainable"
 
     missing = tmp_path / "no-such-sweep"
     for command in ("resume", "show", "refine"):
-        assert "no-such-sweep" in _one_line_error(run_cli(command, str(missing)))
-    assert "parquet" in _one_line_error(run_cli("export", str(missing), "-o", str(tmp_path / "x.xlsx")))
+        assert "no-such-sweep" in _one_line_error(invoke_cli(command, str(missing)))
+    assert "parquet" in _one_line_error(invoke_cli("export", str(missing), "-o", str(tmp_path / "x.xlsx")))

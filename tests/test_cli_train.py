@@ -13,6 +13,7 @@ import pytest
 
 from search_spaces import Param
 from sweep.cli.train_cmd import config_from_spec
+from tests.conftest import invoke_cli
 
 SWEEP = Path(sys.executable).parent / "sweep"
 
@@ -36,11 +37,17 @@ def test_config_from_spec_defaults_then_overrides() -> None:
 
 
 def _sweep(*args: str) -> subprocess.CompletedProcess:
+    """The console script (its packaging contract)."""
     return subprocess.run([str(SWEEP), "train", *args], capture_output=True, text=True, timeout=120)
 
 
+def _train(*args: str) -> subprocess.CompletedProcess:
+    """The same command in this process (no fresh Python and torch import per call)."""
+    return invoke_cli("train", *args)
+
+
 def test_sweep_train_json() -> None:
-    done = _sweep("--epochs", "2", "--json", "--set", "hidden_units=16", "--set", "threads=1")
+    done = _train("--epochs", "2", "--json", "--set", "hidden_units=16", "--set", "threads=1")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [m["epoch"] for m in lines[:-1]] == [1, 2]
@@ -48,7 +55,7 @@ def test_sweep_train_json() -> None:
 
 
 def test_sweep_train_bad_data_is_one_line() -> None:
-    done = _sweep("--epochs", "1", "--set", "data=missing.csv")
+    done = _train("--epochs", "1", "--set", "data=missing.csv")
     assert done.returncode == 2
     assert done.stderr.startswith("error: data file 'missing.csv' not found")
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
@@ -66,7 +73,7 @@ USER_PROJECT = Path(__file__).parent / "user_project"
 
 
 def test_a_typo_for_a_user_trainable_names_the_keys_it_reads() -> None:
-    done = _sweep(str(USER_PROJECT / "docs.yaml"), "--set", "lrr=0.1")
+    done = _train(str(USER_PROJECT / "docs.yaml"), "--set", "lrr=0.1")
     assert done.returncode == 2
     assert done.stderr == (
         "error: --set lrr: not a key of the spec's space nor data, seed, epochs (did you mean 'lr'? known: lr, "

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sweep.checks.gradcheck import FINE, WRONG, check_family, check_model, relative_difference, verdict
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 from tests.gradcheck_models import broken, right
 from trainables.registry import builtin
 
@@ -56,7 +56,7 @@ def test_thresholds_and_the_figure() -> None:
 
 
 def test_cli_fails_the_broken_model_and_prints_the_difference() -> None:
-    proc = run_cli("gradcheck", "--model", "tests.gradcheck_models:broken", "--set", "hidden_units=8", timeout=120)
+    proc = invoke_cli("gradcheck", "--model", "tests.gradcheck_models:broken", "--set", "hidden_units=8", timeout=120)
     assert proc.returncode == 1, proc.stderr
     figure = re.search(r"relative difference .* = ([0-9.e+-]+) ", proc.stdout)
     assert figure is not None and float(figure.group(1)) >= WRONG, proc.stdout
@@ -65,7 +65,7 @@ def test_cli_fails_the_broken_model_and_prints_the_difference() -> None:
 
 def test_cli_passes_the_builtins() -> None:
     for spec in ("digits-momentum", "mnist1d-cnn1d"):
-        proc = run_cli("gradcheck", spec, "--set", "data=spirals:n=300,features=16", timeout=120)
+        proc = invoke_cli("gradcheck", spec, "--set", "data=spirals:n=300,features=16", timeout=120)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "verdict: fine" in proc.stdout and "torch.autograd.gradcheck (float64, fast mode): passed" in proc.stdout
 

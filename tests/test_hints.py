@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 
 from search_spaces import parse_spec
 from search_spaces.errors import SpecError
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 
 def _suggestion(stderr: str) -> str:
@@ -50,13 +50,13 @@ def test_the_missing_label_hint_is_a_spec_line_that_works(tmp_path):
     project = tmp_path / "project"
     _digits_csv(project / "data" / "small.csv")
     spec = _spec(project)
-    done = run_cli("validate", str(spec), cwd=tmp_path)
+    done = invoke_cli("validate", str(spec), cwd=tmp_path)
     assert done.returncode == 2
     assert "data file 'small.csv' has no label column 'label'" in done.stderr
     line = _suggestion(done.stderr)
     assert line == "label: target"
     spec.write_text(spec.read_text() + line + "\n")  # what the message says to write
-    fixed = run_cli("validate", str(spec), cwd=tmp_path)
+    fixed = invoke_cli("validate", str(spec), cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr
 
 
@@ -75,8 +75,8 @@ def test_train_and_validate_read_a_relative_data_path_from_the_specs_directory(t
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     for cwd in (elsewhere, project):
-        assert run_cli("validate", str(spec), cwd=cwd).returncode == 0
-        done = run_cli("train", str(spec), "--epochs", "1", "--json", cwd=cwd)
+        assert invoke_cli("validate", str(spec), cwd=cwd).returncode == 0
+        done = invoke_cli("train", str(spec), "--epochs", "1", "--json", cwd=cwd)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout.splitlines()[-1])["summary"] is True
 
@@ -92,16 +92,16 @@ def _fake_sweep(storage: Path, name: str) -> Path:
 def test_show_of_a_wrong_directory_names_the_ls_that_finds_the_sweeps(tmp_path):
     storage = tmp_path / "results"
     _fake_sweep(storage, "fake-20261204-100000")
-    done = run_cli("show", str(storage / "fake-typo"), cwd=tmp_path)  # a typo: the sweeps are beside it
+    done = invoke_cli("show", str(storage / "fake-typo"), cwd=tmp_path)  # a typo: the sweeps are beside it
     assert done.returncode == 2
     command = _suggestion(done.stderr)
     assert command == f"sweep ls {storage}"
-    listed = run_cli(*shlex.split(command)[1:], cwd=tmp_path)
+    listed = invoke_cli(*shlex.split(command)[1:], cwd=tmp_path)
     assert listed.returncode == 0 and "fake-20261204-100000" in listed.stdout
 
-    done = run_cli("show", str(storage), cwd=tmp_path)  # the storage directory itself
+    done = invoke_cli("show", str(storage), cwd=tmp_path)  # the storage directory itself
     assert done.returncode == 2 and "it holds sweeps" in done.stderr
-    listed = run_cli(*shlex.split(_suggestion(done.stderr))[1:], cwd=tmp_path)
+    listed = invoke_cli(*shlex.split(_suggestion(done.stderr))[1:], cwd=tmp_path)
     assert listed.returncode == 0 and "fake-20261204-100000" in listed.stdout
 
 

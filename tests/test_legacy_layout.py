@@ -9,7 +9,7 @@ import pandas as pd
 
 import sweep
 from sweep.store import schema as S
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy-per-round-sweep"
 
@@ -25,6 +25,6 @@ def test_legacy_sweep_loads_shows_and_exports(tmp_path):
     shown = run_cli("show", str(directory), check=True)
     assert result.best()[S.PLAN_ID] in shown.stdout and "Traceback" not in shown.stderr
     out = tmp_path / "top.csv"
-    run_cli("export", str(directory), "-o", str(out), "--top", "3", check=True)
+    invoke_cli("export", str(directory), "-o", str(out), "--top", "3", check=True)
     exported = pd.read_csv(out)
     assert len(exported) == 3 and exported[S.BEST].is_monotonic_decreasing

@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from sweep.store.layout import SweepDir
 from sweep.store.ray_state import restore_problem, unpickled_files
 from sweep.store.signing import key_path, load_key, sign_files, unsigned
 from sweep_errors import SweepError
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 from tests.test_sweep_unit_dir import make_sweep
 
 
@@ -48,14 +49,22 @@ def config_home(tmp_path, monkeypatch):
     return home
 
 
-def test_a_crafted_pickle_in_ray_is_not_run_on_resume(tmp_path, config_home):
-    directory = make_sweep(tmp_path)
+@pytest.fixture
+def short_tmp():
+    """A directory with a short path: the refusal below names it twice and the key's path once, and a one-line
+    error is cut at 500 characters (pytest-xdist's workers add `popen-gwN/` to every tmp_path)."""
+    with tempfile.TemporaryDirectory(prefix="sweep-") as folder:
+        yield Path(folder)
+
+
+def test_a_crafted_pickle_in_ray_is_not_run_on_resume(tmp_path, config_home, short_tmp):
+    directory = make_sweep(short_tmp)
     marker = tmp_path / "marker"
     folder = _experiment(directory, marker)
     key = load_key()
     sign_files(folder, [folder / "tuner.pkl", *folder.glob("experiment_state-*")], key)  # all but the pickle
 
-    proc = run_cli("resume", str(directory.root), "--quiet", timeout=120, env={**os.environ})
+    proc = invoke_cli("resume", str(directory.root), "--quiet", timeout=120, env={**os.environ})
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "ray/sweep/searcher-state-2026-01-01_00-00-00.pkl is not signed with your key" in lines[0]
@@ -115,7 +124,7 @@ def test_state_ray_cannot_restore_is_refused_in_one_line_naming_fresh(tmp_path, 
     else:
         (folder / "tuner.pkl").write_text("{}")
     assert expected in (restore_problem(folder) or "")
-    proc = run_cli("resume", str(directory.root), "--quiet", timeout=120, env={**os.environ})
+    proc = invoke_cli("resume", str(directory.root), "--quiet", timeout=120, env={**os.environ})
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert expected in lines[0] and f"sweep resume {directory.root} --fresh" in lines[0]

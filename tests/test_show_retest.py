@@ -6,7 +6,7 @@ import pandas as pd
 
 from sweep.store.results import load
 from sweep.winners.retest import SUMMARY_KEYS
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 from tests.fuzz.damaged_dirs import make_sweep
 
 
@@ -23,7 +23,7 @@ def test_show_names_the_latest_retests_winner_and_where_the_sweeps_winner_landed
          "original_rank": 2, "new_rank": 1},
     ]  # fmt: skip
     pd.DataFrame(rows, columns=SUMMARY_KEYS).to_csv(root / "retest_summary.csv", index=False)
-    done = run_cli("show", str(root), check=True)
+    done = invoke_cli("show", str(root), check=True)
     assert (
         f"retest new (the latest): {other} wins on mean dev_accuracy 0.8000 ± 0.0200 over 3 seeds; "
         f"the sweep's winner {winner} ranks 2"
@@ -31,4 +31,4 @@ def test_show_names_the_latest_retests_winner_and_where_the_sweeps_winner_landed
 
 
 def test_show_without_a_retest_says_nothing_of_one(tmp_path):
-    assert "retest" not in run_cli("show", str(make_sweep(tmp_path)), check=True).stdout
+    assert "retest" not in invoke_cli("show", str(make_sweep(tmp_path)), check=True).stdout

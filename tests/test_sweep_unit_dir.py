@@ -19,7 +19,7 @@ from sweep.store.lock import LOCK_FILE, SweepLocked, hold_driver_lock, holder
 from sweep.store.state import SweepState
 from sweep.store.tables import TableWarning, read_table
 from sweep_errors import SweepError
-from tests.conftest import run_cli, tiny_spec
+from tests.conftest import invoke_cli, run_cli, tiny_spec
 
 
 def make_sweep(tmp_path: Path, status: str = "interrupted", done: bool = False) -> SweepDir:
@@ -89,7 +89,7 @@ def test_refine_of_an_unfinished_sweep_is_refused_naming_resume(tmp_path, status
     directory = make_sweep(tmp_path, status=status)
     before = directory.state.path.read_bytes()
     started = time.monotonic()
-    proc = run_cli("refine", str(directory.root), "--quiet", timeout=60)
+    proc = invoke_cli("refine", str(directory.root), "--quiet", timeout=60)
     assert time.monotonic() - started < 60
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr

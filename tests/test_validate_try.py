@@ -11,7 +11,7 @@ import pytest
 from search_spaces import parse_spec
 from sweep.checks.try_run import check_first_report
 from sweep_errors import SweepError
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli, run_cli
 
 PROJECT = """
 from ray import tune
@@ -54,13 +54,13 @@ def test_a_first_report_whose_metric_is_not_a_number_is_refused():
 
 
 def test_validate_without_try_runs_nothing(tmp_path):
-    done = run_cli("validate", str(_project(tmp_path, "wrong_metric")))
+    done = invoke_cli("validate", str(_project(tmp_path, "wrong_metric")))
     assert done.returncode == 0, done.stderr
     assert "try:" not in done.stdout  # the static pre-flight cannot know the metric names of a user trainable
 
 
 def test_validate_try_trains_a_built_in_trainable_one_epoch_in_process():
-    done = run_cli("validate", "digits-adam", "--try")
+    done = invoke_cli("validate", "digits-adam", "--try")
     assert done.returncode == 0, done.stderr
     last = done.stdout.splitlines()[-1]
     assert last.startswith("try: 1 epoch in ") and "reported epoch 1," in last and "dev_accuracy" in last

@@ -18,7 +18,7 @@ from sweep.run.warm_start import (
 )
 from sweep.store import schema as S
 from sweep_errors import SweepError
-from tests.conftest import run_cli, tiny_spec
+from tests.conftest import invoke_cli, tiny_spec
 from tests.test_advisor import LOW_LR_SPACE, write_sweep
 
 
@@ -67,7 +67,7 @@ def test_not_a_sweep_and_no_overlap_are_one_line_errors(past, tmp_path) -> None:
     spec = tmp_path / "units.yaml"
     spec.write_text("name: units\nspace:\n  hidden_units: {int: [8, 64]}\n  epochs: 1\n")
     for target, expected in ((tmp_path / "nothing", "not a sweep directory"), (past, "share none")):
-        proc = run_cli("launch", str(spec), "--warm-start", str(target), "--storage", str(tmp_path / "s"),
+        proc = invoke_cli("launch", str(spec), "--warm-start", str(target), "--storage", str(tmp_path / "s"),
                        "--no-dashboard", timeout=120)  # fmt: skip
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and expected in proc.stderr, proc.stderr
         assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())  # nothing left behind

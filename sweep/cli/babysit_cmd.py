@@ -147,7 +147,6 @@ def babysit_command(
     Example: sweep babysit digits-momentum --set lr=0.1 --epochs 40   (then: sweep nudge RUN lr=0.01)
     """
     from search_spaces import load_spec, parse_assignment
-    from sweep.babysit.run import babysit, start_run
     from sweep.cli.train_cmd import config_from_spec
 
     if resume is not None:
@@ -167,11 +166,15 @@ def babysit_command(
         assignments = [parse_assignment(text) for text in assign or []]
         check_assignments(parsed, [key for key, _ in assignments])
         config = config_from_spec(parsed, assignments, epochs)
+        from sweep.babysit.run import start_run  # torch: after the spec's checks, which need none
+
         run = start_run(config, runs, name or parsed.name, trainable=parsed.trainable)
         epochs = None
     display = Display(sys.stdout.isatty())
     typer.echo(f"run: {run}")
     typer.echo(f"nudge it from another terminal: sweep nudge {run} lr=0.01   (Ctrl-C pauses)")
+
+    from sweep.babysit.run import babysit
 
     result = babysit(run, epochs=epochs, observer=display.show)
     if result.status == "paused":

@@ -38,11 +38,8 @@ def gradcheck(
 
     Example: sweep gradcheck digits-momentum --set layers=3 --set batch_norm=true
     """
-    import torch
-
     from search_spaces import load_spec, parse_assignment
     from sweep.checks.assignments import check_assignments
-    from sweep.checks.gradcheck import FINE, WRONG, check_model
     from sweep.cli.train_cmd import config_from_spec
     from trainables.registry import BUILTINS, resolve_callable
 
@@ -51,7 +48,6 @@ def gradcheck(
     check_assignments(parsed, [key for key, _ in assignments])
     config: dict[str, Any] = config_from_spec(parsed, assignments)
     config.setdefault("seed", parsed.seed)
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     if model is not None:
         build = resolve_callable(model)
         what = model
@@ -64,6 +60,11 @@ def gradcheck(
             f"gradcheck: {parsed.trainable!r} is your own trainable, whose model sweep cannot build: "
             "pass --model package.module:function (function(config, n_features, n_classes) -> torch.nn.Module)"
         )
+    import torch  # after the spec's checks: a mistake in the command is refused without torch's import
+
+    from sweep.checks.gradcheck import FINE, WRONG, check_model
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     report = check_model(build, config, examples=examples, seed=int(config.get("seed") or 0), max_params=max_params)
     typer.echo(
         f"gradcheck of {what} on {config.get('data', 'digits')}: {report.examples} training examples, float64, "

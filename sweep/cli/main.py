@@ -79,12 +79,11 @@ def _run(argv: list[str] | None) -> None:
 
 def _warnings_as_lines() -> None:
     """Our own warnings (a table row dropped) print as one ``warning: ...`` line, not Python's two-line form."""
-    from sweep.store.tables import TableWarning
-
     original = warnings.showwarning
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, TableWarning):
+        tables = sys.modules.get("sweep.store.tables")  # loaded by any command that reads tables (and pandas)
+        if tables is not None and issubclass(category, tables.TableWarning):
             typer.echo(f"warning: {one_line(str(message))}", err=True)
         else:
             original(message, category, *args, **kwargs)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from sweep.cli.app import app
 from sweep.store import schema as S
 from sweep.store.layout import STATE_FILE
-from sweep.store.results import SweepResult, load
-from sweep.store.tables import TableWarning
-from sweep.winners.failures import winner
-from sweep.winners.summary import summary_text, top_table
 from sweep_errors import SweepError
+
+if TYPE_CHECKING:
+    from sweep.store.results import SweepResult
+
+# pandas and the result tables are imported by the commands that read them, so that every other command (and
+# `sweep --help`) starts without pandas' import.
 
 
 @app.command("ls")
@@ -32,6 +34,11 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
             f"storage directory '{storage}' not found{looked}: give the directory your sweeps were launched into "
             "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
         )
+    import pandas as pd
+
+    from sweep.store.results import load
+    from sweep.store.tables import TableWarning
+
     rows, damage = [], []
     children = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
     for state_file in [child / STATE_FILE for child in children]:
@@ -56,6 +63,8 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
 
 def _listing(result: SweepResult) -> dict[str, object]:
     """One sweep's row in `sweep ls`: its best metric only when it has a winner (never NaN)."""
+    from sweep.winners.failures import winner
+
     best = winner(result)
     status = result.status
     if status == "completed" and best is None and not result.trials.empty:
@@ -77,6 +86,9 @@ def show(
 
     Example: sweep show sweeps/digits-momentum-20261122-120000 --top 5
     """
+    from sweep.store.results import load
+    from sweep.winners.summary import summary_text, top_table
+
     result = load(directory)
     if "summary" in result.state:
         typer.echo(summary_text(result, top))
@@ -124,6 +136,8 @@ def export(
         raise SweepError(f"--output '{output}': use a .csv or .parquet file name")
     if (path.exists() or path.is_symlink()) and not force:
         raise SweepError(f"--output '{output}' exists: add --force to replace it, or give another file name")
+    from sweep.store.results import load
+
     result = load(directory)
     table = result.ranked()
     if status and not table.empty:

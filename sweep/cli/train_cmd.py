@@ -78,7 +78,6 @@ def train(
     from search_spaces import load_spec, parse_assignment
     from sweep.checks.assignments import check_assignments
     from trainables.registry import resolve_train_and_test
-    from trainables.session import LocalSession
 
     parsed = load_spec(spec)
     assignments = [parse_assignment(text) for text in assign or []]
@@ -92,6 +91,8 @@ def train(
     if train_and_test is None:
         _train_user_trainable(parsed, config, show, as_json)
         return
+    from trainables.session import LocalSession  # torch: after the spec's checks, which need none
+
     result = train_and_test(config, LocalSession(on_report=show))
     if as_json:
         typer.echo(json.dumps(_jsonable({"summary": True, **result})))
