@@ -4,7 +4,7 @@ Each scheduler's keys are one small frozen dataclass here (:data:`SETTINGS`); wh
 object, its milestones, how its winner is scored) is its module in ``sweep/schedulers/``. The keys live here,
 not there, because a :class:`SchedulerSpec` must be valid the moment it exists, wherever a spec is parsed (the
 CLI, a Ray worker re-reading the searcher's plan, analysis reading ``spec.yaml``), and search_spaces may not
-import sweep. ``tests/test_schedulers_contract.py`` checks the two sides name the same schedulers.
+import sweep. ``tests/schedulers/test_schedulers_contract.py`` checks the two sides name the same schedulers.
 
 Example:
     >>> parse_scheduler({"type": "pbt", "quantile_fraction": 0.5}).to_dict()

@@ -74,7 +74,7 @@ def fails_above(config: dict) -> None:
     tune.report({"epoch": 2, "dev_accuracy": x})
 
 
-# --- the ways a user's trainable ends badly (tests/test_trial_deaths.py) ------------------------------------
+# --- the ways a user's trainable ends badly (tests/run/test_trial_deaths.py) ------------------------------------
 def dies(config: dict) -> None:
     """Reports one epoch, then ends the way `config["how"]` names: raise, sys.exit, os._exit, SIGKILL of its own
     worker process, KeyboardInterrupt, or a MemoryError under a per-trial address-space cap (`cap_mb`)."""

@@ -4,7 +4,7 @@ Everything that differs between scales (parsing the YAML argument, the coordinat
 steps, plot axes, Optuna suggestions) is a method of :class:`Scale`; ``Param`` and the rest of the
 package ask the scale instead of testing its name. To add a scale: write a module with a ``Scale``
 subclass (see :mod:`search_spaces.scales.base`) and add one line to :data:`SCALES`;
-``tests/test_scales_contract.py`` then checks it with the others. The order of :data:`SCALES` is the
+``tests/search_spaces/test_scales_contract.py`` then checks it with the others. The order of :data:`SCALES` is the
 order messages list them in.
 
 Example:

@@ -3,7 +3,7 @@
 A scale is a stateless object; each method takes the :class:`~search_spaces.params.Param` it acts on, which
 holds the data (bounds, levels, default). ``Param``, sampling, zoom and the sweep's PBT, TPE, plots and
 advice call these methods instead of branching on the scale's name, so a new scale is one module in this
-package plus one line in its registry, and ``tests/test_scales_contract.py`` covers it from then on.
+package plus one line in its registry, and ``tests/search_spaces/test_scales_contract.py`` covers it from then on.
 
 Each numeric scale has its own coordinate, in which sampling is uniform and zooming is linear (log10 α for
 loguniform, log10(1 − β) for beta, log2 for pow2, the value itself for uniform and int).

@@ -2,7 +2,7 @@
 
 Adding one: a module with a :class:`~sweep.schedulers.base.SchedulerPlugin` subclass, its line in
 :data:`REGISTRY`, and its settings dataclass in :data:`search_spaces.scheduler_spec.SETTINGS`;
-``tests/test_schedulers_contract.py`` then drives it like every other.
+``tests/schedulers/test_schedulers_contract.py`` then drives it like every other.
 
 Example:
     >>> from search_spaces import parse_spec

@@ -20,10 +20,10 @@ from search_spaces import load_spec
 from sweep.cluster.launcher import check_fits, runtime_env
 from sweep.store import schema as S
 from sweep_errors import SweepError
+from tests.cli.test_cli_sweep import _rows, _sweep_dir
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
-from tests.test_cli_sweep import _rows, _sweep_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cluster_yaml_passes_rays_own_validation():

@@ -69,7 +69,7 @@ def test_a_typo_in_set_is_refused_with_did_you_mean() -> None:
     assert done.stdout == ""
 
 
-USER_PROJECT = Path(__file__).parent / "user_project"
+USER_PROJECT = Path(__file__).parents[1] / "user_project"
 
 
 def test_a_typo_for_a_user_trainable_names_the_keys_it_reads() -> None:

@@ -17,7 +17,7 @@ from sweep.winners.retest import FIRST_SEED, retest
 from sweep_errors import SweepError
 from tests.conftest import run_cli, tiny_spec
 
-USER_PROJECT = Path(__file__).parent / "user_project"
+USER_PROJECT = Path(__file__).parents[1] / "user_project"
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from sweep.store.ray_state import restore_problem, unpickled_files
 from sweep.store.signing import key_path, load_key, sign_files, unsigned
 from sweep_errors import SweepError
 from tests.conftest import invoke_cli
-from tests.test_sweep_unit_dir import make_sweep
+from tests.store.test_sweep_unit_dir import make_sweep
 
 
 class Touch:

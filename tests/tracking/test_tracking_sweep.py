@@ -8,7 +8,7 @@ from search_spaces import load_spec
 from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 from tests.conftest import tiny_spec
-from tests.test_tracking import read_scalars
+from tests.tracking.test_tracking import read_scalars
 
 pytest.importorskip("mlflow", reason="the track extra (mlflow) is not installed")
 pytestmark = [pytest.mark.ray, pytest.mark.slow]

@@ -20,7 +20,7 @@ from sweep.run.disk_full import MARK, end_on_full_disk, is_disk_full, requeue_af
 from sweep.run.roomy_log import RoomyFileHandler
 from sweep.store import schema as S
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
-from tests.test_sweep_unit_dir import make_sweep
+from tests.store.test_sweep_unit_dir import make_sweep
 
 FULL = "OSError: [Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device"
 

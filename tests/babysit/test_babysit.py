@@ -143,7 +143,7 @@ def test_babysit_user_errors_are_one_line(tmp_path, args):
 
 
 def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path):
-    spec = Path(__file__).parent / "user_project" / "docs.yaml"
+    spec = Path(__file__).parents[1] / "user_project" / "docs.yaml"
     proc = invoke_cli("babysit", str(spec), "--runs", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr == (

@@ -11,7 +11,7 @@ from sweep.run.driver_loop import _round_recorded
 from sweep.run.rounds import RoundSlot
 from sweep.run.watchdog import STALL_SECONDS, Stall, Watchdog
 from tests.conftest import run_cli
-from tests.test_sweep_unit_dir import make_sweep
+from tests.store.test_sweep_unit_dir import make_sweep
 
 
 class Clock:

@@ -12,7 +12,7 @@ import pytest
 from search_spaces import Param, load_spec
 from search_spaces.scales import SCALES
 from sweep.run.tune_domains import UnitDomain, to_tune_domain, to_tune_domains
-from tests.test_params import space
+from tests.search_spaces.test_params import space
 
 N = 20_000
 

@@ -11,7 +11,7 @@ import sweep
 from sweep.store import schema as S
 from tests.conftest import invoke_cli, run_cli
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy-per-round-sweep"
+LEGACY = Path(__file__).parents[1] / "fixtures" / "legacy-per-round-sweep"
 
 
 def test_legacy_sweep_loads_shows_and_exports(tmp_path):

@@ -18,7 +18,7 @@ import pytest
 
 from sweep.cluster.environment import LOCAL_ENVIRONMENT
 
-DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "trainable.md"
+DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "trainable.md"
 
 
 def notebook_example() -> str:
@@ -54,7 +54,7 @@ def _user_environment() -> dict[str, str]:
     """This process's environment without what sweep (via conftest) set: a user's fresh shell."""
     env = {key: value for key, value in os.environ.items() if key not in LOCAL_ENVIRONMENT}
     env["RAY_USAGE_STATS_ENABLED"] = "0"  # tests never send statistics
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
 

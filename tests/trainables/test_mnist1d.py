@@ -16,7 +16,7 @@ import torch
 from trainables import mnist1d_data
 from trainables.data import DataError, load_dataset
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _digest(x: np.ndarray, y: np.ndarray) -> str:

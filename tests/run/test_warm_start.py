@@ -18,8 +18,8 @@ from sweep.run.warm_start import (
 )
 from sweep.store import schema as S
 from sweep_errors import SweepError
+from tests.analysis.test_advisor import LOW_LR_SPACE, write_sweep
 from tests.conftest import invoke_cli, tiny_spec
-from tests.test_advisor import LOW_LR_SPACE, write_sweep
 
 
 @pytest.fixture(scope="module")
