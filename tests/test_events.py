@@ -18,7 +18,7 @@ from sweep import RunOptions, resume_sweep, run_sweep
 from sweep import events as E
 from sweep.cli.render import Printer
 from sweep.run.recorder import SweepInfo
-from sweep.run.searcher import SweepPlan
+from sweep.run.sweep_plan import SweepPlan
 from sweep.run.warm_start import WarmConfig
 from sweep.store.layout import SweepDir
 from tests.conftest import SWEEP_BIN, tiny_spec, wait_for

@@ -93,21 +93,9 @@ def try_trainable(spec: SweepSpec) -> TryOutcome:
 
 
 def _first_report_of_user_trainable(spec: SweepSpec, config: dict[str, Any]) -> dict[str, Any]:
-    from sweep.cluster.launcher import project_dir
-    from sweep.run.one_trial import run_configs
+    from sweep.run.one_trial import train_once
 
-    (history,) = run_configs(
-        spec.trainable,
-        [config],
-        cpus_per_trial=spec.resources.cpu,
-        gpus_per_trial=spec.resources.gpu,
-        project=project_dir(spec),
-        max_epochs=1,
-    )
-    first = history[0]
-    if "error" in first:
-        raise SweepError(f"trainable {spec.trainable!r} failed in its first epoch: {first['error']}")
-    return first
+    return train_once(spec, config, " in its first epoch", max_epochs=1)[0]
 
 
 def _number(value: float) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 import typer
 
 from sweep.cli.app import app
-from sweep_errors import SweepError
 
 _SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
 
@@ -106,26 +105,18 @@ def train(
 
 def _train_user_trainable(spec: Any, config: dict[str, Any], show: Any, as_json: bool) -> None:
     """One trial of the user's trainable on a local Ray (or `RAY_ADDRESS`), epochs printed as they arrive."""
-    from sweep.cluster.launcher import project_dir
-    from sweep.run.one_trial import run_configs
+    from sweep.run.one_trial import train_once
 
     config.setdefault("seed", spec.seed)
-    (history,) = run_configs(
-        spec.trainable,
-        [config],
-        cpus_per_trial=spec.resources.cpu,
-        gpus_per_trial=spec.resources.gpu,
-        project=project_dir(spec),
-        on_epoch=lambda _index, metrics: show(metrics),
-    )
+    history = train_once(spec, config, "", on_epoch=lambda _index, metrics: show(metrics))
     last = history[-1]
-    if "error" in last:
-        raise SweepError(f"trainable {spec.trainable!r} failed: {last['error']}")
     from sweep.checks.try_run import check_first_report
 
     check_first_report(spec, {k: v for k, v in history[0].items() if not k.startswith("_")})  # val_loss vs val_mse
-    values = [m[spec.metric] for m in history if isinstance(m.get(spec.metric), float)]
-    best = (max(values) if spec.mode == "max" else min(values)) if values else math.nan
+    from sweep.store.ranking import best_of
+
+    best = best_of((m.get(spec.metric) for m in history), spec.mode)
+    best = math.nan if best is None else best
     summary = {"summary": True, "epochs": len(history), f"best_{spec.metric}": best, **last}
     if as_json:
         typer.echo(json.dumps(_jsonable(summary)))

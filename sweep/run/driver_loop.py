@@ -166,14 +166,13 @@ def run_rounds(
     observer: E.Observer | None = None,
 ) -> bool:
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
-    from ray import tune
 
     from sweep.run.budget import Budget
     from sweep.run.disk_full import is_disk_full
     from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
-    from sweep.run.searcher import SweepPlan
-    from sweep.run.tuner import build_tuner, restore_tuner
+    from sweep.run.sweep_plan import SweepPlan
+    from sweep.run.tuner import sweep_tuner
     from sweep.run.watchdog import SweepStalled, Watchdog
     from sweep.schedulers import get_scheduler
 
@@ -182,7 +181,6 @@ def run_rounds(
     name = state.experiment or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
     if state.experiment != name:
         directory.state.update(lambda state: setattr(state, "experiment", name))
-    experiment = f"{directory.ray_storage}/{name}"
     _ray_log_to_file(directory)
     budget = None
     if spec.time_budget is not None:
@@ -199,10 +197,7 @@ def run_rounds(
         pbt_interval=get_scheduler(spec.scheduler.type).checkpoint_interval(spec.scheduler),
     )  # fmt: skip
     watchdog, disk = Watchdog(options.stall_seconds), DiskFullStop()
-    if tune.Tuner.can_restore(experiment):
-        tuner = restore_tuner(experiment, trainable, run, plan, info, name, budget, (watchdog, disk))
-    else:
-        tuner = build_tuner(trainable, run, plan, info, name, budget, (watchdog, disk))
+    tuner = sweep_tuner(trainable, run, plan, info, name, budget, (watchdog, disk))
     try:
         tuner.fit()
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
@@ -271,7 +266,7 @@ def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[s
 def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:
     """Whether each config planned for the round has a final row (or was left unstarted). A round whose plan
     file is gone (deleted by hand) counts its rows instead: it is recorded once it has a row per sample."""
-    from sweep.run.searcher import read_plan
+    from sweep.run.sweep_plan import read_plan
     from sweep.store.plan_ids import round_or_none
 
     trials = read_table(directory.trials_csv, key=[S.PLAN_ID])

@@ -28,6 +28,20 @@ OnEpoch = Callable[[int, dict[str, Any]], None]
 JOB = "sweep_job"  # Tune's config holds only the index of the config to run
 
 
+def train_once(spec: Any, config: dict[str, Any], when: str, **options: Any) -> list[dict[str, Any]]:
+    """One trial of the spec's trainable with `config` (its resources, its project's modules), as
+    :func:`run_configs` runs it; its reported epochs, or a one-line SweepError naming `when` it failed."""
+    from sweep.cluster.launcher import project_dir
+
+    (history,) = run_configs(
+        spec.trainable, [config], cpus_per_trial=spec.resources.cpu, gpus_per_trial=spec.resources.gpu,
+        project=project_dir(spec), **options,
+    )  # fmt: skip
+    if "error" in history[-1]:
+        raise SweepError(f"trainable {spec.trainable!r} failed{when}: {history[-1]['error']}")
+    return history
+
+
 def run_configs(
     trainable: str | Callable[[dict], Any],
     configs: list[dict[str, Any]],

@@ -17,7 +17,7 @@ from typing import Any
 from search_spaces import SweepSpec, load_spec
 from search_spaces.checks import show
 from sweep.run.rounds import round_slots
-from sweep.run.searcher import SweepPlan
+from sweep.run.sweep_plan import SweepPlan
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.state import SweepState

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 import pickle
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 from ray.tune.search import Searcher
 
-from search_spaces import Space, SweepSpec, parse_spec, zoom_lines
+from search_spaces import Space, zoom_lines
 from search_spaces.surrogate import Surrogate
 from sweep import events as E
 from sweep.run.budget import Budget, round_share_spent
@@ -38,37 +38,16 @@ from sweep.run.rounds import (
     round_layout,
     stage_space,
 )
+from sweep.run.sweep_plan import SweepPlan, missing, plain, read_plan
 from sweep.run.trial_guard import error_of
 from sweep.run.warm_start import read_plan as read_warm_plan
 from sweep.run.warm_start import round_one_with_warm_start
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
-from sweep.store.damage import read_plan_file
-from sweep.store.layout import SweepDir
 from sweep.store.ledger import epochs_of, reading
 from sweep.store.plan_ids import round_of
 from sweep.store.ranking import best_of
 from sweep.store.tables import read_table
-
-
-@dataclass(frozen=True)
-class SweepPlan:
-    """What the searcher needs that does not change while the sweep runs (picklable: Ray saves it)."""
-
-    directory: SweepDir
-    spec: dict[str, Any]  # the spec as run (SweepSpec.to_dict), parsed on use
-    base: dict[str, Any]  # the base space (holds and tier selection applied)
-    slots: tuple[RoundSlot, ...]  # the rounds this searcher runs
-    pbt_interval: int | None = None  # PBT needs a checkpoint at each perturbation epoch
-    durable: bool = True  # fsync each proposal to the plan file (a scratch Planner's temporary files need not)
-    observer: E.Observer | None = field(default=None, compare=False, repr=False)  # told each round planned
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Ray pickles the searcher with its Tuner: the observer (this process's, a terminal's) stays out."""
-        return {k: v for k, v in self.__dict__.items() if k != "observer"}
-
-    def sweep_spec(self) -> SweepSpec:
-        return parse_spec(self.spec, str(self.directory.spec_yaml))
 
 
 class RecipeSearcher(Searcher):
@@ -294,26 +273,12 @@ class RecipeSearcher(Searcher):
                 continue
             stage = None if pd.isna(row.get(S.STAGE)) else int(row[S.STAGE])
             best = None if pd.isna(row.get(S.BEST)) else float(row[S.BEST])
-            config = {n: _plain(row[n]) for n in names if not _missing(row[n])}
+            config = {n: plain(row[n]) for n in names if not missing(row[n])}
             epochs = 0 if pd.isna(row.get(S.EPOCHS)) else int(row[S.EPOCHS])
             self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best, epochs, str(row[S.STATUS]))
             self.reported.add(plan)
             self.ended.add(plan)
 
 
-def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
-    """The configs planned for round `number`, as they were written."""
-    frame = read_plan_file(directory.round_plan(number))
-    return [{k: _plain(v) for k, v in row.items() if not _missing(v)} for row in frame.to_dict("records")]
-
-
 def _params(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k != S.PLAN_ID}
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
-def _missing(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)

@@ -18,7 +18,7 @@ from search_spaces import Space, baseline_config
 from sweep import events as E
 from sweep.run.budget import Budget
 from sweep.run.rounds import leads_with_baseline
-from sweep.run.searcher import SweepPlan
+from sweep.run.sweep_plan import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender

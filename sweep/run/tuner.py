@@ -15,9 +15,10 @@ from ray.tune.search import Searcher
 from search_spaces import Space, SweepSpec
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
-from sweep.run.searcher import RecipeSearcher, SweepPlan
+from sweep.run.searcher import RecipeSearcher
 from sweep.run.state_signer import StateSigner
 from sweep.run.stoppers import BudgetStopper, make_stopper
+from sweep.run.sweep_plan import SweepPlan
 from sweep.run.sweep_run import SweepRun
 from sweep.run.trial_guard import guard
 from sweep.schedulers import RayContext, get_scheduler
@@ -98,7 +99,7 @@ def make_searcher(plan: SweepPlan, budget: Budget | None, eager: bool = False) -
     return RecipeSearcher(plan, budget, eager=eager)
 
 
-def build_tuner(
+def sweep_tuner(
     trainable: Callable[[dict], None],
     run: SweepRun,
     plan: SweepPlan,
@@ -107,16 +108,32 @@ def build_tuner(
     budget: Budget | None,
     guards: tuple[Any, ...] = (),
 ) -> tune.Tuner:
-    """One Tuner for every round of the sweep (Ray's experiment `name` under the sweep's ray/): the searcher
-    plans rounds, one scheduler prunes them all."""
+    """The one Tuner for every round of the sweep (Ray's experiment `name` under the sweep's ray/): the searcher
+    plans rounds, one scheduler prunes them all. Restored with Ray's own resume when Ray has a snapshot of it:
+    finished trials stay finished, unfinished ones restart from their checkpoints.
+
+    Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
+    had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
+    path). Ray itself re-roots the trials' storage; the sweep's own objects (searcher, recorder, scheduler,
+    stoppers, trackers) are built anew here for the directory being resumed, like at launch. The searcher's
+    progress comes back from its saved state, which holds no path.
+    """
     prepare_pending(run.spec, run.max_concurrent)
-    tune_config, run_config = _configs(run, plan, info, name, budget, guards)
-    return tune.Tuner(
-        with_resources(trainable, run.spec, run.milestones, run.options.fail_fast),
-        param_space={},  # configs come whole from the searcher
-        tune_config=tune_config,
-        run_config=run_config,
-    )
+    wrapped = with_resources(trainable, run.spec, run.milestones, run.options.fail_fast)
+    path = f"{plan.directory.ray_storage}/{name}"
+    if not tune.Tuner.can_restore(path):
+        tune_config, run_config = _configs(run, plan, info, name, budget, guards)
+        return tune.Tuner(wrapped, param_space={}, tune_config=tune_config, run_config=run_config)  # configs: searcher
+    tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+    if plan.directory.remote is None:
+        drop_foreign_staging(Path(path))
+    restored = getattr(tuner, "_local_tuner", None)
+    if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
+        tune_config, run_config = _configs(run, plan, info, name, _restored_budget(restored, budget), guards)
+        run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
+        run_config.storage_filesystem = restored._run_config.storage_filesystem
+        restored._tune_config, restored._run_config = tune_config, run_config
+    return tuner
 
 
 def _configs(
@@ -197,38 +214,6 @@ def prepare_pending(spec: SweepSpec, max_concurrent: int | None) -> None:
 
     cpus = float(ray.cluster_resources().get("CPU", 1.0))
     os.environ.setdefault(PENDING_ENV, str(pending_trials(float(spec.resources.cpu), cpus, max_concurrent)))
-
-
-def restore_tuner(
-    path: str,
-    trainable: Callable[[dict], None],
-    run: SweepRun,
-    plan: SweepPlan,
-    info: SweepInfo,
-    name: str,
-    budget: Budget | None,
-    guards: tuple[Any, ...] = (),
-) -> tune.Tuner:
-    """Ray's own resume: finished trials stay finished, unfinished ones restart from their checkpoints.
-
-    Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
-    had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
-    path). Ray itself re-roots the trials' storage at `path`; the sweep's own objects (searcher, recorder,
-    scheduler, stoppers, trackers) are built anew here for the directory being resumed, like at launch. The
-    searcher's progress comes back from its saved state, which holds no path.
-    """
-    prepare_pending(run.spec, run.max_concurrent)
-    wrapped = with_resources(trainable, run.spec, run.milestones, run.options.fail_fast)
-    tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
-    if plan.directory.remote is None:
-        drop_foreign_staging(Path(path))
-    restored = getattr(tuner, "_local_tuner", None)
-    if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
-        tune_config, run_config = _configs(run, plan, info, name, _restored_budget(restored, budget), guards)
-        run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
-        run_config.storage_filesystem = restored._run_config.storage_filesystem
-        restored._tune_config, restored._run_config = tune_config, run_config
-    return tuner
 
 
 def drop_foreign_staging(experiment: Path) -> int:

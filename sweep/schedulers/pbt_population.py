@@ -11,7 +11,7 @@ value before (the trial's own), the donor's, and the new one. Together with the 
 this gives every trial's hyperparameters over time.
 
 Checkpoints: a trial can only be cloned at an epoch where it saved one, so :func:`pbt_configs` makes the
-trainable's ``checkpoint_every`` divide ``perturbation_interval`` (called from ``sweep.run.tuner.build_tuner``).
+trainable's ``checkpoint_every`` divide ``perturbation_interval`` (called from ``sweep.run.tuner.sweep_tuner``).
 
 Example:
     >>> import random

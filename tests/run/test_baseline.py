@@ -10,7 +10,7 @@ import pytest
 from search_spaces import Space, SpecError, baseline_config, load_spec, parse_spec, preset_names, sample_configs
 from search_spaces.presets import preset_path
 from sweep.run.rounds import RoundSlot, leads_with_baseline, plan_configs, round_slots
-from sweep.run.searcher import SweepPlan
+from sweep.run.sweep_plan import SweepPlan
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult

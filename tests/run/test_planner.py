@@ -10,7 +10,7 @@ import pytest
 from search_spaces import load_spec
 from sweep import Planner, SweepError
 from sweep.run.rounds import round_slots
-from sweep.run.searcher import SweepPlan
+from sweep.run.sweep_plan import SweepPlan
 from sweep.run.tuner import make_searcher
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of

@@ -20,7 +20,8 @@ from sweep.run.rounds import (
     round_space,
     sweep_max_epochs,
 )
-from sweep.run.searcher import RecipeSearcher, SweepPlan, read_plan
+from sweep.run.searcher import RecipeSearcher
+from sweep.run.sweep_plan import SweepPlan, read_plan
 from sweep.run.tuner import pending_trials
 from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import plan_id, round_of
