@@ -98,3 +98,9 @@ def need_choice(where: str, value: Any, choices: Iterable[str], what: str) -> st
     if value not in choices:
         raise SpecError(f"{where}: unknown {what} {show(value)} (choose {', '.join(choices)})")
     return str(value)
+
+
+def need_flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: must be true or false, got {show(value)}")
+    return value

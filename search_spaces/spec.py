@@ -12,6 +12,7 @@ from typing import Any
 
 from search_spaces.checks import (
     need_choice,
+    need_flag,
     need_int,
     need_mapping,
     need_number,
@@ -21,6 +22,7 @@ from search_spaces.checks import (
 )
 from search_spaces.durations import parse_duration
 from search_spaces.errors import SpecError
+from search_spaces.rounds_spec import RoundsSpec, parse_rounds
 from search_spaces.scheduler_spec import SchedulerSpec, parse_scheduler
 from search_spaces.space import Space
 
@@ -28,38 +30,6 @@ SAMPLERS = ("random", "sobol", "grid", "tpe")  # tpe: Ray's OptunaSearch, propos
 MODES = ("min", "max")
 TRACKERS = ("mlflow", "tensorboard")
 _FUNCTION_REF = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
-@dataclass(frozen=True)
-class RoundsSpec:
-    """Coarse-to-fine rounds: after each, zoom on the best `top_fraction`, widened by `margin`.
-
-    `regions`: a zoomed round samples around each of its best `regions` trials (± `margin` of the round's
-    width, inside that zoom: :mod:`search_spaces.regions`); 0 samples the one zoomed box evenly.
-
-    `expand`: a range whose best trials crowd one of its bounds moves past it instead of zooming in
-    (in the param's own coordinate, within the scale's hard limits: see :func:`search_spaces.zoom.zoom`).
-
-    `explore`: the share of a zoomed round's samples drawn from the whole space again (a staged round: its
-    stage's space), interleaved with the zoomed ones, so a first round whose best trials were lucky readings
-    still leaves later rounds a chance at the region it missed; 1/3, as BOHB's `random_fraction`.
-
-    `model`: ``gp`` (the default) lets a surrogate of the results so far pick each trial once a round has a
-    few results: a Gaussian process in the parameters' own coordinates chooses, among draws from where the
-    round samples (the whole space in round 1, the regions and the envelope later), the one of highest
-    upper confidence bound (:mod:`search_spaces.surrogate`); ``none`` draws each round's samples up front.
-    """
-
-    count: int = 1
-    top_fraction: float = 0.25
-    margin: float = 0.1
-    expand: bool = False
-    regions: int = 3
-    explore: float = 1 / 3
-    model: str = "gp"
-
-
-MODELS = ("gp", "none")
 
 
 @dataclass(frozen=True)
@@ -170,9 +140,9 @@ def parse_spec(data: Any, source: str = "<dict>") -> SweepSpec:
         samples=need_int("samples", get("samples", 16), minimum=1),
         sampler=need_choice("sampler", get("sampler", "random"), SAMPLERS, "sampler"),
         seed=need_int("seed", get("seed", 0)),
-        baseline=_flag("baseline", get("baseline", True)),
+        baseline=need_flag("baseline", get("baseline", True)),
         scheduler=parse_scheduler(get("scheduler")),
-        rounds=_rounds(get("rounds")),
+        rounds=parse_rounds(get("rounds")),
         resources=_resources(get("resources")),
         max_concurrent=None if max_concurrent is None else need_int("max_concurrent", max_concurrent, 1),
         time_budget=None if get("time_budget") is None else parse_duration(get("time_budget"), "time_budget"),
@@ -237,41 +207,6 @@ def _mode(value: Any) -> str:
     if value not in MODES:
         raise SpecError(f"mode: must be 'min' or 'max', got {show(value)}")
     return str(value)
-
-
-def _rounds(value: Any) -> RoundsSpec:
-    if value is None:
-        return RoundsSpec()
-    if not isinstance(value, Mapping):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(
-                f"rounds: must be an integer ≥ 1 or a mapping {{count, top_fraction, margin}}, got {show(value)}"
-            )
-        return RoundsSpec(count=value)
-    reject_unknown("rounds", value, [f.name for f in dataclasses.fields(RoundsSpec)])
-    d = RoundsSpec()
-    return RoundsSpec(
-        count=need_int("rounds.count", value.get("count", d.count), minimum=1),
-        top_fraction=need_number(
-            "rounds.top_fraction",
-            value.get("top_fraction", d.top_fraction),
-            "a number in (0, 1]",
-            lambda x: 0 < x <= 1,
-        ),
-        margin=need_number("rounds.margin", value.get("margin", d.margin), "a number ≥ 0", lambda x: x >= 0),
-        expand=_flag("rounds.expand", value.get("expand", d.expand)),
-        regions=need_int("rounds.regions", value.get("regions", d.regions), minimum=0),
-        explore=need_number(
-            "rounds.explore", value.get("explore", d.explore), "a number in [0, 1)", lambda x: 0 <= x < 1
-        ),
-        model=need_choice("rounds.model", value.get("model", d.model), MODELS, "model"),
-    )
-
-
-def _flag(where: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise SpecError(f"{where}: must be true or false, got {show(value)}")
-    return value
 
 
 def _tracking(value: Any) -> tuple[str, ...]:
