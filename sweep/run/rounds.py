@@ -13,13 +13,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-import pandas as pd
-
 from search_spaces import Space, SpecError, SweepSpec, baseline_config, sample_configs, zoom
 from search_spaces.regions import best_regions, sample_regions
-from sweep.store import schema as S
 from sweep.store.plan_ids import plan_id
-from sweep.store.ranking import rank_trials
+from sweep.store.ranking import rank_order
 
 
 @dataclass(frozen=True)
@@ -226,9 +223,8 @@ def ranked(outcomes: Iterable[Outcome], mode: str) -> list[Outcome]:
     """The outcomes with a value, best first by the sweep's one ranking (:func:`~sweep.store.ranking.rank_trials`):
     a trial pruned early on one lucky reading comes after those that trained to a comparable rung."""
     scored = [o for o in outcomes if o.best is not None]
-    table = pd.DataFrame({S.PLAN_ID: range(len(scored)), S.STATUS: [o.status for o in scored],
-                          S.EPOCHS: [o.epochs for o in scored], S.BEST: [o.best for o in scored]})  # fmt: skip
-    return [scored[int(i)] for i in rank_trials(table, mode)[S.PLAN_ID]]
+    rows = [(float(o.best), float(o.epochs), str(o.status)) for o in scored]  # type: ignore[arg-type]
+    return [scored[i] for i in rank_order(rows, mode)]
 
 
 def best_config(outcomes: Iterable[Outcome], mode: str) -> dict[str, Any] | None:

@@ -30,38 +30,55 @@ from sweep.store import schema as S
 ENOUGH = 3  # trials that must share a rung before it is the one the ranking compares at
 
 
-def comparable_rung(epochs: pd.Series) -> float:
+Row = tuple[float, float, str]  # a trial's (best metric, epochs trained, status); NaN where unknown
+
+
+def comparable_rung(epochs: Iterable[float]) -> float:
     """The most epochs that at least `ENOUGH` trials (all of them, when fewer) trained.
 
     Example:
-        >>> comparable_rung(pd.Series([30, 6, 6, 6, 2, 2])), comparable_rung(pd.Series([4, 2]))
+        >>> comparable_rung([30, 6, 6, 6, 2, 2]), comparable_rung([4, 2])
         (6.0, 2.0)
     """
-    counts = pd.to_numeric(epochs, errors="coerce").dropna().sort_values(ascending=False)
-    if counts.empty:
-        return 0.0
-    return float(counts.iloc[min(ENOUGH, len(counts)) - 1])
+    counts = sorted((float(e) for e in epochs if e == e), reverse=True)
+    return counts[min(ENOUGH, len(counts)) - 1] if counts else 0.0
+
+
+def rank_order(rows: list[Row], mode: str) -> list[int]:
+    """The positions of `rows` best first: the one ranking (see the module docstring), on plain values so the
+    searcher can rank its outcomes at every proposal without building a table."""
+    sign = 1.0 if mode == "min" else -1.0
+
+    def finite(value: float) -> bool:
+        return math.isfinite(value)
+
+    ok = [i for i, (_, _, status) in enumerate(rows) if status != S.ERRORED]
+    scored = [i for i in ok if finite(rows[i][0])]
+    rung = comparable_rung(rows[i][1] for i in scored)
+
+    def epochs(i: int) -> float:
+        return rows[i][1] if rows[i][1] == rows[i][1] else 0.0
+
+    def pruned(i: int) -> int:
+        return int(rows[i][2] == S.PRUNED)
+
+    above = sorted((i for i in scored if epochs(i) >= rung), key=lambda i: (sign * rows[i][0], -epochs(i), pruned(i)))
+    # below the rung, more evidence first: a trial pruned later beat more competition than one pruned early
+    below = sorted((i for i in scored if epochs(i) < rung), key=lambda i: (-epochs(i), sign * rows[i][0], pruned(i)))
+    unscored = [i for i in ok if not finite(rows[i][0])]
+    return above + below + unscored + [i for i, (_, _, status) in enumerate(rows) if status == S.ERRORED]
 
 
 def rank_trials(trials: pd.DataFrame, mode: str) -> pd.DataFrame:
     """`trials` best first (see the module docstring); a new index from 0."""
     if trials.empty or S.BEST not in trials:
         return trials.reset_index(drop=True)
-    status = trials[S.STATUS] if S.STATUS in trials else pd.Series("", index=trials.index)
-    errored = status == S.ERRORED
-    ok = trials[~errored]
-    metric = pd.to_numeric(ok[S.BEST], errors="coerce")
-    finite = metric.notna() & ~metric.isin([float("inf"), float("-inf")])
-    epochs = pd.to_numeric(ok[S.EPOCHS], errors="coerce") if S.EPOCHS in ok else pd.Series(0.0, index=ok.index)
-    rung = comparable_rung(epochs[finite])
-    keys = ok.assign(_metric=metric, _epochs=epochs.fillna(0), _pruned=(status[~errored] == S.PRUNED).astype(int))
-    by_metric = ["_metric", "_epochs", "_pruned"], [mode == "min", False, True]
-    # below the rung, more evidence first: a trial pruned later beat more competition than one pruned early
-    by_evidence = ["_epochs", "_metric", "_pruned"], [False, mode == "min", True]
-    above = keys[finite & (keys["_epochs"] >= rung)].sort_values(by_metric[0], ascending=by_metric[1], kind="stable")
-    below = keys[finite & (keys["_epochs"] < rung)].sort_values(by_evidence[0], ascending=by_evidence[1], kind="stable")
-    order = pd.concat([above, below, keys[~finite]])
-    return pd.concat([ok.loc[order.index], trials[errored]]).reset_index(drop=True)
+    nan = pd.Series(float("nan"), index=trials.index)
+    best = pd.to_numeric(trials[S.BEST], errors="coerce").astype(float)
+    epochs = pd.to_numeric(trials[S.EPOCHS], errors="coerce").astype(float) if S.EPOCHS in trials else nan.fillna(0)
+    status = trials[S.STATUS].astype(str) if S.STATUS in trials else pd.Series("", index=trials.index)
+    rows = list(zip(best.tolist(), epochs.tolist(), status.tolist(), strict=True))
+    return trials.iloc[rank_order(rows, mode)].reset_index(drop=True)
 
 
 def is_better(value: float | None, than: float | None, mode: str) -> bool:
