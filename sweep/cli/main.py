@@ -116,14 +116,20 @@ def _fail(message: str, code: int) -> None:
 
 
 def one_line(text: str, limit: int = 500) -> str:
-    """Collapse whitespace (newlines included) and cut long text, so an error is always one line.
+    """Collapse whitespace (newlines included) and cut long text from its middle, so an error is always one line
+    and keeps its end, where the fix is named.
 
     Example:
         >>> one_line("bad value\\n  for x")
         'bad value for x'
+        >>> one_line("sweep /" + "a" * 600 + " is damaged: fix it with --trust", limit=60)
+        'sweep /aaaaaaaaaaaaa … aaaaa is damaged: fix it with --trust'
     """
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return f"{text[:head]} … {text[len(text) - (limit - head - 3) :]}"
 
 
 # --- the parser's own errors (typer ≥ 0.29 raises from its bundled click, older ones from click) -------------

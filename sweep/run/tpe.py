@@ -88,12 +88,14 @@ class TpeSearcher(Searcher):
         spec = plan.sweep_spec()
         super().__init__(metric=spec.metric, mode=spec.mode)
         try:
+            import optuna
             from optuna.samplers import TPESampler
             from ray.tune.search.optuna import OptunaSearch
         except ImportError:
             raise SweepError(
                 "sampler: tpe needs Optuna, which is not installed: pip install 'optuna>=4' (or the `tpe` extra)"
             ) from None
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # not "A new study created in memory" on the terminal
         self.plan = plan
         self.budget = budget
         self.space = Space.from_dict(plan.base)

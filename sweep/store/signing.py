@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -53,15 +54,22 @@ def load_key(create: bool = True) -> bytes | None:
     except (OSError, ValueError):
         if not create:
             return None
+    # Written whole to a file of this process's, then linked into place: a driver starting at the same moment
+    # reads either no key or the whole one, never an empty file.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        os.link(draft, path)
     except FileExistsError:  # another driver made it a moment ago
-        return bytes.fromhex(path.read_text().strip())
+        pass
     except OSError:
         return None  # a read-only home: nothing is signed, and a resume then needs --trust
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
+    finally:
+        with contextlib.suppress(OSError):
+            draft.unlink(missing_ok=True)
     return bytes.fromhex(path.read_text().strip())
 
 

@@ -156,3 +156,14 @@ def test_proposals_made_after_the_last_saved_state_are_trained_as_planned_after_
         *(c["plan_id"] for c in late),
         following["plan_id"],
     ]
+
+
+def test_sampler_tpe_plans_without_optunas_log_lines(capfd):
+    """A successful run ends clean: Optuna's "A new study created in memory" does not reach the terminal."""
+    planner = Planner({**SPEC, "sampler": "tpe", "rounds": 1})
+    for _ in range(3):
+        config = planner.ask()
+        assert config is not None
+        planner.tell(config, -abs(math.log10(config["lr"]) + 2))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

@@ -88,6 +88,18 @@ def test_the_key_is_made_once_readable_by_its_owner_only(config_home):
     assert key_path().read_text().strip() not in json.dumps(dict(os.environ))
 
 
+def test_drivers_starting_at_once_all_read_the_one_whole_key(config_home):
+    """The key is linked into place whole: a driver never reads a key file another is still writing."""
+    import subprocess
+    import sys
+
+    code = "from sweep.store.signing import load_key; k = load_key(); print(k.hex() if k else 'NONE')"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(12)]
+    keys = {proc.communicate(timeout=60)[0].strip() for proc in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [p.name for p in key_path().parent.iterdir()] == ["state.key"]  # no draft left behind
+
+
 def test_the_newest_state_files_are_the_ones_checked(tmp_path, config_home):
     folder = tmp_path / "exp"
     folder.mkdir()
