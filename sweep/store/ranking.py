@@ -49,11 +49,8 @@ def rank_order(rows: list[Row], mode: str) -> list[int]:
     searcher can rank its outcomes at every proposal without building a table."""
     sign = 1.0 if mode == "min" else -1.0
 
-    def finite(value: float) -> bool:
-        return math.isfinite(value)
-
     ok = [i for i, (_, _, status) in enumerate(rows) if status != S.ERRORED]
-    scored = [i for i in ok if finite(rows[i][0])]
+    scored = [i for i in ok if math.isfinite(rows[i][0])]
     rung = comparable_rung(rows[i][1] for i in scored)
 
     def epochs(i: int) -> float:
@@ -65,7 +62,7 @@ def rank_order(rows: list[Row], mode: str) -> list[int]:
     above = sorted((i for i in scored if epochs(i) >= rung), key=lambda i: (sign * rows[i][0], -epochs(i), pruned(i)))
     # below the rung, more evidence first: a trial pruned later beat more competition than one pruned early
     below = sorted((i for i in scored if epochs(i) < rung), key=lambda i: (-epochs(i), sign * rows[i][0], pruned(i)))
-    unscored = [i for i in ok if not finite(rows[i][0])]
+    unscored = [i for i in ok if not math.isfinite(rows[i][0])]
     return above + below + unscored + [i for i, (_, _, status) in enumerate(rows) if status == S.ERRORED]
 
 
