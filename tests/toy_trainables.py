@@ -146,3 +146,22 @@ def timed(config: dict) -> None:
     tune.report({"epoch": 1, "dev_accuracy": 1.0 - (float(config["x"]) - 0.7) ** 2})
     with open(str(config["log"]), "a") as log:
         log.write(f"{config.get('plan_id')} {started} {time.time()}\n")
+
+
+def gpu_probe(config: dict) -> None:
+    """Picks its device the way the built-in trainables do, holds a tensor there for `seconds`, and appends
+    `plan_id device gpu_ids start end` to `config["log"]` (the GPU tests read which trials shared a GPU)."""
+    import ray
+    import torch
+
+    from trainables.session import pick_threads_and_device, ray_resources
+
+    _, device = pick_threads_and_device(None, ray_resources())
+    started = time.time()
+    held = torch.ones(1024, 1024, device=device)
+    time.sleep(float(config.get("seconds", 1.0)))
+    total = float(held.sum().item())
+    tune.report({"epoch": 1, "dev_accuracy": 1.0 - (float(config["x"]) - 0.7) ** 2, "held": total})
+    gpus = ",".join(str(g) for g in ray.get_gpu_ids()) or "-"
+    with open(str(config["log"]), "a") as log:
+        log.write(f"{config.get('plan_id')} {device} {gpus} {started} {time.time()}\n")
