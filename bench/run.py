@@ -18,7 +18,6 @@ targets, and writes everything to bench/results/<timestamp>.json (git-ignored).
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import sys
@@ -50,10 +49,8 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"runner": runner, "workload": workload.name, "rep": rep}
     if runner in SWEEP_RUNNERS:
-        phases = workdir / "phases.json"
         home = homes["warm" if runner == SWEEP_WARM else "cold"]
-        env = sweep_environment(home, {"SWEEP_BENCH_PHASES": str(phases)})
-        env["PYTHONPATH"] = os.pathsep.join((str(sweep_cli.HOOKS), env["PYTHONPATH"]))
+        env = sweep_environment(home, {})
         spec = workload.single_round() if runner == SINGLE_ROUND else workload
         proc = run_process(sweep_cli.command(spec, workdir, cores), workdir / "log.txt", env)
     else:
@@ -70,15 +67,9 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")
         else:
             data = sweep_cli.collect(workdir)
-            timing = json.loads(phases.read_text()) if phases.exists() else {"error": "it wrote no timings"}
-            if "error" in timing:  # e.g. a function it times was renamed: no run without its phases
-                raise RuntimeError(f"the bench's timing hook (bench/hooks/sitecustomize.py): {timing['error']}")
-            record["phases"] = timing.get("phases")
-            record["phase_detail"] = timing.get("detail")
-            record["clock"] = timing.get("clock")
-            record["ray_init"] = (record["phases"] or {}).get("ray_init")
-            record["ray_started_here"] = started = timing.get("ray_started_here")
-            record["cluster_cpus"] = offered = timing.get("cluster_cpus")
+            record.update(sweep_cli.timings(workdir, proc.started_at, proc.ended_at))
+            record["ray_init"] = record["phases"]["ray_init"]
+            started, offered = record["ray_started_here"], record["cluster_cpus"]
             if started is not None and started != (runner != SWEEP_WARM):
                 raise RuntimeError(f"the driver {'started its own Ray' if started else 'joined a running Ray'}")
             if offered is not None and offered != cores:  # the warm Ray must get the same cores as the rest

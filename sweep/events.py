@@ -17,7 +17,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,33 @@ def emit(observer: Observer | None, event: Event) -> None:
         observer(event)
 
 
+@contextmanager
+def timed(observer: Observer | None, phase: str) -> Iterator[None]:
+    """Tells `observer` a :class:`PhaseTimed` when the block ends (raising or not)."""
+    started = time.time()
+    try:
+        yield
+    finally:
+        emit(observer, PhaseTimed(phase, started, time.time()))
+
+
+@dataclass(frozen=True)
+class PhaseTimed(Event):
+    """One of the driver's phases ended: where a sweep's wall time went.
+
+    Attributes:
+        phase: ``ray_start`` (joining or starting Ray), ``rounds`` (the Tuner's trials), ``summary`` (the
+            winner, sweep.json's summary; ``final_test``, the winner's test-split score, is inside it),
+            ``ray_shutdown``, and last ``sweep``: from the command's start (``run_sweep``'s call) to Ray's
+            shutdown.
+        started, ended: `time.time()` at its start and end.
+    """
+
+    phase: str
+    started: float
+    ended: float
+
+
 # --- a sweep (run, resume, refine) ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SweepStarted(Event):
@@ -49,11 +78,15 @@ class SweepStarted(Event):
         location: the sweep directory (or its URI).
         ray_note: which Ray runs the sweep, when that is worth saying (a cluster this process joined).
         dashboard: how to open Ray's dashboard (its URL and the token to paste), or ``dashboard: off``.
+        ray_started_here: whether this process started the Ray it runs on (False: it joined one).
+        cpus: the CPUs that Ray offers the sweep (all its nodes).
     """
 
     location: str
     ray_note: str | None = None
     dashboard: str = ""
+    ray_started_here: bool = True
+    cpus: float | None = None
 
 
 @dataclass(frozen=True)

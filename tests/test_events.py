@@ -37,9 +37,17 @@ def test_a_sweep_prints_nothing_and_tells_its_observer_rounds_trials_and_summary
 
     out, err = capfd.readouterr()
     assert (out, err) == ("", ""), "the library printed"
-    kinds = [type(e).__name__ for e in told if not isinstance(e, E.ProgressUpdated)]
-    assert kinds[0] == "SweepStarted" and told[0].location == str(result.path)  # type: ignore[attr-defined]
-    assert kinds[-1] == "SweepSummary" and told[-1].result.path == result.path  # type: ignore[attr-defined]
+    kinds = [type(e).__name__ for e in told if not isinstance(e, E.ProgressUpdated | E.PhaseTimed)]
+    started, summary = (e for e in told if isinstance(e, E.SweepStarted | E.SweepSummary))
+    assert kinds[0] == "SweepStarted" and started.location == str(result.path)  # type: ignore[union-attr]
+    assert started.ray_started_here is False and started.cpus == 2  # type: ignore[union-attr] # the tests' Ray
+    assert kinds[-1] == "SweepSummary" and summary.result.path == result.path  # type: ignore[union-attr]
+    # Where the wall went: consecutive phases inside the whole, told as each ends (the bench's timings).
+    phases = [e for e in told if isinstance(e, E.PhaseTimed)]
+    assert [p.phase for p in phases] == ["ray_start", "rounds", "summary", "ray_shutdown", "sweep"]
+    whole = phases[-1]
+    assert all(whole.started <= p.started <= p.ended <= whole.ended for p in phases)
+    assert all(a.ended <= b.started for a, b in zip(phases[:-2], phases[1:-1], strict=True))
     rounds = [e for e in told if isinstance(e, E.RoundPlanned)]
     assert [(r.number, r.samples) for r in rounds] == [(1, 2), (2, 2)]
     ended = [e for e in told if isinstance(e, E.TrialEnded)]
@@ -187,4 +195,5 @@ def test_a_resumed_sweep_tells_its_observer_from_the_restored_tuner(tmp_path, ca
     assert capfd.readouterr() == ("", ""), "the library printed"
     ended = {e.plan_id for e in told if isinstance(e, E.TrialEnded)}
     assert ended == set(result.trials["plan_id"]) - before and ended, "the restored recorder told no trial's end"
-    assert isinstance(told[0], E.SweepStarted) and isinstance(told[-1], E.SweepSummary)
+    kinds = [e for e in told if not isinstance(e, E.PhaseTimed)]
+    assert isinstance(kinds[0], E.SweepStarted) and isinstance(kinds[-1], E.SweepSummary)

@@ -1,10 +1,12 @@
 """`sweep launch` as a user runs it: the console script in a subprocess, on a spec YAML written to a
 temporary directory. Its trials and curves are read back from the sweep directory it leaves (`sweep.load`),
 with each trial's span on the driver's clock (for W4's CPU use between the first trial's start and the last's
-end)."""
+end), and where its wall went from the events it writes (`sweep launch --events FILE`: each phase's start and
+end on the driver's clock)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,9 @@ import yaml
 from bench.job import trial_record
 from bench.workloads import Workload
 
-HOOKS = Path(__file__).resolve().parent.parent / "hooks"
+EVENTS_FILE = "events.jsonl"
+# sweep's phases (sweep.events.PhaseTimed) under the names the bench's report uses for every runner
+PHASE_NAMES = {"ray_start": "ray_init", "rounds": "rounds", "summary": "finish", "ray_shutdown": "shutdown"}
 
 
 def command(workload: Workload, workdir: Path, cores: int) -> list[str]:
@@ -26,10 +30,11 @@ def command(workload: Workload, workdir: Path, cores: int) -> list[str]:
 
 
 def launch_argv(spec_path: Path, workdir: Path, cores: int, *flags: str) -> list[str]:
-    """`sweep launch` as a user runs it, for both benches: its sweeps under `workdir`/sweeps, quiet, no dashboard."""
+    """`sweep launch` as a user runs it, for both benches: its sweeps under `workdir`/sweeps, quiet, no dashboard,
+    its events in `workdir`/events.jsonl."""
     script = Path(sys.executable).parent / "sweep"
     return [str(script), "launch", str(spec_path), "--storage", str(workdir / "sweeps"), "--cpus", str(cores),
-            "--quiet", "--no-dashboard", *flags]  # fmt: skip
+            "--quiet", "--no-dashboard", "--events", str(workdir / EVENTS_FILE), *flags]  # fmt: skip
 
 
 def sweep_root(workdir: Path) -> Path:
@@ -67,3 +72,37 @@ def trial_spans(started_at: float, trials: pd.DataFrame, history: pd.DataFrame) 
         trained = group.loc[group["wall_seconds"] == first, "train_seconds"].astype(float).max()
         spans.append((started_at + float(first) - trained, started_at + float(finished[plan_id])))
     return spans
+
+
+def timings(workdir: Path, started_at: float, ended_at: float) -> dict[str, Any]:
+    """Where the process's wall went, from its events, as consecutive phases from the bench's fork
+    (`started_at`) to the process being reaped (`ended_at`): `startup` (interpreter, imports, the CLI, up to
+    `run_sweep`), `ray_init`, `rounds`, `finish`, `shutdown`, `run_sweep_other` (the rest of `run_sweep`: the
+    pre-flight, the sweep directory) and `exit`; the winner's test-split score (inside `finish`) as a detail.
+    Also whether the driver started its Ray (False: it joined `sweep up`'s) and the CPUs Ray offered it.
+
+    Raises:
+        RuntimeError: the run wrote no events file, or not the phases (a sweep that did not get to the end).
+    """
+    path = workdir / EVENTS_FILE
+    if not path.exists():
+        raise RuntimeError(f"sweep launch wrote no {EVENTS_FILE} (--events)")
+    events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    timed = {e["phase"]: e for e in events if e["event"] == "PhaseTimed"}
+    missing = sorted({"sweep", *PHASE_NAMES} - set(timed))
+    if missing:
+        raise RuntimeError(f"sweep launch's events lack the phases {missing}")
+    phases = {PHASE_NAMES[name]: timed[name]["ended"] - timed[name]["started"] for name in PHASE_NAMES}
+    whole = timed["sweep"]
+    phases["startup"] = whole["started"] - started_at
+    phases["run_sweep_other"] = whole["ended"] - whole["started"] - sum(phases[name] for name in PHASE_NAMES.values())
+    phases["exit"] = ended_at - whole["ended"]
+    detail = {name: e["ended"] - e["started"] for name, e in timed.items() if name == "final_test"}
+    started = next((e for e in events if e["event"] == "SweepStarted"), {})
+    return {
+        "phases": phases,
+        "phase_detail": detail,
+        "clock": {"process_started_at": started_at, "phases_ended_at": whole["ended"]},
+        "ray_started_here": started.get("ray_started_here"),
+        "cluster_cpus": started.get("cpus"),
+    }

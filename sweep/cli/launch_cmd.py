@@ -18,6 +18,7 @@ from sweep.cli.app import app
 from sweep.run.liveness import Signals, term_as_interrupt
 from sweep.run.options import RunOptions
 
+EVENTS_HELP = "Also append the sweep's events to FILE as JSON lines (phases with their times, trials, summary)."
 INTERRUPTED_EXIT = 130
 TERMINATED_EXIT = 143
 
@@ -51,6 +52,7 @@ def launch(
         None, "--warm-start", metavar="DIR", help="Re-tune: round 1 re-trains this earlier sweep's best configs."
     ),
     warm_top: int = typer.Option(3, "--warm-top", min=1, help="How many of the earlier sweep's configs."),
+    events: str = typer.Option(None, "--events", metavar="FILE", help=EVENTS_HELP),
 ) -> None:
     """Run a sweep: sample configs, train them on Ray with ASHA pruning, zoom in over rounds.
 
@@ -59,6 +61,7 @@ def launch(
     Example: sweep launch digits-momentum --samples 32 --rounds 2
     (re-tune later: sweep launch digits-momentum --warm-start sweeps/digits-momentum-20261122-120000)
     """
+    from sweep.cli.event_log import cli_observer
     from sweep.cli.render import Printer
     from sweep.run.launch import run_sweep
 
@@ -90,8 +93,9 @@ def launch(
         holds=holds, dashboard=not no_dashboard, warm_start=warm_start, warm_top=warm_top,
     )  # fmt: skip
     warn_if_more_cpus(cpus, address)
+    observer = cli_observer(Printer(quiet), events)
     with term_as_interrupt() as signals:
-        result = run_sweep(loaded, options, observer=Printer(quiet))
+        result = run_sweep(loaded, options, observer=observer)
     exit_if_interrupted(result.status, signals)
 
 

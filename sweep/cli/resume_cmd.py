@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sweep.cli.app import app
-from sweep.cli.launch_cmd import exit_if_interrupted, warn_if_more_cpus
+from sweep.cli.launch_cmd import EVENTS_HELP, exit_if_interrupted, warn_if_more_cpus
 from sweep.run.liveness import term_as_interrupt
 from sweep.run.options import RunOptions
 
@@ -28,17 +28,21 @@ def resume(
     fresh: bool = typer.Option(
         False, "--fresh", help="Ignore Ray's saved state: run the rest of the plan anew from the tables."
     ),
+    events: str = typer.Option(None, "--events", metavar="FILE", help=EVENTS_HELP),
 ) -> None:
     """Continue an interrupted sweep: finished trials stay, unfinished ones restart from their checkpoints.
 
     Example: sweep resume sweeps/digits-momentum-20261122-120000
     """
+    from sweep.cli.event_log import cli_observer
     from sweep.cli.render import Printer
     from sweep.run.launch import resume_sweep
 
     options = _runtime(address, cpus, quiet, max_concurrent)
     with term_as_interrupt() as signals:
-        result = resume_sweep(directory, options, trust=trust, fresh=fresh, observer=Printer(quiet))
+        result = resume_sweep(
+            directory, options, trust=trust, fresh=fresh, observer=cli_observer(Printer(quiet), events)
+        )
     exit_if_interrupted(result.status, signals)
 
 
@@ -50,15 +54,17 @@ def refine(
     address: str = typer.Option(None, "--address", help="Ray cluster: auto, HOST:PORT or ray://HOST:PORT."),
     cpus: int = typer.Option(None, "--cpus", min=1, help="CPUs of the local Ray (default: all)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line or tables."),
+    events: str = typer.Option(None, "--events", metavar="FILE", help=EVENTS_HELP),
 ) -> None:
     """Add coarse-to-fine rounds to a finished sweep, zooming from everything found so far.
 
     Example: sweep refine sweeps/digits-momentum-20261122-120000 --rounds 1 --samples 16
     """
+    from sweep.cli.event_log import cli_observer
     from sweep.cli.render import Printer
     from sweep.run.launch import refine_sweep
 
     options = _runtime(address, cpus, quiet, None)
     with term_as_interrupt() as signals:
-        result = refine_sweep(directory, rounds, samples, options, observer=Printer(quiet))
+        result = refine_sweep(directory, rounds, samples, options, observer=cli_observer(Printer(quiet), events))
     exit_if_interrupted(result.status, signals)

@@ -86,15 +86,21 @@ def drive(
     if directory.remote is None:
         make_reserve(directory.root)
     env = runtime_env(project, ship, options.storage, local=options.address is None)
-    connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
+    with E.timed(observer, "ray_start"):
+        connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     phases = {"start": round(time.time() - clock_start, 3)}
     from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 
     try:
         if checked is not None:
             checked.result()  # the pre-flight's one-line error, before any trial (and before its path is printed)
-        E.emit(observer, E.SweepStarted(directory.location, connection.note, connection.auth_hint()))
-        check_fits(spec, cluster_resources())
+        nodes = cluster_resources()
+        cpus = sum(node.get("CPU", 0.0) for node in nodes)
+        started = E.SweepStarted(
+            directory.location, connection.note, connection.auth_hint(), connection.started_here, cpus
+        )
+        E.emit(observer, started)
+        check_fits(spec, nodes)
         if options.final_test:
             from sweep.winners.summary import prewarm
 
@@ -103,7 +109,7 @@ def drive(
         todo = [slot for slot in slots if not state.is_done(slot.number)]
         if todo:
             fit_started = time.time()
-            with on_forced_stop(lambda: _mark_interrupted(directory, observer)):
+            with on_forced_stop(lambda: _mark_interrupted(directory, observer)), E.timed(observer, "rounds"):
                 finished = run_rounds(directory, run, slots, todo, trainable, clock_start, observer)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
@@ -116,7 +122,8 @@ def drive(
         directory.state.update(lambda state: setattr(state, "status", "completed"))
         from sweep.winners.summary import finish
 
-        result = finish(directory, spec, options, phases, clock_start, observer)
+        with E.timed(observer, "summary"):
+            result = finish(directory, spec, options, phases, clock_start, observer)
         directory.sync()
         return result
     except KeyboardInterrupt:
@@ -132,7 +139,9 @@ def drive(
         raise
     finally:
         release_reserve(directory.root)
-        disconnect(connection)
+        with E.timed(observer, "ray_shutdown"):
+            disconnect(connection)
+        E.emit(observer, E.PhaseTimed("sweep", clock_start, time.time()))
 
 
 def _full(directory: SweepDir) -> bool:

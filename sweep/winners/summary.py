@@ -156,7 +156,8 @@ def finish(
         summary["best"] = {"plan_id": best[S.PLAN_ID], "metric": float(best[S.BEST]),
                            "config": result.best_config()}  # fmt: skip
         if options.final_test:
-            test = evaluate_winner(spec, result)
+            with E.timed(observer, "final_test"):
+                test = evaluate_winner(spec, result)
             if test is not None:
                 summary["test"] = test
     summary["wall_seconds"] = round(time.time() - state.started_at, 2)

@@ -11,17 +11,7 @@ import pytest
 
 SMOKE = "cost"  # the `bench_smokes` fixture runs `python -m bench.run --smoke` for this module
 RUNNERS = {"sweep launch", "sweep launch (warm)", "ray hand-tuned", "ray defaults", "optuna", "sequential"}
-SWEEP_PHASES = {
-    "interpreter",
-    "import_sweep",
-    "cli",
-    "ray_init",
-    "rounds",
-    "finish",
-    "shutdown",
-    "run_sweep_other",
-    "exit",
-}
+SWEEP_PHASES = {"startup", "ray_init", "rounds", "finish", "shutdown", "run_sweep_other", "exit"}
 
 
 @pytest.mark.ray
@@ -47,7 +37,7 @@ def test_bench_smoke(bench_smokes) -> None:
     cores = result["cores"]
     for record in records:  # the phases run from the process's start and add up to (nearly) its wall
         assert -0.1 < record["unaccounted"] < record["wall"], (record["runner"], record["phases"], record["wall"])
-        assert record["phases"]["interpreter" if "sweep" in record["runner"] else "interpreter_and_imports"] > 0
+        assert record["phases"]["startup" if "sweep" in record["runner"] else "interpreter_and_imports"] > 0
     by_runner = {r["runner"]: r for r in records}
     cold, warm = by_runner["sweep launch"], by_runner["sweep launch (warm)"]
     assert set(cold["phases"]) == SWEEP_PHASES and set(warm["phases"]) == SWEEP_PHASES
@@ -99,17 +89,27 @@ def test_the_optuna_runner_queues_configs_in_sweeps_own_coordinates() -> None:
         assert (beta.low, beta.high) == pytest.approx((-3.0, -1.0)) and not beta.log
 
 
-def test_the_timing_hook_fails_loudly_when_what_it_times_is_gone(tmp_path) -> None:
-    """The `sweep launch` timing hook names sweep's functions: a renamed one is an error in the run, not a run
-    whose timings silently went missing (the bench fails that run with the message the hook writes)."""
-    from bench.hooks import sitecustomize
+def test_sweep_launchs_phases_come_from_its_events_and_add_up_to_its_wall(tmp_path) -> None:
+    """The bench times `sweep launch` from the events it writes (`--events`): consecutive phases from the fork to
+    the reaping, so they add up to the wall exactly; a run whose events lack a phase is an error, not a run
+    without timings."""
+    from bench.runners.sweep_cli import EVENTS_FILE, timings
 
-    assert set(sitecustomize.resolve()) == {phase for phase, _, _ in sitecustomize.WRAPPED}  # all there today
-    gone = r"^bench timing hook: sweep.run.driver_loop.connect_all is gone \(renamed"
-    with pytest.raises(AttributeError, match=gone):
-        sitecustomize.resolve((("ray_init", "sweep.run.driver_loop", "connect_all"),))
-    target = tmp_path / "phases.json"
-    with pytest.raises(AttributeError, match="json.gone is gone"):
-        sitecustomize.install(str(target), (("x", "json", "gone"),))
-    assert json.loads(target.read_text()) == {"error": f"AttributeError: bench timing hook: json.gone is gone "
-                                              f"(renamed?): update WRAPPED in {sitecustomize.__file__}"}  # fmt: skip
+    def phase(name: str, started: float, ended: float) -> str:
+        return json.dumps({"event": "PhaseTimed", "time": ended, "phase": name, "started": started, "ended": ended})
+
+    lines = [phase("ray_start", 101.0, 103.0),
+             json.dumps({"event": "SweepStarted", "time": 103.1, "ray_started_here": True, "cpus": 2.0}),
+             phase("rounds", 103.5, 110.0), phase("final_test", 110.2, 110.6), phase("summary", 110.1, 111.0),
+             phase("ray_shutdown", 111.0, 112.0), phase("sweep", 100.5, 112.25)]  # fmt: skip
+    (tmp_path / EVENTS_FILE).write_text("\n".join(lines) + "\n")
+    timed = timings(tmp_path, started_at=99.0, ended_at=113.0)
+    assert timed["phases"] == pytest.approx({"startup": 1.5, "ray_init": 2.0, "rounds": 6.5, "finish": 0.9,
+                                             "shutdown": 1.0, "run_sweep_other": 1.35, "exit": 0.75})  # fmt: skip
+    assert sum(timed["phases"].values()) == pytest.approx(113.0 - 99.0)
+    assert timed["phase_detail"] == pytest.approx({"final_test": 0.4})
+    assert timed["ray_started_here"] is True and timed["cluster_cpus"] == 2.0
+
+    (tmp_path / EVENTS_FILE).write_text("\n".join(lines[:-1]) + "\n")  # the driver died before the end
+    with pytest.raises(RuntimeError, match=r"lack the phases \['sweep'\]"):
+        timings(tmp_path, 99.0, 113.0)

@@ -1,0 +1,73 @@
+"""`--events FILE`: a CLI sweep's events as JSON lines, for a program that follows it (a CI job, a dashboard,
+the cost bench's phase timings).
+
+Each line is one event (:mod:`sweep.events`): ``{"event": "PhaseTimed", "time": 1796403873.4, "phase": "rounds",
+...}``, `time` being when it was told. Fields that are not plain values are written as their one-line text
+(a SweepSummary's `result` is ``SweepResult('DIR', completed, 12 trials, ...)``); the spec is left out.
+
+Example:
+    >>> import json, tempfile
+    >>> from sweep import events as E
+    >>> path = tempfile.mkdtemp() + "/events.jsonl"
+    >>> log = EventLog(path)
+    >>> log(E.RoundPlanned(number=1, samples=8))
+    >>> json.loads(open(path).read())["samples"]
+    8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from sweep import events as E
+from sweep_errors import SweepError
+
+
+class EventLog:
+    """An observer that appends each event to `path` as a JSON line (flushed: a follower sees it at once)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        try:
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as err:
+            raise SweepError(f"--events {path}: cannot write it ({err.strerror}); give a writable file path") from None
+
+    def __call__(self, event: E.Event) -> None:
+        record = {"event": type(event).__name__, "time": time.time()}
+        for item in dataclasses.fields(event):  # type: ignore[arg-type]
+            if item.repr:
+                record[item.name] = _plain(getattr(event, item.name))
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    return str(value)
+
+
+def observers(*chosen: E.Observer | None) -> E.Observer:
+    """One observer that tells each of `chosen` (None ones skipped), in order."""
+
+    def tell(event: E.Event) -> None:
+        for observer in chosen:
+            E.emit(observer, event)
+
+    return tell
+
+
+def cli_observer(printer: E.Observer, events: str | None) -> E.Observer:
+    """The CLI's printer, plus the `--events` log when one is given."""
+    return printer if events is None else observers(printer, EventLog(events))
