@@ -29,6 +29,7 @@ from search_spaces import Param, Space
 from search_spaces.zoom import EDGE_BAND, TREND_RHO, crowded_edge, trend_rho
 from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
 from sweep.store import schema as S
+from sweep.store.ranking import rank_trials
 
 if TYPE_CHECKING:
     from trainables.keys import Declaration
@@ -227,8 +228,7 @@ def at_comparable_rung(
     kept = ranked[ranked[S.PLAN_ID].map(lambda p: depth.get(p, 0) >= rung)].copy()
     kept[S.BEST] = kept[S.PLAN_ID].map(best)
     kept = kept[kept[S.BEST].map(lambda v: isinstance(v, float) and math.isfinite(v))]
-    kept = kept.sort_values(S.BEST, ascending=mode == "min", kind="stable").reset_index(drop=True)
-    return kept, rung
+    return rank_trials(kept.assign(**{S.EPOCHS: rung}), mode), rung  # the one ranking, all at the one rung
 
 
 def _where_it_acts(ranked: pd.DataFrame, name: str, declaration: Declaration | None, space: Space) -> pd.DataFrame:

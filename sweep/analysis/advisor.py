@@ -41,12 +41,11 @@ from sweep.analysis.advice_tiers import held_params, tier_advice
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sweep.analysis import Source
     from sweep.analysis.importance import Importance
     from sweep.store.results import SweepResult
 
 
-def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advice]:
+def advise(result: SweepResult, imp: Importance, spec: SweepSpec | None) -> list[Advice]:
     """Every piece of advice for one analysed sweep, edge first; the lines agree with each other.
 
     The knobs a bias or variance line moves are not held by the tiers line; a parameter the tiers line
@@ -54,14 +53,14 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
     keys (:mod:`sweep.analysis.advice_edge`).
 
     Args:
-        source: the sweep's tables.
+        result: the sweep's tables.
         imp: its importance estimate.
         spec: the spec as run (None for an exported table: the space is inferred and no target is known).
     """
     from trainables.registry import BUILTINS
 
-    ranked = source.ranked()
-    space = spec.space if spec is not None else Space(source.params.values())
+    ranked = result.ranked(usable=True)
+    space = spec.space if spec is not None else Space(result.params.values())
     record = BUILTINS.get(spec.trainable) if spec is not None else None
     if ranked.empty:
         fit = [Advice("skipped", "bias vs variance: not judged (no finished trial)")]
@@ -70,30 +69,30 @@ def advise(source: Source, imp: Importance, spec: SweepSpec | None) -> list[Advi
         target_metric = spec.target_metric if spec is not None else None
         knobs = set(record.config_keys) if record is not None else None if spec is None else set(space)
         fit = bias_variance_advice(
-            ranked.iloc[0], source.history, source.metric, space, target, knobs, source.mode, target_metric
+            ranked.iloc[0], result.history, result.metric, space, target, knobs, result.mode, target_metric
         )
     moved = moved_by(fit[0].kind if fit else "", space, set(record.config_keys) if record else set(space))
     held = held_params(imp, keep=moved)
     declaration = record.declaration if record is not None else None
     advice = edge_advice(
-        ranked, space, source.metric, mode=source.mode, declaration=declaration, held=held, history=source.history
+        ranked, space, result.metric, mode=result.mode, declaration=declaration, held=held, history=result.history
     )
     edges = [a.param for a in advice if a.kind == "edge" and a.param]
     if edges and fit[0].kind in ("bias", "variance"):
         note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
         fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
     advice += fit
-    advice += diagnosis_advice(source, ranked, space)
+    advice += diagnosis_advice(result, ranked, space)
     advice += tier_advice(imp, space, keep=moved)
     return advice
 
 
-def diagnosis_advice(source: Source, ranked: pd.DataFrame, space: Space) -> list[Advice]:
+def diagnosis_advice(result: SweepResult, ranked: pd.DataFrame, space: Space) -> list[Advice]:
     """The course's readings of the training itself: vanishing or exploding gradients, where the sweep
     diverged, and the early-stopping reading of dev loss against train loss."""
-    lines = gradient_advice(ranked, source.history, source.trials, space)
-    lines += divergence_advice(source.trials, space)
-    lines += early_stopping_advice(ranked, source.history)
+    lines = gradient_advice(ranked, result.history, result.trials, space)
+    lines += divergence_advice(result.trials, space)
+    lines += early_stopping_advice(ranked, result.history)
     return lines
 
 
@@ -108,17 +107,6 @@ def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:
     return [name for name in table if name in known or name in space]
 
 
-def load_run_spec(root: Path) -> SweepSpec:
-    """The spec a sweep directory ran (its spec file)."""
-    from sweep.store.layout import SPEC_FILE, SweepDir
-    from sweep_errors import SweepError
-
-    directory = SweepDir(root)
-    if not directory.spec_yaml.is_file():
-        raise SweepError(f"'{root}': no {SPEC_FILE}: --next-spec needs a sweep directory, not an exported table")
-    return directory.read_spec()
-
-
 def advice_lines(result: SweepResult | str | Path, spec: SweepSpec | None = None) -> list[str]:
     """The advisor's lines for a finished sweep: what `sweep launch` prints at its end.
 
@@ -131,12 +119,9 @@ def advice_lines(result: SweepResult | str | Path, spec: SweepSpec | None = None
         >>> for line in advice_lines(result, spec):  # doctest: +SKIP
         ...     print(line)
     """
-    from sweep.analysis import load_source
     from sweep.analysis.importance import importance
+    from sweep.store.results import load
 
-    root = Path(result) if isinstance(result, str | Path) else result.path
-    source = load_source(root)
-    if spec is None:
-        spec = load_run_spec(root)
-    imp = importance(source.trials, source.params, source.mode)
-    return ["advice:"] + [f"  {a.text}" for a in advise(source, imp, spec)]
+    result = load(result) if isinstance(result, str | Path) else result
+    imp = importance(result.trials, result.params, result.mode)
+    return ["advice:"] + [f"  {a.text}" for a in advise(result, imp, spec if spec is not None else result.spec)]

@@ -13,26 +13,26 @@ from sweep.store import schema as S
 from trainables.grad_stats import GRAD_RATIO, UPDATE_RATIO_FIRST, UPDATE_RATIO_LAST
 
 if TYPE_CHECKING:
-    from sweep.analysis import Source
+    from sweep.store.results import SweepResult
 
 SHOWN = 8  # the best trials drawn, plus every diverged one
 
 
-def gradient_curves(source: Source) -> Figure | None:
+def gradient_curves(result: SweepResult) -> Figure | None:
     """Two panels over epochs on log axes: ‖∂L/∂W₁‖ / ‖∂L/∂W_L‖, and ‖ΔW‖/‖W‖ of the first and last layer.
 
     None when the history has no gradient statistics (a user's trainable that does not report them).
 
     Example:
-        >>> gradient_curves(source)  # doctest: +SKIP
+        >>> gradient_curves(result)  # doctest: +SKIP
     """
-    history = source.history
+    history = result.history
     if history.empty or S.PLAN_ID not in history or GRAD_RATIO not in history:
         return None
-    ranked = source.ranked()
+    ranked = result.ranked(usable=True)
     shown = list(ranked[S.PLAN_ID].head(SHOWN)) if S.PLAN_ID in ranked else []
-    if S.STATUS in source.trials:
-        shown += [p for p in source.trials.loc[source.trials[S.STATUS] == S.DIVERGED, S.PLAN_ID] if p not in shown]
+    if S.STATUS in result.trials:
+        shown += [p for p in result.trials.loc[result.trials[S.STATUS] == S.DIVERGED, S.PLAN_ID] if p not in shown]
     if not shown:
         shown = list(history[S.PLAN_ID].unique()[:SHOWN])
     figure = Figure(figsize=(10.0, 4.2), dpi=100, layout="constrained")

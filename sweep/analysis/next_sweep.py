@@ -27,8 +27,8 @@ from sweep.store import schema as S
 from sweep.store.layout import SPEC_FILE
 
 if TYPE_CHECKING:
-    from sweep.analysis import Source
     from sweep.analysis.importance import Importance
+    from sweep.store.results import SweepResult
     from trainables.keys import Declaration
 
 EPOCHS_FACTOR = 2  # "train longer": the next sweep trains this many times as long
@@ -44,33 +44,33 @@ class Change:
     kind: str
 
 
-def next_spec(spec: SweepSpec, source: Source, imp: Importance, advice: list[Advice] | None = None) -> SweepSpec:
+def next_spec(spec: SweepSpec, result: SweepResult, imp: Importance, advice: list[Advice] | None = None) -> SweepSpec:
     """The next sweep's spec (see the module docstring); the same data, trainable, metric and the rest.
 
     Example:
-        >>> nxt = next_spec(spec, source, importance)  # doctest: +SKIP
+        >>> nxt = next_spec(spec, result, importance)  # doctest: +SKIP
         >>> nxt.name  # doctest: +SKIP
         'digits-momentum-next'
     """
-    return plan_next(spec, source, imp, advice)[0]
+    return plan_next(spec, result, imp, advice)[0]
 
 
 def plan_next(
-    spec: SweepSpec, source: Source, imp: Importance, advice: list[Advice] | None = None
+    spec: SweepSpec, result: SweepResult, imp: Importance, advice: list[Advice] | None = None
 ) -> tuple[SweepSpec, list[Change]]:
     """:func:`next_spec` and the changes it made, each tied to its advice line."""
     from sweep.analysis.advisor import advise
     from trainables.registry import BUILTINS
 
-    advice = advise(source, imp, spec) if advice is None else advice
+    advice = advise(result, imp, spec) if advice is None else advice
     record = BUILTINS.get(spec.trainable)
     declaration = record.declaration if record is not None else None
     known = set(record.config_keys) if record is not None else set(spec.space)
-    ranked = source.ranked()
+    ranked = result.ranked(usable=True)
     winner = ranked.iloc[0] if not ranked.empty else None
     space = spec.space
     if len(ranked) >= EDGE_MIN_TRIALS:
-        space = zoom(space, space, _results(ranked, space), source.mode, TOP_FRACTION, MARGIN, ranked=True)
+        space = zoom(space, space, _results(ranked, space), result.mode, TOP_FRACTION, MARGIN, ranked=True)
     changes: list[Change] = []
 
     def put(param: Param, line: int, kind: str, text: str) -> None:
@@ -172,12 +172,12 @@ def write_next_spec(analysis: Any, path: str | Path) -> Path:
 
     if analysis.spec is None:
         raise SweepError(
-            f"--next-spec: '{analysis.source.name}' is an exported table with no {SPEC_FILE}: "
+            f"--next-spec: '{analysis.result.name}' is an exported table with no {SPEC_FILE}: "
             "give the sweep directory instead"
         )
-    spec, changes = plan_next(analysis.spec, analysis.source, analysis.importance, list(analysis.advice))
+    spec, changes = plan_next(analysis.spec, analysis.result, analysis.importance, list(analysis.advice))
     target = Path(path).expanduser()
-    lines = [f"# Next sweep after {analysis.source.name}, written by `sweep analyze --next-spec`. The advice:"]
+    lines = [f"# Next sweep after {analysis.result.name}, written by `sweep analyze --next-spec`. The advice:"]
     lines += [f"#   [{number}] {advice.text}" for number, advice in enumerate(analysis.advice, start=1)]
     lines.append("# What this spec changes, and the advice line that asked for it:")
     lines += [f"#   {change.text}  (line [{change.line}], {change.kind})" for change in changes] or ["#   nothing"]

@@ -21,7 +21,7 @@ from sweep.store import schema as S
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from sweep.analysis import Source
+    from sweep.store.results import SweepResult
 
 # Parameters that only act under another's value: (the other, the values under which this one is unused).
 # A trial's value of an unused parameter was sampled but never read, so the plots leave it out.
@@ -49,14 +49,14 @@ def _round_colour(number: int) -> tuple[float, float, float, float]:
     return red, green, blue, alpha
 
 
-def metric_vs_param(source: Source, name: str, param: Param) -> Figure:
+def metric_vs_param(result: SweepResult, name: str, param: Param) -> Figure:
     """Each trial's best metric against one parameter on its own scale, a colour per round.
 
     Each round's sampled range is shaded in its colour, so the zoom of coarse-to-fine rounds shows.
     """
     figure, ax = new_figure()
-    trials = source.trials[finite(source.trials[S.BEST]) & ~inactive(source.trials, name)]
-    levels = level_labels(param, source.trials[name]) if not param.is_numeric else []
+    trials = result.trials[finite(result.trials[S.BEST]) & ~inactive(result.trials, name)]
+    levels = level_labels(param, result.trials[name]) if not param.is_numeric else []
     rounds = trials[S.ROUND] if S.ROUND in trials else pd.Series(1, index=trials.index)
     for number in sorted(rounds.dropna().unique()):
         group = trials[rounds == number]
@@ -74,19 +74,19 @@ def metric_vs_param(source: Source, name: str, param: Param) -> Figure:
                 s=22,
                 label=f"round {int(number)} (pruned)",
             )
-        space = source.rounds.get(int(number))
+        space = result.rounds.get(int(number))
         if space is not None and name in space and space[name].is_numeric and not space[name].is_fixed:
             low, high = _span(space[name])
             ax.axvspan(low, high, color=colour, alpha=0.08, lw=0)
     _set_scale(ax, param, levels)
-    ax.set_ylabel(source.metric)
+    ax.set_ylabel(result.metric)
     condition = CONDITIONS.get(name)
     unused = (
         f", trials with {condition[0]} ≠ {'/'.join(condition[1])}"
-        if condition and condition[0] in source.trials
+        if condition and condition[0] in result.trials
         else ""
     )
-    ax.set_title(f"{source.metric} vs {name} ({param.scale}{unused})")
+    ax.set_title(f"{result.metric} vs {name} ({param.scale}{unused})")
     ax.grid(alpha=0.3)
     if len(ax.get_legend_handles_labels()[0]) > 0:
         ax.legend(fontsize="small")

@@ -19,35 +19,35 @@ from sweep.analysis.plot_basics import finite, new_figure
 from sweep.store import schema as S
 
 if TYPE_CHECKING:
-    from sweep.analysis import Source
     from sweep.analysis.importance import Importance
+    from sweep.store.results import SweepResult
 
 HIGHLIGHT = 5  # top trials drawn bold in the learning curves
 
 
-def write_plots(source: Source, importance: Importance | None) -> list[tuple[str, Path]]:
-    """Draws every plot that the source has data for into `source.plots_dir`; returns (title, path) pairs."""
-    source.plots_dir.mkdir(parents=True, exist_ok=True)
+def write_plots(result: SweepResult, importance: Importance | None) -> list[tuple[str, Path]]:
+    """Draws every plot that the result has data for into `result.plots_dir`; returns (title, path) pairs."""
+    result.plots_dir.mkdir(parents=True, exist_ok=True)
     figures: list[tuple[str, str, Figure | None]] = []
     if importance is not None and importance.scores:
         figures.append(("Importance", "importance.png", importance_bars(importance)))
-    for name, param in source.params.items():
+    for name, param in result.params.items():
         figures.append(
             (
-                f"{source.metric} vs {name}",
+                f"{result.metric} vs {name}",
                 f"metric-vs-{_safe(name)}.png",
-                metric_vs_param(source, name, param),
+                metric_vs_param(result, name, param),
             )
         )
-    figures.append(("Learning curves", "learning-curves.png", learning_curves(source)))
-    figures.append(("Gradient statistics per epoch", "gradient-curves.png", gradient_curves(source)))
-    figures.append(("Trials reaching each ASHA rung", "rungs.png", rung_counts(source)))
-    figures.append(("Parallel coordinates of the top trials", "parallel-coordinates.png", parallel_coordinates(source)))
+    figures.append(("Learning curves", "learning-curves.png", learning_curves(result)))
+    figures.append(("Gradient statistics per epoch", "gradient-curves.png", gradient_curves(result)))
+    figures.append(("Trials reaching each ASHA rung", "rungs.png", rung_counts(result)))
+    figures.append(("Parallel coordinates of the top trials", "parallel-coordinates.png", parallel_coordinates(result)))
     written = []
     for title, file, figure in figures:
         if figure is None:
             continue
-        path = source.plots_dir / file
+        path = result.plots_dir / file
         FigureCanvasAgg(figure).print_png(str(path))
         written.append((title, path))
     return written
@@ -58,14 +58,14 @@ def _safe(name: str) -> str:
 
 
 # --- learning curves, rungs, importance -------------------------------------------------------------------
-def learning_curves(source: Source) -> Figure | None:
+def learning_curves(result: SweepResult) -> Figure | None:
     """The dev metric per epoch of every trial: pruned faint, the top trials bold and labelled."""
-    history = source.history
-    metric = next((m for m in (source.metric, "dev_accuracy", "dev_loss") if m in history), None)
+    history = result.history
+    metric = next((m for m in (result.metric, "dev_accuracy", "dev_loss") if m in history), None)
     if history.empty or metric is None or S.PLAN_ID not in history:
         return None
-    statuses = source.trials.set_index(S.PLAN_ID)[S.STATUS] if S.STATUS in source.trials else pd.Series(dtype=str)
-    top = list(source.ranked()[S.PLAN_ID].head(HIGHLIGHT)) if S.PLAN_ID in source.trials else []
+    statuses = result.trials.set_index(S.PLAN_ID)[S.STATUS] if S.STATUS in result.trials else pd.Series(dtype=str)
+    top = list(result.ranked(usable=True)[S.PLAN_ID].head(HIGHLIGHT)) if S.PLAN_ID in result.trials else []
     figure, ax = new_figure(7.0, 4.4)
     style = {
         S.PRUNED: ("grey", 0.25, 0.8),
@@ -104,15 +104,15 @@ def learning_curves(source: Source) -> Figure | None:
     return figure
 
 
-def rung_counts(source: Source) -> Figure | None:
+def rung_counts(result: SweepResult) -> Figure | None:
     """A bar per ASHA rung: how many trials trained at least that many epochs (None when nothing pruned)."""
-    trials = source.trials
+    trials = result.trials
     if S.RUNG not in trials:
         return None
     reached = pd.to_numeric(trials[S.RUNG], errors="coerce").dropna()
     if reached.empty:
         return None
-    rungs = sorted({int(r) for r in reached.unique()} | set(source.milestones))
+    rungs = sorted({int(r) for r in reached.unique()} | set(result.milestones))
     counts = [len(trials)] + [int((reached >= r).sum()) for r in rungs]
     labels = ["started"] + [f"{r} epoch{'s' if r != 1 else ''}" for r in rungs]
     figure, ax = new_figure(max(4.0, 1.1 * len(labels) + 1), 3.8)

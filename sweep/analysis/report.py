@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,10 +20,9 @@ from sweep.analysis.advice import Advice
 from sweep.analysis.advisor import advise
 from sweep.analysis.importance import Importance, best_regions, importance
 from sweep.store import schema as S
-from sweep.store.layout import SweepDir
 
 if TYPE_CHECKING:
-    from sweep.analysis import Source
+    from sweep.store.results import SweepResult
 
 TOP_COLUMNS = [S.PLAN_ID, S.ROUND, S.STAGE, S.STATUS, S.RUNG, S.EPOCHS, S.BEST]
 
@@ -33,7 +32,7 @@ class Analysis:
     """Everything `sweep analyze` found and wrote for one sweep.
 
     Attributes:
-        source: the sweep's tables and spaces.
+        result: the sweep's tables and spaces.
         importance: per-parameter importance (empty scores when skipped) and how it was computed.
         regions: per numeric parameter, (lowest, highest, trials) over the best quarter of the trials.
         plots: (title, path) of every PNG written.
@@ -42,7 +41,7 @@ class Analysis:
         spec: the spec the sweep ran (None for an exported table).
     """
 
-    source: Source
+    result: SweepResult
     importance: Importance
     regions: dict[str, tuple[float, float, int]]
     plots: list[tuple[str, Path]] = field(default_factory=list)
@@ -52,16 +51,16 @@ class Analysis:
 
     def top_table(self, k: int = 5) -> pd.DataFrame:
         """The best k trials: ids, status, metric, then the tuned parameters."""
-        top = self.source.ranked().head(k)
-        columns = [c for c in TOP_COLUMNS if c in top and not top[c].isna().all()] + list(self.source.params)
-        return top[columns].rename(columns={S.BEST: f"best {self.source.metric}"})
+        top = self.result.ranked(usable=True).head(k)
+        columns = [c for c in TOP_COLUMNS if c in top and not top[c].isna().all()] + list(self.result.params)
+        return top[columns].rename(columns={S.BEST: f"best {self.result.metric}"})
 
     def lines(self, k: int = 5) -> list[str]:
         """The terminal report, line by line."""
-        source = self.source
-        finished = len(source.ranked())
-        out = [f"{source.name}: {len(source.trials)} trials, {finished} with a finite {source.metric}"]
-        out += [f"note: {note}" for note in source.notes]
+        result = self.result
+        finished = len(result.ranked(usable=True))
+        out = [f"{result.name}: {len(result.trials)} trials, {finished} with a finite {result.metric}"]
+        out += [f"note: {note}" for note in result.notes]
         top = self.top_table(k)
         out += [
             "",
@@ -77,7 +76,7 @@ class Analysis:
             out += ["", "best region (range of the top 25% of trials, real values):"]
             width = max(len(name) for name in self.regions)
             for name, (low, high, n) in self.regions.items():
-                scale = source.params[name].scale
+                scale = result.params[name].scale
                 out.append(f"  {name:<{width}}  [{_fmt(low)}, {_fmt(high)}]  ({scale}, {n} trials)")
         if self.advice:
             out += ["", "advice:"] + [f"  {advice.text}" for advice in self.advice]
@@ -88,10 +87,10 @@ class Analysis:
 
     def html(self, k: int = 10) -> str:
         """The report as one HTML document with every image inline."""
-        source, imp = self.source, self.importance
-        parts = [f"<h1>sweep analysis: {_e(source.name)}</h1>"]
-        parts.append(f"<p>{len(source.trials)} trials; metric <b>{_e(source.metric)}</b> ({_e(source.mode)}).</p>")
-        parts += [f"<p class=note>{_e(note)}</p>" for note in source.notes]
+        result, imp = self.result, self.importance
+        parts = [f"<h1>sweep analysis: {_e(result.name)}</h1>"]
+        parts.append(f"<p>{len(result.trials)} trials; metric <b>{_e(result.metric)}</b> ({_e(result.mode)}).</p>")
+        parts += [f"<p class=note>{_e(note)}</p>" for note in result.notes]
         parts.append(f"<h2>Top {k} trials</h2>")
         parts.append(self.top_table(k).to_html(index=False, float_format=_fmt, na_rep="", border=0))
         parts.append(f"<h2>Importance</h2><p>{_e(imp.method)}</p>")
@@ -102,7 +101,7 @@ class Analysis:
         if self.regions:
             parts.append("<h2>Best region</h2><p>Range of the top 25% of trials, in real values.</p>")
             regions = pd.DataFrame(
-                [(n, source.params[n].scale, _fmt(lo), _fmt(hi), c) for n, (lo, hi, c) in self.regions.items()],
+                [(n, result.params[n].scale, _fmt(lo), _fmt(hi), c) for n, (lo, hi, c) in self.regions.items()],
                 columns=["parameter", "scale", "low", "high", "trials"],
             )
             parts.append(regions.to_html(index=False, border=0))
@@ -122,7 +121,7 @@ class Analysis:
         body = "\n".join(parts)
         return (
             "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-            f"<title>sweep analysis: {_e(source.name)}</title><style>{STYLE}</style></head>\n"
+            f"<title>sweep analysis: {_e(result.name)}</title><style>{STYLE}</style></head>\n"
             f"<body>\n{body}\n</body></html>\n"
         )
 
@@ -143,11 +142,14 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}" if isinstance(value, float) and not math.isnan(value) else str(value)
 
 
-def analyze(path: str | Path, history: str | Path | None = None, top: int = 10, plots: bool = True) -> Analysis:
-    """Analyses a sweep directory or an exported trials table; writes the PNGs and the HTML report.
+def analyze(
+    path: SweepResult | str | Path, history: str | Path | None = None, top: int = 10, plots: bool = True
+) -> Analysis:
+    """Analyses a sweep (its directory, an exported trials table, or a loaded result); writes the PNGs and the
+    HTML report.
 
     Args:
-        path: a sweep directory, or a .csv/.parquet written by `sweep export`.
+        path: a sweep directory, a .csv/.parquet written by `sweep export`, or what `sweep.load` returned.
         history: optionally a per-epoch table (`sweep export --history`) for the learning curves.
         top: trials in the report's top table.
         plots: write the plots and the report (False: compute only).
@@ -159,20 +161,17 @@ def analyze(path: str | Path, history: str | Path | None = None, top: int = 10, 
         >>> from sweep.analysis import analyze
         >>> print(analyze("sweeps/digits-momentum-20261122-120000").text())  # doctest: +SKIP
     """
-    from sweep.analysis import load_source
     from sweep.analysis.plots import write_plots
+    from sweep.store.results import SweepResult, load, read_table_file
 
-    source = load_source(path, history)
-    estimate = importance(source.trials, source.params, source.mode)
-    analysis = Analysis(source, estimate, best_regions(source.ranked(), source.params))
-    root = Path(path).expanduser()
-    if root.is_dir() and SweepDir(root).spec_yaml.is_file():
-        from sweep.analysis.advisor import load_run_spec
-
-        analysis.spec = load_run_spec(root)
-    analysis.advice = advise(source, estimate, analysis.spec)
+    result = path if isinstance(path, SweepResult) else load(path)
+    if history is not None:
+        result = replace(result, history=read_table_file(Path(history).expanduser()))
+    estimate = importance(result.trials, result.params, result.mode)
+    analysis = Analysis(result, estimate, best_regions(result.ranked(usable=True), result.params), spec=result.spec)
+    analysis.advice = advise(result, estimate, analysis.spec)
     if plots:
-        analysis.plots = write_plots(source, estimate)
-        source.report_path.write_text(analysis.html(top), encoding="utf-8")
-        analysis.report = source.report_path
+        analysis.plots = write_plots(result, estimate)
+        result.report_path.write_text(analysis.html(top), encoding="utf-8")
+        analysis.report = result.report_path
     return analysis

@@ -34,7 +34,7 @@ def analyze(
     analysis = run_analysis(path, history=history, top=max(top, 10), plots=not no_plots)
     typer.echo(analysis.text(top))
     if analysis.report is not None:
-        typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.source.plots_dir}")
+        typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.result.plots_dir}")
         typer.echo(f"report: {analysis.report}")
     if next_spec is not None:
         from sweep.analysis.next_sweep import write_next_spec

@@ -73,16 +73,16 @@ def warm_start_configs(past: str | Path, space: Space, top: int = DEFAULT_TOP) -
             f"--warm-start {past}: not a sweep directory (no {TRIALS_FILE} and {SPEC_FILE} in it): "
             "give a directory `sweep launch` wrote, e.g. sweeps/digits-momentum-20261122-120000"
         )
-    from sweep.analysis import load_source
+    from sweep.store.results import load
 
-    source = load_source(root)
-    ranked = source.ranked()
+    result = load(root)
+    ranked = result.ranked(usable=True)
     if ranked.empty:
         raise SweepError(f"--warm-start {past}: the sweep has no finished trial to start from")
     tuned = [p.name for p in space.tuned()]
     shared = [name for name in tuned if name in ranked.columns]
     if not shared:
-        old = sorted(source.params) or sorted(c for c in ranked.columns if c not in S.RESERVED)
+        old = sorted(result.params) or sorted(c for c in ranked.columns if c not in S.RESERVED)
         raise SweepError(
             f"--warm-start {past}: its parameters ({', '.join(old) or 'none'}) share none with the new space's "
             f"tuned ones ({', '.join(tuned) or 'none'}): nothing to carry over; launch without --warm-start"

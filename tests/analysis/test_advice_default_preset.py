@@ -40,7 +40,7 @@ def test_the_default_presets_advice_can_be_followed(tmp_path, ray_instance) -> N
     assert not held & {a.param for a in advice if a.kind == "edge"}, lines
     assert "decay_rate: the best trials crowd" not in lines or "lr_decay" in lines  # judged where it acted
     # the next spec validates and each change comes from the line its header names
-    nxt, changes = plan_next(analysis.spec, analysis.source, analysis.importance, advice)
+    nxt, changes = plan_next(analysis.spec, analysis.result, analysis.importance, advice)
     for change in changes:
         assert advice[change.line - 1].kind == change.kind, (change, lines)
     for number, item in enumerate(advice, start=1):

@@ -121,7 +121,7 @@ def test_next_spec_after_high_bias_raises_capacity_and_epochs(tmp_path) -> None:
     analysis = analyze(tmp_path / "bias", plots=False)
     kinds = [a.kind for a in analysis.advice]
     assert "bias" in kinds
-    nxt, changes = plan_next(analysis.spec, analysis.source, analysis.importance, list(analysis.advice))
+    nxt, changes = plan_next(analysis.spec, analysis.result, analysis.importance, list(analysis.advice))
     units = nxt.space["hidden_units"]
     assert not units.is_fixed and units.high > 5 and units.low >= 2  # widened upward
     assert nxt.space["epochs"].values[0] == 12  # trained longer
@@ -141,7 +141,7 @@ def test_next_spec_after_high_variance_adds_regularisation(tmp_path) -> None:
     write(tmp_path / "var", space, _bias_rows(), train=1.0)
     analysis = analyze(tmp_path / "var", plots=False)
     assert "variance" in [a.kind for a in analysis.advice]
-    nxt, changes = plan_next(analysis.spec, analysis.source, analysis.importance, list(analysis.advice))
+    nxt, changes = plan_next(analysis.spec, analysis.result, analysis.importance, list(analysis.advice))
     assert nxt.space["l2"].scale == "loguniform" and nxt.space["keep_prob"].scale == "uniform"
     assert nxt.space["keep_prob"].high <= 1.0
     assert {c.param for c in changes if c.kind == "variance"} == {"l2", "keep_prob"}
@@ -162,10 +162,10 @@ def test_a_held_parameter_is_not_widened(tmp_path) -> None:
     space = {"lr": {"loguniform": [1e-3, 1e-1]}, "momentum": {"beta": [0.9, 0.999]}, "epochs": 5}
     write(tmp_path / "held", space, rows, train=[r["dev"] for r in rows])
     analysis = analyze(tmp_path / "held", plots=False)
-    source, spec = analysis.source, analysis.spec
-    alone = edge_advice(source.ranked(), spec.space, "dev_accuracy", declaration=MLP)
+    result, spec = analysis.result, analysis.spec
+    alone = edge_advice(result.ranked(usable=True), spec.space, "dev_accuracy", declaration=MLP)
     assert [a.param for a in alone if a.kind == "edge"] == ["momentum"]  # the edge rule alone would widen it
-    advice = advise(source, Importance({"lr": 0.98, "momentum": 0.02}, 0.9, 30, ""), spec)
+    advice = advise(result, Importance({"lr": 0.98, "momentum": 0.02}, 0.9, 30, ""), spec)
     tiers = next(a for a in advice if a.kind == "tiers")
     assert tiers.change == ("momentum",) and "hold momentum at their best" in tiers.text
     assert not [a for a in advice if a.param == "momentum" and a.kind.startswith("edge")]

@@ -153,11 +153,11 @@ def test_no_advice_from_too_few_trials():
 
 def test_next_spec_widens_zooms_holds_and_validates(low_lr, tmp_path):
     root, analysis = low_lr
-    nxt = next_spec(analysis.spec, analysis.source, analysis.importance)
+    nxt = next_spec(analysis.spec, analysis.result, analysis.importance)
     assert nxt.name == "adv-next" and nxt.data == "digits" and nxt.trainable == "mlp"
     assert nxt.space["lr"].high == pytest.approx(0.01) and nxt.space["lr"].scale == "loguniform"
     assert nxt.space["decay_rate"].is_fixed and nxt.space["decay_rate"].tier == 3  # settled: held at the winner's value
-    winner = analysis.source.ranked().iloc[0]
+    winner = analysis.result.ranked(usable=True).iloc[0]
     assert nxt.space["decay_rate"].values[0] == pytest.approx(winner["decay_rate"])
     # lr carries all the importance here, so momentum is settled too (tier 2, held for the next sweep)
     assert nxt.space["momentum"].is_fixed and nxt.space["momentum"].values[0] == pytest.approx(winner["momentum"])

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sweep.analysis import analyze, infer_param, load_source
+import sweep
+from sweep.analysis import analyze, infer_param
 from sweep.analysis.param_plots import beta_label
 from sweep.store import schema as S
 from sweep_errors import SweepError
@@ -163,7 +164,7 @@ def test_importance_ranks_the_parameter_the_metric_depends_on_first(analysed):
 
 
 def test_plots_and_a_self_contained_report(analysed):
-    analysis, sweep_dir = analysed, analysed.source.report_path.parent
+    analysis, sweep_dir = analysed, analysed.result.report_path.parent
 
     assert analysis.report == sweep_dir / "report.html"
     _assert_report(
@@ -203,14 +204,36 @@ def test_from_an_exported_csv(sweep_dir, tmp_path):
     proc = invoke_cli("export", str(sweep_dir), "-o", str(exported), timeout=120)
     assert proc.returncode == 0, proc.stderr
 
-    source = load_source(exported)
-    assert source.params["lr"].scale == "loguniform" and source.params["noise"].scale == "uniform"
-    assert source.params["optimizer"].scale == "choice" and source.mode == "max" and source.rounds == {}
+    table = sweep.load(exported)
+    assert table.params["lr"].scale == "loguniform" and table.params["noise"].scale == "uniform"
+    assert table.params["optimizer"].scale == "choice" and table.mode == "max" and table.rounds == {}
     analysis = analyze(exported)
     assert analysis.importance.ordered()[0][0] == "lr"
     assert analysis.report == tmp_path / "results-report.html"
     _assert_report(analysis.report, tmp_path / "results-plots", ["metric-vs-lr.png", "rungs.png"])
     assert not (tmp_path / "results-plots" / "learning-curves.png").exists()  # no history given
+
+
+@pytest.mark.parametrize("mode", ["max", "min"])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_directory_and_its_export_are_one_result_type_with_one_ranking(sweep_dir, tmp_path, mode, suffix):
+    if mode == "min":  # the same sweep as a loss: lower is better, the diverged trial's -inf becomes +inf
+        trials = pd.read_csv(sweep_dir / "trials.csv")
+        trials[S.BEST] = 1 - trials[S.BEST]
+        trials.to_csv(sweep_dir / "trials.csv", index=False)
+        state = json.loads((sweep_dir / "sweep.json").read_text())
+        (sweep_dir / "sweep.json").write_text(json.dumps({**state, "mode": "min"}))
+    exported = tmp_path / f"all{suffix}"
+    assert invoke_cli("export", str(sweep_dir), "-o", str(exported)).returncode == 0
+
+    directory, table = sweep.load(sweep_dir), sweep.load(exported)
+    assert type(directory) is type(table) is sweep.SweepResult
+    assert (directory.exported, table.exported, table.mode, table.status) == (False, True, mode, "exported")
+    for usable in (False, True):
+        assert list(table.ranked(usable)[S.PLAN_ID]) == list(directory.ranked(usable)[S.PLAN_ID])
+    assert len(directory.ranked(usable=True)) == len(directory.trials) - 1  # the diverged trial's metric is ±inf
+    assert table.best_config() == directory.best_config()
+    assert table.name == "all" and table.report_path == tmp_path / "all-report.html"
 
 
 def test_few_trials_skip_importance_with_a_note(tmp_path):
@@ -225,7 +248,7 @@ def test_few_trials_skip_importance_with_a_note(tmp_path):
 
 def test_missing_path_is_one_line_error(tmp_path):
     with pytest.raises(SweepError, match="not found"):
-        load_source(tmp_path / "nope")
+        sweep.load(tmp_path / "nope")
     proc = run_cli("analyze", str(tmp_path / "nope"), timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
@@ -238,10 +261,8 @@ def test_scale_inference():
     assert infer_param("act", pd.Series(["relu", "tanh"])).scale == "choice"
 
 
-def _small_source(tmp_path):
+def _small_result(tmp_path):
     """Twelve trials: β and the metric rise together; half with lr_decay=none; statuses of every kind."""
-    from search_spaces import Param
-    from sweep.analysis import Source
 
     statuses = [S.COMPLETED] * 8 + [S.PRUNED] * 3 + [S.DIVERGED]
     trials = pd.DataFrame(
@@ -258,21 +279,21 @@ def _small_source(tmp_path):
     history = pd.DataFrame(
         [{S.PLAN_ID: p, S.EPOCH: e, "dev_accuracy": 0.5 + 0.01 * e} for p in trials[S.PLAN_ID] for e in (1, 2)]
     )
-    params = {
-        "momentum": Param.from_entry("momentum", {"beta": [0.9, 0.999]}),
-        "lr_decay": Param.from_entry("lr_decay", {"choice": ["none", "step"]}),
-        "decay_rate": Param.from_entry("decay_rate", {"uniform": [0.01, 0.99]}),
-    }
-    return Source("small", trials, history, "dev_accuracy", "max", params, {}, tmp_path, tmp_path / "r.html")
+    space = {"momentum": {"beta": [0.9, 0.999]}, "lr_decay": {"choice": ["none", "step"]},
+             "decay_rate": {"uniform": [0.01, 0.99]}}  # fmt: skip
+    (tmp_path / "rounds").mkdir()
+    (tmp_path / "rounds" / "round-1.yaml").write_text(yaml.safe_dump(space))
+    state = {"metric": "dev_accuracy", "mode": "max", "params": list(space)}
+    return sweep.SweepResult(tmp_path, trials, history, state)
 
 
 def test_parallel_coordinates_draw_a_larger_beta_higher_and_skip_unused_decay_rate(tmp_path):
     from sweep.analysis.parallel_plot import parallel_coordinates
 
-    source = _small_source(tmp_path)
-    figure = parallel_coordinates(source)
+    result = _small_result(tmp_path)
+    figure = parallel_coordinates(result)
     lines = [line for line in figure.axes[0].lines if len(line.get_xdata()) == 3]
-    ranked = source.ranked()
+    ranked = result.ranked(usable=True)
     drawn = ranked.head(len(lines)).iloc[::-1]  # lines are drawn worst first
     heights = [line.get_ydata()[0] for line in lines]
     # a larger β is drawn higher (before: lower, the axis ran in log10(1−β))
@@ -286,8 +307,8 @@ def test_parallel_coordinates_draw_a_larger_beta_higher_and_skip_unused_decay_ra
 def test_metric_vs_decay_rate_leaves_out_trials_without_decay(tmp_path):
     from sweep.analysis.param_plots import metric_vs_param
 
-    source = _small_source(tmp_path)
-    figure = metric_vs_param(source, "decay_rate", source.params["decay_rate"])
+    result = _small_result(tmp_path)
+    figure = metric_vs_param(result, "decay_rate", result.params["decay_rate"])
     drawn = sum(len(c.get_offsets()) for c in figure.axes[0].collections)
     assert drawn == 5  # 6 trials with lr_decay=step, one of them diverged (not finite)
     assert figure.axes[0].get_title() == "dev_accuracy vs decay_rate (uniform, trials with lr_decay ≠ none)"
@@ -296,7 +317,7 @@ def test_metric_vs_decay_rate_leaves_out_trials_without_decay(tmp_path):
 def test_learning_curve_legend_names_every_status_drawn(tmp_path):
     from sweep.analysis.plots import learning_curves
 
-    source = _small_source(tmp_path)
-    labels = figure_labels = learning_curves(source).axes[0].get_legend_handles_labels()[1]
+    result = _small_result(tmp_path)
+    labels = figure_labels = learning_curves(result).axes[0].get_legend_handles_labels()[1]
     assert [label for label in figure_labels if not label.startswith("#")] == ["completed", "pruned", "diverged"]
     assert sum(label.startswith("#") for label in labels) == 5

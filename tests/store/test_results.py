@@ -34,3 +34,20 @@ def test_a_tie_goes_to_the_completed_trial_not_the_pruned_one() -> None:
 def test_a_better_metric_still_wins_whatever_the_status() -> None:
     trials = [row("r1-000", S.COMPLETED, 0.90, 20), row("r1-001", S.PRUNED, 0.91, 2), row("r1-002", S.ERRORED, 0.99, 1)]
     assert list(result(trials).ranked()[S.PLAN_ID]) == ["r1-001", "r1-000", "r1-002"]
+
+
+def test_usable_keeps_the_one_ranking_without_errored_or_non_finite_trials() -> None:
+    trials = [
+        row("a", S.COMPLETED, 0.8, 20),
+        row("b", S.ERRORED, 0.99, 20),
+        row("c", S.DIVERGED, float("-inf"), 3),
+        row("d", S.PRUNED, 0.85, 2),
+        row("e", S.COMPLETED, float("nan"), 20),
+        row("f", S.COMPLETED, 0.9, 20),
+    ]
+    everything = list(result(trials).ranked()[S.PLAN_ID])
+    usable = list(result(trials).ranked(usable=True)[S.PLAN_ID])
+    assert usable == ["f", "d", "a"] == [p for p in everything if p in usable]
+    whole = [row("a", S.COMPLETED, 80, 20), row("b", S.ERRORED, 99, 20), row("c", S.COMPLETED, 90, 20)]
+    assert list(result(whole).ranked(usable=True)[S.PLAN_ID]) == ["c", "a"]  # an integer metric is finite too
+    assert result([]).ranked(usable=True).empty
