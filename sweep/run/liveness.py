@@ -55,8 +55,6 @@ _term_handler: Any = None
 
 def reclaim_term() -> None:
     """Puts the command's SIGTERM handler back after `ray.init` took SIGTERM over (nothing when none is active)."""
-    import threading
-
     if _term_handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _term_handler)
 

@@ -109,7 +109,7 @@ class ReportCheck:
         original = session.report
 
         def report(metrics: Any, *args: Any, **kwargs: Any) -> Any:
-            problem = self.problem(metrics)
+            problem = report_problem(metrics, self.metric)
             if problem is not None:
                 raise ContractError(problem)
             self.reports += 1
@@ -127,10 +127,6 @@ class ReportCheck:
         if self._session is not None:
             vars(self._session).pop("report", None)
             self._session = None
-
-    def problem(self, metrics: Any) -> str | None:
-        """What is wrong with one report, or None."""
-        return report_problem(metrics, self.metric)
 
     def after_return(self, returned: Any) -> str | None:
         """What is wrong with a trainable that returned, or None. A trial restored from a checkpoint may have
