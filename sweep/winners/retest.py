@@ -11,6 +11,7 @@ keyed by a `retest_id`, so earlier retests stay.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from pathlib import Path
@@ -78,21 +79,10 @@ def retest(
         config = _config(row, spec)
         if data is not None:
             config["data"] = data
-        for seed in fresh:
-            jobs.append(
-                (
-                    {**config, "seed": seed},
-                    {
-                        "retest_id": retest_id,
-                        S.PLAN_ID: row[S.PLAN_ID],
-                        "original_rank": rank,
-                        "original_metric": _last_reading(row),
-                        "seed": seed,
-                        "data": str(config.get("data", default_data)),
-                        "epochs": config.get("epochs"),
-                    },
-                )
-            )
+        original = {"retest_id": retest_id, S.PLAN_ID: row[S.PLAN_ID], "original_rank": rank}
+        trained = {"data": str(config.get("data", default_data)), "epochs": config.get("epochs")}
+        keys = {**original, "original_metric": _last_reading(row)}
+        jobs += [({**config, "seed": seed}, {**keys, "seed": seed, **trained}) for seed in fresh]
     appender = CsvAppender(directory.retest_csv, ROW_KEYS)
     if builtin:  # each run's row is on disk as soon as it ends: a killed retest keeps its finished runs
         rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, observer, on_row=lambda row: appender.append([row])))
@@ -158,10 +148,4 @@ def _fresh_seeds(result: SweepResult, count: int) -> list[int]:
     for table in (result.trials, read_table(SweepDir(result.path).retest_csv)):
         if "seed" in table:
             used |= {int(s) for s in pd.to_numeric(table["seed"], errors="coerce").dropna()}
-    seeds: list[int] = []
-    candidate = FIRST_SEED
-    while len(seeds) < count:
-        if candidate not in used:
-            seeds.append(candidate)
-        candidate += 1
-    return seeds
+    return list(itertools.islice((seed for seed in itertools.count(FIRST_SEED) if seed not in used), count))
