@@ -56,11 +56,9 @@ def _epoch_line(m: Mapping[str, Any]) -> str:
         return f"epoch {m.get('epoch', '?'):>3}  " + "  ".join(
             f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items() if k != "epoch"
         )
-    line = (
-        f"epoch {m['epoch']:>3}  train loss {m['train_loss']:.4f} acc {m['train_accuracy']:.4f}  "
-        f"dev loss {m['dev_loss']:.4f} acc {m['dev_accuracy']:.4f}  lr {m['lr']:.4g}"
-    )
-    return line + ("  DIVERGED" if m.get("diverged") else "")
+    from sweep.cli.babysit_cmd import epoch_line  # the built-in trainables' epoch, as babysit prints it
+
+    return epoch_line(m)
 
 
 @app.command("train")
