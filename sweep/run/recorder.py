@@ -135,7 +135,7 @@ class SweepRecorder(Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         """Ray's own failure: a worker or node lost more often than the retries allow, or --fail-fast."""
-        text = _error_text(trial)
+        text = error_text(trial)
         self._failed(trial, death_cause(text, _exit_note(trial)), text)
         self._refresh(trials)
 
@@ -231,7 +231,8 @@ def _worst_if_diverged(value: Any, status: str, mode: str) -> Any:
     return value
 
 
-def _error_text(trial: Any) -> str:
+def error_text(trial: Any) -> str:
+    """Ray's error file of a trial it failed ("" when there is none, or it cannot be read)."""
     try:
         return Path(trial.error_file).read_text() if trial.error_file else ""
     except OSError:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from sweep import events as E
+from sweep.run.sweep_plan import missing, plain
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.damage import check_sweep_dir
@@ -132,11 +133,7 @@ def _last_reading(row: pd.Series) -> float:
 
 def _config(row: pd.Series, spec: SweepSpec) -> dict[str, Any]:
     """The config the trial ran: every config column of its row (trials.csv records them all)."""
-    config = {
-        key: value.item() if hasattr(value, "item") else value
-        for key, value in row.items()
-        if key not in S.TRIAL_COLUMNS and not (isinstance(value, float) and math.isnan(value))
-    }
+    config = {key: plain(value) for key, value in row.items() if key not in S.TRIAL_COLUMNS and not missing(value)}
     if spec.data is not None:
         config.setdefault("data", spec.data)
     return config

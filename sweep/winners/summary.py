@@ -11,6 +11,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from sweep import events as E
+from sweep.cluster.launcher import project_data
 from sweep.run.options import RunOptions
 from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
@@ -116,9 +117,8 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
 
 def _with_project_data(config: dict[str, Any], result: SweepResult) -> dict[str, Any]:
     """A relative data file path means the user's project directory, not the driver's working directory."""
-    data = Path(str(config.get("data", "")))
-    if data.suffix in (".csv", ".parquet", ".npz") and not data.is_absolute():
-        config["data"] = str(Path(result.state.get("project_dir", ".")) / data)
+    if "data" in config:
+        config["data"] = project_data(config["data"], Path(result.state.get("project_dir", ".")))
     return config
 
 
