@@ -73,9 +73,7 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
             timing = json.loads(phases.read_text()) if phases.exists() else {"error": "it wrote no timings"}
             if "error" in timing:  # e.g. a function it times was renamed: no run without its phases
                 raise RuntimeError(f"the bench's timing hook (bench/hooks/sitecustomize.py): {timing['error']}")
-            record["phases"] = timing.get("phases")
-            record["phase_detail"] = timing.get("detail")
-            record["clock"] = timing.get("clock")
+            record.update(phases=timing.get("phases"), phase_detail=timing.get("detail"), clock=timing.get("clock"))
             record["ray_init"] = (record["phases"] or {}).get("ray_init")
             record["ray_started_here"] = started = timing.get("ray_started_here")
             record["cluster_cpus"] = offered = timing.get("cluster_cpus")
