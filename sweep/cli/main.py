@@ -65,7 +65,7 @@ def _run(argv: list[str] | None) -> None:
         _silence_stdout()
         sys.exit(FAILURE_EXIT)
     except Exception as err:
-        if _is_usage_error(err):
+        if isinstance(err, _click_bases()) and hasattr(err, "format_message"):  # the parser's own error
             _usage(err)
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
@@ -142,10 +142,6 @@ def _click_bases() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover (click is a dependency of Ray)
         pass
     return tuple(bases)
-
-
-def _is_usage_error(err: BaseException) -> bool:
-    return isinstance(err, _click_bases()) and hasattr(err, "format_message")
 
 
 def _usage(err: Any) -> None:

@@ -168,9 +168,6 @@ def close_parent_run(
 
 def _find_runs(client: Any, experiment_ids: str | list[str], tags: Mapping[str, str]) -> list[Any]:
     ids = [experiment_ids] if isinstance(experiment_ids, str) else experiment_ids
-    query = " and ".join(f"tags.`{key}` = '{_quote(value)}'" for key, value in tags.items())
+    quoted = {key: str(value).replace("'", "\\'") for key, value in tags.items()}
+    query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in quoted.items())
     return list(client.search_runs(ids, filter_string=query, max_results=1))
-
-
-def _quote(value: str) -> str:
-    return str(value).replace("'", "\\'")
