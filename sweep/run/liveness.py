@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,10 +97,8 @@ class TermDeadline:
         if self.ended.wait(self.grace):
             return
         for action in list(self.actions):
-            try:
+            with suppress(Exception):  # the exit must come, whatever a last action does
                 action()
-            except Exception:  # noqa: S110 (the exit must come, whatever a last action does)
-                pass
         sys.stdout.flush()
         self.exit(TERMINATED_EXIT)
 

@@ -9,6 +9,7 @@ trials.csv once after a restart, so `Tuner.restore` can unpickle this callback a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -143,11 +144,9 @@ class SweepRecorder(Callback):
         """The traceback in DIR/trial-errors.log, the message in the trial's row (and its TrialEnded event)."""
         plan = trial.config.get("plan_id")
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        try:
-            with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
-                handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
-        except OSError:
-            pass  # the row below still holds the message
+        # The row and the terminal get one line, the log the traceback (if it fails, the row still has the message).
+        with contextlib.suppress(OSError), self.directory.trial_errors_log.open("a") as handle:
+            handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
         self._finish(trial, error=message)
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:

@@ -15,6 +15,7 @@ metric as a number, and the trainable reports at least once. A breach is that tr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
@@ -220,12 +221,10 @@ def _note_os_exit() -> Callable[[], None]:
 
     def noted_exit(code: int) -> None:
         if threading.current_thread() is runner:
-            try:
+            with contextlib.suppress(Exception):  # no note: the recorder falls back to Ray's own words
                 from ray import tune
 
                 (Path(tune.get_context().get_trial_dir()) / EXIT_NOTE).write_text(exit_note(code))
-            except Exception:  # no note: the recorder falls back to Ray's own words
-                pass
         original(code)
 
     os._exit = noted_exit  # type: ignore[assignment]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -72,10 +73,8 @@ def prewarm(spec: SweepSpec) -> threading.Thread | None:
         return None
 
     def work() -> None:
-        try:
+        with contextlib.suppress(Exception):  # a bad dataset is reported by the trials themselves
             record.prewarm(spec.data)  # None: the built-in's own default dataset
-        except Exception:  # a bad dataset is reported by the trials themselves
-            pass
 
     thread = threading.Thread(target=work, name="sweep-prewarm", daemon=True)
     thread.start()
