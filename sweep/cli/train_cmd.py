@@ -15,9 +15,7 @@ from typing import Any
 
 import typer
 
-from sweep.cli.app import app
-
-_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+from sweep.cli.app import SPEC_HELP, app
 
 
 def config_from_spec(
@@ -63,7 +61,7 @@ def _epoch_line(m: Mapping[str, Any]) -> str:
 
 @app.command("train")
 def train(
-    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    spec: str | None = typer.Argument(None, help=SPEC_HELP),
     assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs (default: the spec's)."),
     as_json: bool = typer.Option(False, "--json", metavar="", help="One JSON object per epoch, then a summary object."),
