@@ -4,6 +4,7 @@ when it overruns its budget."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -143,10 +144,8 @@ def run_process(
 
 
 def _kill(pid: int, group: bool) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL) if group else os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def process_fields(proc: ProcessRun) -> dict[str, Any]:

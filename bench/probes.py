@@ -32,17 +32,12 @@ def scale_probe(sizes: list[int], cores: int, scratch: Path) -> list[dict[str, A
                 train_seconds=data["train_seconds"],
                 overhead_per_trial=overhead,
             )
+            print(
+                f"  scale {trials}: {overhead:.3f} s/trial overhead, driver {proc.driver_maxrss_mb:.0f} MB", flush=True
+            )
         else:
             point["error"] = proc.output_tail[-1500:]
-        print(
-            f"  scale {trials}: "
-            + (
-                f"{point['overhead_per_trial']:.3f} s/trial overhead, driver {point['driver_maxrss_mb']:.0f} MB"
-                if point["ok"]
-                else "FAILED"
-            ),
-            flush=True,
-        )
+            print(f"  scale {trials}: FAILED", flush=True)
         points.append(point)
     return points
 

@@ -119,17 +119,13 @@ def target(name: str, met: bool | None, figures: str) -> dict[str, Any]:
     return {"target": name, "met": met, "figures": figures}
 
 
-def targets_text(targets: list[dict[str, Any]]) -> str:
-    mark = {True: "met", False: "NOT met", None: "not measured"}
-    return "\n".join(f"- {mark[t['met']]}: {t['target']} ({t['figures']})" for t in targets)
-
-
 def publish(result: dict[str, Any], out: Path, sections: list[str]) -> None:
     """Writes `result` to `out` and prints `sections`, its targets, its notes and where the JSON went."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, default=str))
     print("\n".join(sections))
-    print("\nTargets:\n" + targets_text(result["targets"]))
+    mark = {True: "met", False: "NOT met", None: "not measured"}
+    print("\nTargets:\n" + "\n".join(f"- {mark[t['met']]}: {t['target']} ({t['figures']})" for t in result["targets"]))
     for note in result["notes"]:
         print(f"note: {note}")
     print(f"\nJSON: {out}")

@@ -87,14 +87,9 @@ class Workload:
         return [{**config, "data": self.data} for config in planned]
 
     def to_dict(self) -> dict[str, Any]:
+        shown = ("name", "data", "samples", "epochs", "grace_period", "reduction_factor", "rounds")
         return {
-            "name": self.name,
-            "data": self.data,
-            "samples": self.samples,
-            "epochs": self.epochs,
-            "grace_period": self.grace_period,
-            "reduction_factor": self.reduction_factor,
-            "rounds": self.rounds,
+            **{key: getattr(self, key) for key in shown},
             "preset": DEFAULT_PRESET if self.preset else None,
             "runners": list(self.runners),
         }

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from search_spaces import Param
+from sweep.analysis.advice import is_missing
 from sweep.store import schema as S
 
 MIN_TRIALS = 3  # fewer finished trials than this: no importance, only a note
@@ -54,7 +55,7 @@ def design_matrix(trials: pd.DataFrame, params: dict[str, Param]) -> pd.DataFram
     for name, param in params.items():
         if not param.is_numeric:
             param = categorical_levels(param, trials[name])
-        columns[name] = [coord_of(param, v) if not _missing(v) else math.nan for v in trials[name]]
+        columns[name] = [coord_of(param, v) if not is_missing(v) else math.nan for v in trials[name]]
     return pd.DataFrame(columns, index=trials.index)
 
 
@@ -144,7 +145,3 @@ def best_regions(ranked: pd.DataFrame, params: dict[str, Param]) -> dict[str, tu
 
 def _sse(y: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.sum((y - predicted) ** 2))
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -78,7 +78,9 @@ def try_trainable(spec: SweepSpec) -> TryOutcome:
     started = time.perf_counter()
     train_and_test = resolve_train_and_test(spec.trainable)
     if train_and_test is None:
-        first = _first_report_of_user_trainable(spec, config)
+        from sweep.run.one_trial import train_once
+
+        first = train_once(spec, config, " in its first epoch", max_epochs=1)[0]
     else:
         from trainables.session import LocalSession
 
@@ -90,12 +92,6 @@ def try_trainable(spec: SweepSpec) -> TryOutcome:
     check_first_report(spec, first)
     numbers = {k: float(v) for k, v in first.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     return TryOutcome(numbers, time.perf_counter() - started)
-
-
-def _first_report_of_user_trainable(spec: SweepSpec, config: dict[str, Any]) -> dict[str, Any]:
-    from sweep.run.one_trial import train_once
-
-    return train_once(spec, config, " in its first epoch", max_epochs=1)[0]
 
 
 def _number(value: float) -> str:

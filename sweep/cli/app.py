@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."  # every command's SPEC argument
 app = typer.Typer(
     name="sweep",
     help=(

@@ -25,20 +25,16 @@ def sparkline(values: Sequence[float], log: bool = False) -> str:
         >>> sparkline([0.1, 0.5, 0.9])
         '▁▅█'
     """
-    finite = [v for v in values if isinstance(v, int | float) and math.isfinite(v) and (v > 0 or not log)]
-    if not finite:
+    drawn = [isinstance(v, int | float) and math.isfinite(v) and (v > 0 or not log) for v in values]
+    tx = [math.log10(v) if log else v for v, ok in zip(values, drawn, strict=True) if ok]
+    if not tx:
         return " " * len(values)
-    tx = [math.log10(v) if log else v for v in finite]
     low, high = min(tx), max(tx)
-    out = []
-    for v in values:
-        if not (isinstance(v, int | float) and math.isfinite(v) and (v > 0 or not log)):
-            out.append(" ")
-            continue
-        x = math.log10(v) if log else v
-        level = 0 if high == low else round((x - low) / (high - low) * (len(BARS) - 1))
-        out.append(BARS[level])
-    return "".join(out)
+
+    def bar(x: float) -> str:
+        return BARS[0 if high == low else round((x - low) / (high - low) * (len(BARS) - 1))]
+
+    return "".join(bar(math.log10(v) if log else v) if ok else " " for v, ok in zip(values, drawn, strict=True))
 
 
 def chart_lines(history: Sequence[Mapping[str, Any]], width: int = CHART_WIDTH) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from sweep.cli.app import app
+from sweep.cli.app import SPEC_HELP, app
 from sweep_errors import SweepError
 
 _FACTORY_HELP = (
@@ -23,7 +23,7 @@ _FACTORY_HELP = (
 
 @app.command("gradcheck")
 def gradcheck(
-    spec: str | None = typer.Argument(None, help="A YAML spec path or a preset name (default: the default preset)."),
+    spec: str | None = typer.Argument(None, help=SPEC_HELP),
     assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
     model: str | None = typer.Option(None, "--model", metavar="MODULE:FUNCTION", help=_FACTORY_HELP),
     examples: int = typer.Option(16, "--examples", min=1, max=4096, help="Training examples in the batch."),

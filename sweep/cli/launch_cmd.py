@@ -66,15 +66,10 @@ def launch(
     from sweep.run.launch import run_sweep
 
     loaded = load_spec(spec)
-    changes: dict = {}
-    if samples is not None:
-        changes["samples"] = samples
+    given = {"samples": samples, "name": name, "seed": seed, "max_concurrent": max_concurrent}
+    changes: dict = {key: value for key, value in given.items() if value is not None}
     if rounds is not None:
         changes["rounds"] = replace(loaded.rounds, count=rounds)
-    if name is not None:
-        changes["name"] = name
-    if seed is not None:
-        changes["seed"] = seed
     if sampler is not None:
         changes["sampler"] = need_choice("--sampler", sampler, SAMPLERS, "sampler")
     if time_budget is not None:
@@ -83,8 +78,6 @@ def launch(
         changes["trial_timeout"] = parse_duration(trial_timeout, "--trial-timeout")
     if epochs is not None:
         set_ = [*set_, f"epochs={epochs}"]
-    if max_concurrent is not None:
-        changes["max_concurrent"] = max_concurrent
     loaded = loaded.replace(**changes)  # checked like the spec itself
     holds = tuple(parse_assignment(text) for text in set_)
     check_assignments(loaded, [key for key, _ in holds])

@@ -65,7 +65,7 @@ def _run(argv: list[str] | None) -> None:
         _silence_stdout()
         sys.exit(FAILURE_EXIT)
     except Exception as err:
-        if _is_usage_error(err):
+        if isinstance(err, _click_bases()) and hasattr(err, "format_message"):  # the parser's own error
             _usage(err)
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
@@ -144,10 +144,6 @@ def _click_bases() -> tuple[type[BaseException], ...]:
     return tuple(bases)
 
 
-def _is_usage_error(err: BaseException) -> bool:
-    return isinstance(err, _click_bases()) and hasattr(err, "format_message")
-
-
 def _usage(err: Any) -> None:
     """`sweep` alone prints the help (exit 2); any other parser error is one line naming the help to read."""
     ctx = getattr(err, "ctx", None)
@@ -199,8 +195,5 @@ def unexpected_line(err: BaseException, log: Path | None) -> str:
 
 
 def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -8,14 +8,12 @@ import sys
 import typer
 
 from search_spaces import load_spec, parse_assignment, sample_configs
-from sweep.cli.app import app
-
-_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+from sweep.cli.app import SPEC_HELP, app
 
 
 @app.command("sample")
 def sample(
-    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    spec: str | None = typer.Argument(None, help=SPEC_HELP),
     n: int | None = typer.Option(
         None,
         "-n",

@@ -15,9 +15,7 @@ from typing import Any
 
 import typer
 
-from sweep.cli.app import app
-
-_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+from sweep.cli.app import SPEC_HELP, app
 
 
 def config_from_spec(
@@ -56,16 +54,14 @@ def _epoch_line(m: Mapping[str, Any]) -> str:
         return f"epoch {m.get('epoch', '?'):>3}  " + "  ".join(
             f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in m.items() if k != "epoch"
         )
-    line = (
-        f"epoch {m['epoch']:>3}  train loss {m['train_loss']:.4f} acc {m['train_accuracy']:.4f}  "
-        f"dev loss {m['dev_loss']:.4f} acc {m['dev_accuracy']:.4f}  lr {m['lr']:.4g}"
-    )
-    return line + ("  DIVERGED" if m.get("diverged") else "")
+    from sweep.cli.babysit_cmd import epoch_line  # the built-in trainables' epoch, as babysit prints it
+
+    return epoch_line(m)
 
 
 @app.command("train")
 def train(
-    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    spec: str | None = typer.Argument(None, help=SPEC_HELP),
     assign: list[str] | None = typer.Option(None, "--set", help="Set a config key: key=value (repeatable)."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs (default: the spec's)."),
     as_json: bool = typer.Option(False, "--json", metavar="", help="One JSON object per epoch, then a summary object."),

@@ -5,16 +5,14 @@ from __future__ import annotations
 import typer
 
 from search_spaces import SweepSpec, load_spec
-from sweep.cli.app import app
-
-_SPEC_HELP = "A YAML spec path or a preset name (default: the default preset)."
+from sweep.cli.app import SPEC_HELP, app
 
 COLUMNS = ("name", "scale", "range", "default", "tier")
 
 
 @app.command("validate")
 def validate(
-    spec: str | None = typer.Argument(None, help=_SPEC_HELP),
+    spec: str | None = typer.Argument(None, help=SPEC_HELP),
     try_it: bool = typer.Option(
         False, "--try", help="Also train the spec's default config for one epoch and check what it reports."
     ),

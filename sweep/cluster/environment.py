@@ -27,18 +27,9 @@ LOCAL_ENVIRONMENT = {
     # small; every 3 s keeps that window short.
     "TUNE_GLOBAL_CHECKPOINT_S": "3",
 }
-CLUSTER_ENVIRONMENT = {
-    key: LOCAL_ENVIRONMENT[key]
-    for key in (
-        "RAY_USAGE_STATS_ENABLED",
-        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS",
-        "RAY_AIR_NEW_OUTPUT",
-        "RAY_AUTH_MODE",
-        "TUNE_GLOBAL_CHECKPOINT_S",
-    )
-}
-TOKEN_FILE = Path.home() / ".ray" / "auth_token"
 SINGLE_NODE_KEY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+CLUSTER_ENVIRONMENT = {key: value for key, value in LOCAL_ENVIRONMENT.items() if key != SINGLE_NODE_KEY}
+TOKEN_FILE = Path.home() / ".ray" / "auth_token"
 NODE_KEYS = (SINGLE_NODE_KEY, "RAY_AUTH_MODE")  # what a Ray node reads when it starts; the rest, the driver reads
 _set_here: set[str] = set()  # the keys this process set (a user's own values are never changed or removed)
 

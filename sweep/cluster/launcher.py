@@ -7,6 +7,7 @@ ship nothing. Inside `ray job submit --working-dir .` the job already carries th
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,8 @@ def runtime_env(project: Path, ship: bool, storage: str, local: bool = False) ->
     if not ship:
         return None
     excludes = list(EXCLUDES)
-    try:
+    with contextlib.suppress(ValueError):  # storage outside the project: nothing to exclude
         excludes.append(str(Path(storage).resolve().relative_to(project)))
-    except ValueError:
-        pass  # storage outside the project: nothing to exclude
     return {"working_dir": str(project), "excludes": excludes, "env_vars": {"RAY_CHDIR_TO_TRIAL_DIR": "0"}}
 
 

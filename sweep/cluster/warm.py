@@ -8,6 +8,7 @@ processes of that Ray (found by its temp directory) and removes the record. Noth
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -183,7 +184,5 @@ def _pids_under(temp_dir: str) -> list[int]:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
 from ray.tune.stopper import Stopper
 
 from sweep.run.disk_full import is_disk_full
+from sweep.run.recorder import error_text
 from sweep.run.trial_guard import error_of
 
 
@@ -22,11 +22,7 @@ class DiskFullStop(Callback, Stopper):
         self.fired = self.fired or is_disk_full(error_of(trial.last_result))
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        try:
-            text = Path(trial.error_file).read_text() if trial.error_file else ""
-        except OSError:
-            text = ""
-        self.fired = self.fired or is_disk_full(text)
+        self.fired = self.fired or is_disk_full(error_text(trial))
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         return False

@@ -31,12 +31,6 @@ from sweep.store.tables import StorageError, read_table, rewrite_table
 from sweep_errors import SweepError
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    return yaml.safe_load(path.read_text())
-
-
 def resolve(trainable: str, project: Path) -> Callable[[dict], None]:
     """The trainable function; a user's module is looked up in their project directory first."""
     import sys
@@ -236,7 +230,8 @@ def run_rounds(
     state = directory.state.read()  # the searcher and the budget stopper recorded their ends in it
     if state.budget_spent:
         return True
-    return _all_recorded(directory, todo, set(state.not_started))
+    unstarted = set(state.not_started)
+    return all(_round_recorded(directory, slot, unstarted) for slot in todo)
 
 
 def _ray_log_to_file(directory: SweepDir) -> None:
@@ -265,11 +260,6 @@ def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def _all_recorded(directory: SweepDir, todo: list[RoundSlot], not_started: set[str]) -> bool:
-    """Whether every round in `todo` was planned and each of its started configs has a final row."""
-    return all(_round_recorded(directory, slot, not_started) for slot in todo)
 
 
 def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:

@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +55,6 @@ _term_handler: Any = None
 
 def reclaim_term() -> None:
     """Puts the command's SIGTERM handler back after `ray.init` took SIGTERM over (nothing when none is active)."""
-    import threading
-
     if _term_handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _term_handler)
 
@@ -99,10 +97,8 @@ class TermDeadline:
         if self.ended.wait(self.grace):
             return
         for action in list(self.actions):
-            try:
+            with suppress(Exception):  # the exit must come, whatever a last action does
                 action()
-            except Exception:  # noqa: S110 (the exit must come, whatever a last action does)
-                pass
         sys.stdout.flush()
         self.exit(TERMINATED_EXIT)
 

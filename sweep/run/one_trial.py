@@ -89,7 +89,7 @@ def run_configs(
 
     class Collect(tune.Callback):
         def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-            index = _index(trial.config)
+            index = int(trial.config[JOB])
             for row in epoch_rows(result):
                 histories[index].append(row)
                 if on_epoch is not None:
@@ -100,9 +100,6 @@ def run_configs(
 
         def _print(self, msg: str) -> None:
             pass
-
-    def _index(config: dict[str, Any]) -> int:
-        return int(config[JOB])
 
     def run_one(config: dict[str, Any]) -> Any:
         return function(dict(configs[int(config[JOB])]))  # the trainable sees exactly the config given
@@ -129,10 +126,9 @@ def run_configs(
             for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):  # "Trials did not complete: ..."
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             grid = tuner.fit()
-            for position in range(len(grid)):
-                result = grid[position]
+            for result in (grid[position] for position in range(len(grid))):  # a ResultGrid has no __iter__
                 if result.error is not None:
-                    index = _index(result.config or {})
+                    index = int((result.config or {})[JOB])
                     text = str(result.error).strip().splitlines()
                     histories[index] = histories[index] or [{}]
                     histories[index][-1] = {**histories[index][-1], "error": text[-1] if text else "error"}

@@ -9,6 +9,7 @@ sweep runs, and any message that is not the raylet's still reaches the terminal 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -36,12 +37,10 @@ def raylet_messages_to(log_file: Path) -> None:
             if not isinstance(data, dict) or data.get("pid") != "raylet":
                 original(data, *args, **kwargs)
                 return
-            try:
-                with Path(log_file).open("a") as handle:
-                    for line in data.get("lines", []):
-                        handle.write(f"(raylet) {plain(str(line))}\n")
-            except OSError:  # the sweep's disk is full or gone: the message is dropped, not printed
-                pass
+            # The sweep's disk full or gone: the message is dropped, not printed.
+            with contextlib.suppress(OSError), Path(log_file).open("a") as handle:
+                for line in data.get("lines", []):
+                    handle.write(f"(raylet) {plain(str(line))}\n")
 
         ray_worker.print_to_stdstream = to_file
 

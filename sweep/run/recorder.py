@@ -9,6 +9,7 @@ trials.csv once after a restart, so `Tuner.restore` can unpickle this callback a
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -135,7 +136,7 @@ class SweepRecorder(Callback):
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         """Ray's own failure: a worker or node lost more often than the retries allow, or --fail-fast."""
-        text = _error_text(trial)
+        text = error_text(trial)
         self._failed(trial, death_cause(text, _exit_note(trial)), text)
         self._refresh(trials)
 
@@ -143,11 +144,9 @@ class SweepRecorder(Callback):
         """The traceback in DIR/trial-errors.log, the message in the trial's row (and its TrialEnded event)."""
         plan = trial.config.get("plan_id")
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
-        try:
-            with self.directory.trial_errors_log.open("a") as handle:  # the row and the terminal get one line
-                handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
-        except OSError:
-            pass  # the row below still holds the message
+        # The row and the terminal get one line, the log the traceback (if it fails, the row still has the message).
+        with contextlib.suppress(OSError), self.directory.trial_errors_log.open("a") as handle:
+            handle.write(f"--- trial {plan} ({trial.trial_id}), config {config}\n{trace.rstrip()}\n")
         self._finish(trial, error=message)
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
@@ -231,7 +230,8 @@ def _worst_if_diverged(value: Any, status: str, mode: str) -> Any:
     return value
 
 
-def _error_text(trial: Any) -> str:
+def error_text(trial: Any) -> str:
+    """Ray's error file of a trial it failed ("" when there is none, or it cannot be read)."""
     try:
         return Path(trial.error_file).read_text() if trial.error_file else ""
     except OSError:

@@ -69,7 +69,6 @@ class RecipeSearcher(Searcher):
         self.skipped: list[str] = []  # planned but never started (a round's budget share ran out)
         self.finished = False
         self.guided: GuidedRound | None = None  # the current round's model-guided proposals (rounds.model)
-        spec = plan.sweep_spec()
         self.surrogate = Surrogate(Space.from_dict(plan.base), spec.mode) if guided(spec) else None
         self._load_earlier_results()
 

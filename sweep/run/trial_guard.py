@@ -15,6 +15,7 @@ metric as a number, and the trainable reports at least once. A breach is that tr
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
@@ -109,7 +110,7 @@ class ReportCheck:
         original = session.report
 
         def report(metrics: Any, *args: Any, **kwargs: Any) -> Any:
-            problem = self.problem(metrics)
+            problem = report_problem(metrics, self.metric)
             if problem is not None:
                 raise ContractError(problem)
             self.reports += 1
@@ -127,10 +128,6 @@ class ReportCheck:
         if self._session is not None:
             vars(self._session).pop("report", None)
             self._session = None
-
-    def problem(self, metrics: Any) -> str | None:
-        """What is wrong with one report, or None."""
-        return report_problem(metrics, self.metric)
 
     def after_return(self, returned: Any) -> str | None:
         """What is wrong with a trainable that returned, or None. A trial restored from a checkpoint may have
@@ -224,12 +221,10 @@ def _note_os_exit() -> Callable[[], None]:
 
     def noted_exit(code: int) -> None:
         if threading.current_thread() is runner:
-            try:
+            with contextlib.suppress(Exception):  # no note: the recorder falls back to Ray's own words
                 from ray import tune
 
                 (Path(tune.get_context().get_trial_dir()) / EXIT_NOTE).write_text(exit_note(code))
-            except Exception:  # no note: the recorder falls back to Ray's own words
-                pass
         original(code)
 
     os._exit = noted_exit  # type: ignore[assignment]

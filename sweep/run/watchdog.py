@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -73,11 +74,8 @@ class Watchdog(Callback, Stopper):
     def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
         if self.fired:
             return
-        counts: dict[str, int] = {}
-        for trial in trials:
-            counts[str(trial.status)] = counts.get(str(trial.status), 0) + 1
-        self.statuses = counts
-        self.fired = self.stall.observe(sum(n for status, n in counts.items() if status in LIVE))
+        self.statuses = dict(Counter(str(trial.status) for trial in trials))
+        self.fired = self.stall.observe(sum(n for status, n in self.statuses.items() if status in LIVE))
 
     def offered(self) -> None:
         """The searcher offered a trial: it will be pending, so the sweep is not idle."""

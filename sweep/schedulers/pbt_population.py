@@ -225,10 +225,7 @@ def pbt_configs(configs: list[dict[str, Any]], perturbation_interval: int) -> li
 def _mutations(space: Space, held: tuple[str, ...]) -> dict[str, Any]:
     """Ray's ``hyperparam_mutations``: domains of the mutable params (Ray uses them to fill missing keys and
     to log; :class:`SweepPBT` does the perturbing itself)."""
-    mutations: dict[str, Any] = {}
-    for param in mutable_params(space, held):
-        mutations[param.name] = to_tune_domain(param) if param.is_numeric else list(param.values)
-    return mutations
+    return {p.name: to_tune_domain(p) if p.is_numeric else list(p.values) for p in mutable_params(space, held)}
 
 
 def _epoch(result: Mapping[str, Any] | None) -> int | None:

@@ -14,6 +14,7 @@ Reading the rows back is :mod:`sweep.store.tables`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -128,10 +129,8 @@ def _storage_error(path: Path, err: OSError, rows: int) -> StorageError:
 
 
 def _truncate(fd: int, size: int) -> None:
-    try:
+    with contextlib.suppress(OSError):  # nothing more can be done; the reader drops a partial last line
         os.ftruncate(fd, size)
-    except OSError:  # nothing more can be done; the reader drops a partial last line
-        pass
 
 
 def _cut_partial_last_line(path: Path) -> None:

@@ -93,15 +93,11 @@ def sign_files(folder: Path, files: Iterable[Path], key: bytes, signed: Mapping[
     """Adds the signatures of `files` (and the ready-made `signed`: name → signature) to `folder`'s list."""
     folder = Path(folder)
     known = read_signatures(folder)
-    for name, mine in (signed or {}).items():
-        known[name] = [s for s in known.get(name, []) if s != mine][-(KEEP - 1) :] + [mine]
-    for path in files:
-        name = Path(path).name
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            continue  # gone already: Ray replaced it
-        mine = signature(key, name, data)
+    fresh = list((signed or {}).items())
+    for path in map(Path, files):
+        with contextlib.suppress(OSError):  # gone already: Ray replaced it
+            fresh.append((path.name, signature(key, path.name, path.read_bytes())))
+    for name, mine in fresh:
         known[name] = [s for s in known.get(name, []) if s != mine][-(KEEP - 1) :] + [mine]
     tmp = folder / f".{SIGNATURES_FILE}.tmp"
     tmp.write_text(json.dumps({"version": 1, "files": known}, indent=1))

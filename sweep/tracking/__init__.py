@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -156,11 +155,9 @@ def epoch_rows(result: Mapping[str, Any] | list[dict[str, Any]]) -> list[dict[st
     for metrics in epochs_of(result) if isinstance(result, Mapping) else result:
         epoch = metrics.get(S.EPOCH)
         row: dict[str, float] = {S.EPOCH: int(epoch)} if epoch is not None else {}
-        for key, value in metrics.items():
-            if key in _NOT_METRICS or isinstance(value, str) or value is None:
-                continue
-            if isinstance(value, bool | int | float):
-                row[key] = float(value)
+        row.update(
+            (k, float(v)) for k, v in metrics.items() if k not in _NOT_METRICS and isinstance(v, bool | int | float)
+        )
         rows.append(row)
     return rows
 
@@ -223,7 +220,3 @@ def log_sweep_summary(
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def finite(value: float) -> bool:
-    return isinstance(value, float) and math.isfinite(value)

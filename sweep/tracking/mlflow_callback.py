@@ -6,6 +6,7 @@ Imports mlflow (the ``track`` extra); :func:`sweep.tracking.tracking_callbacks` 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from sweep.tracking import (
     ROOT_TAG,
     TrackingContext,
     epoch_rows,
-    finite,
     local_store_uri,
     now_ms,
     plan_id_of,
@@ -153,11 +153,10 @@ def close_parent_run(
         return None
     run_id = str(runs[0].info.run_id)
     stamp = now_ms()
-    metrics = []
-    for key in ("test_accuracy", "best_metric", "test_loss"):
-        value = summary.get(key)
-        if isinstance(value, int | float) and finite(float(value)):
-            metrics.append(Metric(key, float(value), stamp, 0))
+    values = {key: summary.get(key) for key in ("test_accuracy", "best_metric", "test_loss")}
+    metrics = [
+        Metric(k, float(v), stamp, 0) for k, v in values.items() if isinstance(v, int | float) and math.isfinite(v)
+    ]
     client.log_batch(run_id, metrics=metrics)
     for key in ("status", "winner", "metric"):
         if summary.get(key) is not None:
@@ -169,9 +168,6 @@ def close_parent_run(
 
 def _find_runs(client: Any, experiment_ids: str | list[str], tags: Mapping[str, str]) -> list[Any]:
     ids = [experiment_ids] if isinstance(experiment_ids, str) else experiment_ids
-    query = " and ".join(f"tags.`{key}` = '{_quote(value)}'" for key, value in tags.items())
+    quoted = {key: str(value).replace("'", "\\'") for key, value in tags.items()}
+    query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in quoted.items())
     return list(client.search_runs(ids, filter_string=query, max_results=1))
-
-
-def _quote(value: str) -> str:
-    return str(value).replace("'", "\\'")

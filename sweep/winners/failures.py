@@ -55,12 +55,7 @@ def winner(result: Any) -> pd.Series | None:
     """The sweep's best trial when it is a usable result (the ranking's own first choice), else None."""
     if result.trials.empty:
         return None
-    ranked = result.ranked()
-    best = ranked.iloc[0]
-    if is_result(best):
-        return best
-    usable = [row for _, row in ranked.iterrows() if is_result(row)]
-    return usable[0] if usable else None
+    return next((row for _, row in result.ranked().iterrows() if is_result(row)), None)
 
 
 @dataclass(frozen=True)

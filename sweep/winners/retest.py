@@ -11,6 +11,7 @@ keyed by a `retest_id`, so earlier retests stay.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from sweep import events as E
+from sweep.run.sweep_plan import missing, plain
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.damage import check_sweep_dir
@@ -78,21 +80,10 @@ def retest(
         config = _config(row, spec)
         if data is not None:
             config["data"] = data
-        for seed in fresh:
-            jobs.append(
-                (
-                    {**config, "seed": seed},
-                    {
-                        "retest_id": retest_id,
-                        S.PLAN_ID: row[S.PLAN_ID],
-                        "original_rank": rank,
-                        "original_metric": _last_reading(row),
-                        "seed": seed,
-                        "data": str(config.get("data", default_data)),
-                        "epochs": config.get("epochs"),
-                    },
-                )
-            )
+        original = {"retest_id": retest_id, S.PLAN_ID: row[S.PLAN_ID], "original_rank": rank}
+        trained = {"data": str(config.get("data", default_data)), "epochs": config.get("epochs")}
+        keys = {**original, "original_metric": _last_reading(row)}
+        jobs += [({**config, "seed": seed}, {**keys, "seed": seed, **trained}) for seed in fresh]
     appender = CsvAppender(directory.retest_csv, ROW_KEYS)
     if builtin:  # each run's row is on disk as soon as it ends: a killed retest keeps its finished runs
         rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, observer, on_row=lambda row: appender.append([row])))
@@ -142,11 +133,7 @@ def _last_reading(row: pd.Series) -> float:
 
 def _config(row: pd.Series, spec: SweepSpec) -> dict[str, Any]:
     """The config the trial ran: every config column of its row (trials.csv records them all)."""
-    config = {
-        key: value.item() if hasattr(value, "item") else value
-        for key, value in row.items()
-        if key not in S.TRIAL_COLUMNS and not (isinstance(value, float) and math.isnan(value))
-    }
+    config = {key: plain(value) for key, value in row.items() if key not in S.TRIAL_COLUMNS and not missing(value)}
     if spec.data is not None:
         config.setdefault("data", spec.data)
     return config
@@ -158,10 +145,4 @@ def _fresh_seeds(result: SweepResult, count: int) -> list[int]:
     for table in (result.trials, read_table(SweepDir(result.path).retest_csv)):
         if "seed" in table:
             used |= {int(s) for s in pd.to_numeric(table["seed"], errors="coerce").dropna()}
-    seeds: list[int] = []
-    candidate = FIRST_SEED
-    while len(seeds) < count:
-        if candidate not in used:
-            seeds.append(candidate)
-        candidate += 1
-    return seeds
+    return list(itertools.islice((seed for seed in itertools.count(FIRST_SEED) if seed not in used), count))

@@ -10,6 +10,7 @@ import pandas as pd
 from sweep.store import schema as S
 
 MIN_CONFIGS_FOR_RHO = 5  # two configs always give ρ = ±1; below five a rank correlation says nothing
+SHOWN = [S.PLAN_ID, "original_rank", "new_rank", "original_metric", "mean", "std", "n", "test_accuracy_mean"]
 
 
 @dataclass
@@ -40,18 +41,7 @@ class RetestResult:
 
     def text(self) -> str:
         """The terminal report."""
-        shown = self.summary[
-            [
-                S.PLAN_ID,
-                "original_rank",
-                "new_rank",
-                "original_metric",
-                "mean",
-                "std",
-                "n",
-                "test_accuracy_mean",
-            ]
-        ]
+        shown = self.summary[SHOWN]
         lines = [
             f"retest {self.retest_id}: {self.metric} ({self.mode}) at full budget, last epoch, both sides "
             "(original_metric: the sweep trial's last epoch)",

@@ -96,16 +96,9 @@ def train_one(trainable: str, config: dict[str, Any], cpus: float, gpus: float) 
     return builtin(trainable).train_and_test(config, device=device)  # a built-in: checked on the driver
 
 
+KEPT = ("dev_accuracy", "dev_loss", "test_accuracy", "test_loss", "stopped_epoch", "diverged", "train_seconds", "error")
+
+
 def _keep(metrics: dict[str, Any], metric: str) -> dict[str, Any]:
-    keys = [
-        metric,
-        "dev_accuracy",
-        "dev_loss",
-        "test_accuracy",
-        "test_loss",
-        "stopped_epoch",
-        "diverged",
-        "train_seconds",
-        "error",
-    ]
-    return {key: metrics.get(key) for key in dict.fromkeys(keys)}
+    """A run's row: the sweep's metric first, then what every retest row holds."""
+    return {key: metrics.get(key) for key in dict.fromkeys([metric, *KEPT])}

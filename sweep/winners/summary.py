@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from search_spaces import SweepSpec
 from sweep import events as E
+from sweep.cluster.launcher import project_data
 from sweep.run.options import RunOptions
 from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
@@ -71,10 +73,8 @@ def prewarm(spec: SweepSpec) -> threading.Thread | None:
         return None
 
     def work() -> None:
-        try:
+        with contextlib.suppress(Exception):  # a bad dataset is reported by the trials themselves
             record.prewarm(spec.data)  # None: the built-in's own default dataset
-        except Exception:  # a bad dataset is reported by the trials themselves
-            pass
 
     thread = threading.Thread(target=work, name="sweep-prewarm", daemon=True)
     thread.start()
@@ -116,9 +116,8 @@ def evaluate_winner(spec: SweepSpec, result: SweepResult) -> dict[str, Any] | No
 
 def _with_project_data(config: dict[str, Any], result: SweepResult) -> dict[str, Any]:
     """A relative data file path means the user's project directory, not the driver's working directory."""
-    data = Path(str(config.get("data", "")))
-    if data.suffix in (".csv", ".parquet", ".npz") and not data.is_absolute():
-        config["data"] = str(Path(result.state.get("project_dir", ".")) / data)
+    if "data" in config:
+        config["data"] = project_data(config["data"], Path(result.state.get("project_dir", ".")))
     return config
 
 
