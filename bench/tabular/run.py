@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -30,25 +31,55 @@ from typing import Any
 
 from bench.report import RESULTS
 from bench.tabular import plot, score, tasks
-from bench.tabular.methods import METHODS, make
-from bench.tabular.simulate import simulate
+from bench.tabular.methods import METHODS, OPTUNA, RAY, SWEEP, make
+from bench.tabular.simulate import cut, simulate
 
 REFERENCE = "sweep-random"  # random search: the speed-up's yardstick
 DEFAULT, PEER = "sweep-default", "optuna-tpe"
 VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosing the default: --methods runs them
 
 
-def run_job(job: tuple[str, str, int, int, int, str]) -> tuple[str, str, int, int, int, list[float]]:
-    """One method on one task, one seed, one budget, one worker count (in a pool process)."""
-    method, task, workers, budget, seed, scratch = job
+Job = tuple[str, str, int, tuple[int, ...], int, str]  # method, task, workers, budgets, seed, scratch
+Done = tuple[str, str, int, int, dict[int, list[float]], float]  # method, task, workers, seed, curves, CPU s
+
+# Measured CPU milliseconds per evaluation on the 2-core machine (car, k = 8, 300 evaluations): the pool takes
+# the long runs first, so its last minutes are not one long run. Anything unlisted costs well under 1 ms.
+MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 11.0, "sweep-staged": 10.0, "ray-hyperopt": 10.0,
+                     "sweep-tpe": 4.5, "optuna-tpe": 3.7}  # fmt: skip
+
+
+def start_worker(methods: list[str], task_names: list[str]) -> None:
+    """A pool process's start: one BLAS thread (the pool already has a process per core), the methods' imports
+    and the tables read once, so the runs' CPU seconds are their own."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)  # one BLAS thread per pool process: the pool already has a process per core
+    threadpool_limits(1)
     logging.getLogger("ray").setLevel(logging.ERROR)
+    runners = {METHODS[m].runner for m in methods}
+    if SWEEP in runners:
+        import sweep.run.tuner  # noqa: F401  (what the Planner's first ask imports)
+    if OPTUNA in runners:
+        import optuna  # noqa: F401
+    if "optuna-gp" in methods:
+        import optuna._gp.gp  # noqa: F401  (torch)
+    if RAY in runners:
+        import ray.tune.search.hyperopt  # noqa: F401
+    for name in task_names:
+        tasks.load(name)
+
+
+def run_job(job: Job) -> Done:
+    """One method on one task, one seed, one worker count, at the largest of `budgets` (in a pool process);
+    the smaller budgets are cut from that run (a method whose asks do not depend on its budget: jobs_of)."""
+    method, task, workers, budgets, seed, scratch = job
+    started = time.process_time()
     table = tasks.load(task)
-    asker = make(METHODS[method], table.space.to_dict(), table.metric, table.mode, budget, workers, seed, Path(scratch))
-    run = simulate(table, asker, budget, workers, seed)
-    return method, task, workers, budget, seed, [round(r, 7) for r in run.regret]
+    largest = max(budgets)
+    asker = make(METHODS[method], table.space.to_dict(), table.metric, table.mode, largest, workers, seed,
+                 Path(scratch))  # fmt: skip
+    run = simulate(table, asker, largest, workers, seed)
+    curves = {b: [round(r, 7) for r in (run if b == largest else cut(table, run, b)).regret] for b in budgets}
+    return method, task, workers, seed, curves, time.process_time() - started
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -82,18 +113,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def jobs_of(args: argparse.Namespace, scratch: str) -> list[tuple[str, str, int, int, int, str]]:
-    """Every run, the slow ones first so that the pool's last minutes are not one long job."""
-    jobs = [
-        (method, task, k, budget, seed, scratch)
-        for budget in sorted(args.budgets, reverse=True)
-        for k in args.workers
-        for seed in range(args.first_seed, args.first_seed + args.seeds)
-        for task in args.tasks
-        for method in args.methods
-        if not (method == "optuna-gp" and budget > args.gp_budget)
-    ]
-    return sorted(jobs, key=lambda j: j[0] != "optuna-gp")
+def jobs_of(args: argparse.Namespace, scratch: str) -> list[Job]:
+    """Every run, the slow ones first. A method that plans on its budget (sweep's) runs once per budget; the
+    others run once, at their largest budget, and give the smaller ones from that run."""
+    jobs = []
+    for method in args.methods:
+        budgets = sorted(b for b in args.budgets if not (method == "optuna-gp" and b > args.gp_budget))
+        groups = [(b,) for b in budgets] if METHODS[method].plans_on_budget else [tuple(budgets)] if budgets else []
+        jobs += [
+            (method, task, k, group, seed, scratch)
+            for group in groups
+            for k in args.workers
+            for seed in range(args.first_seed, args.first_seed + args.seeds)
+            for task in args.tasks
+        ]
+    return sorted(jobs, key=lambda j: -max(j[3]) * MS_PER_EVALUATION.get(j[0], 0.5))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,21 +136,32 @@ def main(argv: list[str] | None = None) -> int:
     scratch = tempfile.mkdtemp(prefix="sweep-tabular-")
     jobs = jobs_of(args, scratch)
     start = time.time()
-    curves: dict[int, dict[int, score.Curves]] = {}  # k → budget → method → task → curves
+    runs: dict[tuple[int, int, str, str], list[tuple[int, list[float]]]] = {}  # (k, budget, method, task) → seeds'
+    cpu = dict.fromkeys(args.methods, 0.0)  # method → CPU seconds of its runs
     print(f"tabular bench: {len(jobs)} runs on {args.cores} cores ({args.family}: {', '.join(args.tasks)})",
           file=sys.stderr, flush=True)  # fmt: skip
+    setup = (args.methods, args.tasks)
     try:
-        pool = get_context("spawn").Pool(args.cores) if args.cores > 1 else None
+        if args.cores > 1:
+            pool = get_context("spawn").Pool(args.cores, initializer=start_worker, initargs=setup)
+        else:
+            pool = None
+            start_worker(*setup)
         done = pool.imap_unordered(run_job, jobs) if pool is not None else map(run_job, jobs)
         with pool or contextlib.nullcontext():
-            for i, (method, task, k, budget, _seed, regret) in enumerate(done, 1):
-                curves.setdefault(k, {}).setdefault(budget, {}).setdefault(method, {}).setdefault(task, [])
-                curves[k][budget][method][task].append(regret)
+            for i, (method, task, k, seed, regrets, seconds) in enumerate(done, 1):
+                for budget, regret in regrets.items():
+                    runs.setdefault((k, budget, method, task), []).append((seed, regret))
+                cpu[method] += seconds
                 if i % max(1, len(jobs) // 20) == 0 or i == len(jobs):
                     print(f"  {i}/{len(jobs)} runs, {time.time() - start:.0f} s", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    result = report(args, curves, time.time() - start)
+    curves: dict[int, dict[int, score.Curves]] = {}  # k → budget → method → task → a curve per seed, in seed order
+    for (k, budget, method, task), seeds in sorted(runs.items()):
+        per_task = curves.setdefault(k, {}).setdefault(budget, {}).setdefault(method, {})
+        per_task[task] = [regret for _, regret in sorted(seeds)]
+    result = report(args, curves, time.time() - start, cpu_seconds(cpu))
     out = args.out or RESULTS / f"tabular-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result))
@@ -129,8 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(args: argparse.Namespace, curves: dict[int, dict[int, score.Curves]], seconds: float) -> dict[str, Any]:
-    """Prints the tables and the targets; returns the JSON record (settings, curves, summaries)."""
+def cpu_seconds(methods: dict[str, float]) -> dict[str, Any]:
+    """Where the bench's CPU went: each method's runs, and everything (the pool's start-up, this process)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return {"methods": {m: round(s, 2) for m, s in methods.items()}, "total": round(total, 2)}
+
+
+def print_cpu(cpu: dict[str, Any], seconds: float, cores: int) -> None:
+    runs = sum(cpu["methods"].values())
+    print(f"\nCPU seconds: {runs:,.0f} in the runs, {cpu['total']:,.0f} in all; {seconds:,.0f} s wall on {cores} "
+          "cores")  # fmt: skip
+    for method, spent in sorted(cpu["methods"].items(), key=lambda x: -x[1]):
+        print(f"  {method:<16}{spent:>9,.1f} s{100 * spent / max(runs, 1e-9):>6.1f}%")
+
+
+def report(args: argparse.Namespace, curves: dict[int, dict[int, score.Curves]], seconds: float,
+           cpu: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """Prints the tables, the targets and where the CPU went; returns the JSON record (settings, curves,
+    summaries, CPU seconds)."""
     summaries: dict[str, Any] = {}
     for k, by_budget in sorted(curves.items()):
         comparable = {
@@ -155,9 +217,11 @@ def report(args: argparse.Namespace, curves: dict[int, dict[int, score.Curves]],
             won = score.wins(by_budget[largest], DEFAULT, PEER, args.tasks)
             print(f"  {DEFAULT} ends below {PEER}'s mean regret @{largest} on {len(won)}/{len(args.tasks)} tasks")
             summaries[str(k)]["wins_over_peer"] = won
+    print_cpu(cpu, seconds, args.cores)
     return {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "summaries": summaries,
         "curves": {str(k): {str(b): c for b, c in per.items()} for k, per in curves.items()},
     }
