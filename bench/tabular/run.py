@@ -49,11 +49,11 @@ MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 11.0, "sweep-staged": 1
 
 
 def start_worker(methods: list[str], task_names: list[str]) -> None:
-    """A pool process's start: one BLAS thread (the pool already has a process per core), the methods' imports
-    and the tables read once, so the runs' CPU seconds are their own."""
+    """A pool process's start: the methods' imports and the tables read once, so the runs' CPU seconds are their
+    own; then one BLAS/OpenMP thread (the pool already has a process per core; after the imports, so that
+    torch's, which Optuna's GPSampler loads, is limited too)."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
     logging.getLogger("ray").setLevel(logging.ERROR)
     runners = {METHODS[m].runner for m in methods}
     if SWEEP in runners:
@@ -66,6 +66,7 @@ def start_worker(methods: list[str], task_names: list[str]) -> None:
         import ray.tune.search.hyperopt  # noqa: F401
     for name in task_names:
         tasks.load(name)
+    threadpool_limits(1)
 
 
 def run_job(job: Job) -> Done:

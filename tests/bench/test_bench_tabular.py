@@ -78,6 +78,14 @@ def test_sweeps_methods_plan_on_their_budget_and_run_once_per_budget():
     ]  # the long runs first
 
 
+def test_a_pool_process_runs_torch_on_one_thread_as_well():
+    """Optuna's GPSampler runs on torch, loaded by the worker's start: a limit set before it loads misses it."""
+    run.start_worker(["optuna-gp"], [])
+    import torch
+
+    assert torch.get_num_threads() == 1
+
+
 class Recording:
     """Wraps a method's asker and keeps every config it drew."""
 
