@@ -1,16 +1,19 @@
-"""``./dev bench tabular``: search quality on published HPO tables, in minutes.
+"""``./dev bench tabular``: search quality on published HPO tables, without training.
 
 Every method searches the same space, written as a practitioner writes a spec (course scales), for exactly the
 same number of evaluations; each drawn value is snapped to the table's nearest level in its own coordinate.
-Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (:mod:`.simulate`).
+Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (``simulate.py``).
 
-    full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~1 s an
-              ask, at budget 32 only unless --gp-budget says more)
+    full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~60 ms an
+              ask, at budget 32 only unless --gp-budget says more): about 6,000 CPU seconds, some 50 minutes
+              on 2 cores, 13 on 8 (--cores). Sweep's methods plan on their budget and run once per budget;
+              Optuna's and HyperOpt's run once, at the largest, and give the smaller budgets from that run.
     --family hpolib   the 4 HPOLib tasks instead (the held-out family: the recipe was chosen on HPOBench)
     --smoke   2 tasks × 2 seeds × 16 evaluations: every code path in seconds (the test suite runs it)
 
 Writes ``bench/results/tabular-<stamp>.json`` with ``-k<K>.png`` regret curves beside it, and prints mean ranks
-per budget, the default's wins against Optuna's TPE, and the speed-up over random search.
+per budget, the default's wins against Optuna's TPE, the speed-up over random search, and each method's CPU
+seconds (also in the JSON's ``cpu_seconds``).
 """
 
 from __future__ import annotations
@@ -51,10 +54,9 @@ MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 11.0, "sweep-staged": 1
 def start_worker(methods: list[str], task_names: list[str]) -> None:
     """A pool process's start: the methods' imports and the tables read once, so the runs' CPU seconds are their
     own; then one BLAS/OpenMP thread (the pool already has a process per core; after the imports, so that
-    torch's, which Optuna's GPSampler loads, is limited too)."""
+    torch's, which Optuna's GPSampler loads, is limited too) and Ray's warnings off."""
     from threadpoolctl import threadpool_limits
 
-    logging.getLogger("ray").setLevel(logging.ERROR)
     runners = {METHODS[m].runner for m in methods}
     if SWEEP in runners:
         import sweep.run.tuner  # noqa: F401  (what the Planner's first ask imports)
@@ -67,6 +69,7 @@ def start_worker(methods: list[str], task_names: list[str]) -> None:
     for name in task_names:
         tasks.load(name)
     threadpool_limits(1)
+    logging.getLogger("ray").setLevel(logging.ERROR)  # after Ray's import, which sets its own level
 
 
 def run_job(job: Job) -> Done:
@@ -84,17 +87,22 @@ def run_job(job: Job) -> Done:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="./dev bench tabular", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="./dev bench tabular",
+        description=__doc__.split("\n\n")[0].replace("``", "").strip('"'),
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]).replace("``", "").strip().rstrip('"').strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--smoke", action="store_true", help="2 tasks × 2 seeds × 16 evaluations")
-    parser.add_argument("--family", choices=("hpobench", "hpolib"), default="hpobench")
+    parser.add_argument("--family", choices=("hpobench", "hpolib"), default="hpobench", help="the tables' family")
     parser.add_argument("--tasks", nargs="+", help="tasks of the family (default: all of them)")
     parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), help="default: every method but the variants")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--budgets", type=int, nargs="+", default=[32, 100, 300])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--seeds", type=int, default=20, help="runs per method, task, budget and k (default 20)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0)")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[32, 100, 300], help="evaluations per run")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 8], help="simulated workers k (default 1 8)")
     parser.add_argument("--gp-budget", type=int, default=32, help="largest budget Optuna's GPSampler runs at")
-    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1, help="pool processes (default: the CPUs)")
     parser.add_argument("--out", type=Path, help="the result JSON (default bench/results/tabular-<stamp>.json)")
     args = parser.parse_args(argv)
     if args.smoke:
