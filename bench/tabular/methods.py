@@ -40,9 +40,10 @@ class Method:
 
     @property
     def plans_on_budget(self) -> bool:
-        """Whether its asks depend on the budget: sweep's rounds are sized by it; Optuna's samplers and
-        HyperOpt never see it, so one run at the largest budget gives the smaller ones (:func:`.simulate.cut`)."""
-        return self.runner == SWEEP
+        """Whether its asks depend on the budget: sweep's rounds are sized by it; Optuna's samplers, HyperOpt and
+        sweep's `sampler: tpe` (Optuna's TPE one draw at a time: its count only says when to stop) never see it,
+        so one run at the largest budget gives the smaller ones (:func:`.simulate.cut`)."""
+        return self.runner == SWEEP and self.spec.get("sampler") != "tpe"
 
 
 METHODS: dict[str, Method] = {

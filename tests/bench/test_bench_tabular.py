@@ -48,7 +48,7 @@ def test_the_smoke_records_and_prints_each_methods_cpu_seconds(smoke, capsys):
     assert lines[2].split() == ["sweep-default", "90.0", "s", "75.0%"] and lines[3].split()[0] == "optuna-tpe"
 
 
-@pytest.mark.parametrize("method", ["optuna-tpe", "optuna-random", "ray-hyperopt"])
+@pytest.mark.parametrize("method", ["optuna-tpe", "optuna-random", "ray-hyperopt", "sweep-tpe"])
 def test_a_run_cut_to_a_smaller_budget_is_the_run_made_at_that_budget(method):
     """Methods whose asks ignore the budget run once, at the largest: the cut must be the shorter run exactly."""
     assert not METHODS[method].plans_on_budget
@@ -69,7 +69,8 @@ def test_sweeps_methods_plan_on_their_budget_and_run_once_per_budget():
     args = run.parse(["--tasks", "car", "--seeds", "1", "--workers", "8", "--budgets", "32", "100"])
     jobs = run.jobs_of(args, "scratch")
     budgets = {m: sorted(j[3] for j in jobs if j[0] == m) for m in args.methods}
-    assert budgets["sweep-default"] == [(32,), (100,)] and budgets["optuna-tpe"] == [(32, 100)]
+    assert budgets["sweep-default"] == [(32,), (100,)] and budgets["sweep-staged"] == [(32,), (100,)]
+    assert budgets["optuna-tpe"] == budgets["sweep-tpe"] == [(32, 100)]
     assert budgets["optuna-gp"] == [(32,)]  # --gp-budget 32
     assert [(j[0], j[3]) for j in jobs[:3]] == [
         ("optuna-gp", (32,)),
