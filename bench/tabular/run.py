@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = jobs_of(args, scratch)
     start = time.time()
     runs: dict[tuple[int, int, str, str], list[tuple[int, list[float]]]] = {}  # (k, budget, method, task) → seeds'
-    cpu = dict.fromkeys(args.methods, 0.0)  # method → CPU seconds of its runs
+    cpu = {k: dict.fromkeys(args.methods, 0.0) for k in args.workers}  # k → method → CPU seconds of its runs
     print(f"tabular bench: {len(jobs)} runs on {args.cores} cores ({args.family}: {', '.join(args.tasks)})",
           file=sys.stderr, flush=True)  # fmt: skip
     setup = (args.methods, args.tasks)
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, (method, task, k, seed, regrets, seconds) in enumerate(done, 1):
                 for budget, regret in regrets.items():
                     runs.setdefault((k, budget, method, task), []).append((seed, regret))
-                cpu[method] += seconds
+                cpu[k][method] += seconds
                 if i % max(1, len(jobs) // 20) == 0 or i == len(jobs):
                     print(f"  {i}/{len(jobs)} runs, {time.time() - start:.0f} s", file=sys.stderr, flush=True)
     finally:
@@ -183,11 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def cpu_seconds(methods: dict[str, float]) -> dict[str, Any]:
-    """Where the bench's CPU went: each method's runs, and everything (the pool's start-up, this process)."""
+def cpu_seconds(by_workers: dict[int, dict[str, float]]) -> dict[str, Any]:
+    """Where the bench's CPU went: each method's runs (in all, and per worker count k), and everything (the
+    pool's start-up, this process)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     total = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
-    return {"methods": {m: round(s, 2) for m, s in methods.items()}, "total": round(total, 2)}
+    methods = {m: round(sum(per[m] for per in by_workers.values()), 2) for m in next(iter(by_workers.values()))}
+    per_k = {str(k): {m: round(s, 2) for m, s in per.items()} for k, per in by_workers.items()}
+    return {"methods": methods, "by_workers": per_k, "total": round(total, 2)}
 
 
 def print_cpu(cpu: dict[str, Any], seconds: float, cores: int) -> None:

@@ -42,6 +42,8 @@ def test_the_smoke_records_and_prints_each_methods_cpu_seconds(smoke, capsys):
     assert set(cpu["methods"]) == set(METHODS) - set(run.VARIANTS)
     assert all(seconds > 0 for seconds in cpu["methods"].values())
     assert cpu["total"] >= sum(cpu["methods"].values())
+    for method, seconds in cpu["methods"].items():
+        assert seconds == pytest.approx(cpu["by_workers"]["1"][method] + cpu["by_workers"]["8"][method], abs=0.02)
     run.print_cpu({"methods": {"optuna-tpe": 30.0, "sweep-default": 90.0}, "total": 125.0}, 70.0, 2)
     lines = capsys.readouterr().out.splitlines()
     assert "120 in the runs, 125 in all; 70 s wall on 2 cores" in lines[1]
