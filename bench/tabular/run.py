@@ -5,9 +5,10 @@ same number of evaluations; each drawn value is snapped to the table's nearest l
 Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (``simulate.py``).
 
     full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~60 ms an
-              ask, at budget 32 only unless --gp-budget says more): about 6,000 CPU seconds, some 50 minutes
-              on 2 cores, 13 on 8 (--cores). Sweep's methods plan on their budget and run once per budget;
-              Optuna's and HyperOpt's run once, at the largest, and give the smaller budgets from that run.
+              ask, at budget 32 only unless --gp-budget says more): about 5,100 CPU seconds, some 43 minutes
+              on 2 quiet cores (--cores: the pool's processes). Sweep's methods plan on their budget and run
+              once per budget; Optuna's, HyperOpt and sampler: tpe run once, at the largest, and give the
+              smaller budgets from that run.
     --family hpolib   the 4 HPOLib tasks instead (the held-out family: the recipe was chosen on HPOBench)
     --smoke   2 tasks × 2 seeds × 16 evaluations: every code path in seconds (the test suite runs it)
 
