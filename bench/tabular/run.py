@@ -46,7 +46,7 @@ VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosi
 Job = tuple[str, str, int, tuple[int, ...], int, str]  # method, task, workers, budgets, seed, scratch
 Done = tuple[str, str, int, int, dict[int, list[float]], float]  # method, task, workers, seed, curves, CPU s
 
-# Measured CPU milliseconds per evaluation on the 2-core machine (car, k = 8, 300 evaluations): the pool takes
+# Measured CPU milliseconds per evaluation on the 2-core machine (car, k = 8): the pool takes
 # the long runs first, so its last minutes are not one long run. Anything unlisted costs well under 1 ms.
 MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 11.0, "sweep-staged": 10.0, "ray-hyperopt": 10.0,
                      "sweep-tpe": 4.5, "optuna-tpe": 3.7}  # fmt: skip
@@ -64,7 +64,7 @@ def start_worker(methods: list[str], task_names: list[str]) -> None:
     if OPTUNA in runners:
         import optuna  # noqa: F401
     if "optuna-gp" in methods:
-        import optuna._gp.gp  # noqa: F401  (torch)
+        import torch  # noqa: F401  (what GPSampler runs on)
     if RAY in runners:
         import ray.tune.search.hyperopt  # noqa: F401
     for name in task_names:
