@@ -38,6 +38,13 @@ class Method:
     staged: bool = False
     budget_rounds: int = 0  # sweep: samples per round = ceil(budget / this), 0: the spec's rounds, -1: staged's
 
+    @property
+    def plans_on_budget(self) -> bool:
+        """Whether its asks depend on the budget: sweep's rounds are sized by it; Optuna's samplers, HyperOpt and
+        sweep's `sampler: tpe` (Optuna's TPE one draw at a time: its count only says when to stop) never see it,
+        so one run at the largest budget gives the smaller ones (:func:`.simulate.cut`)."""
+        return self.runner == SWEEP and self.spec.get("sampler") != "tpe"
+
 
 METHODS: dict[str, Method] = {
     m.key: m
@@ -88,7 +95,8 @@ class SweepAsker:
             per = len(Space.from_dict(space).tiers()) * rounds
         spec["samples"] = math.ceil(budget / per)
         directory = Path(tempfile.mkdtemp(prefix="plan-", dir=scratch))
-        self.planner = Planner(spec, workers=workers, directory=directory, staged=method.staged)
+        # the scratch directory goes when the bench ends: no disk sync per proposal (it changes no proposal)
+        self.planner = Planner(spec, workers=workers, directory=directory, staged=method.staged, durable=False)
 
     def ask(self) -> tuple[Any, dict[str, Any]] | None:
         config = self.planner.ask()

@@ -10,7 +10,7 @@ the stored seeds).
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,11 +21,12 @@ from bench.tabular.tasks import Table
 @dataclass
 class Run:
     """What one run saw: per evaluation (in completion order) the observed value, the config's row, and the
-    incumbent's regret after it."""
+    incumbent's regret after it; and every ask, in ask order, as (end time, order, row, stored seed)."""
 
     observed: list[float]
     rows: list[int]
     regret: list[float]
+    asks: list[tuple[float, int, int, int]] = field(default_factory=list)
 
 
 def simulate(table: Table, asker: Asker, budget: int, workers: int, seed: int) -> Run:
@@ -44,22 +45,52 @@ def simulate(table: Table, asker: Asker, budget: int, workers: int, seed: int) -
             handle, config = got
             row = table.index(table.snap(config))
             stored = int(rng.integers(table.readings.shape[1]))
-            heapq.heappush(pending, (clock + float(table.durations[row, stored]), asked, handle, row, stored))
+            end = clock + float(table.durations[row, stored])
+            heapq.heappush(pending, (end, asked, handle, row, stored))
+            run.asks.append((end, asked, row, stored))
             asked += 1
 
     run = Run([], [], [])
-    means = table.means
-    sign = 1.0 if table.mode == "max" else -1.0
-    best_seen, incumbent = -np.inf, -1
+    scorer = _Scorer(table)
     fill()
     while pending:
         clock, _, handle, row, stored = heapq.heappop(pending)
         value = float(table.readings[row, stored])
         asker.tell(handle, value)
-        if sign * value > best_seen:
-            best_seen, incumbent = sign * value, row
-        run.observed.append(value)
-        run.rows.append(row)
-        run.regret.append(table.regret(float(means[incumbent])))
+        scorer.add(run, row, value)
         fill()
     return run
+
+
+def cut(table: Table, run: Run, budget: int) -> Run:
+    """The run that the same method would have made with the smaller `budget`, read off a longer `run`.
+
+    Valid for a method whose asks do not depend on its budget (Optuna's samplers, HyperOpt): up to its
+    `budget`-th ask, the shorter run makes the same asks at the same simulated times, told the same results in
+    the same order (a config is asked while `workers − 1` are pending, and every earlier ask is one of its own),
+    and draws the same stored seeds (one per ask, in ask order). Then it only waits for its pending trials: its
+    evaluations are its first `budget` asks in the order they end.
+    """
+    if budget > len(run.asks):
+        raise ValueError(f"cut: the run made {len(run.asks)} asks, fewer than the budget {budget}")
+    shorter = Run([], [], [], run.asks[:budget])
+    scorer = _Scorer(table)
+    for _, _, row, stored in sorted(shorter.asks):
+        scorer.add(shorter, row, float(table.readings[row, stored]))
+    return shorter
+
+
+class _Scorer:
+    """The incumbent (the best observed value so far) and its noise-free regret after each evaluation."""
+
+    def __init__(self, table: Table) -> None:
+        self.table, self.means = table, table.means
+        self.sign = 1.0 if table.mode == "max" else -1.0
+        self.best_seen, self.incumbent = -np.inf, -1
+
+    def add(self, run: Run, row: int, value: float) -> None:
+        if self.sign * value > self.best_seen:
+            self.best_seen, self.incumbent = self.sign * value, row
+        run.observed.append(value)
+        run.rows.append(row)
+        run.regret.append(self.table.regret(float(self.means[self.incumbent])))

@@ -36,6 +36,8 @@ class Planner:
             what has been told so far.
         directory: where the round files go (a new temporary directory when None).
         staged: tune one tier at a time (``sweep launch --staged``).
+        durable: fsync each proposal's line of the round files (default: only in a directory you gave; a
+            loop that throws its directory away, a benchmark's, saves a disk sync per ask with False).
 
     Example:
         >>> planner = Planner({"space": {"lr": {"loguniform": [1e-4, 1]}}, "samples": 4, "rounds": 2})
@@ -51,6 +53,7 @@ class Planner:
         workers: int = 1,
         directory: str | Path | None = None,
         staged: bool = False,
+        durable: bool | None = None,
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise SweepError(f"Planner: workers must be an integer ≥ 1, got {show(workers)}")
@@ -68,7 +71,7 @@ class Planner:
             self.spec.to_dict(),
             self.spec.space.to_dict(),
             tuple(slots),
-            durable=directory is not None,
+            durable=directory is not None if durable is None else durable,
         )  # a temporary directory's plan files need no fsync
         from sweep.run.tuner import make_searcher  # the Tuner's own choice of searcher for the spec
 

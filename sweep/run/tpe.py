@@ -128,7 +128,7 @@ class TpeSearcher(Searcher):
             config.setdefault("data", self.data)
         config[S.PLAN_ID] = plan_id(self.plan.slots[0].number, self.handed)
         self.handed += 1
-        CsvAppender(self.plan.directory.round_plan(self.plan.slots[0].number)).append([config])
+        CsvAppender(self.plan.directory.round_plan(self.plan.slots[0].number), fsync=self.plan.durable).append([config])
         return config
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:

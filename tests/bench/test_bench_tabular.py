@@ -12,7 +12,7 @@ import pytest
 
 from bench.tabular import run, tasks
 from bench.tabular.methods import METHODS, make
-from bench.tabular.simulate import simulate
+from bench.tabular.simulate import cut, simulate
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,58 @@ def test_the_smoke_gives_every_method_exactly_the_budget_and_non_negative_regret
                 assert all(r >= 0 for curve in curves for r in curve), (method, task)
         ranks = smoke["summaries"][k]["ranks"]["16"]
         assert math.isclose(sum(ranks.values()), sum(range(1, len(ranks) + 1)))
+
+
+def test_the_smoke_records_and_prints_each_methods_cpu_seconds(smoke, capsys):
+    cpu = smoke["cpu_seconds"]
+    assert set(cpu["methods"]) == set(METHODS) - set(run.VARIANTS)
+    assert all(seconds > 0 for seconds in cpu["methods"].values())
+    assert cpu["total"] >= sum(cpu["methods"].values())
+    for method, seconds in cpu["methods"].items():
+        assert seconds == pytest.approx(cpu["by_workers"]["1"][method] + cpu["by_workers"]["8"][method], abs=0.02)
+    run.print_cpu({"methods": {"optuna-tpe": 30.0, "sweep-default": 90.0}, "total": 125.0}, 70.0, 2)
+    lines = capsys.readouterr().out.splitlines()
+    assert "120 in the runs, 125 in all; 70 s wall on 2 cores" in lines[1]
+    assert lines[2].split() == ["sweep-default", "90.0", "s", "75.0%"] and lines[3].split()[0] == "optuna-tpe"
+
+
+@pytest.mark.parametrize("method", ["optuna-tpe", "optuna-random", "ray-hyperopt", "sweep-tpe"])
+def test_a_run_cut_to_a_smaller_budget_is_the_run_made_at_that_budget(method):
+    """Methods whose asks ignore the budget run once, at the largest: the cut must be the shorter run exactly."""
+    assert not METHODS[method].plans_on_budget
+    table = tasks.load("vehicle")
+
+    def run_at(budget: int):
+        asker = make(METHODS[method], table.space.to_dict(), table.metric, table.mode, budget, 4, 3,
+                     Path(tempfile.mkdtemp()))  # fmt: skip
+        return simulate(table, asker, budget, 4, 3)
+
+    long = run_at(40)
+    for budget in (12, 25):
+        short, made = cut(table, long, budget), run_at(budget)
+        assert (short.regret, short.rows, short.observed) == (made.regret, made.rows, made.observed), budget
+
+
+def test_sweeps_methods_plan_on_their_budget_and_run_once_per_budget():
+    args = run.parse(["--tasks", "car", "--seeds", "1", "--workers", "8", "--budgets", "32", "100"])
+    jobs = run.jobs_of(args, "scratch")
+    budgets = {m: sorted(j[3] for j in jobs if j[0] == m) for m in args.methods}
+    assert budgets["sweep-default"] == [(32,), (100,)] and budgets["sweep-staged"] == [(32,), (100,)]
+    assert budgets["optuna-tpe"] == budgets["sweep-tpe"] == [(32, 100)]
+    assert budgets["optuna-gp"] == [(32,)]  # --gp-budget 32
+    assert [(j[0], j[3]) for j in jobs[:3]] == [
+        ("optuna-gp", (32,)),
+        ("sweep-default", (100,)),
+        ("sweep-staged", (100,)),
+    ]  # the long runs first
+
+
+def test_a_pool_process_runs_torch_on_one_thread_as_well():
+    """Optuna's GPSampler runs on torch, loaded by the worker's start: a limit set before it loads misses it."""
+    run.start_worker(["optuna-gp"], [])
+    import torch
+
+    assert torch.get_num_threads() == 1
 
 
 class Recording:

@@ -54,6 +54,20 @@ def test_the_same_seed_gives_the_same_asks_and_none_exactly_when_the_plan_is_don
     assert [c["lr"] for c in other] != [c["lr"] for c in first]
 
 
+@pytest.mark.parametrize("spec", [SPEC, {**SPEC, "sampler": "tpe", "rounds": 1}], ids=["guided", "tpe"])
+def test_a_directory_you_give_is_synced_per_proposal_unless_durable_is_false(spec, tmp_path, monkeypatch):
+    import os
+
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    durable = drive(Planner(spec, directory=tmp_path / "kept"))
+    assert len(synced) >= 8  # the proposals (guided rounds' or TPE's), a line each
+    synced.clear()
+    quick = drive(Planner(spec, directory=tmp_path / "scratch", durable=False))
+    assert synced == [] and quick == durable
+
+
 def test_ask_is_none_once_the_plan_has_nothing_more_to_hand_out_and_tells_still_land():
     planner = Planner({**SPEC, "rounds": 2, "samples": 3}, workers=3)
     configs = [planner.ask() for _ in range(3)]  # round 1 out, nothing told: round 2 is planned on the baseline...
