@@ -35,7 +35,8 @@ from bench.tabular.simulate import simulate
 
 REFERENCE = "sweep-random"  # random search: the speed-up's yardstick
 DEFAULT, PEER = "sweep-default", "optuna-tpe"
-VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosing the default: --methods runs them
+# designs tried while choosing the default: --methods runs them
+VARIANTS = ("sweep-no-explore", "sweep-gp-1round", "sweep-ucb-falling", "sweep-batch-warmup")
 
 
 def run_job(job: tuple[str, str, int, int, int, str]) -> tuple[str, str, int, int, int, list[float]]:
