@@ -29,6 +29,14 @@ class RoundsSpec:
     few results: a Gaussian process in the parameters' own coordinates chooses, among draws from where the
     round samples (the whole space in round 1, the regions and the envelope later), the one of highest
     upper confidence bound (:mod:`search_spaces.surrogate`); ``none`` draws each round's samples up front.
+
+    `exploration`: that bound's weight on the model's doubt (mean + weight × spread), as (first, last): it
+    falls in a straight line from `first` at a stage's first proposal to `last` at its last one, so the model
+    explores while it knows little and refines the best region once the budget runs out; one number holds it.
+
+    `batch_warmup`: ``true`` makes the model wait until it has 2 more results than trials are running (with
+    `k` workers: until `2k` trials were handed out), drawing at random until then; ``false`` (the default): it
+    chooses from one more result than the parameters' columns on, however many trials are still out.
     """
 
     count: int = 1
@@ -38,6 +46,8 @@ class RoundsSpec:
     regions: int = 3
     explore: float = 1 / 3
     model: str = "gp"
+    exploration: tuple[float, float] = (2.0, 2.0)
+    batch_warmup: bool = False
 
 
 MODELS = ("gp", "none")
@@ -69,4 +79,21 @@ def parse_rounds(value: Any) -> RoundsSpec:
             "rounds.explore", value.get("explore", d.explore), "a number in [0, 1)", lambda x: 0 <= x < 1
         ),
         model=need_choice("rounds.model", value.get("model", d.model), MODELS, "model"),
+        exploration=parse_exploration(value.get("exploration", list(d.exploration))),
+        batch_warmup=need_flag("rounds.batch_warmup", value.get("batch_warmup", d.batch_warmup)),
     )
+
+
+def parse_exploration(value: Any) -> tuple[float, float]:
+    """`rounds.exploration`: one weight ≥ 0, or [first, last] weights ≥ 0 (a falling schedule).
+
+    Example:
+        >>> parse_exploration(2), parse_exploration([2, 0.2])
+        ((2.0, 2.0), (2.0, 0.2))
+    """
+    rule = "a number ≥ 0 or a list [first, last] of two numbers ≥ 0 (the weight on the model's doubt)"
+    pair = list(value) if isinstance(value, (list, tuple)) else [value, value]
+    if len(pair) != 2:
+        raise SpecError(f"rounds.exploration: must be {rule}, got {show(value)}")
+    first, last = (need_number("rounds.exploration", v, rule, lambda x: x >= 0) for v in pair)
+    return first, last

@@ -47,9 +47,18 @@ class Surrogate:
     def columns(self) -> int:
         return sum(1 if p.is_numeric else len(p.levels() or []) for p in Space.from_dict(self.space).tuned())
 
-    def ready(self, results: int) -> bool:
-        """Whether there are enough results for the model to choose."""
-        return results >= max(MIN_RESULTS, self.columns() + 1)
+    def ready(self, results: int, pending: int = 0, batch_warmup: bool = False) -> bool:
+        """Whether there are enough results for the model to choose: one more than the columns (`MIN_RESULTS`
+        at least) and, with `batch_warmup`, 2 more than the trials still running, so that with `k` workers the
+        model places its first trial once `2k` have been handed out (random draws until then).
+
+        Example:
+            >>> model = Surrogate(Space.from_dict({"lr": {"loguniform": [1e-4, 1]}}), "max")
+            >>> model.ready(5), model.ready(5, pending=7), model.ready(5, 7, batch_warmup=True), model.ready(9, 7, True)
+            (True, True, False, True)
+        """
+        needed = max(MIN_RESULTS, self.columns() + 1)
+        return results >= (max(needed, pending + 2) if batch_warmup else needed)
 
     def encode(self, configs: list[dict[str, Any]]) -> np.ndarray:
         """Each config as a row in [0, 1]^columns (own coordinates over the base space's bounds; one-hot choices)."""
@@ -67,10 +76,12 @@ class Surrogate:
         return np.column_stack(columns) if columns else np.zeros((len(configs), 0))
 
     def choose(self, results: list[tuple[dict[str, Any], float]], pending: list[dict[str, Any]],
-               candidates: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-        """The candidate of highest upper confidence bound given `results` (config, value) and trials `pending`."""
+               candidates: list[dict[str, Any]], exploration: float = EXPLORATION, batch_warmup: bool = False
+               ) -> dict[str, Any]:  # fmt: skip
+        """The candidate of highest upper confidence bound (mean + `exploration` × spread) given `results`
+        (config, value) and trials `pending`; the first candidate while the model is not :meth:`ready`."""
         usable = [(c, v) for c, v in results if v is not None and np.isfinite(v)]
-        if not self.ready(len(usable)) or len(candidates) == 1:
+        if not self.ready(len(usable), len(pending), batch_warmup) or len(candidates) == 1:
             return candidates[0]
         sign = 1.0 if self.mode == "max" else -1.0
         x = self.encode([c for c, _ in usable])
@@ -80,7 +91,7 @@ class Surrogate:
             x_pend = self.encode(pending)
             x, y = np.vstack([x, x_pend]), np.concatenate([y, self._posterior(x, y, x_pend)[0]])
         mean, std = self._posterior(x, y, self.encode(candidates))
-        return candidates[int(np.argmax(upper_confidence_bound(mean, std)))]
+        return candidates[int(np.argmax(upper_confidence_bound(mean, std, exploration)))]
 
     def _refit(self, x: np.ndarray, y: np.ndarray) -> None:
         """Refits the kernel's hyperparameters by maximum likelihood once the results have grown by a quarter

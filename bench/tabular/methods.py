@@ -59,6 +59,18 @@ METHODS: dict[str, Method] = {
         ),  # fmt: skip
         Method("sweep-no-explore", "sweep default, explore: 0", SWEEP, {"rounds": {"count": 3, "explore": 0}}),
         Method("sweep-gp-1round", "sweep 1 model-guided round", SWEEP, {"rounds": 1}),
+        Method(
+            "sweep-ucb-falling",
+            "sweep default, exploration falling 2 → 0.2",
+            SWEEP,
+            {"rounds": {"count": 3, "exploration": [2, 0.2]}},
+        ),  # fmt: skip
+        Method(
+            "sweep-batch-warmup",
+            "sweep default, batch_warmup: true",
+            SWEEP,
+            {"rounds": {"count": 3, "batch_warmup": True}},
+        ),  # fmt: skip
         Method("sweep-staged", "sweep --staged", SWEEP, {"rounds": 1}, staged=True, budget_rounds=-1),
         Method("sweep-tpe", "sweep sampler: tpe", SWEEP, {"sampler": "tpe", "rounds": 1}),
         Method("optuna-tpe", "Optuna TPE (defaults)", OPTUNA),

@@ -40,7 +40,8 @@ from bench.tabular.simulate import cut, simulate
 
 REFERENCE = "sweep-random"  # random search: the speed-up's yardstick
 DEFAULT, PEER = "sweep-default", "optuna-tpe"
-VARIANTS = ("sweep-no-explore", "sweep-gp-1round")  # designs tried while choosing the default: --methods runs them
+# designs tried while choosing the default: --methods runs them
+VARIANTS = ("sweep-no-explore", "sweep-gp-1round", "sweep-ucb-falling", "sweep-batch-warmup")
 
 
 Job = tuple[str, str, int, tuple[int, ...], int, str]  # method, task, workers, budgets, seed, scratch

@@ -84,6 +84,13 @@ class GuidedRound:
     def open(self) -> bool:
         return self.handed < self.samples
 
+    def exploration(self, spec: SweepSpec, index: int) -> float:
+        """The doubt's weight for trial `index` of this round: `rounds.exploration` along the stage's budget
+        (its rounds' samples in a row)."""
+        first, last = spec.rounds.exploration
+        earlier = (self.number - 1) % spec.rounds.count * self.samples  # the stage's earlier rounds' samples
+        return exploration_at(first, last, earlier + index, spec.rounds.count * self.samples)
+
     def propose(self, spec: SweepSpec, surrogate: Surrogate, results: list[tuple[dict[str, Any], float]],
                 pending: list[dict[str, Any]], centres: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
         """The round's next trial (with the spec's data and its plan id); `centres` are the best trials so far,
@@ -100,15 +107,28 @@ class GuidedRound:
                 draws = sample_configs(space, CANDIDATES, "random", seed)
             if self.wide is not None:  # the model may also look beyond the zoom, where it expects more
                 draws += sample_configs(self._space(self.wide), CANDIDATES, "random", seed + 2)
-            if centres and surrogate.ready(len(results)):  # refine the best trials, where uniform draws are sparse
+            warmup = spec.rounds.batch_warmup
+            if centres and surrogate.ready(len(results), len(pending), warmup):  # refine the best trials too
                 draws += local_draws(space, centres, CANDIDATES, seed + 1)
-            config = surrogate.choose(results, pending, draws)
+            config = surrogate.choose(results, pending, draws, self.exploration(spec, index), warmup)
         config = dict(config)
         if spec.data is not None and "data" not in config:
             config["data"] = spec.data
         config["plan_id"] = plan_id(self.number, index)
         self.handed += 1
         return config
+
+
+def exploration_at(first: float, last: float, done: int, total: int) -> float:
+    """The acquisition's weight on the model's doubt at proposal `done` of a stage's `total`: a straight line
+    from `first` to `last`.
+
+    Example:
+        >>> [round(exploration_at(2.0, 0.2, i, 3), 6) for i in range(3)]
+        [2.0, 1.1, 0.2]
+    """
+    share = min(1.0, done / max(1, total - 1))
+    return first + (last - first) * share
 
 
 def _explores(index: int, samples: int, exploring: int) -> bool:

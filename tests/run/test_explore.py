@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from search_spaces import Space, SpecError, parse_spec, sample_configs
@@ -114,3 +115,35 @@ def test_explore_round_trips_through_the_spec():
     spec = _spec(explore=0.25)
     assert spec.to_dict()["rounds"]["explore"] == 0.25
     assert parse_spec(spec.to_dict()).rounds.explore == 0.25
+
+
+@pytest.mark.parametrize(("value", "parsed"), [(None, (2.0, 2.0)), (1, (1.0, 1.0)), ([2, 0.2], (2.0, 0.2))])
+def test_exploration_is_one_weight_or_a_falling_pair_and_round_trips(value, parsed):
+    rounds = {"count": 3} if value is None else {"count": 3, "exploration": value}
+    spec = parse_spec({"space": {"x": {"uniform": [0, 1]}}, "rounds": rounds})
+    assert spec.rounds.exploration == parsed and parse_spec(spec.to_dict()).rounds == spec.rounds
+
+
+@pytest.mark.parametrize("bad", [-1, [2], [2, 1, 0], "high", [2, -0.1], True])
+def test_a_bad_exploration_is_one_line(bad):
+    with pytest.raises(SpecError, match=r"^rounds\.exploration: must be a number ≥ 0 or a list \[first, last\]"):
+        parse_spec({"space": {"x": {"uniform": [0, 1]}}, "rounds": {"count": 2, "exploration": bad}})
+
+
+def test_the_exploration_weight_falls_along_the_stage_from_first_to_last():
+    from sweep.run.guided import GuidedRound
+
+    rounds = {"count": 3, "exploration": [2, 0.2]}
+    spec = parse_spec({"space": {"x": {"uniform": [0, 1]}}, "samples": 10, "rounds": rounds})
+    weights = [GuidedRound(n, 10, 0, {}, [], None).exploration(spec, i) for n in (1, 2, 3) for i in range(10)]
+    assert weights[0] == 2.0 and math.isclose(weights[-1], 0.2) and all(np.diff(weights) < 0)
+    staged_round_4 = GuidedRound(4, 10, 0, {}, [], None).exploration(spec, 0)  # stage 2's first round: afresh
+    assert staged_round_4 == 2.0
+
+
+def test_batch_warmup_is_a_flag_off_by_default():
+    space = {"x": {"uniform": [0, 1]}}
+    assert parse_spec({"space": space, "rounds": 2}).rounds.batch_warmup is False
+    assert parse_spec({"space": space, "rounds": {"count": 2, "batch_warmup": True}}).rounds.batch_warmup is True
+    with pytest.raises(SpecError, match=r"^rounds\.batch_warmup: "):
+        parse_spec({"space": space, "rounds": {"count": 2, "batch_warmup": "yes please"}})

@@ -76,3 +76,21 @@ def test_with_too_few_results_the_first_candidate_is_taken_as_drawn():
     model = Surrogate(Space.from_dict(SPACE), "min")
     candidates = [{"lr": 0.1, "batch_size": 8}, {"lr": 0.001, "batch_size": 64}]
     assert model.choose([(candidates[1], 0.1)], [], candidates) == candidates[0] and model.kernel is None
+
+
+def test_the_exploration_weight_trades_the_mean_against_the_doubt():
+    space = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}})
+    seen = [({"lr": 10.0**e}, -((e + 2.0) ** 2)) for e in (-4, -3.5, -3, -2.5, -2, -1.5)]
+    near, far = {"lr": 10.0**-2.2}, {"lr": 1.0}  # next to the best reading, and where nothing was seen
+    picks = [Surrogate(space, "max").choose(seen, [], [near, far], exploration=w) for w in (0.0, 50.0)]
+    assert picks == [near, far]
+
+
+def test_with_batch_warmup_the_model_waits_for_more_results_than_trials_in_flight():
+    model = Surrogate(Space.from_dict(SPACE), "max")
+    seen = [({"lr": 10.0**-e, "batch_size": 2**e, "momentum": 0.9}, -float(e)) for e in range(2, 8)]  # 6 results
+    running = [{"lr": 0.01, "batch_size": 32, "momentum": 0.9}] * 7
+    candidates = [{"lr": 1.0, "batch_size": 1024, "momentum": 0.5}, {"lr": 10.0**-2, "batch_size": 4, "momentum": 0.9}]
+    assert model.choose(seen, running, candidates) == candidates[1]  # the model chooses, 7 trials in flight or not
+    assert model.choose(seen, running, candidates, batch_warmup=True) == candidates[0]  # taken as drawn
+    assert model.choose(seen, running[:4], candidates, batch_warmup=True) == candidates[1]
