@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from bench.job import Phases, read_job, trial_record, write_out
+from bench.job import Phases, TrialRecorder, asha, read_job, write_out
 from trainables.session import LocalSession
 
 
@@ -58,32 +58,29 @@ def main() -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # the bench machine has no way out
     import ray
     from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
 
     configs: list[dict[str, Any]] = job["configs"]
     phases.mark("imports")
     ray.init(num_cpus=int(job["cores"]))
     phases.mark("ray_init")
-    scheduler = ASHAScheduler(
-        time_attr="training_iteration", grace_period=2, reduction_factor=3, max_t=int(job["epochs"])
-    )
     tuner = tune.Tuner(
         train_mlp,
         # a grid over the planned configs: every runner trains the same ones, in plan order
         param_space={"plan": tune.grid_search(configs)},
-        tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=scheduler),
+        tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=asha(job)),
         run_config=tune.RunConfig(storage_path=job["workdir"], name="ray-defaults"),
     )
     results = tuner.fit()
     phases.mark("fit")
-    trials = []
-    for result in results:
+    recorder = TrialRecorder(job)
+    for result in results:  # from Tune's own loggers' files, as the docs read results back
         history = result.metrics_dataframe.to_dict("records") if result.metrics_dataframe is not None else []
-        trials.append(trial_record(result.config["plan"]["plan_id"], history))
+        for row in history:
+            recorder.add(result.config["plan"]["plan_id"], result.config["plan"], row, now=row["timestamp"])
     phases.mark("collect")
     ray.shutdown()
     phases.mark("shutdown")
-    write_out(out, trials, phases, ray_init=phases["ray_init"])
+    write_out(out, recorder.records(), phases, ray_init=phases["ray_init"])
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def collect(workdir: Path) -> dict[str, Any]:
     result = load(sweep_root(workdir))
     trials, history = result.trials, result.history.sort_values(["plan_id", "epoch"])
     epochs = trials.groupby("plan_id")["epochs_trained"].max()
+    columns = ["wall_seconds", "epoch", "dev_accuracy", "train_seconds"]  # a runner's report, on the driver's clock
     records = [
-        {**trial_record(str(plan), group.to_dict("records")), "epochs": int(epochs[plan])}
+        {**trial_record({"id": str(plan), "reports": group[columns].to_numpy().tolist()}), "epochs": int(epochs[plan])}
         for plan, group in history.groupby("plan_id")
     ]
     return {"trials": records, "trial_spans": trial_spans(float(result.state["started_at"]), trials, history)}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,30 +117,20 @@ class SweepAsker:
         self.planner.tell(handle, value)
 
 
-def _optuna_sampler(key: str, seed: int) -> Any:
-    import optuna
-
-    samplers: dict[str, Callable[[], Any]] = {
-        "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-        "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
-        "optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
-    }
-    return samplers[key]()
-
-
 class OptunaAsker:
     """An Optuna sampler with its defaults, through Optuna's own ask/tell."""
 
     def __init__(self, key: str, space: dict[str, Any], mode: str, seed: int) -> None:
         import optuna
 
+        from bench.runners.optuna_runner import sampler
         from sweep.run.tpe import CoordinateSpace
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.space = Space.from_dict(space)
         self.define = CoordinateSpace(space)
         direction = "maximize" if mode == "max" else "minimize"
-        self.study = optuna.create_study(direction=direction, sampler=_optuna_sampler(key, seed))
+        self.study = optuna.create_study(direction=direction, sampler=sampler(key.removeprefix("optuna-"), seed))
 
     def ask(self) -> tuple[Any, dict[str, Any]] | None:
         from sweep.run.tpe import from_coordinates
