@@ -21,7 +21,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +78,6 @@ class Phases:
         self.values[name] = self.values.get(name, 0.0) + now - self._last
         self._last = now
 
-    def __getitem__(self, name: str) -> float:
-        return self.values[name]
-
     def clock(self) -> dict[str, float]:
         """The stamps that place the phases on the bench's clock: process start, end of the last phase."""
         return {"process_started_at": self.started_at, "phases_ended_at": self._last}
@@ -97,21 +93,6 @@ def trial_record(trial: dict[str, Any]) -> dict[str, Any]:
         "curve": [float(r[2]) for r in trial["reports"]],
         "epoch_seconds": [b - a for a, b in zip([0.0, *cumulative], cumulative, strict=False)],
     }
-
-
-def tune_callback(on_result: Callable[[Any, dict[str, Any]], None]) -> Any:
-    """A driver-side Ray Tune callback that hands every trial result to ``on_result(trial, result)``: how the
-    Ray Tune runners keep each report (Tune's loggers are off)."""
-    from ray import tune
-
-    class OnResult(tune.Callback):
-        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-            on_result(trial, result)
-
-        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; what they fill stays here
-            return (tune.Callback, ())
-
-    return OnResult()
 
 
 def asha(job: dict[str, Any]) -> Any:

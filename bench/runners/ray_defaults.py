@@ -80,7 +80,7 @@ def main() -> None:
     phases.mark("collect")
     ray.shutdown()
     phases.mark("shutdown")
-    write_out(out, recorder.records(), phases, ray_init=phases["ray_init"])
+    write_out(out, recorder.records(), phases, ray_init=phases.values["ray_init"])
 
 
 if __name__ == "__main__":

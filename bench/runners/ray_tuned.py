@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from bench.job import Phases, TrialRecorder, asha, read_job, tune_callback, write_out
+from bench.job import Phases, TrialRecorder, asha, read_job, write_out
 
 # Ray reads these once, at import: set them before the first `import ray`.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind 127.0.0.1, not the machine's LAN address
@@ -58,11 +58,15 @@ def main() -> None:
     phases.mark("ray_init")
     configs, recorder = job.get("configs"), TrialRecorder(job)
     plans = tune.grid_search(configs) if configs else {**to_tune_domains(Space.from_dict(job["space"])), **job["base"]}
-    record = tune_callback(  # Tune's loggers are off: every report, stamped with the time the trial sent it
-        lambda trial, r: recorder.add(
-            str(trial.config["plan"].get("plan_id", trial.trial_id)), trial.config["plan"], r, r["reported_at"]
-        )
-    )
+
+    class Record(tune.Callback):  # Tune's loggers are off: every report, stamped with the time the trial sent it
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            plan = trial.config["plan"]
+            recorder.add(str(plan.get("plan_id", trial.trial_id)), plan, result, result["reported_at"])
+
+        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; what they fill stays here
+            return (tune.Callback, ())
+
     tuner = tune.Tuner(
         train_mlp,
         param_space={"plan": plans},
@@ -79,7 +83,7 @@ def main() -> None:
             storage_path=job["workdir"],
             name="ray-tuned",
             verbose=0,
-            callbacks=[record],
+            callbacks=[Record()],
             checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=0, checkpoint_at_end=False),
         ),
     )
@@ -87,7 +91,7 @@ def main() -> None:
     phases.mark("fit")
     ray.shutdown()
     phases.mark("shutdown")
-    write_out(out, recorder.records(), phases, ray_init=phases["ray_init"])
+    write_out(out, recorder.records(), phases, ray_init=phases.values["ray_init"])
 
 
 if __name__ == "__main__":
