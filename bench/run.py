@@ -51,7 +51,7 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     if runner in SWEEP_RUNNERS:
         home = homes["warm" if runner == SWEEP_WARM else "cold"]
         env = sweep_environment(home, {})
-        spec = workload.single_round() if runner == SINGLE_ROUND else workload
+        spec = (workload.single_round() if runner == SINGLE_ROUND else workload).spec()
         proc = run_process(sweep_cli.command(spec, workdir, cores), workdir / "log.txt", env)
     else:
         job = {"configs": workload.configs(), "cores": cores, "epochs": workload.epochs,

@@ -27,6 +27,7 @@ from bench.measure import environment, process_fields, run_process
 from bench.quality import aggregate, plot, score, sweep_method, targets
 from bench.quality.methods import METHODS, OPTUNA, RAY, SWEEP, Method
 from bench.quality.modes import MODES, PRESET, Mode
+from bench.runners import sweep_cli
 from search_spaces import load_spec
 
 MODULES = {OPTUNA: "bench.runners.optuna_runner", RAY: "bench.runners.ray_tuned"}  # shared with the cost bench
@@ -46,10 +47,11 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     workdir = scratch / f"{method.key}-seed{seed}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"method": method.key, "seed": seed}
-    spec_path, launched_at = workdir / "spec.yaml", time.time()
-    if method.runner == SWEEP:
-        record["spec"] = sweep_method.write_spec(spec, method, mode.max_trials, spec_path)
-        argv = sweep_method.command(spec_path, method, workdir, seed, cores, mode.budget_s)
+    launched_at = time.time()
+    if method.runner == SWEEP:  # the preset, the method's changes, and a sample count the budget ends first
+        record["spec"] = {**spec, **method.options.get("spec", {}), "samples": mode.max_trials or sweep_method.LOTS}
+        flags = ["--seed", str(seed), *method.options.get("flags", []), "--time-budget", f"{mode.budget_s:g}s"]
+        argv = sweep_cli.command(record["spec"], workdir, cores, *flags)
     else:  # the peer draws from the space, each config with the data and the epoch cap, until the deadline
         job = {"space": spec["space"], "base": {"data": spec["data"], "epochs": mode.epochs, "threads": 1},
                "epochs": mode.epochs, "seed": seed, "cores": cores, "grace_period": spec["scheduler"]["grace_period"],
