@@ -4,8 +4,8 @@ max_t=epochs)`, and Ray's defaults for the rest (no `reuse_actors`, the default 
 loggers, the default console reporter, the dashboard).
 
 The training math is our loop (`trainables.loop.run_training`) so the curves match the other runners; the
-reporting is the docs' pattern: write the state into a temporary directory, `tune.report(metrics,
-checkpoint=Checkpoint.from_directory(dir))`.
+reporting is the docs' pattern, which `trainables.session.TuneSession` follows when it reports every epoch: write
+the state into a temporary directory, `tune.report(metrics, checkpoint=Checkpoint.from_directory(dir))`.
 
 Run: python -m bench.runners.ray_defaults JOB.json OUT.json
 """
@@ -13,43 +13,17 @@ Run: python -m bench.runners.ray_defaults JOB.json OUT.json
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
-import torch
-
 from bench.job import Phases, TrialRecorder, asha, read_job, write_out
-from trainables.session import LocalSession
-
-
-class DocsSession(LocalSession):
-    """The docs' checkpoint-per-report pattern, behind the Session interface our loop talks to."""
-
-    def restore(self) -> dict | None:
-        from ray import tune
-
-        checkpoint = tune.get_checkpoint()
-        if checkpoint is None:
-            return None
-        with checkpoint.as_directory() as directory:
-            return torch.load(os.path.join(directory, "checkpoint.pt"), weights_only=True)
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
-        with tempfile.TemporaryDirectory() as directory:
-            if state is not None:
-                torch.save(state, os.path.join(directory, "checkpoint.pt"))
-                tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
-            else:
-                tune.report(metrics)
+from trainables.session import TuneSession  # the driver imports torch with it, as a docs script does
 
 
 def train_mlp(config: dict[str, Any]) -> None:
     from trainables.loop import run_training
 
-    # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default)
-    run_training({**config["plan"], "checkpoint_every": 1}, DocsSession())
+    # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default), each epoch reported
+    run_training({**config["plan"], "checkpoint_every": 1}, TuneSession())
 
 
 def main() -> None:
