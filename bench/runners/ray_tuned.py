@@ -89,9 +89,11 @@ def main() -> None:
     )
     tuner.fit()
     phases.mark("fit")
+    trials = recorder.records()
+    phases.mark("collect")
     ray.shutdown()
     phases.mark("shutdown")
-    write_out(out, recorder.records(), phases, ray_init=phases.values["ray_init"])
+    write_out(out, trials, phases, ray_init=phases.values["ray_init"])
 
 
 if __name__ == "__main__":
