@@ -53,9 +53,10 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
         flags = ["--seed", str(seed), *method.options.get("flags", []), "--time-budget", f"{mode.budget_s:g}s"]
         argv = sweep_cli.command(record["spec"], workdir, cores, *flags)
     else:  # the peer draws from the space, each config with the data and the epoch cap, until the deadline
-        job = {"space": spec["space"], "base": {"data": spec["data"], "epochs": mode.epochs, "threads": 1},
-               "epochs": mode.epochs, "seed": seed, "cores": cores, "grace_period": spec["scheduler"]["grace_period"],
-               "reduction_factor": spec["scheduler"]["reduction_factor"], "max_trials": mode.max_trials,
+        base = {"data": spec["data"], "epochs": mode.epochs, "threads": 1, "checkpoint_every": 0}
+        job = {"space": spec["space"], "base": base, "epochs": mode.epochs, "seed": seed, "cores": cores,
+               "grace_period": spec["scheduler"]["grace_period"], "max_trials": mode.max_trials,
+               "reduction_factor": spec["scheduler"]["reduction_factor"],
                "workdir": str(workdir / "ray"), "launched_at": launched_at, "deadline": launched_at + mode.budget_s,
                **method.options}  # fmt: skip
         argv, out = job_command(MODULES[method.runner], job, workdir)
