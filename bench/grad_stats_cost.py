@@ -18,25 +18,17 @@ import time
 
 import torch
 
-from trainables.config import resolve_config
-from trainables.data import load_dataset
+from bench.trainable_speed import pieces
 from trainables.grad_stats import LayerProbe
 from trainables.loop import train_epoch
-from trainables.model import build_model, weight_matrices
-from trainables.optim import apply_hyperparams, build_optimizer
+from trainables.model import weight_matrices
 
 
 def epoch_times(config: dict, epochs: int) -> tuple[list[float], list[float]]:
     """(seconds per epoch without the probe, with it), epochs interleaved."""
-    cfg = resolve_config(config)
-    data = load_dataset(cfg["data"])
-    torch.manual_seed(0)
-    model = build_model(cfg, data.n_features, data.n_classes)
-    optimizer = build_optimizer(model, cfg)
-    apply_hyperparams(optimizer, cfg, cfg["lr"])
+    cfg, data, model, optimizer, shuffle = pieces(config)
     layers = weight_matrices(model)
     probe = LayerProbe(layers[0], layers[-1])
-    shuffle = torch.Generator().manual_seed(0)
     batch = len(data.y_train) if cfg["batch_size"] == 0 else cfg["batch_size"]
     train_epoch(model, optimizer, data, batch, shuffle, probe)  # warm-up
     without, with_probe = [], []

@@ -1,30 +1,28 @@
 """What a runner process reads and writes, for both benches: ``python -m bench.<runner> JOB.json OUT.json``.
 
-The job is a JSON dict (configs or a spec, cores, budget, ...). The result holds the trials: the cost bench's
-as :func:`trial_record` (per trial its epochs, training seconds and curve, with :class:`Phases` timed from the
-process's own start), the quality bench's from a :class:`TrialRecorder`: ``{"id", "config", "reports": [[t,
-epoch, dev_accuracy], ...]}`` where ``t`` is seconds since the bench started the process (``job["launched_at"]``,
-the same clock for every method).
+The job is a JSON dict (configs or a space to search, cores, budget, ...). The result holds the trials, each
+from a :class:`TrialRecorder`: ``{"id", "config", "reports": [[t, epoch, dev_accuracy, train_seconds], ...]}``
+where ``t`` is seconds since the bench started the process (``job["launched_at"]``, the same clock for every
+method; a job without it stamps `time.time()`), with :class:`Phases` timed from the process's own start. The
+cost bench keeps each trial as its :func:`trial_record`, the quality bench its reports' first three columns.
 
 Example:
-    >>> rec = TrialRecorder(launched_at=0.0, deadline=10.0)
-    >>> rec.add("t1", {"lr": 0.1}, epoch=1, dev_accuracy=0.5, now=2.0)
+    >>> rec = TrialRecorder({"launched_at": 0.0, "deadline": 10.0})
+    >>> rec.add("t1", {"lr": 0.1}, {"epoch": 1, "dev_accuracy": 0.5, "train_seconds": 0.2}, now=2.0)
     >>> rec.records()[0]["reports"]
-    [[2.0, 1, 0.5]]
+    [[2.0, 1, 0.5, 0.2]]
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from search_spaces import Space, load_spec
 
 
 def job_command(module: str, job: dict[str, Any], workdir: Path) -> tuple[list[str], Path]:
@@ -80,39 +78,30 @@ class Phases:
         self.values[name] = self.values.get(name, 0.0) + now - self._last
         self._last = now
 
-    def __getitem__(self, name: str) -> float:
-        return self.values[name]
-
     def clock(self) -> dict[str, float]:
         """The stamps that place the phases on the bench's clock: process start, end of the last phase."""
         return {"process_started_at": self.started_at, "phases_ended_at": self._last}
 
 
-def trial_record(plan_id: str, history: list[dict[str, Any]]) -> dict[str, Any]:
-    """One trial of the cost bench, from its per-epoch metrics."""
-    cumulative = [float(m["train_seconds"]) for m in history]
+def trial_record(trial: dict[str, Any]) -> dict[str, Any]:
+    """One trial of the cost bench (epochs, training seconds, dev_accuracy curve) from its runner's record."""
+    cumulative = [float(r[3]) for r in trial["reports"]]
     return {
-        "plan_id": plan_id,
-        "epochs": len(history),
-        "train_seconds": cumulative[-1] if history else 0.0,
-        "curve": [float(m["dev_accuracy"]) for m in history],
+        "plan_id": trial["id"],
+        "epochs": len(cumulative),
+        "train_seconds": cumulative[-1] if cumulative else 0.0,
+        "curve": [float(r[2]) for r in trial["reports"]],
         "epoch_seconds": [b - a for a, b in zip([0.0, *cumulative], cumulative, strict=False)],
     }
 
 
-def tune_callback(on_result: Callable[[Any, dict[str, Any]], None]) -> Any:
-    """A driver-side Ray Tune callback that hands every trial result to ``on_result(trial, result)``: how the
-    Ray Tune runners keep each report (Tune's loggers are off)."""
-    from ray import tune
+def asha(job: dict[str, Any]) -> Any:
+    """Ray Tune's ASHAScheduler over epochs with the job's grace period, reduction factor and epoch cap (the Ray
+    Tune runners)."""
+    from ray.tune.schedulers import ASHAScheduler
 
-    class OnResult(tune.Callback):
-        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
-            on_result(trial, result)
-
-        def __reduce__(self) -> Any:  # the experiment snapshot pickles callbacks; what they fill stays here
-            return (tune.Callback, ())
-
-    return OnResult()
+    rungs = {"grace_period": int(job["grace_period"]), "reduction_factor": int(job["reduction_factor"])}
+    return ASHAScheduler(time_attr="training_iteration", max_t=int(job["epochs"]), **rungs)
 
 
 def plain(config: dict[str, Any]) -> dict[str, Any]:
@@ -120,32 +109,21 @@ def plain(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v.item() if hasattr(v, "item") else v for k, v in config.items()}
 
 
-def job_space(job: dict[str, Any]) -> Space:
-    """The search space of the job's spec (the preset's, with the mode's epoch cap), as every method samples it."""
-    return load_spec(job["spec"]).space
-
-
-def base_config(job: dict[str, Any]) -> dict[str, Any]:
-    """Keys every trial config carries besides the sampled ones: the data and the epoch cap."""
-    return {"data": job["data"], "epochs": int(job["epochs"]), "threads": 1, "checkpoint_every": 0}
-
-
 class TrialRecorder:
-    """Collects reports from trainers (threads or callbacks) with their time since launch; thread-safe."""
+    """Collects reports from trainers (threads or callbacks) with their time since the job's launch; thread-safe."""
 
-    def __init__(self, launched_at: float, deadline: float) -> None:
-        self.launched_at = launched_at
-        self.deadline = deadline
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.launched_at = float(job.get("launched_at", 0.0))
+        self.deadline = float(job.get("deadline", math.inf))  # a quality job's budget; none for the cost bench
         self._trials: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def add(
-        self, trial_id: str, config: dict[str, Any], epoch: int, dev_accuracy: float, now: float | None = None
-    ) -> None:
+    def add(self, trial_id: str, config: dict[str, Any], metrics: dict[str, Any], now: float | None = None) -> None:
         stamp = (time.time() if now is None else now) - self.launched_at
+        row = [round(stamp, 3), int(metrics["epoch"]), float(metrics["dev_accuracy"]), float(metrics["train_seconds"])]
         with self._lock:
             trial = self._trials.setdefault(trial_id, {"id": trial_id, "config": plain(config), "reports": []})
-            trial["reports"].append([round(stamp, 3), int(epoch), float(dev_accuracy)])
+            trial["reports"].append(row)
 
     def past_deadline(self) -> bool:
         return time.time() >= self.deadline

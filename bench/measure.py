@@ -8,9 +8,11 @@ import contextlib
 import dataclasses
 import os
 import signal
+import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,33 +40,26 @@ class ProcessRun:
     interrupted: bool = False  # it was still running at its budget and got SIGINT
 
 
-class CpuSampler:
-    """Samples psutil.cpu_percent (all cores) every `interval` s on a thread; `mean` once stopped. Each
-    sample is stamped with `time.time()` and covers the interval since the previous one."""
+@contextlib.contextmanager
+def cpu_samples(interval: float = 0.5) -> Iterator[list[tuple[float, float]]]:
+    """psutil.cpu_percent (all cores) every `interval` s on a thread, into the list it yields, and once more at the
+    end; each sample is stamped with `time.time()` and covers the interval since the previous one."""
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
 
-    def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
-        self.samples: list[tuple[float, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+    def sample() -> None:
+        while not stop.wait(interval):
+            samples.append((time.time(), psutil.cpu_percent(interval=None)))
 
-    def __enter__(self) -> CpuSampler:
-        psutil.cpu_percent(interval=None)  # the first call only sets the baseline
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.samples.append((time.time(), psutil.cpu_percent(interval=None)))  # the tail since the last one
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.samples.append((time.time(), psutil.cpu_percent(interval=None)))
-
-    @property
-    def mean(self) -> float:
-        return sum(p for _, p in self.samples) / len(self.samples) if self.samples else float("nan")
+    psutil.cpu_percent(interval=None)  # the first call only sets the baseline
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
+        samples.append((time.time(), psutil.cpu_percent(interval=None)))  # the tail since the last one
 
 
 def sweep_environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -112,7 +107,7 @@ def run_process(
     group (Ray's workers) is killed when it has ended, so no run competes with the next for the cores."""
     load = os.getloadavg()
     budgeted, interrupted = interrupt_after is not None, False
-    with log.open("w") as sink, CpuSampler() as cpu:
+    with log.open("w") as sink, cpu_samples() as cpu:
         started_at = time.time() if started_at is None else started_at
         began = time.perf_counter() - (time.time() - started_at)  # started_at on the perf_counter clock
         process = subprocess.Popen(
@@ -139,8 +134,8 @@ def run_process(
         _kill(process.pid, group=True)  # stragglers of the run (its process group), if any
     tail = log.read_text(errors="replace")[-3000:]
     maxrss = usage.ru_maxrss / 1024
-    return ProcessRun(wall, process.returncode, maxrss, cpu.mean, load, tail, cpu.samples, started_at, ended_at,
-                      interrupted)  # fmt: skip
+    mean = statistics.fmean(p for _, p in cpu) if cpu else float("nan")
+    return ProcessRun(wall, process.returncode, maxrss, mean, load, tail, cpu, started_at, ended_at, interrupted)
 
 
 def _kill(pid: int, group: bool) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import analysis, report
 from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP_RUNNERS, SWEEP_WARM
-from bench.job import job_command, read_out
+from bench.job import job_command, read_out, trial_record
 from bench.measure import process_fields, run_process, sweep_environment
 from bench.probes import scale_probe, trainable_probe
 from bench.runners import sweep_cli
@@ -51,10 +51,11 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     if runner in SWEEP_RUNNERS:
         home = homes["warm" if runner == SWEEP_WARM else "cold"]
         env = sweep_environment(home, {})
-        spec = workload.single_round() if runner == SINGLE_ROUND else workload
+        spec = (workload.single_round() if runner == SINGLE_ROUND else workload).spec()
         proc = run_process(sweep_cli.command(spec, workdir, cores), workdir / "log.txt", env)
     else:
         job = {"configs": workload.configs(), "cores": cores, "epochs": workload.epochs,
+               "grace_period": workload.grace_period, "reduction_factor": workload.reduction_factor,
                "space": workload.spec()["space"], "workdir": str(workdir / "ray")}  # fmt: skip
         argv, out = job_command(MODULES[runner], job, workdir)
         proc = run_process(argv, workdir / "log.txt")
@@ -62,6 +63,7 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
     try:
         if runner not in SWEEP_RUNNERS:
             data = read_out(out, proc.returncode, proc.output_tail)
+            data["trials"] = [trial_record(trial) for trial in data["trials"]]
             record.update(phases=data.get("phases"), clock=data.get("clock"), ray_init=data.get("ray_init"))
         elif proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {proc.output_tail[-1500:]}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import torch
 from torch.nn import functional as F
@@ -37,14 +38,19 @@ def epochs_per_second(epochs: int) -> tuple[float, float]:
     return epochs / session.history[-1]["train_seconds"], epochs / wall
 
 
-def samples_per_second(data_name: str, epochs: int, loader: bool) -> float:
-    """Training samples/s of `epochs` epochs with the default model and optimizer, our loop or DataLoader."""
-    cfg = resolve_config({"data": data_name})
-    data = load_dataset(data_name)
+def pieces(config: dict[str, Any]) -> tuple[dict, Any, torch.nn.Module, torch.optim.Optimizer, torch.Generator]:
+    """What the loop trains `config` (over the mlp's defaults) with: the resolved config, the data, the model
+    (torch seed 0), its optimizer and the shuffling generator (seed 0); for the benches that time epochs."""
+    cfg = resolve_config(config)
+    data = load_dataset(cfg["data"])
     torch.manual_seed(0)
     model = build_model(cfg, data.n_features, data.n_classes)
-    optimizer = build_optimizer(model, cfg)
-    shuffle = torch.Generator().manual_seed(0)
+    return cfg, data, model, build_optimizer(model, cfg), torch.Generator().manual_seed(0)
+
+
+def samples_per_second(data_name: str, epochs: int, loader: bool) -> float:
+    """Training samples/s of `epochs` epochs with the default model and optimizer, our loop or DataLoader."""
+    _, data, model, optimizer, shuffle = pieces({"data": data_name})
     batches = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=64, shuffle=True)
     started = time.perf_counter()
     for _ in range(epochs):

@@ -6,7 +6,8 @@ search seeds, and writes a JSON and two PNGs to ``bench/results/``.
 
 Modules, one concept each: :mod:`~bench.quality.modes` (sizes), :mod:`~bench.quality.methods` (what is
 compared), :mod:`~bench.job` (what a runner process reads and writes), the runners
-(:mod:`~bench.quality.sweep_method`, :mod:`~bench.quality.optuna_method`, :mod:`~bench.quality.ray_method`),
+(:mod:`~bench.quality.sweep_method`; the peers are the cost bench's :mod:`bench.runners.optuna_runner` and
+:mod:`bench.runners.ray_tuned`),
 :mod:`bench.measure` (a budgeted subprocess), :mod:`~bench.quality.score` (the winner's one test
 evaluation), :mod:`~bench.quality.aggregate` (curves and t-intervals), :mod:`~bench.quality.targets`,
 :mod:`~bench.quality.plot`, :mod:`bench.report` (shared with the cost bench) and :mod:`~bench.quality.run` (the

@@ -55,18 +55,11 @@ def best_by_epochs(trials: list[dict[str, Any]], budget_s: float, epochs: Sequen
 
 
 def mean_band(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over seeds (rows) and the 95 % t half-width at each point; NaN where any seed has no value yet."""
-    from scipy import stats
-
-    curves = np.atleast_2d(np.asarray(curves, dtype=float))
-    complete = ~np.isnan(curves).any(axis=0)
-    mean = np.full(curves.shape[1], np.nan)
-    half = np.full(curves.shape[1], np.nan)
-    mean[complete] = curves[:, complete].mean(axis=0)
-    n = curves.shape[0]
-    if n >= 2:
-        half[complete] = stats.t.ppf(0.975, n - 1) * curves[:, complete].std(axis=0, ddof=1) / math.sqrt(n)
-    return mean, half
+    """Mean over seeds (rows) and the 95 % t half-width (:func:`t_interval`) at each point; NaN where any seed has
+    no value yet."""
+    columns = np.atleast_2d(np.asarray(curves, dtype=float)).T
+    bands = [(math.nan, math.nan) if np.isnan(column).any() else t_interval(column) for column in columns]
+    return np.array([mean for mean, _ in bands]), np.array([half for _, half in bands])
 
 
 def first_reaching(times: Sequence[float] | np.ndarray, curve: np.ndarray, mark: float) -> float | None:

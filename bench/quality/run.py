@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from bench import report
 from bench.job import job_command, read_out
@@ -28,9 +27,10 @@ from bench.measure import environment, process_fields, run_process
 from bench.quality import aggregate, plot, score, sweep_method, targets
 from bench.quality.methods import METHODS, OPTUNA, RAY, SWEEP, Method
 from bench.quality.modes import MODES, PRESET, Mode
+from bench.runners import sweep_cli
 from search_spaces import load_spec
 
-MODULES = {OPTUNA: "bench.quality.optuna_method", RAY: "bench.quality.ray_method"}
+MODULES = {OPTUNA: "bench.runners.optuna_runner", RAY: "bench.runners.ray_tuned"}  # shared with the cost bench
 
 
 def base_spec(mode: Mode) -> dict[str, Any]:
@@ -47,17 +47,18 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     workdir = scratch / f"{method.key}-seed{seed}"
     workdir.mkdir(parents=True)
     record: dict[str, Any] = {"method": method.key, "seed": seed}
-    spec_path, launched_at = workdir / "spec.yaml", time.time()
-    if method.runner == SWEEP:
-        record["spec"] = sweep_method.write_spec(spec, method, mode.max_trials, spec_path)
-        argv = sweep_method.command(spec_path, method, workdir, seed, cores, mode.budget_s)
-    else:
-        spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
-        job = {"spec": str(spec_path), "data": spec["data"], "epochs": mode.epochs, "seed": seed, "cores": cores,
+    launched_at = time.time()
+    if method.runner == SWEEP:  # the preset, the method's changes, and a sample count the budget ends first
+        record["spec"] = {**spec, **method.options.get("spec", {}), "samples": mode.max_trials or sweep_method.LOTS}
+        flags = ["--seed", str(seed), *method.options.get("flags", []), "--time-budget", f"{mode.budget_s:g}s"]
+        argv = sweep_cli.command(record["spec"], workdir, cores, *flags)
+    else:  # the peer draws from the space, each config with the data and the epoch cap, until the deadline
+        base = {"data": spec["data"], "epochs": mode.epochs, "threads": 1, "checkpoint_every": 0}
+        job = {"space": spec["space"], "base": base, "epochs": mode.epochs, "seed": seed, "cores": cores,
                "grace_period": spec["scheduler"]["grace_period"], "max_trials": mode.max_trials,
-               "reduction_factor": spec["scheduler"]["reduction_factor"], "options": method.options,
-               "workdir": str(workdir / "ray"), "launched_at": launched_at,
-               "deadline": launched_at + mode.budget_s}  # fmt: skip
+               "reduction_factor": spec["scheduler"]["reduction_factor"],
+               "workdir": str(workdir / "ray"), "launched_at": launched_at, "deadline": launched_at + mode.budget_s,
+               **method.options}  # fmt: skip
         argv, out = job_command(MODULES[method.runner], job, workdir)
     # A fresh local Ray for every run (RAY_ADDRESS=local: never a Ray kept up by `sweep up` or a test), on loopback
     stop = mode.budget_s + mode.grace_s
@@ -67,9 +68,10 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
         if method.runner == SWEEP:
             data = sweep_method.collect(workdir, launched_at)
         else:
-            data = read_out(out, proc.returncode, proc.output_tail)
+            data = read_out(out, proc.returncode, proc.output_tail)  # reports as (t, epoch, dev_accuracy)
+            data = {"trials": [{**t, "reports": [r[:3] for r in t["reports"]]} for t in data["trials"]]}
         record["trials_detail"] = data["trials"]
-        record.update({k: v for k, v in data.items() if k not in ("trials", "finished_at")})
+        record.update({k: v for k, v in data.items() if k != "trials"})
         record["figures"] = aggregate.run_figures(data["trials"], mode.budget_s)
         best = score.winner(data["trials"], mode.budget_s)
         record["winner"] = best

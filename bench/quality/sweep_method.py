@@ -16,26 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from bench.job import plain
-from bench.quality.methods import Method
-from bench.runners.sweep_cli import launch_argv, sweep_root
+from bench.runners.sweep_cli import sweep_root
 
 LOTS = 1000  # samples per round: more than any budget here can train, so the budget decides
-
-
-def write_spec(base: dict[str, Any], method: Method, samples: int | None, path: Path) -> dict[str, Any]:
-    """The method's spec (the preset, its changes, the sample count), written to `path`."""
-    spec = {**base, **method.options.get("spec", {}), "samples": samples or LOTS}
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return spec
-
-
-def command(spec_path: Path, method: Method, workdir: Path, seed: int, cores: int, budget_s: float) -> list[str]:
-    """The ``sweep launch`` command line of one run."""
-    flags = method.options.get("flags", [])
-    return launch_argv(spec_path, workdir, cores, "--seed", str(seed), *flags, "--time-budget", f"{budget_s:g}s")
 
 
 def collect(workdir: Path, launched_at: float) -> dict[str, Any]:

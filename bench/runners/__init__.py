@@ -1,2 +1,2 @@
-"""One module per runner. Each trains a workload's configs in a fresh process and leaves a JSON record:
-per trial its plan_id, epochs trained, cumulative training seconds and dev_accuracy curve."""
+"""One module per runner. Each trains a job's configs (the cost bench's workload) or searches a job's space (the
+quality bench's peers) in a fresh process and leaves a JSON record: per trial its reports (:mod:`bench.job`)."""

@@ -4,8 +4,8 @@ max_t=epochs)`, and Ray's defaults for the rest (no `reuse_actors`, the default 
 loggers, the default console reporter, the dashboard).
 
 The training math is our loop (`trainables.loop.run_training`) so the curves match the other runners; the
-reporting is the docs' pattern: write the state into a temporary directory, `tune.report(metrics,
-checkpoint=Checkpoint.from_directory(dir))`.
+reporting is the docs' pattern, which `trainables.session.TuneSession` follows when it reports every epoch: write
+the state into a temporary directory, `tune.report(metrics, checkpoint=Checkpoint.from_directory(dir))`.
 
 Run: python -m bench.runners.ray_defaults JOB.json OUT.json
 """
@@ -13,43 +13,17 @@ Run: python -m bench.runners.ray_defaults JOB.json OUT.json
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any
 
-import torch
-
-from bench.job import Phases, read_job, trial_record, write_out
-from trainables.session import LocalSession
-
-
-class DocsSession(LocalSession):
-    """The docs' checkpoint-per-report pattern, behind the Session interface our loop talks to."""
-
-    def restore(self) -> dict | None:
-        from ray import tune
-
-        checkpoint = tune.get_checkpoint()
-        if checkpoint is None:
-            return None
-        with checkpoint.as_directory() as directory:
-            return torch.load(os.path.join(directory, "checkpoint.pt"), weights_only=True)
-
-    def report(self, metrics: dict, state: dict | None) -> None:
-        from ray import tune
-
-        with tempfile.TemporaryDirectory() as directory:
-            if state is not None:
-                torch.save(state, os.path.join(directory, "checkpoint.pt"))
-                tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(directory))
-            else:
-                tune.report(metrics)
+from bench.job import Phases, TrialRecorder, asha, read_job, write_out
+from trainables.session import TuneSession  # the driver imports torch with it, as a docs script does
 
 
 def train_mlp(config: dict[str, Any]) -> None:
     from trainables.loop import run_training
 
-    # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default)
-    run_training({**config["plan"], "checkpoint_every": 1}, DocsSession())
+    # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default), each epoch reported
+    run_training({**config["plan"], "checkpoint_every": 1}, TuneSession())
 
 
 def main() -> None:
@@ -58,32 +32,29 @@ def main() -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # the bench machine has no way out
     import ray
     from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
 
     configs: list[dict[str, Any]] = job["configs"]
     phases.mark("imports")
     ray.init(num_cpus=int(job["cores"]))
     phases.mark("ray_init")
-    scheduler = ASHAScheduler(
-        time_attr="training_iteration", grace_period=2, reduction_factor=3, max_t=int(job["epochs"])
-    )
     tuner = tune.Tuner(
         train_mlp,
         # a grid over the planned configs: every runner trains the same ones, in plan order
         param_space={"plan": tune.grid_search(configs)},
-        tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=scheduler),
+        tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=asha(job)),
         run_config=tune.RunConfig(storage_path=job["workdir"], name="ray-defaults"),
     )
     results = tuner.fit()
     phases.mark("fit")
-    trials = []
-    for result in results:
+    recorder = TrialRecorder(job)
+    for result in results:  # from Tune's own loggers' files, as the docs read results back
         history = result.metrics_dataframe.to_dict("records") if result.metrics_dataframe is not None else []
-        trials.append(trial_record(result.config["plan"]["plan_id"], history))
+        for row in history:
+            recorder.add(result.config["plan"]["plan_id"], result.config["plan"], row, now=row["timestamp"])
     phases.mark("collect")
     ray.shutdown()
     phases.mark("shutdown")
-    write_out(out, trials, phases, ray_init=phases["ray_init"])
+    write_out(out, recorder.records(), phases, ray_init=phases.values["ray_init"])
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from bench.job import Phases, read_job, trial_record, write_out
+from bench.job import Phases, TrialRecorder, read_job, write_out
 from trainables.loop import run_training
 from trainables.session import LocalSession
 
@@ -20,13 +20,12 @@ def main() -> None:
     job, out = read_job()
     torch.set_num_threads(1)
     phases.mark("imports")
-    trials = []
+    recorder = TrialRecorder(job)
     for config in job["configs"]:
-        session = LocalSession()
-        run_training({**config, "checkpoint_every": 0}, session)
-        trials.append(trial_record(config["plan_id"], session.history))
+        keep = lambda metrics, config=config: recorder.add(config["plan_id"], config, metrics)  # noqa: E731
+        run_training({**config, "checkpoint_every": 0}, LocalSession(on_report=keep))
     phases.mark("train")
-    write_out(out, trials, phases)
+    write_out(out, recorder.records(), phases)
 
 
 if __name__ == "__main__":

@@ -15,23 +15,21 @@ import pandas as pd
 import yaml
 
 from bench.job import trial_record
-from bench.workloads import Workload
 
 EVENTS_FILE = "events.jsonl"
 # sweep's phases (sweep.events.PhaseTimed) under the names the bench's report uses for every runner
 PHASE_NAMES = {"ray_start": "ray_init", "rounds": "rounds", "summary": "finish", "ray_shutdown": "shutdown"}
 
 
-def command(workload: Workload, workdir: Path, cores: int) -> list[str]:
-    """The workload's `sweep launch` command line (the spec YAML is written beside the storage directory)."""
-    spec_path = workdir / "spec.yaml"
-    spec_path.write_text(yaml.safe_dump(workload.spec(), sort_keys=False))
-    return launch_argv(spec_path, workdir, cores)
+def command(spec: dict[str, Any], workdir: Path, cores: int, *flags: str) -> list[str]:
+    """`sweep launch` of `spec` (its YAML written into `workdir`, beside the storage directory), for both benches."""
+    (workdir / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return launch_argv(workdir / "spec.yaml", workdir, cores, *flags)
 
 
 def launch_argv(spec_path: Path, workdir: Path, cores: int, *flags: str) -> list[str]:
-    """`sweep launch` as a user runs it, for both benches: its sweeps under `workdir`/sweeps, quiet, no dashboard,
-    its events in `workdir`/events.jsonl."""
+    """`sweep launch` as a user runs it: its sweeps under `workdir`/sweeps, quiet, no dashboard, its events in
+    `workdir`/events.jsonl."""
     script = Path(sys.executable).parent / "sweep"
     return [str(script), "launch", str(spec_path), "--storage", str(workdir / "sweeps"), "--cpus", str(cores),
             "--quiet", "--no-dashboard", "--events", str(workdir / EVENTS_FILE), *flags]  # fmt: skip
@@ -52,8 +50,9 @@ def collect(workdir: Path) -> dict[str, Any]:
     result = load(sweep_root(workdir))
     trials, history = result.trials, result.history.sort_values(["plan_id", "epoch"])
     epochs = trials.groupby("plan_id")["epochs_trained"].max()
+    columns = ["wall_seconds", "epoch", "dev_accuracy", "train_seconds"]  # a runner's report, on the driver's clock
     records = [
-        {**trial_record(str(plan), group.to_dict("records")), "epochs": int(epochs[plan])}
+        {**trial_record({"id": str(plan), "reports": group[columns].to_numpy().tolist()}), "epochs": int(epochs[plan])}
         for plan, group in history.groupby("plan_id")
     ]
     return {"trials": records, "trial_spans": trial_spans(float(result.state["started_at"]), trials, history)}

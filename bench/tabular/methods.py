@@ -9,22 +9,17 @@ ranges), turned back into values by :func:`sweep.run.tpe.from_coordinates`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from search_spaces import Space
 
 SWEEP, OPTUNA, RAY = "sweep", "optuna", "ray"
-
-
-class Asker(Protocol):
-    def ask(self) -> tuple[Any, dict[str, Any]] | None: ...
-
-    def tell(self, handle: Any, value: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,101 +76,83 @@ METHODS: dict[str, Method] = {
 }
 
 
+@dataclass(frozen=True)
+class Asker:
+    """One run of a method, behind the bench's one face."""
+
+    ask: Callable[[], tuple[Any, dict[str, Any]] | None]  # (a handle to tell its value with, the config) or None
+    tell: Callable[[Any, float], None]
+
+
 def make(method: Method, space: dict[str, Any], metric: str, mode: str, budget: int, workers: int, seed: int,
          scratch: Path) -> Asker:  # fmt: skip
     """The method's asker for one run."""
     if method.runner == SWEEP:
-        return SweepAsker(method, space, metric, mode, budget, workers, seed, scratch)
+        return _sweep(method, space, metric, mode, budget, workers, seed, scratch)
     if method.runner == OPTUNA:
-        return OptunaAsker(method.key, space, mode, seed)
-    return HyperOptAsker(space, metric, mode, seed)
+        return _optuna(method.key, space, mode, seed)
+    return _hyperopt(space, metric, mode, seed)
 
 
-class SweepAsker:
+def _sweep(method: Method, space: dict[str, Any], metric: str, mode: str, budget: int, workers: int, seed: int,
+           scratch: Path) -> Asker:  # fmt: skip
     """sweep's recipe through the public ask/tell `Planner` (one code path with the Tuner's searcher)."""
+    from search_spaces import parse_spec
+    from sweep import Planner
 
-    def __init__(self, method: Method, space: dict[str, Any], metric: str, mode: str, budget: int, workers: int,
-                 seed: int, scratch: Path) -> None:  # fmt: skip
-        from search_spaces import parse_spec
-        from sweep import Planner
+    spec: dict[str, Any] = {"name": "tabular", "metric": metric, "mode": mode, "seed": seed, "space": space}
+    spec.update(method.spec)
+    rounds = parse_spec(spec).rounds.count
+    per = method.budget_rounds or rounds
+    if per < 0:  # staged: each tier's rounds share the budget
+        per = len(Space.from_dict(space).tiers()) * rounds
+    spec["samples"] = math.ceil(budget / per)
+    directory = Path(tempfile.mkdtemp(prefix="plan-", dir=scratch))
+    # the scratch directory goes when the bench ends: no disk sync per proposal (it changes no proposal)
+    planner = Planner(spec, workers=workers, directory=directory, staged=method.staged, durable=False)
 
-        spec: dict[str, Any] = {"name": "tabular", "metric": metric, "mode": mode, "seed": seed, "space": space}
-        spec.update(method.spec)
-        rounds = parse_spec(spec).rounds.count
-        per = method.budget_rounds or rounds
-        if per < 0:  # staged: each tier's rounds share the budget
-            per = len(Space.from_dict(space).tiers()) * rounds
-        spec["samples"] = math.ceil(budget / per)
-        directory = Path(tempfile.mkdtemp(prefix="plan-", dir=scratch))
-        # the scratch directory goes when the bench ends: no disk sync per proposal (it changes no proposal)
-        self.planner = Planner(spec, workers=workers, directory=directory, staged=method.staged, durable=False)
-
-    def ask(self) -> tuple[Any, dict[str, Any]] | None:
-        config = self.planner.ask()
+    def ask() -> tuple[Any, dict[str, Any]] | None:
+        config = planner.ask()
         return None if config is None else (config, config)
 
-    def tell(self, handle: Any, value: float) -> None:
-        self.planner.tell(handle, value)
+    return Asker(ask, planner.tell)
 
 
-def _optuna_sampler(key: str, seed: int) -> Any:
+def _optuna(key: str, space: dict[str, Any], mode: str, seed: int) -> Asker:
+    """An Optuna sampler with its defaults, through Optuna's own ask/tell."""
     import optuna
 
-    samplers: dict[str, Callable[[], Any]] = {
-        "optuna-tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-        "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
-        "optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
-    }
-    return samplers[key]()
+    from bench.runners.optuna_runner import sampler
+    from sweep.run.tpe import CoordinateSpace, from_coordinates
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    values, define = Space.from_dict(space), CoordinateSpace(space)
+    direction = "maximize" if mode == "max" else "minimize"
+    study = optuna.create_study(direction=direction, sampler=sampler(key.removeprefix("optuna-"), seed))
+
+    def ask() -> tuple[Any, dict[str, Any]]:
+        trial = study.ask()
+        define(trial)
+        return trial, from_coordinates(values, trial.params)
+
+    return Asker(ask, study.tell)
 
 
-class OptunaAsker:
-    """An Optuna sampler with its defaults, through Optuna's own ask/tell."""
-
-    def __init__(self, key: str, space: dict[str, Any], mode: str, seed: int) -> None:
-        import optuna
-
-        from sweep.run.tpe import CoordinateSpace
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        self.space = Space.from_dict(space)
-        self.define = CoordinateSpace(space)
-        direction = "maximize" if mode == "max" else "minimize"
-        self.study = optuna.create_study(direction=direction, sampler=_optuna_sampler(key, seed))
-
-    def ask(self) -> tuple[Any, dict[str, Any]] | None:
-        from sweep.run.tpe import from_coordinates
-
-        trial = self.study.ask()
-        self.define(trial)
-        return trial, from_coordinates(self.space, trial.params)
-
-    def tell(self, handle: Any, value: float) -> None:
-        self.study.tell(handle, value)
-
-
-class HyperOptAsker:
+def _hyperopt(space: dict[str, Any], metric: str, mode: str, seed: int) -> Asker:
     """Ray Tune's `HyperOptSearch` (TPE of the hyperopt package) through Ray's Searcher calls, without Ray running."""
+    from ray.tune.search.hyperopt import HyperOptSearch
 
-    def __init__(self, space: dict[str, Any], metric: str, mode: str, seed: int) -> None:
-        from ray.tune.search.hyperopt import HyperOptSearch
+    from sweep.run.tpe import from_coordinates
 
-        self.space = Space.from_dict(space)
-        self.metric = metric
-        self.searcher = HyperOptSearch(space=coordinate_domains(self.space), metric=metric, mode=mode,
-                                       random_state_seed=seed)  # fmt: skip
-        self.count = 0
+    values, count = Space.from_dict(space), itertools.count()
+    searcher = HyperOptSearch(space=coordinate_domains(values), metric=metric, mode=mode, random_state_seed=seed)
 
-    def ask(self) -> tuple[Any, dict[str, Any]] | None:
-        from sweep.run.tpe import from_coordinates
+    def ask() -> tuple[Any, dict[str, Any]] | None:
+        trial_id = f"t{next(count)}"
+        point = searcher.suggest(trial_id)
+        return None if point is None else (trial_id, from_coordinates(values, point))
 
-        trial_id = f"t{self.count}"
-        self.count += 1
-        point = self.searcher.suggest(trial_id)
-        return None if point is None else (trial_id, from_coordinates(self.space, point))
-
-    def tell(self, handle: Any, value: float) -> None:
-        self.searcher.on_trial_complete(handle, {self.metric: value})
+    return Asker(ask, lambda trial_id, value: searcher.on_trial_complete(trial_id, {metric: value}))
 
 
 def coordinate_domains(space: Space) -> dict[str, Any]:

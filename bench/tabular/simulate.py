@@ -51,15 +51,15 @@ def simulate(table: Table, asker: Asker, budget: int, workers: int, seed: int) -
             asked += 1
 
     run = Run([], [], [])
-    scorer = _Scorer(table)
     fill()
     while pending:
         clock, _, handle, row, stored = heapq.heappop(pending)
         value = float(table.readings[row, stored])
         asker.tell(handle, value)
-        scorer.add(run, row, value)
+        run.observed.append(value)
+        run.rows.append(row)
         fill()
-    return run
+    return _scored(table, run)
 
 
 def cut(table: Table, run: Run, budget: int) -> Run:
@@ -74,23 +74,19 @@ def cut(table: Table, run: Run, budget: int) -> Run:
     if budget > len(run.asks):
         raise ValueError(f"cut: the run made {len(run.asks)} asks, fewer than the budget {budget}")
     shorter = Run([], [], [], run.asks[:budget])
-    scorer = _Scorer(table)
     for _, _, row, stored in sorted(shorter.asks):
-        scorer.add(shorter, row, float(table.readings[row, stored]))
-    return shorter
+        shorter.observed.append(float(table.readings[row, stored]))
+        shorter.rows.append(row)
+    return _scored(table, shorter)
 
 
-class _Scorer:
-    """The incumbent (the best observed value so far) and its noise-free regret after each evaluation."""
-
-    def __init__(self, table: Table) -> None:
-        self.table, self.means = table, table.means
-        self.sign = 1.0 if table.mode == "max" else -1.0
-        self.best_seen, self.incumbent = -np.inf, -1
-
-    def add(self, run: Run, row: int, value: float) -> None:
-        if self.sign * value > self.best_seen:
-            self.best_seen, self.incumbent = self.sign * value, row
-        run.observed.append(value)
-        run.rows.append(row)
-        run.regret.append(self.table.regret(float(self.means[self.incumbent])))
+def _scored(table: Table, run: Run) -> Run:
+    """`run` with its regrets: after each evaluation, the incumbent's (the best observed value so far, the first of
+    equals) noise-free regret."""
+    means, sign = table.means, 1.0 if table.mode == "max" else -1.0
+    best_seen, incumbent = -np.inf, -1
+    for value, row in zip(run.observed, run.rows, strict=True):
+        if sign * value > best_seen:
+            best_seen, incumbent = sign * value, row
+        run.regret.append(table.regret(float(means[incumbent])))
+    return run
