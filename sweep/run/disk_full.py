@@ -2,7 +2,7 @@
 planned trial exactly once.
 
 Whatever hits the full disk first (a table, sweep.json, a plan file, Ray's experiment state, a trial's
-checkpoint) ends the sweep: a trial that died of it stops the others (:class:`sweep.run.disk_stop.DiskFullStop`;
+checkpoint) ends the sweep: a trial that died of it stops the others (:class:`sweep.run.stoppers.DiskFullStop`;
 this module imports no Ray), and the driver's own writes raise. To record that end on a disk with no room, the
 driver keeps a small reserve file in the sweep directory and deletes it first. The sweep is then marked
 ``disk_full`` in sweep.json.

@@ -8,7 +8,6 @@ has a snapshot of it), whose searcher plans each round as the previous one winds
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -20,8 +19,8 @@ from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping
 from sweep.cluster.local import connect, disconnect
 from sweep.run.disk_full import DiskFullError, end_on_full_disk
 from sweep.run.liveness import driver_record, on_forced_stop
+from sweep.run.ray_log import log_ray_to
 from sweep.run.resume_checks import check_plans, check_saved_state
-from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot
 from sweep.run.sweep_run import SweepRun
 from sweep.store import schema as S
@@ -172,8 +171,8 @@ def run_rounds(
 
     from sweep.run.budget import Budget
     from sweep.run.disk_full import is_disk_full
-    from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
+    from sweep.run.stoppers import DiskFullStop
     from sweep.run.sweep_plan import SweepPlan
     from sweep.run.tuner import sweep_tuner
     from sweep.run.watchdog import SweepStalled, Watchdog
@@ -184,7 +183,7 @@ def run_rounds(
     name = state.experiment or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
     if state.experiment != name:
         directory.state.update(lambda state: setattr(state, "experiment", name))
-    _ray_log_to_file(directory)
+    log_ray_to(directory.ray_tune_log)  # Ray Tune's messages and Ray's "(raylet) A worker died ..."
     budget = None
     if spec.time_budget is not None:
         budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
@@ -232,24 +231,6 @@ def run_rounds(
         return True
     unstarted = set(state.not_started)
     return all(_round_recorded(directory, slot, unstarted) for slot in todo)
-
-
-def _ray_log_to_file(directory: SweepDir) -> None:
-    """Ray Tune's own messages (a failed trial's traceback, retries) go to DIR/ray-tune.log, not the terminal:
-    the recorder prints one line per failed trial and its row holds the error."""
-    logger = logging.getLogger("ray.tune")
-    for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
-        logger.removeHandler(handler)
-        handler.close()
-    handler = RoomyFileHandler(directory.ray_tune_log)
-    handler._sweep = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    from sweep.run.ray_messages import raylet_messages_to
-
-    raylet_messages_to(directory.ray_tune_log)  # Ray's "(raylet) A worker died ..." paragraphs too
 
 
 def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:

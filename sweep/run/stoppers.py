@@ -4,25 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from ray.tune.stopper import CombinedStopper, Stopper
+from ray.tune import Callback
+from ray.tune.stopper import CombinedStopper, FunctionStopper, Stopper
 
 from search_spaces import SweepSpec
 from sweep.run.budget import Budget
-from sweep.run.trial_guard import timed_out
+from sweep.run.disk_full import is_disk_full
+from sweep.run.recorder import error_text
+from sweep.run.trial_guard import error_of, timed_out
 from sweep.store.layout import SweepDir
 
 
-class BudgetStopper(Stopper):
+class SweepStop(Stopper):
+    """Ends the whole experiment once `fired`; it stops no single trial."""
+
+    fired = False
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        return False
+
+    def stop_all(self) -> bool:
+        return self.fired
+
+
+class BudgetStopper(SweepStop):
     """Stops every trial when the sweep's time budget is spent (the budget is shared with the searcher and
     the recorder), and notes in the sweep's state that the budget, not an interruption, ended it."""
 
     def __init__(self, budget: Budget, directory: SweepDir) -> None:
         self.budget = budget
         self.directory = directory
-        self.fired = False
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return False
 
     def stop_all(self) -> bool:
         if self.budget.exhausted and not self.fired:
@@ -31,14 +42,20 @@ class BudgetStopper(Stopper):
         return self.fired
 
 
-class TimeoutStopper(Stopper):
+class DiskFullStop(Callback, SweepStop):
+    """A guard (see :mod:`sweep.run.disk_full`): stops the experiment once a trial died of a full disk (the next
+    ones would only die the same way)."""
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.fired = self.fired or is_disk_full(error_of(trial.last_result))
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        self.fired = self.fired or is_disk_full(error_text(trial))
+
+
+def _timed_out(trial_id: str, result: dict) -> bool:
     """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return timed_out(result)
-
-    def stop_all(self) -> bool:
-        return False
+    return timed_out(result)
 
 
 def make_stopper(
@@ -56,7 +73,7 @@ def make_stopper(
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
     if trial_timeout is not None:
-        stoppers.append(TimeoutStopper())
+        stoppers.append(FunctionStopper(_timed_out))
     if len(stoppers) > 1:
         return CombinedStopper(*stoppers)
     return stoppers[0] if stoppers else None
