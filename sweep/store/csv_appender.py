@@ -63,13 +63,10 @@ class CsvAppender:
         wanted = list(self._columns or self._leading)
         for row in rows:
             wanted += [key for key in row if key not in wanted]
-        if self._columns is None:
-            self._columns = wanted
-            self._write_header()
-        elif wanted != self._columns:
+        if wanted != self._columns:
             self._widen(wanted)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=self._columns, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=wanted, extrasaction="ignore", lineterminator="\n")
         writer.writerows(_plain(row) for row in rows)
         self._write_whole(buffer.getvalue().encode())
 
@@ -95,28 +92,17 @@ class CsvAppender:
             os.close(fd)
 
     def _widen(self, columns: list[str]) -> None:
-        """Rewrites the file under a wider header (rare: once per new column), atomically."""
+        """Writes the header, or rewrites the file under a wider one (rare: once per new column), atomically."""
         old = read_table(self.path)
         self._columns = columns
         tmp = self.path.with_suffix(".tmp")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             old.reindex(columns=columns).to_csv(tmp, index=False, lineterminator="\n")
             os.replace(tmp, self.path)
         except OSError as err:
             tmp.unlink(missing_ok=True)
             self._columns = None  # re-read the header that is still on disk next time
-            raise _storage_error(self.path, err, 0) from None
-
-    def _write_header(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            with tmp.open("w", newline="") as f:
-                csv.DictWriter(f, fieldnames=self._columns or [], lineterminator="\n").writeheader()
-            os.replace(tmp, self.path)
-        except OSError as err:
-            self.path.with_suffix(".tmp").unlink(missing_ok=True)
-            self._columns = None
             raise _storage_error(self.path, err, 0) from None
 
 
