@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ray.tune import Callback
@@ -13,6 +14,8 @@ from sweep.run.disk_full import is_disk_full
 from sweep.run.recorder import error_text
 from sweep.run.trial_guard import error_of, timed_out
 from sweep.store.layout import SweepDir
+from sweep.store.ledger import epochs_of, reading
+from sweep.store.ranking import is_better
 
 
 class SweepStop(Stopper):
@@ -53,6 +56,41 @@ class DiskFullStop(Callback, SweepStop):
         self.fired = self.fired or is_disk_full(error_text(trial))
 
 
+class PatienceStopper(Stopper):
+    """Opt-in early stopping (`early_stopping: {patience: N}`), per trial: stops a trial once its `metric` (the
+    sweep's, in its mode) has not improved for `patience` epochs in a row.
+
+    The course's caveat holds: early stopping is not orthogonal. It cuts variance by stopping the optimisation
+    of the cost, so one knob now moves both "fit the training set" and "do not overfit"; reach first for L2,
+    dropout and more data, which leave the optimisation alone (the advisor's early-stopping line says which
+    trials overfit). Reads every epoch a batched report carries (``epochs_batch``), so batching does not delay it.
+
+    Example:
+        >>> stopper = PatienceStopper("dev_loss", "min", patience=2)
+        >>> [stopper("t", {"epoch": e, "dev_loss": v}) for e, v in enumerate([0.5, 0.4, 0.45, 0.41], 1)]
+        [False, False, False, True]
+    """
+
+    def __init__(self, metric: str, mode: str, patience: int) -> None:
+        self.metric, self.mode, self.patience = metric, mode, patience
+        self._best: dict[str, float] = {}
+        self._since: dict[str, int] = {}
+
+    def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+        for epoch in epochs_of(result, self.metric):
+            value = reading(epoch, self.metric)
+            if value is None or not math.isfinite(value):
+                continue
+            if is_better(value, self._best.get(trial_id), self.mode):
+                self._best[trial_id], self._since[trial_id] = value, 0
+            else:
+                self._since[trial_id] = self._since.get(trial_id, 0) + 1
+        return self._since.get(trial_id, 0) >= self.patience
+
+    def stop_all(self) -> bool:
+        return False
+
+
 def _timed_out(trial_id: str, result: dict) -> bool:
     """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
     return timed_out(result)
@@ -67,8 +105,6 @@ def make_stopper(
 ) -> Stopper | None:
     stoppers: list[Stopper] = list(guards)
     if spec is not None and spec.early_stopping is not None:
-        from sweep.run.early_stopping import PatienceStopper
-
         stoppers.append(PatienceStopper(spec.metric, spec.mode, spec.early_stopping.patience))
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
