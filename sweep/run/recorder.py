@@ -25,10 +25,9 @@ from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
-from sweep.store.ledger import Ledger, epochs_of
+from sweep.store.ledger import Ledger, epochs_of, final_status, rung_reached, target_epochs
 from sweep.store.plan_ids import round_of
 from sweep.store.ranking import best_of
-from sweep.store.trial_status import final_status, rung_reached, target_epochs
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ class SweepRecorder(Callback):
         E.emit(self.info.observer, ended)
 
     def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
-        """The trial's row, its status decided by :func:`~sweep.store.trial_status.final_status`; the ledger
+        """The trial's row, its status decided by :func:`~sweep.store.ledger.final_status`; the ledger
         records the status and rung."""
         plan = trial.config.get("plan_id")
         record = self.ledger().get(str(plan))
