@@ -17,7 +17,15 @@ from typing import Any
 from sweep import events as E
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
-from sweep.run.disk_full import DiskFullError, end_on_full_disk
+from sweep.run.disk_full import (
+    DiskFullError,
+    causes,
+    end_on_full_disk,
+    is_disk_full,
+    make_reserve,
+    release_reserve,
+    requeue_after_full_disk,
+)
 from sweep.run.liveness import driver_record, on_forced_stop
 from sweep.run.ray_log import log_ray_to
 from sweep.run.resume_checks import check_plans, check_saved_state
@@ -58,8 +66,6 @@ def drive(
     object of the user's (a notebook's), which travels to Ray's workers by value. What happens is told to
     `observer` (:mod:`sweep.events`).
     """
-    from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
-
     clock_start = time.time() if clock_start is None else clock_start
     requeue_after_full_disk(directory, observer)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
@@ -170,7 +176,6 @@ def run_rounds(
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
 
     from sweep.run.budget import Budget
-    from sweep.run.disk_full import is_disk_full
     from sweep.run.recorder import SweepInfo
     from sweep.run.stoppers import DiskFullStop
     from sweep.run.sweep_plan import SweepPlan
@@ -205,7 +210,7 @@ def run_rounds(
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
         if is_disk_full(err):
             raise end_on_full_disk(directory) from None
-        storage = _cause(err, StorageError)
+        storage = next((seen for seen in causes(err) if isinstance(seen, StorageError)), None)
         if storage is None:
             raise
         raise storage from None
@@ -231,16 +236,6 @@ def run_rounds(
         return True
     unstarted = set(state.not_started)
     return all(_round_recorded(directory, slot, unstarted) for slot in todo)
-
-
-def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
-    """The first exception of `kind` in `err`'s chain of causes."""
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, kind):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:

@@ -70,7 +70,12 @@ def run_sweep(
     project = project_dir(spec)
     function = trainable or resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
-    warm = _warm_start(options, space, observer)  # a bad --warm-start fails before Ray starts or a directory is made
+    warm = []  # `--warm-start`: the earlier sweep's best configs for round 1, each move noted
+    if options.warm_start is not None:  # a bad one fails before Ray starts or a directory is made
+        from sweep.run.warm_start import warm_start_configs, write_plan
+
+        warm = warm_start_configs(options.warm_start, space, options.warm_top)
+        E.emit(observer, E.WarmStartPlanned(str(options.warm_start), tuple(warm)))
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
@@ -79,8 +84,6 @@ def run_sweep(
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_spec(spec)
     if options.warm_start is not None:
-        from sweep.run.warm_start import write_plan
-
         write_plan(directory.root, options.warm_start, warm)
     slots = round_slots(spec, space, options.staged)
     directory.state.create(
@@ -99,17 +102,6 @@ def run_sweep(
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
         raise
-
-
-def _warm_start(options: RunOptions, space: Any, observer: E.Observer | None) -> list[Any]:
-    """The earlier sweep's best configs for round 1 (`--warm-start`), each moved one noted; [] without one."""
-    if options.warm_start is None:
-        return []
-    from sweep.run.warm_start import warm_start_configs
-
-    warm = warm_start_configs(options.warm_start, space, options.warm_top)
-    E.emit(observer, E.WarmStartPlanned(str(options.warm_start), tuple(warm)))
-    return warm
 
 
 def resume_sweep(

@@ -86,7 +86,8 @@ class CsvAppender:
                 if self._fsync:
                     os.fsync(fd)
             except OSError as err:
-                _truncate(fd, before)
+                with contextlib.suppress(OSError):  # nothing more can be done; the reader drops a partial last line
+                    os.ftruncate(fd, before)
                 raise _storage_error(self.path, err, data.count(b"\n")) from None
         finally:
             os.close(fd)
@@ -112,11 +113,6 @@ def _storage_error(path: Path, err: OSError, rows: int) -> StorageError:
         f"{path}: {what} ({err.strerror or err}); the rows already there are intact: "
         "free space (or fix the mount), then `sweep resume` the sweep"
     )
-
-
-def _truncate(fd: int, size: int) -> None:
-    with contextlib.suppress(OSError):  # nothing more can be done; the reader drops a partial last line
-        os.ftruncate(fd, size)
 
 
 def _cut_partial_last_line(path: Path) -> None:
