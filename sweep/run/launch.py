@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -136,10 +137,8 @@ def resume_sweep(
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
         if fresh:
             directory.state.update(fresh_experiment)
-        saved = _saved_options(directory)
-        if options is not None:  # where Ray runs and how loud may change; what is tuned may not
-            saved = _with_runtime(saved, options)
-        return drive(directory, SweepRun.read(directory, saved), function=trainable, trust=trust, observer=observer)
+        run = SweepRun.read(directory, _run_options(directory, options))
+        return drive(directory, run, function=trainable, trust=trust, observer=observer)
 
 
 def refine_sweep(
@@ -161,7 +160,7 @@ def refine_sweep(
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     check_sweep_dir(directory)
     spec = directory.read_spec()
-    _saved_options(directory)
+    run = SweepRun.of(spec, _run_options(directory, options))
 
     def add_rounds(state: SweepState) -> None:
         slots = [RoundSlot(**slot) for slot in state.rounds]
@@ -173,9 +172,8 @@ def refine_sweep(
 
     with hold_driver_lock(directory.root, "refine", directory.state.read().status):
         refuse_unfinished(directory)
-        saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
-        saved = _with_runtime(saved, options) if options else saved
-        return drive(directory, SweepRun.of(spec, saved), observer=observer)
+        directory.state.update(add_rounds)
+        return drive(directory, run, observer=observer)
 
 
 def refuse_unfinished(directory: SweepDir) -> None:
@@ -222,17 +220,15 @@ def check_storage(storage: str | Path) -> None:
         raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
 
 
-def _saved_options(directory: SweepDir) -> RunOptions:
-    """The options sweep.json recorded at launch (options of another version are damage, named in one line)."""
+def _run_options(directory: SweepDir, given: RunOptions | None) -> RunOptions:
+    """The options sweep.json recorded at launch (options of another version are damage, named in one line), with
+    where Ray runs and how loud from `given`: what is tuned may not change."""
     try:
-        return RunOptions.from_dict(directory.state.read().options)
+        saved = RunOptions.from_dict(directory.state.read().options)
     except (TypeError, ValueError) as err:
         raise damaged(directory.root / STATE_FILE, f"its options are not this version's ({err})") from None
-
-
-def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:
-    from dataclasses import replace
-
+    if given is None:
+        return saved
     return replace(
         saved, address=given.address, cpus=given.cpus, quiet=given.quiet, max_concurrent=given.max_concurrent,
         fail_fast=given.fail_fast, dashboard=given.dashboard,
