@@ -124,16 +124,8 @@ def _cut_partial_last_line(path: Path) -> None:
         f.seek(size - 1)
         if f.read(1) == b"\n":
             return
-        keep = size - 1
-        while keep > 0:  # walk back to the previous newline, a block at a time
-            start = max(0, keep - 65536)
-            f.seek(start)
-            block = f.read(keep - start)
-            at = block.rfind(b"\n")
-            if at >= 0:
-                keep = start + at + 1
-                break
-            keep = start
+        f.seek(0)
+        keep = f.read().rfind(b"\n") + 1  # rare (a crash mid-write): reading the file once is cheap enough
         warnings.warn(f"{path}: cut a partial last line (a write was interrupted)", TableWarning, stacklevel=3)
         f.truncate(keep)
 
