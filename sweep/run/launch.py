@@ -21,9 +21,8 @@ from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
 from sweep.run.disk_full import fresh_experiment
 from sweep.run.driver_loop import drive, resolve
-from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, round_slots
-from sweep.run.sweep_run import SweepRun
+from sweep.run.sweep_run import RunOptions, SweepRun
 from sweep.store.damage import check_sweep_dir, damaged
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
