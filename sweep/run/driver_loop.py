@@ -112,7 +112,8 @@ def drive(
                 finished = run_rounds(directory, run, slots, todo, trainable, clock_start, observer)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
-                return _interrupted(directory, observer)
+                _mark_interrupted(directory, observer)
+                return load(directory.root)
             state = directory.state.update(lambda state: state.finish_rounds(slot.number for slot in todo))
             _compact(directory)
             directory.sync()
@@ -126,7 +127,8 @@ def drive(
         directory.sync()
         return result
     except KeyboardInterrupt:
-        return _interrupted(directory, observer)
+        _mark_interrupted(directory, observer)
+        return load(directory.root)
     except DiskFullError:
         raise
     except (StorageError, OSError) as err:
@@ -134,7 +136,7 @@ def drive(
             raise end_on_full_disk(directory) from None  # interrupted, one line; resume goes on from the rows
         if isinstance(err, StorageError):
             with contextlib.suppress(OSError):  # a read-only or lost mount: the state file may fail too
-                _interrupted(directory, observer)
+                _mark_interrupted(directory, observer)
         raise
     finally:
         release_reserve(directory.root)
@@ -151,11 +153,6 @@ def _full(directory: SweepDir) -> bool:
         return shutil.disk_usage(directory.root).free < 64 * 1024
     except OSError:
         return False
-
-
-def _interrupted(directory: SweepDir, observer: E.Observer | None) -> SweepResult:
-    _mark_interrupted(directory, observer)
-    return load(directory.root)
 
 
 def _mark_interrupted(directory: SweepDir, observer: E.Observer | None) -> None:

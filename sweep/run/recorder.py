@@ -60,6 +60,7 @@ class SweepRecorder(Callback):
         self.directory = SweepDir(Path(info.sweep_root))
         self._progress: Progress | None = None
         self._ledger: Ledger | None = None
+        self._appenders: dict[Path, CsvAppender] = {}
         self._newest_round = 0  # the progress line names the newest round that has reported
 
     # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
@@ -87,10 +88,7 @@ class SweepRecorder(Callback):
         progress.best = best_of([r.best for r in mine if r.status != S.DIVERGED], self.info.mode)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
-        attr = f"_{path.stem}_appender"
-        if getattr(self, attr, None) is None:
-            setattr(self, attr, CsvAppender(path, leading))
-        return getattr(self, attr)
+        return self._appenders.setdefault(path, CsvAppender(path, leading))
 
     def ledger(self) -> Ledger:
         """The sweep's trial ledger, rebuilt from history.csv and trials.csv the first time (after a restart)."""
