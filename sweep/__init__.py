@@ -25,7 +25,7 @@ _HOME = {
     "refine_sweep": "sweep.run.launch",
     "resume_sweep": "sweep.run.launch",
     "run_sweep": "sweep.run.launch",
-    "RunOptions": "sweep.run.options",
+    "RunOptions": "sweep.run.sweep_run",
     "SweepResult": "sweep.store.results",
     "load": "sweep.store.results",
     "Planner": "sweep.run.planner",
@@ -34,8 +34,8 @@ _HOME = {
 if TYPE_CHECKING:
     from search_spaces.errors import SpecError
     from sweep.run.launch import refine_sweep, resume_sweep, run_sweep
-    from sweep.run.options import RunOptions
     from sweep.run.planner import Planner
+    from sweep.run.sweep_run import RunOptions
     from sweep.store.results import SweepResult, load
     from sweep_errors import SweepError
 

@@ -186,10 +186,7 @@ class ProgressUpdated(Event):
         """The progress line: ``round 1: 3/8 done (1 pruned, 0 failed), 2 running | best ... | 12s, ~20s left``."""
         from sweep.run.progress import Progress
 
-        return Progress(
-            self.planned, self.label, self.metric, finished=self.finished, pruned=self.pruned, failed=self.failed,
-            running=self.running, best=self.best, since=self.since, deadline=self.deadline,
-        ).line()  # fmt: skip
+        return Progress(**{k: v for k, v in vars(self).items() if k != "final"}).line()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from search_spaces.spec import SAMPLERS
 from sweep.checks.assignments import check_assignments
 from sweep.cli.app import app
 from sweep.run.liveness import Signals, term_as_interrupt
-from sweep.run.options import RunOptions
+from sweep.run.sweep_run import RunOptions
 
 EVENTS_HELP = "Also append the sweep's events to FILE as JSON lines (phases with their times, trials, summary)."
 INTERRUPTED_EXIT = 130

@@ -7,7 +7,7 @@ import typer
 from sweep.cli.app import app
 from sweep.cli.launch_cmd import EVENTS_HELP, exit_if_interrupted, warn_if_more_cpus
 from sweep.run.liveness import term_as_interrupt
-from sweep.run.options import RunOptions
+from sweep.run.sweep_run import RunOptions
 
 
 def _runtime(address: str | None, cpus: int | None, quiet: bool, max_concurrent: int | None) -> RunOptions:

@@ -192,7 +192,7 @@ def disconnect(connection: RayConnection) -> None:
         Path(connection.user_record).unlink(missing_ok=True)
     if connection.started_here and ray.is_initialized():
         ray.shutdown()
-        from sweep.run.ray_messages import restore
+        from sweep.run.ray_log import restore
 
         restore()
 

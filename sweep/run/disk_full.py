@@ -2,7 +2,7 @@
 planned trial exactly once.
 
 Whatever hits the full disk first (a table, sweep.json, a plan file, Ray's experiment state, a trial's
-checkpoint) ends the sweep: a trial that died of it stops the others (:class:`sweep.run.disk_stop.DiskFullStop`;
+checkpoint) ends the sweep: a trial that died of it stops the others (:class:`sweep.run.stoppers.DiskFullStop`;
 this module imports no Ray), and the driver's own writes raise. To record that end on a disk with no room, the
 driver keeps a small reserve file in the sweep directory and deletes it first. The sweep is then marked
 ``disk_full`` in sweep.json.
@@ -19,6 +19,7 @@ import contextlib
 import errno
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +46,19 @@ def is_disk_full(problem: BaseException | str | None) -> bool:
         >>> is_disk_full(OSError(errno.ENOSPC, "No space left on device")), is_disk_full("ValueError: x")
         (True, False)
     """
-    if problem is None:
-        return False
     if isinstance(problem, str):
         return any(text in problem for text in FULL_TEXTS)
-    seen: BaseException | None = problem
-    while seen is not None:
-        if isinstance(seen, OSError) and seen.errno in FULL_ERRNOS:
-            return True
-        if any(text in str(seen) for text in FULL_TEXTS):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(
+        isinstance(seen, OSError) and seen.errno in FULL_ERRNOS or any(text in str(seen) for text in FULL_TEXTS)
+        for seen in causes(problem)
+    )
+
+
+def causes(err: BaseException | None) -> Iterator[BaseException]:
+    """`err` and its chain of causes (what it was raised from, or while handling)."""
+    while err is not None:
+        yield err
+        err = err.__cause__ or err.__context__
 
 
 def make_reserve(root: Path) -> None:

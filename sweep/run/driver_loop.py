@@ -8,7 +8,6 @@ has a snapshot of it), whose searcher plans each round as the previous one winds
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -18,10 +17,18 @@ from typing import Any
 from sweep import events as E
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
 from sweep.cluster.local import connect, disconnect
-from sweep.run.disk_full import DiskFullError, end_on_full_disk
+from sweep.run.disk_full import (
+    DiskFullError,
+    causes,
+    end_on_full_disk,
+    is_disk_full,
+    make_reserve,
+    release_reserve,
+    requeue_after_full_disk,
+)
 from sweep.run.liveness import driver_record, on_forced_stop
+from sweep.run.ray_log import log_ray_to
 from sweep.run.resume_checks import check_plans, check_saved_state
-from sweep.run.roomy_log import RoomyFileHandler
 from sweep.run.rounds import RoundSlot
 from sweep.run.sweep_run import SweepRun
 from sweep.store import schema as S
@@ -59,8 +66,6 @@ def drive(
     object of the user's (a notebook's), which travels to Ray's workers by value. What happens is told to
     `observer` (:mod:`sweep.events`).
     """
-    from sweep.run.disk_full import is_disk_full, make_reserve, release_reserve, requeue_after_full_disk
-
     clock_start = time.time() if clock_start is None else clock_start
     requeue_after_full_disk(directory, observer)  # before the check: Ray's state from a full disk is not used
     check_saved_state(directory, directory.state.read().experiment, trust)
@@ -107,7 +112,8 @@ def drive(
                 finished = run_rounds(directory, run, slots, todo, trainable, clock_start, observer)
             phases["trials"] = round(time.time() - fit_started, 3)
             if not finished:
-                return _interrupted(directory, observer)
+                _mark_interrupted(directory, observer)
+                return load(directory.root)
             state = directory.state.update(lambda state: state.finish_rounds(slot.number for slot in todo))
             _compact(directory)
             directory.sync()
@@ -121,7 +127,8 @@ def drive(
         directory.sync()
         return result
     except KeyboardInterrupt:
-        return _interrupted(directory, observer)
+        _mark_interrupted(directory, observer)
+        return load(directory.root)
     except DiskFullError:
         raise
     except (StorageError, OSError) as err:
@@ -129,7 +136,7 @@ def drive(
             raise end_on_full_disk(directory) from None  # interrupted, one line; resume goes on from the rows
         if isinstance(err, StorageError):
             with contextlib.suppress(OSError):  # a read-only or lost mount: the state file may fail too
-                _interrupted(directory, observer)
+                _mark_interrupted(directory, observer)
         raise
     finally:
         release_reserve(directory.root)
@@ -146,11 +153,6 @@ def _full(directory: SweepDir) -> bool:
         return shutil.disk_usage(directory.root).free < 64 * 1024
     except OSError:
         return False
-
-
-def _interrupted(directory: SweepDir, observer: E.Observer | None) -> SweepResult:
-    _mark_interrupted(directory, observer)
-    return load(directory.root)
 
 
 def _mark_interrupted(directory: SweepDir, observer: E.Observer | None) -> None:
@@ -171,9 +173,8 @@ def run_rounds(
     """Runs (or restores) the Tuner for the rounds in `todo`; True when the sweep got to its end."""
 
     from sweep.run.budget import Budget
-    from sweep.run.disk_full import is_disk_full
-    from sweep.run.disk_stop import DiskFullStop
     from sweep.run.recorder import SweepInfo
+    from sweep.run.stoppers import DiskFullStop
     from sweep.run.sweep_plan import SweepPlan
     from sweep.run.tuner import sweep_tuner
     from sweep.run.watchdog import SweepStalled, Watchdog
@@ -184,7 +185,7 @@ def run_rounds(
     name = state.experiment or ("sweep" if todo[0].number == 1 else f"refine-{todo[0].number}")
     if state.experiment != name:
         directory.state.update(lambda state: setattr(state, "experiment", name))
-    _ray_log_to_file(directory)
+    log_ray_to(directory.ray_tune_log)  # Ray Tune's messages and Ray's "(raylet) A worker died ..."
     budget = None
     if spec.time_budget is not None:
         budget = Budget(max(spec.time_budget - (time.time() - clock_start), 0.001))
@@ -206,7 +207,7 @@ def run_rounds(
     except Exception as err:  # Ray wraps what a callback raised; a full disk is one line, the rows stay
         if is_disk_full(err):
             raise end_on_full_disk(directory) from None
-        storage = _cause(err, StorageError)
+        storage = next((seen for seen in causes(err) if isinstance(seen, StorageError)), None)
         if storage is None:
             raise
         raise storage from None
@@ -232,34 +233,6 @@ def run_rounds(
         return True
     unstarted = set(state.not_started)
     return all(_round_recorded(directory, slot, unstarted) for slot in todo)
-
-
-def _ray_log_to_file(directory: SweepDir) -> None:
-    """Ray Tune's own messages (a failed trial's traceback, retries) go to DIR/ray-tune.log, not the terminal:
-    the recorder prints one line per failed trial and its row holds the error."""
-    logger = logging.getLogger("ray.tune")
-    for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
-        logger.removeHandler(handler)
-        handler.close()
-    handler = RoomyFileHandler(directory.ray_tune_log)
-    handler._sweep = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    from sweep.run.ray_messages import raylet_messages_to
-
-    raylet_messages_to(directory.ray_tune_log)  # Ray's "(raylet) A worker died ..." paragraphs too
-
-
-def _cause(err: BaseException, kind: type[StorageError]) -> StorageError | None:
-    """The first exception of `kind` in `err`'s chain of causes."""
-    seen: BaseException | None = err
-    while seen is not None:
-        if isinstance(seen, kind):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _round_recorded(directory: SweepDir, slot: RoundSlot, not_started: set[str]) -> bool:

@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,8 @@ from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
 from sweep.run.disk_full import fresh_experiment
 from sweep.run.driver_loop import drive, resolve
-from sweep.run.options import RunOptions
 from sweep.run.rounds import RoundSlot, round_slots
-from sweep.run.sweep_run import SweepRun
+from sweep.run.sweep_run import RunOptions, SweepRun
 from sweep.store.damage import check_sweep_dir, damaged
 from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
@@ -70,7 +70,12 @@ def run_sweep(
     project = project_dir(spec)
     function = trainable or resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
-    warm = _warm_start(options, space, observer)  # a bad --warm-start fails before Ray starts or a directory is made
+    warm = []  # `--warm-start`: the earlier sweep's best configs for round 1, each move noted
+    if options.warm_start is not None:  # a bad one fails before Ray starts or a directory is made
+        from sweep.run.warm_start import warm_start_configs, write_plan
+
+        warm = warm_start_configs(options.warm_start, space, options.warm_top)
+        E.emit(observer, E.WarmStartPlanned(str(options.warm_start), tuple(warm)))
     # The rest of the pre-flight (the trainable's declared keys and ranges, the data) imports torch and reads
     # data: seconds that run beside Ray's start instead of before it. No trial starts until it has passed.
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
@@ -79,8 +84,6 @@ def run_sweep(
     directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
     directory.write_spec(spec)
     if options.warm_start is not None:
-        from sweep.run.warm_start import write_plan
-
         write_plan(directory.root, options.warm_start, warm)
     slots = round_slots(spec, space, options.staged)
     directory.state.create(
@@ -99,17 +102,6 @@ def run_sweep(
         if checked.done() and checked.exception() is not None and directory.remote is None:
             shutil.rmtree(directory.root, ignore_errors=True)  # a spec that never ran leaves nothing behind
         raise
-
-
-def _warm_start(options: RunOptions, space: Any, observer: E.Observer | None) -> list[Any]:
-    """The earlier sweep's best configs for round 1 (`--warm-start`), each moved one noted; [] without one."""
-    if options.warm_start is None:
-        return []
-    from sweep.run.warm_start import warm_start_configs
-
-    warm = warm_start_configs(options.warm_start, space, options.warm_top)
-    E.emit(observer, E.WarmStartPlanned(str(options.warm_start), tuple(warm)))
-    return warm
 
 
 def resume_sweep(
@@ -144,10 +136,8 @@ def resume_sweep(
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
         if fresh:
             directory.state.update(fresh_experiment)
-        saved = _saved_options(directory)
-        if options is not None:  # where Ray runs and how loud may change; what is tuned may not
-            saved = _with_runtime(saved, options)
-        return drive(directory, SweepRun.read(directory, saved), function=trainable, trust=trust, observer=observer)
+        run = SweepRun.read(directory, _run_options(directory, options))
+        return drive(directory, run, function=trainable, trust=trust, observer=observer)
 
 
 def refine_sweep(
@@ -169,7 +159,7 @@ def refine_sweep(
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     check_sweep_dir(directory)
     spec = directory.read_spec()
-    _saved_options(directory)
+    run = SweepRun.of(spec, _run_options(directory, options))
 
     def add_rounds(state: SweepState) -> None:
         slots = [RoundSlot(**slot) for slot in state.rounds]
@@ -181,9 +171,8 @@ def refine_sweep(
 
     with hold_driver_lock(directory.root, "refine", directory.state.read().status):
         refuse_unfinished(directory)
-        saved = RunOptions.from_dict(directory.state.update(add_rounds).options)
-        saved = _with_runtime(saved, options) if options else saved
-        return drive(directory, SweepRun.of(spec, saved), observer=observer)
+        directory.state.update(add_rounds)
+        return drive(directory, run, observer=observer)
 
 
 def refuse_unfinished(directory: SweepDir) -> None:
@@ -230,17 +219,15 @@ def check_storage(storage: str | Path) -> None:
         raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
 
 
-def _saved_options(directory: SweepDir) -> RunOptions:
-    """The options sweep.json recorded at launch (options of another version are damage, named in one line)."""
+def _run_options(directory: SweepDir, given: RunOptions | None) -> RunOptions:
+    """The options sweep.json recorded at launch (options of another version are damage, named in one line), with
+    where Ray runs and how loud from `given`: what is tuned may not change."""
     try:
-        return RunOptions.from_dict(directory.state.read().options)
+        saved = RunOptions.from_dict(directory.state.read().options)
     except (TypeError, ValueError) as err:
         raise damaged(directory.root / STATE_FILE, f"its options are not this version's ({err})") from None
-
-
-def _with_runtime(saved: RunOptions, given: RunOptions) -> RunOptions:
-    from dataclasses import replace
-
+    if given is None:
+        return saved
     return replace(
         saved, address=given.address, cpus=given.cpus, quiet=given.quiet, max_concurrent=given.max_concurrent,
         fail_fast=given.fail_fast, dashboard=given.dashboard,

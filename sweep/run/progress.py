@@ -80,8 +80,6 @@ class Progress:
         """The counts as an event (`final`: the last of the run)."""
         from sweep.events import ProgressUpdated
 
+        counts = {k: v for k, v in vars(self).items() if k not in ("started", "since")}
         since = self.since if self.since is not None else time.time() - self.elapsed()
-        return ProgressUpdated(
-            self.label, self.planned, self.finished, self.pruned, self.failed, self.running, self.best, self.metric,
-            since, self.deadline, final,
-        )  # fmt: skip
+        return ProgressUpdated(**counts, since=since, final=final)

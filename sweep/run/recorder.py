@@ -25,10 +25,9 @@ from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.layout import SweepDir
-from sweep.store.ledger import Ledger, epochs_of
+from sweep.store.ledger import Ledger, epochs_of, final_status, rung_reached, target_epochs
 from sweep.store.plan_ids import round_of
 from sweep.store.ranking import best_of
-from sweep.store.trial_status import final_status, rung_reached, target_epochs
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,7 @@ class SweepRecorder(Callback):
         self.directory = SweepDir(Path(info.sweep_root))
         self._progress: Progress | None = None
         self._ledger: Ledger | None = None
+        self._appenders: dict[Path, CsvAppender] = {}
         self._newest_round = 0  # the progress line names the newest round that has reported
 
     # The appenders and progress line are rebuilt lazily, so a pickled recorder (Tuner.restore) works.
@@ -88,10 +88,7 @@ class SweepRecorder(Callback):
         progress.best = best_of([r.best for r in mine if r.status != S.DIVERGED], self.info.mode)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
-        attr = f"_{path.stem}_appender"
-        if getattr(self, attr, None) is None:
-            setattr(self, attr, CsvAppender(path, leading))
-        return getattr(self, attr)
+        return self._appenders.setdefault(path, CsvAppender(path, leading))
 
     def ledger(self) -> Ledger:
         """The sweep's trial ledger, rebuilt from history.csv and trials.csv the first time (after a restart)."""
@@ -175,7 +172,7 @@ class SweepRecorder(Callback):
         E.emit(self.info.observer, ended)
 
     def trial_row(self, trial: Any, error: str | None) -> dict[str, Any]:
-        """The trial's row, its status decided by :func:`~sweep.store.trial_status.final_status`; the ledger
+        """The trial's row, its status decided by :func:`~sweep.store.ledger.final_status`; the ledger
         records the status and rung."""
         plan = trial.config.get("plan_id")
         record = self.ledger().get(str(plan))

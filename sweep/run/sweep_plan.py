@@ -3,7 +3,6 @@ each round's configs, written to ``rounds/round-N.plan.csv`` before they run and
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +11,7 @@ from sweep import events as E
 from sweep.run.rounds import RoundSlot
 from sweep.store.damage import read_plan_file
 from sweep.store.layout import SweepDir
+from sweep.store.tables import missing, plain
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,3 @@ def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:
     """The configs planned for round `number`, as they were written."""
     frame = read_plan_file(directory.round_plan(number))
     return [{k: plain(v) for k, v in row.items() if not missing(v)} for row in frame.to_dict("records")]
-
-
-def plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
-def missing(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)

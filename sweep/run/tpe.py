@@ -22,9 +22,8 @@ from sweep.run.sweep_plan import SweepPlan
 from sweep.run.trial_guard import error_of
 from sweep.store import schema as S
 from sweep.store.csv_appender import CsvAppender
-from sweep.store.ledger import epochs_of, reading
+from sweep.store.ledger import Ledger, epochs_of
 from sweep.store.plan_ids import plan_id
-from sweep.store.ranking import best_of
 from sweep_errors import SweepError
 
 
@@ -110,7 +109,7 @@ class TpeSearcher(Searcher):
             points_to_evaluate=[coordinates(self.space, baseline_config(self.space))] if leads else None,
         )
         self.handed = 0
-        self.best: dict[str, float] = {}  # Ray trial id → best metric so far
+        self.ledger = Ledger(spec.metric, spec.mode)  # by Ray's trial id: each trial's best so far
 
     def set_search_properties(self, metric: str | None, mode: str | None, config: dict, **spec: Any) -> bool:
         return True
@@ -132,28 +131,28 @@ class TpeSearcher(Searcher):
         return config
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        values = [reading(e, self.metric) for e in epochs_of(result, self.metric)]
-        best = best_of([self.best.get(trial_id), *values], self.mode)
-        if best is not None:
-            self.best[trial_id] = best
+        self.ledger.record(trial_id, epochs_of(result, self.metric))
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         error = error or error_of(result) is not None
         if result and not error:
             self.on_trial_result(trial_id, result)
-        best = self.best.get(trial_id)
+        best = self.ledger.get(trial_id).best
         told = None if error or best is None else {self.metric: best}
         self.inner.on_trial_complete(trial_id, told, error=error)
 
     def save(self, checkpoint_path: str) -> None:
-        state = {"handed": self.handed, "best": self.best, "inner": self.inner.__dict__.copy()}
+        state = {"handed": self.handed, "ledger": self.ledger, "inner": self.inner.__dict__.copy()}
         with open(checkpoint_path, "wb") as handle:
             cloudpickle.dump(state, handle)
 
     def restore(self, checkpoint_path: str) -> None:
         with open(checkpoint_path, "rb") as handle:
             state = cloudpickle.load(handle)
-        self.handed, self.best = state["handed"], state["best"]
+        self.handed = state["handed"]
+        for trial_id, best in state.get("best", {}).items():  # saved before the ledger: each trial's best
+            self.ledger.record(trial_id, [{self.metric: best}])
+        self.ledger = state.get("ledger", self.ledger)
         self.inner.__dict__.update(state["inner"])
 
     def _start(self) -> None:

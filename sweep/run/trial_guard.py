@@ -39,7 +39,7 @@ def guard(
 
     A guard's report carries the sweep's metric as NaN: Tune insists every result has it, and ASHA's rungs and
     the searchers ignore NaN. A time-out report is sent from a watchdog thread, since the training thread may
-    be stuck; the Tuner's `TimeoutStopper` (sweep.run.stoppers) then stops the trial (Ray ends the actor if it
+    be stuck; the Tuner's time-out stopper (sweep.run.stoppers) then stops the trial (Ray ends the actor if it
     cannot).
     """
 

@@ -110,49 +110,39 @@ def sweep_tuner(
 ) -> tune.Tuner:
     """The one Tuner for every round of the sweep (Ray's experiment `name` under the sweep's ray/): the searcher
     plans rounds, one scheduler prunes them all. Restored with Ray's own resume when Ray has a snapshot of it:
-    finished trials stay finished, unfinished ones restart from their checkpoints.
+    finished trials stay finished, unfinished ones restart from their checkpoints. Each of `guards` (the
+    watchdog, the full-disk stop) is both a callback, to watch, and a stopper, to end the run.
 
     Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
     had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
     path). Ray itself re-roots the trials' storage; the sweep's own objects (searcher, recorder, scheduler,
-    stoppers, trackers) are built anew here for the directory being resumed, like at launch. The searcher's
-    progress comes back from its saved state, which holds no path.
+    stoppers, trackers) are built anew here for the directory being resumed, like at launch, every object in
+    them bound to this sweep directory (`plan.directory`). The searcher's progress comes back from its saved
+    state, which holds no path.
     """
-    prepare_pending(run.spec, run.max_concurrent)
-    wrapped = with_resources(trainable, run.spec, run.milestones, run.options.fail_fast)
-    path = f"{plan.directory.ray_storage}/{name}"
-    if not tune.Tuner.can_restore(path):
-        tune_config, run_config = _configs(run, plan, info, name, budget, guards)
-        return tune.Tuner(wrapped, param_space={}, tune_config=tune_config, run_config=run_config)  # configs: searcher
-    tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
-    if plan.directory.remote is None:
-        drop_foreign_staging(Path(path))
-    restored = getattr(tuner, "_local_tuner", None)
-    if restored is not None:  # None with Ray Client (ray://), whose Tuner lives in a remote actor
-        tune_config, run_config = _configs(run, plan, info, name, _restored_budget(restored, budget), guards)
-        run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
-        run_config.storage_filesystem = restored._run_config.storage_filesystem
-        restored._tune_config, restored._run_config = tune_config, run_config
-    return tuner
+    from sweep.run.watchdog import Watchdog, WatchedSearcher
 
-
-def _configs(
-    run: SweepRun,
-    plan: SweepPlan,
-    info: SweepInfo,
-    name: str,
-    budget: Budget | None,
-    guards: tuple[Any, ...] = (),
-) -> tuple[tune.TuneConfig, tune.RunConfig]:
-    """The Tuner's settings, every object in them bound to this sweep directory (`plan.directory`). Each of
-    `guards` (the watchdog, the full-disk stop) is both a callback, to watch, and a stopper, to end the run."""
     spec, fail_fast = run.spec, run.options.fail_fast
-    scheduler, _ = make_scheduler(spec, run.max_t, run.space, info.sweep_root)
+    prepare_pending(spec, run.max_concurrent)
+    wrapped = with_resources(trainable, spec, run.milestones, fail_fast)
+    path = f"{plan.directory.ray_storage}/{name}"
+    tuner: tune.Tuner | None = None
+    restored: Any = None
+    if tune.Tuner.can_restore(path):
+        tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+        if plan.directory.remote is None:
+            drop_foreign_staging(Path(path))
+        restored = getattr(tuner, "_local_tuner", None)
+        if restored is None:  # Ray Client (ray://), whose Tuner lives in a remote actor
+            return tuner
+        budget = _restored_budget(restored, budget)
+    searcher = make_searcher(plan, budget)
     tune_config = tune.TuneConfig(
         metric=spec.metric,
         mode=spec.mode,
-        scheduler=scheduler,
-        search_alg=_watched(make_searcher(plan, budget), guards),
+        scheduler=make_scheduler(spec, run.max_t, run.space, info.sweep_root)[0],
+        # the sweep's watchdog can end a stalled sweep through the searcher
+        search_alg=next((WatchedSearcher(searcher, g) for g in guards if isinstance(g, Watchdog)), searcher),
         num_samples=-1,  # the searcher says when the sweep is finished
         # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
         # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
@@ -173,17 +163,12 @@ def _configs(
         # deleted checkpoint. `prune_checkpoints` keeps only the last one per trial once the sweep is over.
         checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
     )
-    return tune_config, run_config
-
-
-def _watched(searcher: Searcher, guards: tuple[Any, ...]) -> Searcher:
-    """The searcher, wrapped so the sweep's watchdog (if among `guards`) can end a stalled sweep through it."""
-    from sweep.run.watchdog import Watchdog, WatchedSearcher
-
-    for watcher in guards:
-        if isinstance(watcher, Watchdog):
-            return WatchedSearcher(searcher, watcher)
-    return searcher
+    if tuner is None:
+        return tune.Tuner(wrapped, param_space={}, tune_config=tune_config, run_config=run_config)  # configs: searcher
+    run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
+    run_config.storage_filesystem = restored._run_config.storage_filesystem
+    restored._tune_config, restored._run_config = tune_config, run_config
+    return tuner
 
 
 def _trackers(spec: SweepSpec, info: SweepInfo) -> list[Any]:

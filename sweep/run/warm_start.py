@@ -37,6 +37,7 @@ from search_spaces import Param, Space, baseline_config
 from sweep.store import schema as S
 from sweep.store.layout import SPEC_FILE, TRIALS_FILE, SweepDir
 from sweep.store.ranking import rank_trials
+from sweep.store.tables import missing, plain
 from sweep_errors import SweepError
 
 WARM_FILE = "warm-start.json"
@@ -89,7 +90,7 @@ def warm_start_configs(past: str | Path, space: Space, top: int = DEFAULT_TOP) -
         )
     out = []
     for rank, (_, row) in enumerate(ranked.head(top).iterrows(), start=1):
-        old_config = {k: _plain(v) for k, v in row.items() if k not in S.RESERVED and not _missing(v)}
+        old_config = {k: _plain(v) for k, v in row.items() if k not in S.RESERVED and not missing(v)}
         config, notes = project(old_config, space)
         out.append(WarmConfig(str(row[S.PLAN_ID]), rank, float(row[S.BEST]), config, notes))
     return out
@@ -233,9 +234,5 @@ def _show(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
+    value = plain(value)
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -25,8 +25,8 @@ from typing import Any
 
 from ray.tune import Callback
 from ray.tune.search import Searcher
-from ray.tune.stopper import Stopper
 
+from sweep.run.stoppers import SweepStop
 from sweep_errors import SweepError
 
 # The bound: seconds with no trial pending, running or paused and no new trial offered before the sweep ends.
@@ -63,12 +63,11 @@ class Stall:
         return self.idle_since is not None and self.clock() - self.idle_since >= self.bound
 
 
-class Watchdog(Callback, Stopper):
+class Watchdog(Callback, SweepStop):
     """Watches Ray's loop (a callback: the trials at each step) and stops the experiment (a stopper) on a stall."""
 
     def __init__(self, bound: float = STALL_SECONDS) -> None:
         self.stall = Stall(bound)
-        self.fired = False
         self.statuses: dict[str, int] = {}
 
     def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
@@ -84,12 +83,6 @@ class Watchdog(Callback, Stopper):
     def expired(self) -> bool:
         """Asked by the searcher's wrapper while Ray waits for a trial: fires once the bound is past."""
         self.fired = self.fired or self.stall.expired()
-        return self.fired
-
-    def __call__(self, trial_id: str, result: dict) -> bool:
-        return False
-
-    def stop_all(self) -> bool:
         return self.fired
 
     def diagnosis(self, location: str, waiting: str) -> str:

@@ -63,13 +63,10 @@ class CsvAppender:
         wanted = list(self._columns or self._leading)
         for row in rows:
             wanted += [key for key in row if key not in wanted]
-        if self._columns is None:
-            self._columns = wanted
-            self._write_header()
-        elif wanted != self._columns:
+        if wanted != self._columns:
             self._widen(wanted)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=self._columns, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=wanted, extrasaction="ignore", lineterminator="\n")
         writer.writerows(_plain(row) for row in rows)
         self._write_whole(buffer.getvalue().encode())
 
@@ -89,34 +86,24 @@ class CsvAppender:
                 if self._fsync:
                     os.fsync(fd)
             except OSError as err:
-                _truncate(fd, before)
+                with contextlib.suppress(OSError):  # nothing more can be done; the reader drops a partial last line
+                    os.ftruncate(fd, before)
                 raise _storage_error(self.path, err, data.count(b"\n")) from None
         finally:
             os.close(fd)
 
     def _widen(self, columns: list[str]) -> None:
-        """Rewrites the file under a wider header (rare: once per new column), atomically."""
+        """Writes the header, or rewrites the file under a wider one (rare: once per new column), atomically."""
         old = read_table(self.path)
         self._columns = columns
         tmp = self.path.with_suffix(".tmp")
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             old.reindex(columns=columns).to_csv(tmp, index=False, lineterminator="\n")
             os.replace(tmp, self.path)
         except OSError as err:
             tmp.unlink(missing_ok=True)
             self._columns = None  # re-read the header that is still on disk next time
-            raise _storage_error(self.path, err, 0) from None
-
-    def _write_header(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            with tmp.open("w", newline="") as f:
-                csv.DictWriter(f, fieldnames=self._columns or [], lineterminator="\n").writeheader()
-            os.replace(tmp, self.path)
-        except OSError as err:
-            self.path.with_suffix(".tmp").unlink(missing_ok=True)
-            self._columns = None
             raise _storage_error(self.path, err, 0) from None
 
 
@@ -128,11 +115,6 @@ def _storage_error(path: Path, err: OSError, rows: int) -> StorageError:
     )
 
 
-def _truncate(fd: int, size: int) -> None:
-    with contextlib.suppress(OSError):  # nothing more can be done; the reader drops a partial last line
-        os.ftruncate(fd, size)
-
-
 def _cut_partial_last_line(path: Path) -> None:
     """Cut a last line with no newline (a crash mid-write), so appended rows do not merge with it."""
     with path.open("rb+") as f:
@@ -142,16 +124,8 @@ def _cut_partial_last_line(path: Path) -> None:
         f.seek(size - 1)
         if f.read(1) == b"\n":
             return
-        keep = size - 1
-        while keep > 0:  # walk back to the previous newline, a block at a time
-            start = max(0, keep - 65536)
-            f.seek(start)
-            block = f.read(keep - start)
-            at = block.rfind(b"\n")
-            if at >= 0:
-                keep = start + at + 1
-                break
-            keep = start
+        f.seek(0)
+        keep = f.read().rfind(b"\n") + 1  # rare (a crash mid-write): reading the file once is cheap enough
         warnings.warn(f"{path}: cut a partial last line (a write was interrupted)", TableWarning, stacklevel=3)
         f.truncate(keep)
 

@@ -37,6 +37,16 @@ SMALL_FILES = (SPEC_FILE, STATE_FILE, TRIALS_FILE, HISTORY_FILE, PBT_CHANGES_FIL
 DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a URI
 
 
+class _File:
+    """A path inside the sweep directory, as a read-only attribute of :class:`SweepDir`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, directory: Any, owner: Any = None) -> Path:
+        return directory.root / self.name
+
+
 @dataclass(frozen=True)
 class SweepDir:
     """Paths inside one sweep directory.
@@ -94,41 +104,16 @@ class SweepDir:
         if self.remote:
             push(self.root, self.remote, SMALL_FILES)
 
-    @property
-    def trials_csv(self) -> Path:
-        return self.root / TRIALS_FILE
-
-    @property
-    def history_csv(self) -> Path:
-        return self.root / HISTORY_FILE
-
-    @property
-    def spec_yaml(self) -> Path:
-        return self.root / SPEC_FILE
-
-    @property
-    def pbt_changes_csv(self) -> Path:
-        return self.root / PBT_CHANGES_FILE
-
-    @property
-    def retest_csv(self) -> Path:
-        return self.root / RETEST_FILE
-
-    @property
-    def retest_summary_csv(self) -> Path:
-        return self.root / RETEST_SUMMARY_FILE
-
-    @property
-    def trial_errors_log(self) -> Path:
-        return self.root / TRIAL_ERRORS_FILE
-
-    @property
-    def ray_tune_log(self) -> Path:
-        return self.root / RAY_TUNE_LOG
-
-    @property
-    def ray_dir(self) -> Path:
-        return self.root / "ray"
+    # The directory's files, each a path property (`directory.trials_csv`).
+    trials_csv = _File(TRIALS_FILE)
+    history_csv = _File(HISTORY_FILE)
+    spec_yaml = _File(SPEC_FILE)
+    pbt_changes_csv = _File(PBT_CHANGES_FILE)
+    retest_csv = _File(RETEST_FILE)
+    retest_summary_csv = _File(RETEST_SUMMARY_FILE)
+    trial_errors_log = _File(TRIAL_ERRORS_FILE)
+    ray_tune_log = _File(RAY_TUNE_LOG)
+    ray_dir = _File("ray")
 
     def round_space(self, number: int) -> Path:
         return self.root / "rounds" / f"round-{number}.yaml"

@@ -1,4 +1,6 @@
-"""The trial ledger: each trial's epochs, best and last reading, divergence, status and rung, fed once per report.
+"""The trial ledger: each trial's epochs, best and last reading, divergence, status and rung, fed once per report;
+and the pure decisions about a finished trial: its final status (:func:`final_status`, the one function that
+decides it) and its rung.
 
 A trainable's report carries one epoch, or (batched) every epoch since its last report JSON-encoded under
 :data:`trainables.session.BATCH_KEY`; :func:`epochs_of` is the one decoder of a report. The recorder owns the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
@@ -128,3 +130,55 @@ class Ledger:
             if not trial.epochs:  # no epoch of it in history.csv (lost, or it failed first): its row stands in
                 trial.epochs, trial.best = 0 if pd.isna(epochs) else int(epochs), best_of([row.get(S.BEST)], mode)
         return ledger
+
+
+def rung_reached(epochs: int, milestones: Sequence[int]) -> int | None:
+    """The highest milestone a trial got to, or None before the first one."""
+    passed = [m for m in milestones if epochs >= m]
+    return passed[-1] if passed else None
+
+
+def target_epochs(config: Mapping[str, Any], max_t: int | None) -> int | None:
+    """The epochs a trial set out to train: its config's `epochs`, capped by the scheduler's max_t.
+
+    Example:
+        >>> target_epochs({"epochs": 30}, 10), target_epochs({}, 10), target_epochs({"epochs": 5}, None)
+        (10, 10, 5)
+    """
+    budget = config.get("epochs", max_t)
+    if budget is None:
+        return None
+    return min(int(budget), max_t) if max_t else int(budget)
+
+
+def final_status(
+    epochs: int,
+    target_epochs: int | None,
+    diverged: bool,
+    prunes: bool,
+    *,
+    error: bool = False,
+    timed_out: bool = False,
+    budget_spent: bool = False,
+) -> str:
+    """The one decision of a trial's final status, in this order: `error` when it raised or its worker died;
+    `timeout` past the spec's per-trial limit; `stopped` when the sweep's time budget ended it short of its
+    target; `diverged` when its metric went non-finite or the trainable said so; `pruned` when a pruning
+    scheduler (or early stopping) stopped it short; else `completed`.
+
+    Example:
+        >>> final_status(3, 10, False, True), final_status(3, 10, False, True, budget_spent=True)
+        ('pruned', 'stopped')
+    """
+    short = target_epochs is not None and epochs < target_epochs
+    if error:
+        return S.ERRORED
+    if timed_out:
+        return S.TIMEOUT
+    if short and budget_spent:
+        return S.STOPPED
+    if diverged:
+        return S.DIVERGED
+    if prunes and short:
+        return S.PRUNED
+    return S.COMPLETED

@@ -21,6 +21,7 @@ from sweep.store import schema as S
 from sweep.store.damage import REQUIRED, damaged, read_checked_table, read_space_file, spec_round_conflict
 from sweep.store.layout import HISTORY_FILE, SPEC_FILE, TRIALS_FILE, SweepDir
 from sweep.store.ranking import rank_trials
+from sweep.store.tables import plain
 from sweep_errors import SweepError
 
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -124,7 +125,7 @@ class SweepResult:
     def best_config(self) -> dict[str, Any]:
         """The best trial's hyperparameters as plain Python values."""
         row = self.best()
-        return {name: _plain(row[name]) for name in self.param_names if name in row.index}
+        return {name: plain(row[name]) for name in self.param_names if name in row.index}
 
     @cached_property
     def rounds(self) -> dict[int, Space]:
@@ -189,10 +190,6 @@ class SweepResult:
         budget = pd.to_numeric(self.trials[column], errors="coerce") if column else pd.Series(dtype=float)
         max_t = scheduler.max_t or (int(budget.max()) if budget.notna().any() else 0)
         return get_scheduler(scheduler.type).milestones(scheduler, max_t) if max_t >= 1 else ()
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def load(path: str | Path) -> SweepResult:

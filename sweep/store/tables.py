@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,6 +25,16 @@ from sweep_errors import SweepError
 # Columns whose cells are numbers (or empty) wherever they appear; the other schema columns are text.
 NUMERIC_COLUMNS = frozenset({S.ROUND, S.RUNG, S.EPOCHS, S.TRAIN_SECONDS, S.BEST, S.LAST, S.FINISHED, S.EPOCH, S.WALL})
 TEXT_COLUMNS = frozenset({S.PLAN_ID, S.TRIAL_ID, S.STAGE, S.STATUS, S.NODE_IP, S.NODE_ID, S.ERROR})
+
+
+def plain(value: Any) -> Any:
+    """A table cell as a plain Python value (a numpy scalar's `.item()`)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def missing(value: Any) -> bool:
+    """Whether a table cell is empty (pandas reads an empty cell as NaN)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 class StorageError(SweepError):

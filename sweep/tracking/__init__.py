@@ -32,9 +32,8 @@ from typing import Any
 
 from sweep.run.trial_guard import error_of, timed_out
 from sweep.store import schema as S
-from sweep.store.ledger import TrialRecord, epochs_of
+from sweep.store.ledger import TrialRecord, epochs_of, final_status, target_epochs
 from sweep.store.plan_ids import round_or_none
-from sweep.store.trial_status import final_status, target_epochs
 from sweep_errors import SweepError
 from trainables.session import BATCH_KEY
 

@@ -13,7 +13,7 @@ import pandas as pd
 from search_spaces import SweepSpec
 from sweep import events as E
 from sweep.cluster.launcher import project_data
-from sweep.run.options import RunOptions
+from sweep.run.sweep_run import RunOptions
 from sweep.schedulers import get_scheduler
 from sweep.store import schema as S
 from sweep.store.layout import SweepDir

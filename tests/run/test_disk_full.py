@@ -17,7 +17,7 @@ import sweep
 from sweep.cli.render import disk_full_line
 from sweep.events import DiskFullRequeued
 from sweep.run.disk_full import MARK, end_on_full_disk, is_disk_full, requeue_after_full_disk
-from sweep.run.roomy_log import RoomyFileHandler
+from sweep.run.ray_log import RoomyFileHandler
 from sweep.store import schema as S
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.store.test_sweep_unit_dir import make_sweep

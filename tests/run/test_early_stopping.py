@@ -7,8 +7,7 @@ import json
 import pytest
 
 from search_spaces import SpecError, parse_spec
-from sweep.run.early_stopping import PatienceStopper
-from sweep.run.stoppers import make_stopper
+from sweep.run.stoppers import PatienceStopper, make_stopper
 from trainables.session import BATCH_KEY
 
 

@@ -61,6 +61,27 @@ def test_tpe_runs_one_round_of_samples_times_rounds():
         round_slots(spec, spec.space, staged=True)
 
 
+def test_tpe_keeps_each_trials_best_across_a_restore_also_from_state_saved_before_its_ledger(tmp_path):
+    from ray import cloudpickle
+
+    from sweep.run.tpe import TpeSearcher
+
+    spec = load_spec(tiny_spec(sampler="tpe", samples=2, rounds=1))
+    slots = tuple(round_slots(spec, spec.space, staged=False))
+    searcher = TpeSearcher(SweepPlan(SweepDir(tmp_path), spec.to_dict(), spec.space.to_dict(), slots))
+    metric = spec.metric
+    searcher.on_trial_result("t1", {"epoch": 1, metric: 0.4})
+    searcher.on_trial_result("t1", {"epoch": 2, metric: 0.3})
+    searcher.save(str(tmp_path / "new.pkl"))
+    with open(tmp_path / "old.pkl", "wb") as handle:  # the state a sweep saved before the ledger
+        cloudpickle.dump({"handed": 1, "best": {"t2": 0.7}, "inner": searcher.inner.__dict__.copy()}, handle)
+    restored = TpeSearcher(SweepPlan(SweepDir(tmp_path), spec.to_dict(), spec.space.to_dict(), slots))
+    restored.restore(str(tmp_path / "new.pkl"))
+    assert restored.ledger.get("t1").best == 0.4 and restored.ledger.get("t1").epochs == 2
+    restored.restore(str(tmp_path / "old.pkl"))
+    assert restored.handed == 1 and restored.ledger.get("t2").best == 0.7
+
+
 def test_zoom_round_narrows_around_the_best_outcomes_including_running_trials():
     spec = load_spec(tiny_spec(rounds=2))
     base = spec.space

@@ -11,8 +11,8 @@ import pytest
 
 from sweep.schedulers.asha import asha_milestones
 from sweep.store import schema as S
+from sweep.store.ledger import final_status, rung_reached, target_epochs
 from sweep.store.ranking import best_of, is_better
-from sweep.store.trial_status import final_status, rung_reached, target_epochs
 
 
 # --- final_status ----------------------------------------------------------------------------------------------
