@@ -75,7 +75,7 @@ class SweepSpec:
     tracking: tuple[str, ...] = ()
     tracking_uri: str | None = None
     target_accuracy: float | None = None
-    early_stopping: EarlyStoppingSpec | None = None  # opt-in; not orthogonal (see sweep.run.early_stopping)
+    early_stopping: EarlyStoppingSpec | None = None  # opt-in; not orthogonal (see sweep.run.stoppers)
     target_metric: float | None = None  # human-level `metric` (a loss too): the advisor's bias proxy
     space: Space = field(default_factory=Space)
     source: str = "<dict>"
