@@ -10,6 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
+TOP_FRACTION = 0.25  # "the best trials" every rule reads: the top quarter of the finished ones
+
 
 @dataclass(frozen=True)
 class Advice:
@@ -27,6 +31,11 @@ class Advice:
     text: str
     param: str | None = None
     change: Any = None
+
+
+def best_quarter(ranked: pd.DataFrame, at_least: int = 1) -> pd.DataFrame:
+    """The best :data:`TOP_FRACTION` of the ranked trials, at least `at_least` of them."""
+    return ranked.head(max(at_least, math.ceil(TOP_FRACTION * len(ranked))))
 
 
 def format_value(value: Any) -> str:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from search_spaces import Param, Space
 from search_spaces.zoom import EDGE_BAND, TREND_RHO, crowded_edge, trend_rho
-from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
+from sweep.analysis.advice import Advice, best_quarter, format_value, is_missing, plain_value
 from sweep.store import schema as S
 from sweep.store.ranking import rank_trials
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from trainables.keys import Declaration
 
 EDGE_MIN_TRIALS = 8  # finished trials before a crowded edge means more than luck
-TOP_FRACTION = 0.25  # "the best trials": the top quarter (at least two)
 MARGIN = 0.1  # widening of a zoomed range, as for `rounds.margin`
 NEAR_MIN = 2  # best trials near the bound before it counts as crowded: never one lucky trial
 LOG_STEP = {"loguniform": 1.0, "beta": 1.0, "pow2": 1.0}  # one decade, one decade of 1−β, one doubling
@@ -49,10 +48,6 @@ def coordinate_name(param: Param) -> str:
         'log10(1−momentum)'
     """
     return param.scale_type.coordinate_name(param)
-
-
-def _top(ranked: pd.DataFrame) -> pd.DataFrame:
-    return ranked.head(max(2, math.ceil(TOP_FRACTION * len(ranked))))
 
 
 def edge_advice(
@@ -125,7 +120,7 @@ def _edge_of(
     declaration: Declaration | None,
     rung: int | None,
 ) -> Advice | None:
-    top = _top(ranked)
+    top = best_quarter(ranked, at_least=2)  # never one lucky trial alone
     values = [plain_value(v) for v in top[param.name] if not is_missing(v) and param.contains(plain_value(v))]
     trend = _trend(ranked, param, mode)
     edge = crowded_edge(param, values, trend=trend)

@@ -46,19 +46,15 @@ def gradient_curves(result: SweepResult) -> Figure | None:
         _line(ratio_ax, curve, GRAD_RATIO, colour, "-", str(plan_id))
         _line(update_ax, curve, UPDATE_RATIO_FIRST, colour, "-", f"{plan_id} first")
         _line(update_ax, curve, UPDATE_RATIO_LAST, colour, ":", None)
-    ratio_ax.axhline(1.0, color="black", lw=0.8, alpha=0.5)
-    ratio_ax.set_yscale("log")
-    ratio_ax.set_xlabel("epoch")
-    ratio_ax.set_ylabel("‖∂L/∂W first‖ / ‖∂L/∂W last‖")
+    ratio_ax.set(ylabel="‖∂L/∂W first‖ / ‖∂L/∂W last‖")
     ratio_ax.set_title("gradient ratio, first to last layer (≪ 1 vanishing, ≫ 1 exploding)", fontsize="medium")
-    ratio_ax.grid(alpha=0.3)
-    ratio_ax.legend(fontsize="x-small")
-    update_ax.axhline(1e-3, color="black", lw=0.8, alpha=0.5)
-    update_ax.set_yscale("log")
-    update_ax.set_xlabel("epoch")
-    update_ax.set_ylabel("‖ΔW‖ / ‖W‖ per step")
+    update_ax.set(ylabel="‖ΔW‖ / ‖W‖ per step")
     update_ax.set_title("update/weight ratio: first layer solid, last dotted", fontsize="medium")
-    update_ax.grid(alpha=0.3)
+    for ax, reference in ((ratio_ax, 1.0), (update_ax, 1e-3)):  # reference lines: even; a healthy update size
+        ax.axhline(reference, color="black", lw=0.8, alpha=0.5)
+        ax.set(yscale="log", xlabel="epoch")
+        ax.grid(alpha=0.3)
+    ratio_ax.legend(fontsize="x-small")
     return figure
 
 
