@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -213,9 +214,31 @@ def log_sweep_summary(
         ...                   "metric": "dev_accuracy", "best_metric": 0.98, "test_accuracy": 0.97})  # doctest: +SKIP
     """
     require("mlflow")
-    from sweep.tracking.mlflow_callback import close_parent_run
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
 
-    return close_parent_run(str(Path(sweep_root).resolve()), tracking_uri, summary, experiment)
+    from sweep.tracking.mlflow_callback import find_runs
+
+    root = str(Path(sweep_root).resolve())
+    client = MlflowClient(tracking_uri=tracking_uri or local_store_uri(root))
+    experiments = [client.get_experiment_by_name(experiment)] if experiment else client.search_experiments()
+    ids = [e.experiment_id for e in experiments if e is not None]
+    runs = find_runs(client, ids, {ROLE_TAG: "sweep", ROOT_TAG: root}) if ids else []
+    if not runs:
+        return None
+    run_id = str(runs[0].info.run_id)
+    stamp = now_ms()
+    values = {key: summary.get(key) for key in ("test_accuracy", "best_metric", "test_loss")}
+    metrics = [
+        Metric(k, float(v), stamp, 0) for k, v in values.items() if isinstance(v, int | float) and math.isfinite(v)
+    ]
+    client.log_batch(run_id, metrics=metrics)
+    for key in ("status", "winner", "metric"):
+        if summary.get(key) is not None:
+            client.set_tag(run_id, key, str(summary[key]))
+    failed = str(summary.get("status", "")) in ("failed", "error")
+    client.set_terminated(run_id, status="FAILED" if failed else "FINISHED")
+    return run_id
 
 
 def now_ms() -> int:
