@@ -39,7 +39,6 @@ from sweep.analysis.advice_gradients import gradient_advice
 from sweep.analysis.advice_tiers import held_params, tier_advice
 
 if TYPE_CHECKING:
-
     from sweep.analysis.importance import Importance
     from sweep.store.results import SweepResult
 

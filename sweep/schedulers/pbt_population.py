@@ -92,13 +92,10 @@ def perturb(
     new = copy.deepcopy(dict(config))
     for param in mutable_params(space, held):
         if param.name in new:
-            new[param.name] = step(param, new[param.name], rng)
+            new[param.name] = param.scale_type.perturb(
+                param, new[param.name], rng, PERTURBATION_FACTORS, RESAMPLE_PROBABILITY
+            )  # one PBT step on the param's own scale (see the module docstring)
     return new
-
-
-def step(param: Param, value: Any, rng: random.Random) -> Any:
-    """One PBT step of `value` on `param`'s scale (see the module docstring)."""
-    return param.scale_type.perturb(param, value, rng, PERTURBATION_FACTORS, RESAMPLE_PROBABILITY)
 
 
 def explorer(space: Space, seed: int, held: tuple[str, ...] = HELD) -> Callable[[dict[str, Any]], dict[str, Any]]:
