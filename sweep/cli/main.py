@@ -35,8 +35,20 @@ DEBUG_ENV = "SWEEP_DEBUG"
 
 
 def _register() -> None:
-    """Import the command modules; each one adds its command to `app`."""
-    from sweep.cli import commands  # noqa: F401  (registration happens on import; the modules import app, not main)
+    """Import the command modules; each one adds its command to `app` (they import app, not main: no cycle)."""
+    from sweep.cli import (  # noqa: F401
+        analyze_cmd,
+        babysit_cmd,
+        gradcheck_cmd,
+        launch_cmd,
+        resume_cmd,
+        retest_cmd,
+        sample_cmd,
+        tables_cmd,
+        train_cmd,
+        up_cmd,
+        validate_cmd,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
