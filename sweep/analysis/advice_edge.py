@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from search_spaces import Param, Space
 from search_spaces.zoom import EDGE_BAND, TREND_RHO, crowded_edge, trend_rho
-from sweep.analysis.advice import Advice, best_quarter, format_value, is_missing, plain_value
+from sweep.analysis.advice import Advice, best_quarter, format_value, is_missing, plain_value, tidy_range
 from sweep.store import schema as S
 from sweep.store.ranking import rank_trials
 
@@ -190,10 +189,7 @@ def widen_once(
     old_low, old_high = (float(v) for v in param.extent())
     if (edge == "high" and high <= old_high) or (edge == "low" and low >= old_low):
         return None
-    if new.is_continuous:
-        new = replace(new, low=_tidy(low), high=_tidy(high))
-    default = new.default if new.default is not None and new.contains(new.default) else None
-    return replace(new, default=default)
+    return tidy_range(new)
 
 
 def at_comparable_rung(
@@ -245,11 +241,6 @@ def _sensible(name: str, declaration: Declaration | None) -> tuple[float, float]
     if declaration is None or name not in declaration.keys:
         return -math.inf, math.inf
     return declaration.keys[name].sensible()
-
-
-def _tidy(value: float) -> float:
-    """Six significant digits, so a widened range prints and saves as people write it."""
-    return float(f"{value:.6g}")
 
 
 def _trend(ranked: pd.DataFrame, param: Param, mode: str) -> tuple[list[Any], list[float]]:
