@@ -39,9 +39,8 @@ from sweep.store.trial_status import final_status, target_epochs
 from sweep_errors import SweepError
 from trainables.session import BATCH_KEY
 
-TRACKERS = ("mlflow", "tensorboard")
 INSTALL_HINT = "pip install 'sweep-tune[track]'"
-_MODULES = {"mlflow": "mlflow", "tensorboard": "tensorboardX"}
+PACKAGES = {"mlflow": "mlflow", "tensorboard": "tensorboardX"}  # each tracker (the spec's TRACKERS) → its package
 ROLE_TAG, ROOT_TAG = "sweep.role", "sweep.root"  # tags that find a sweep's parent run again (resume, summary)
 # Reported values that are not per-epoch metrics.
 _NOT_METRICS = S.RAY_BOOKKEEPING | {BATCH_KEY, "node_id", "node_ip", S.PLAN_ID, S.EPOCH}
@@ -81,11 +80,11 @@ def require(kind: str) -> None:
         Traceback (most recent call last):
         sweep.tracking.TrackingError: tracking: unknown tracker 'wandb' (choose mlflow, tensorboard)
     """
-    if kind not in TRACKERS:
-        raise TrackingError(f"tracking: unknown tracker {kind!r} (choose {', '.join(TRACKERS)})")
+    if kind not in PACKAGES:
+        raise TrackingError(f"tracking: unknown tracker {kind!r} (choose {', '.join(PACKAGES)})")
     import importlib.util
 
-    module = _MODULES[kind]
+    module = PACKAGES[kind]
     if importlib.util.find_spec(module) is None:
         raise TrackingError(f"tracking: {kind} needs the {module} package, not installed: {INSTALL_HINT}")
 
