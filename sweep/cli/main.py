@@ -73,8 +73,9 @@ def _run(argv: list[str] | None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("aborted", err=True)
         sys.exit(INTERRUPT_EXIT)
-    except BrokenPipeError:  # `sweep sample ... | head`: the reader left; nothing to say
-        _silence_stdout()
+    except BrokenPipeError:  # `sweep sample ... | head`: the reader left; nothing to say (not even at exit's flush)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(FAILURE_EXIT)
     except Exception as err:
         if isinstance(err, _click_bases()) and hasattr(err, "format_message"):  # the parser's own error
@@ -204,8 +205,3 @@ def unexpected_line(err: BaseException, log: Path | None) -> str:
         what = str(err) or "(no message)"
     where = f"traceback in {log}" if log is not None else "traceback not saved"
     return f"unexpected {type(err).__name__}: {one_line(what, 300)} ({where}; {DEBUG_ENV}=1 prints it)"
-
-
-def _silence_stdout() -> None:
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
