@@ -80,14 +80,14 @@ MATCHING_INIT = {"relu": "he", "leaky_relu": "he", "tanh": "xavier", "sigmoid": 
 def _course_init(winner: pd.Series, space: Space) -> dict[str, str] | None:
     """``{"init": ...}``: the init the course pairs with the winner's activation, for the next spec (None when
     the activation is unknown or the winner already had it)."""
-    activation = winner.get("activation")
-    if activation is None and "activation" in space and space["activation"].is_fixed:
-        activation = space["activation"].values[0]
+
+    def value(key: str) -> object:  # the winner's, or the one the space holds fixed
+        own = winner.get(key)
+        return space[key].values[0] if own is None and key in space and space[key].is_fixed else own
+
+    activation = value("activation")
     init = MATCHING_INIT.get(str(activation if activation is not None else "relu"))
-    current = winner.get("init")
-    if current is None and "init" in space and space["init"].is_fixed:
-        current = space["init"].values[0]
-    if init is None or str(current) == init:
+    if init is None or str(value("init")) == init:
         return None
     return {"init": init}
 
