@@ -73,8 +73,8 @@ class GradcheckReport:
         return self.verdict == "wrong"
 
     def worst(self) -> tuple[str, float]:
-        """The parameter tensor with the largest relative difference."""
-        name = max(self.per_tensor, key=lambda k: _nan_last(self.per_tensor[k]))
+        """The parameter tensor with the largest relative difference (a NaN one before any)."""
+        name = max(self.per_tensor, key=lambda k: (math.isnan(self.per_tensor[k]), self.per_tensor[k]))
         return name, self.per_tensor[name]
 
 
@@ -230,7 +230,3 @@ def _coordinates(total: int, limit: int, seed: int) -> torch.Tensor:
         return torch.arange(total)
     generator = torch.Generator().manual_seed(seed)
     return torch.randperm(total, generator=generator)[:limit].sort().values
-
-
-def _nan_last(value: float) -> float:
-    return math.inf if math.isnan(value) else value
