@@ -7,8 +7,15 @@ and :mod:`sweep.analysis.advice_tiers`; :mod:`sweep.analysis.advisor` applies th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from search_spaces import Param
+
+TOP_FRACTION = 0.25  # "the best trials" every rule reads: the top quarter of the finished ones
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,21 @@ class Advice:
     text: str
     param: str | None = None
     change: Any = None
+
+
+def best_quarter(ranked: pd.DataFrame, at_least: int = 1) -> pd.DataFrame:
+    """The best :data:`TOP_FRACTION` of the ranked trials, at least `at_least` of them."""
+    return ranked.head(max(at_least, math.ceil(TOP_FRACTION * len(ranked))))
+
+
+def tidy_range(param: Param) -> Param:
+    """A range advice changed, as it writes it: continuous bounds to six significant digits (as people write a
+    range), the default kept only while it lies inside."""
+    if param.is_continuous:
+        low, high = (float(f"{float(v):.6g}") for v in param.extent())
+        param = replace(param, low=low, high=high)
+    inside = param.default is not None and param.contains(param.default)
+    return replace(param, default=param.default if inside else None)
 
 
 def format_value(value: Any) -> str:

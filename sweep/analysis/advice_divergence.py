@@ -8,12 +8,11 @@ and says how many below it did not. A region where training diverges is a region
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
+from sweep.analysis.advice import Advice, format_value, is_missing, plain_value, tidy_range
 from sweep.store import schema as S
 
 if TYPE_CHECKING:
@@ -104,9 +103,4 @@ def _without(param: Param, cut: float, side: str) -> Param | None:
     new_lo, new_hi = (lo, min(hi, cut)) if side == "high" else (max(lo, cut), hi)
     if new_hi - new_lo <= 1e-9 * max(1.0, hi - lo) or (new_lo, new_hi) == (lo, hi):
         return None
-    narrowed = param.scale_type.span(param, new_lo, new_hi)
-    if narrowed.is_continuous:
-        low, high = (float(f"{float(v):.6g}") for v in narrowed.extent())
-        narrowed = replace(narrowed, low=low, high=high)
-    default = narrowed.default if narrowed.default is not None and narrowed.contains(narrowed.default) else None
-    return replace(narrowed, default=default)
+    return tidy_range(param.scale_type.span(param, new_lo, new_hi))

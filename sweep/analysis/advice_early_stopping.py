@@ -14,11 +14,10 @@ import math
 
 import pandas as pd
 
-from sweep.analysis.advice import Advice
+from sweep.analysis.advice import Advice, best_quarter
 from sweep.store import schema as S
 
 TURN = 0.05  # dev loss ending this fraction above its minimum counts as turned up
-TOP_FRACTION = 0.25
 
 
 def early_stopping_advice(ranked: pd.DataFrame, history: pd.DataFrame) -> list[Advice]:
@@ -33,7 +32,7 @@ def early_stopping_advice(ranked: pd.DataFrame, history: pd.DataFrame) -> list[A
     needed = {S.PLAN_ID, S.EPOCH, "dev_loss", "train_loss"}
     if ranked.empty or history.empty or not needed <= set(history) or S.PLAN_ID not in ranked:
         return []
-    top = list(ranked[S.PLAN_ID].head(max(1, math.ceil(TOP_FRACTION * len(ranked)))))
+    top = list(best_quarter(ranked)[S.PLAN_ID])
     readings = {p: turned_up(history[history[S.PLAN_ID] == p]) for p in top}
     winner = readings.get(top[0])
     if winner is None:

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from search_spaces import Param, Space
 from search_spaces.zoom import EDGE_BAND, TREND_RHO, crowded_edge, trend_rho
-from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
+from sweep.analysis.advice import Advice, best_quarter, format_value, is_missing, plain_value, tidy_range
 from sweep.store import schema as S
 from sweep.store.ranking import rank_trials
 
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from trainables.keys import Declaration
 
 EDGE_MIN_TRIALS = 8  # finished trials before a crowded edge means more than luck
-TOP_FRACTION = 0.25  # "the best trials": the top quarter (at least two)
 MARGIN = 0.1  # widening of a zoomed range, as for `rounds.margin`
 NEAR_MIN = 2  # best trials near the bound before it counts as crowded: never one lucky trial
 LOG_STEP = {"loguniform": 1.0, "beta": 1.0, "pow2": 1.0}  # one decade, one decade of 1−β, one doubling
@@ -49,10 +47,6 @@ def coordinate_name(param: Param) -> str:
         'log10(1−momentum)'
     """
     return param.scale_type.coordinate_name(param)
-
-
-def _top(ranked: pd.DataFrame) -> pd.DataFrame:
-    return ranked.head(max(2, math.ceil(TOP_FRACTION * len(ranked))))
 
 
 def edge_advice(
@@ -125,7 +119,7 @@ def _edge_of(
     declaration: Declaration | None,
     rung: int | None,
 ) -> Advice | None:
-    top = _top(ranked)
+    top = best_quarter(ranked, at_least=2)  # never one lucky trial alone
     values = [plain_value(v) for v in top[param.name] if not is_missing(v) and param.contains(plain_value(v))]
     trend = _trend(ranked, param, mode)
     edge = crowded_edge(param, values, trend=trend)
@@ -195,10 +189,7 @@ def widen_once(
     old_low, old_high = (float(v) for v in param.extent())
     if (edge == "high" and high <= old_high) or (edge == "low" and low >= old_low):
         return None
-    if new.is_continuous:
-        new = replace(new, low=_tidy(low), high=_tidy(high))
-    default = new.default if new.default is not None and new.contains(new.default) else None
-    return replace(new, default=default)
+    return tidy_range(new)
 
 
 def at_comparable_rung(
@@ -250,11 +241,6 @@ def _sensible(name: str, declaration: Declaration | None) -> tuple[float, float]
     if declaration is None or name not in declaration.keys:
         return -math.inf, math.inf
     return declaration.keys[name].sensible()
-
-
-def _tidy(value: float) -> float:
-    """Six significant digits, so a widened range prints and saves as people write it."""
-    return float(f"{value:.6g}")
 
 
 def _trend(ranked: pd.DataFrame, param: Param, mode: str) -> tuple[list[Any], list[float]]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sweep.analysis.advice import Advice, format_value
+from sweep.analysis.advice import Advice, best_quarter, format_value
 from sweep.store import schema as S
 from trainables.grad_stats import GRAD_NORM_LAST, GRAD_RATIO
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 FAR = 100.0  # two orders of magnitude from 1: the ratio of a net whose first layer barely hears the loss
 RISE = 100.0  # a gradient norm rising this many times before divergence: exploding
-TOP_FRACTION = 0.25
 REMEDIES = "He initialisation for ReLU (init: he), Xavier for tanh (init: xavier), batch norm (batch_norm: true)"
 
 
@@ -51,7 +50,7 @@ def gradient_advice(ranked: pd.DataFrame, history: pd.DataFrame, trials: pd.Data
         return []
     out = []
     ratios = _median_ratio(history)
-    top = [p for p in ranked[S.PLAN_ID].head(max(1, math.ceil(TOP_FRACTION * len(ranked))))] if len(ranked) else []
+    top = list(best_quarter(ranked)[S.PLAN_ID]) if len(ranked) else []
     top_ratios = [ratios[p] for p in top if p in ratios and math.isfinite(ratios[p]) and ratios[p] > 0]
     if top_ratios:
         median = float(pd.Series(top_ratios).median())
@@ -81,14 +80,14 @@ MATCHING_INIT = {"relu": "he", "leaky_relu": "he", "tanh": "xavier", "sigmoid": 
 def _course_init(winner: pd.Series, space: Space) -> dict[str, str] | None:
     """``{"init": ...}``: the init the course pairs with the winner's activation, for the next spec (None when
     the activation is unknown or the winner already had it)."""
-    activation = winner.get("activation")
-    if activation is None and "activation" in space and space["activation"].is_fixed:
-        activation = space["activation"].values[0]
+
+    def value(key: str) -> object:  # the winner's, or the one the space holds fixed
+        own = winner.get(key)
+        return space[key].values[0] if own is None and key in space and space[key].is_fixed else own
+
+    activation = value("activation")
     init = MATCHING_INIT.get(str(activation if activation is not None else "relu"))
-    current = winner.get("init")
-    if current is None and "init" in space and space["init"].is_fixed:
-        current = space["init"].values[0]
-    if init is None or str(current) == init:
+    if init is None or str(value("init")) == init:
         return None
     return {"init": init}
 

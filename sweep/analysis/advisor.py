@@ -39,8 +39,6 @@ from sweep.analysis.advice_gradients import gradient_advice
 from sweep.analysis.advice_tiers import held_params, tier_advice
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from sweep.analysis.importance import Importance
     from sweep.store.results import SweepResult
 
@@ -82,18 +80,13 @@ def advise(result: SweepResult, imp: Importance, spec: SweepSpec | None) -> list
         note = f" (but first move the crowded range of {', '.join(edges)}: the winner is not yet near its best)"
         fit = [Advice(fit[0].kind, fit[0].text + note, fit[0].param)]
     advice += fit
-    advice += diagnosis_advice(result, ranked, space)
+    # the diagnosis of the training itself: vanishing or exploding gradients, where the sweep diverged, and the
+    # early-stopping reading of dev loss against train loss
+    advice += gradient_advice(ranked, result.history, result.trials, space)
+    advice += divergence_advice(result.trials, space)
+    advice += early_stopping_advice(ranked, result.history)
     advice += tier_advice(imp, space, keep=moved)
     return advice
-
-
-def diagnosis_advice(result: SweepResult, ranked: pd.DataFrame, space: Space) -> list[Advice]:
-    """The course's readings of the training itself: vanishing or exploding gradients, where the sweep
-    diverged, and the early-stopping reading of dev loss against train loss."""
-    lines = gradient_advice(ranked, result.history, result.trials, space)
-    lines += divergence_advice(result.trials, space)
-    lines += early_stopping_advice(ranked, result.history)
-    return lines
 
 
 def moved_by(kind: str, space: Space, known: set[str]) -> list[str]:

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from search_spaces import Param
-from sweep.analysis.advice import is_missing
+from sweep.analysis.advice import best_quarter, is_missing
 from sweep.store import schema as S
 
 MIN_TRIALS = 3  # fewer finished trials than this: no importance, only a note
-TOP_FRACTION = 0.25  # the "best region" is the range of the best quarter of the trials
 TREES = 100
 REPEATS = 8  # shuffles per parameter per fold
 
@@ -134,7 +133,7 @@ def best_regions(ranked: pd.DataFrame, params: dict[str, Param]) -> dict[str, tu
     """Per numeric parameter: (lowest, highest, trials) over the best quarter of the ranked trials."""
     if ranked.empty:
         return {}
-    top = ranked.head(max(1, math.ceil(TOP_FRACTION * len(ranked))))
+    top = best_quarter(ranked)  # the "best region" is the range of the best quarter
     regions = {}
     for name, param in params.items():
         values = pd.to_numeric(top[name], errors="coerce").dropna()

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from search_spaces import Param, Space, SweepSpec
 from search_spaces.zoom import zoom
-from sweep.analysis.advice import Advice, format_value, is_missing, plain_value
+from sweep.analysis.advice import TOP_FRACTION, Advice, format_value, is_missing, plain_value
 from sweep.analysis.advice_bias_variance import BIAS_KNOBS, VARIANCE_KNOBS
-from sweep.analysis.advice_edge import EDGE_MIN_TRIALS, MARGIN, TOP_FRACTION, widen_once
+from sweep.analysis.advice_edge import EDGE_MIN_TRIALS, MARGIN, widen_once
 from sweep.store import schema as S
 from sweep.store.layout import SPEC_FILE
 

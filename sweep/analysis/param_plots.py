@@ -42,25 +42,20 @@ def inactive(trials: pd.DataFrame, name: str) -> pd.Series:
     return trials[other].astype(str).isin(unused)
 
 
-def _round_colour(number: int) -> tuple[float, float, float, float]:
-    from matplotlib import colormaps
-
-    red, green, blue, alpha = colormaps["tab10"]((int(number) - 1) % 10)
-    return red, green, blue, alpha
-
-
 def metric_vs_param(result: SweepResult, name: str, param: Param) -> Figure:
     """Each trial's best metric against one parameter on its own scale, a colour per round.
 
     Each round's sampled range is shaded in its colour, so the zoom of coarse-to-fine rounds shows.
     """
+    from matplotlib import colormaps
+
     figure, ax = new_figure()
     trials = result.trials[finite(result.trials[S.BEST]) & ~inactive(result.trials, name)]
     levels = level_labels(param, result.trials[name]) if not param.is_numeric else []
     rounds = trials[S.ROUND] if S.ROUND in trials else pd.Series(1, index=trials.index)
     for number in sorted(rounds.dropna().unique()):
         group = trials[rounds == number]
-        colour = _round_colour(int(number))
+        colour = colormaps["tab10"]((int(number) - 1) % 10)
         x = _x_values(param, group[name], levels)
         pruned = (group[S.STATUS] == S.PRUNED).to_numpy() if S.STATUS in group else np.zeros(len(group), bool)
         y = pd.to_numeric(group[S.BEST]).to_numpy()

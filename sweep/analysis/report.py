@@ -55,8 +55,8 @@ class Analysis:
         columns = [c for c in TOP_COLUMNS if c in top and not top[c].isna().all()] + list(self.result.params)
         return top[columns].rename(columns={S.BEST: f"best {self.result.metric}"})
 
-    def lines(self, k: int = 5) -> list[str]:
-        """The terminal report, line by line."""
+    def text(self, k: int = 5) -> str:
+        """The terminal report."""
         result = self.result
         finished = len(result.ranked(usable=True))
         out = [f"{result.name}: {len(result.trials)} trials, {finished} with a finite {result.metric}"]
@@ -80,10 +80,7 @@ class Analysis:
                 out.append(f"  {name:<{width}}  [{_fmt(low)}, {_fmt(high)}]  ({scale}, {n} trials)")
         if self.advice:
             out += ["", "advice:"] + [f"  {advice.text}" for advice in self.advice]
-        return out
-
-    def text(self, k: int = 5) -> str:
-        return "\n".join(self.lines(k))
+        return "\n".join(out)
 
     def html(self, k: int = 10) -> str:
         """The report as one HTML document with every image inline."""

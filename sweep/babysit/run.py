@@ -57,19 +57,14 @@ class BabysitSession(LocalSession):
 
     Args:
         run: The run directory.
-        on_report: Called with each epoch's metrics (the display).
-        on_reject: Called with (key, value, reason) for each nudge the loop refused.
+        observer: Told each epoch (:class:`~sweep.events.EpochReported`) and each nudge the loop refused
+            (:class:`~sweep.events.NudgeRejected`).
     """
 
-    def __init__(
-        self,
-        run: Path,
-        on_report: Callable[[dict], None] | None = None,
-        on_reject: Callable[[str, Any, str], None] | None = None,
-    ) -> None:
-        super().__init__(checkpoint_dir=run, on_report=on_report)
+    def __init__(self, run: Path, observer: E.Observer | None = None) -> None:
+        super().__init__(checkpoint_dir=run, on_report=lambda metrics: E.emit(observer, E.EpochReported(metrics)))
         self.run = run
-        self.on_reject = on_reject
+        self.observer = observer
         self.pause_requested = False
         self.reporting = False  # inside report(): a second Ctrl-C must not cut a checkpoint in half
         self._history = CsvAppender(run / N.HISTORY_CSV, ["epoch"])
@@ -89,8 +84,7 @@ class BabysitSession(LocalSession):
         super().reject_update(key, value, reason)
         self._rejected.append({"key": key, "value": value, "status": "rejected", "reason": reason})
         self._pending.pop(key, None)
-        if self.on_reject is not None:
-            self.on_reject(key, value, reason)
+        E.emit(self.observer, E.NudgeRejected(key, value, reason))
 
     def report(self, metrics: dict, state: dict | None) -> None:
         self.reporting = True
@@ -183,7 +177,7 @@ def babysit(
         )
     _drop_rows_after(run, done)
     N.mark_running(run)
-    session = BabysitSession(run, *_told(observer, on_report, on_reject))
+    session = BabysitSession(run, _told(observer, on_report, on_reject))
     previous = _install_sigint(session, observer) if handle_sigint else None
     try:
         outcome = run_training(config, session, family=record.family)
@@ -203,22 +197,17 @@ def _told(
     observer: E.Observer | None,
     on_report: Callable[[dict], None] | None,
     on_reject: Callable[[str, Any, str], None] | None,
-) -> tuple[Callable[[dict], None] | None, Callable[[str, Any, str], None] | None]:
-    """The session's callbacks: the caller's own, then the observer's event."""
-    if observer is None:
-        return on_report, on_reject
+) -> E.Observer:
+    """The session's one observer: the caller's own callbacks first, then `observer`."""
 
-    def report(metrics: dict) -> None:
-        if on_report is not None:
-            on_report(metrics)
-        observer(E.EpochReported(metrics))
+    def tell(event: E.Event) -> None:
+        if isinstance(event, E.EpochReported) and on_report is not None:
+            on_report(event.metrics)
+        elif isinstance(event, E.NudgeRejected) and on_reject is not None:
+            on_reject(event.key, event.value, event.reason)
+        E.emit(observer, event)
 
-    def reject(key: str, value: Any, reason: str) -> None:
-        if on_reject is not None:
-            on_reject(key, value, reason)
-        observer(E.NudgeRejected(key, value, reason))
-
-    return report, reject
+    return tell
 
 
 def _install_sigint(session: BabysitSession, observer: E.Observer | None = None) -> Any:

@@ -18,7 +18,8 @@ A model of your own is checked through a factory with the built-ins' signature,
 
 Example:
     >>> from trainables.registry import builtin
-    >>> report = check_family(builtin("mlp").family, {"hidden_units": 8}, examples=4)
+    >>> family = builtin("mlp").family  # a built-in's model, on the config resolved over the family's defaults
+    >>> report = check_model(family.build_model, family.resolve({"hidden_units": 8}), examples=4)
     >>> report.verdict, report.relative_difference < 1e-7
     ('fine', True)
 """
@@ -72,8 +73,8 @@ class GradcheckReport:
         return self.verdict == "wrong"
 
     def worst(self) -> tuple[str, float]:
-        """The parameter tensor with the largest relative difference."""
-        name = max(self.per_tensor, key=lambda k: _nan_last(self.per_tensor[k]))
+        """The parameter tensor with the largest relative difference (a NaN one before any)."""
+        name = max(self.per_tensor, key=lambda k: (math.isnan(self.per_tensor[k]), self.per_tensor[k]))
         return name, self.per_tensor[name]
 
 
@@ -98,19 +99,6 @@ def relative_difference(approx: torch.Tensor, exact: torch.Tensor) -> float:
     """
     denominator = float(approx.norm() + exact.norm())
     return float((approx - exact).norm()) / denominator if denominator > 0 else 0.0
-
-
-def check_family(family: Any, config: Mapping[str, Any], *, examples: int = 16, seed: int = 0) -> GradcheckReport:
-    """Check a built-in model family's backprop on the config (resolved over the family's defaults).
-
-    Args:
-        family: a :class:`~trainables.builtin.ModelFamily` (its ``resolve`` and ``build_model``).
-        config: the config to build (the data split and architecture keys are read).
-        examples: the batch size.
-        seed: seeds the weights and the coordinate sample.
-    """
-    cfg = family.resolve(config)
-    return check_model(family.build_model, cfg, examples=examples, seed=seed)
 
 
 def check_model(
@@ -242,7 +230,3 @@ def _coordinates(total: int, limit: int, seed: int) -> torch.Tensor:
         return torch.arange(total)
     generator = torch.Generator().manual_seed(seed)
     return torch.randperm(total, generator=generator)[:limit].sort().values
-
-
-def _nan_last(value: float) -> float:
-    return math.inf if math.isnan(value) else value

@@ -142,16 +142,14 @@ def babysit_command(
 
     Example: sweep babysit digits-momentum --set lr=0.1 --epochs 40   (then: sweep nudge RUN lr=0.01)
     """
-    from search_spaces import load_spec, parse_assignment
-    from sweep.cli.train_cmd import config_from_spec
+    from search_spaces import load_spec
+    from sweep.cli.train_cmd import checked_config
 
     if resume is not None:
         if spec is not None or assign or name:
             raise SweepError("babysit --resume: takes the run directory only (and --epochs): drop SPEC/--set")
         run = resume
     else:
-        from sweep.checks.assignments import check_assignments
-
         parsed = load_spec(spec)
         from trainables.registry import BUILTINS
 
@@ -159,9 +157,7 @@ def babysit_command(
         if record is None or not record.supports_babysit:
             babysat = ", ".join(name for name, r in sorted(BUILTINS.items()) if r.supports_babysit)
             raise SweepError(NOT_NUDGEABLE.format(trainable=parsed.trainable, babysat=babysat))
-        assignments = [parse_assignment(text) for text in assign or []]
-        check_assignments(parsed, [key for key, _ in assignments])
-        config = config_from_spec(parsed, assignments, epochs)
+        config = checked_config(parsed, assign, epochs)
         from sweep.babysit.run import start_run  # torch: after the spec's checks, which need none
 
         run = start_run(config, runs, name or parsed.name, trainable=parsed.trainable)

@@ -58,16 +58,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def observers(*chosen: E.Observer | None) -> E.Observer:
-    """One observer that tells each of `chosen` (None ones skipped), in order."""
+def cli_observer(printer: E.Observer, events: str | None) -> E.Observer:
+    """The CLI's printer, plus the `--events` log when one is given (told each event after the printer)."""
+    if events is None:
+        return printer
+    log = EventLog(events)
 
     def tell(event: E.Event) -> None:
-        for observer in chosen:
-            E.emit(observer, event)
+        printer(event)
+        log(event)
 
     return tell
-
-
-def cli_observer(printer: E.Observer, events: str | None) -> E.Observer:
-    """The CLI's printer, plus the `--events` log when one is given."""
-    return printer if events is None else observers(printer, EventLog(events))

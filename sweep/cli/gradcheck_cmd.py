@@ -8,8 +8,6 @@ mistake in the command.
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from sweep.cli.app import SPEC_HELP, app
@@ -38,15 +36,12 @@ def gradcheck(
 
     Example: sweep gradcheck digits-momentum --set layers=3 --set batch_norm=true
     """
-    from search_spaces import load_spec, parse_assignment
-    from sweep.checks.assignments import check_assignments
-    from sweep.cli.train_cmd import config_from_spec
+    from search_spaces import load_spec
+    from sweep.cli.train_cmd import checked_config
     from trainables.registry import BUILTINS, resolve_callable
 
     parsed = load_spec(spec)
-    assignments = [parse_assignment(text) for text in assign or []]
-    check_assignments(parsed, [key for key, _ in assignments])
-    config: dict[str, Any] = config_from_spec(parsed, assignments)
+    config = checked_config(parsed, assign)
     config.setdefault("seed", parsed.seed)
     if model is not None:
         build = resolve_callable(model)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import typer
 
@@ -13,9 +15,10 @@ from search_spaces import load_spec, parse_assignment
 from search_spaces.checks import need_choice
 from search_spaces.durations import parse_duration
 from search_spaces.spec import SAMPLERS
+from sweep import events as E
 from sweep.checks.assignments import check_assignments
 from sweep.cli.app import app
-from sweep.run.liveness import Signals, term_as_interrupt
+from sweep.run.liveness import term_as_interrupt
 from sweep.run.sweep_run import RunOptions
 
 EVENTS_HELP = "Also append the sweep's events to FILE as JSON lines (phases with their times, trials, summary)."
@@ -61,8 +64,6 @@ def launch(
     Example: sweep launch digits-momentum --samples 32 --rounds 2
     (re-tune later: sweep launch digits-momentum --warm-start sweeps/digits-momentum-20261122-120000)
     """
-    from sweep.cli.event_log import cli_observer
-    from sweep.cli.render import Printer
     from sweep.run.launch import run_sweep
 
     loaded = load_spec(spec)
@@ -85,11 +86,21 @@ def launch(
         storage=storage, address=address, cpus=cpus, fail_fast=fail_fast, quiet=quiet, staged=staged, tiers=tuple(tier),
         holds=holds, dashboard=not no_dashboard, warm_start=warm_start, warm_top=warm_top,
     )  # fmt: skip
-    warn_if_more_cpus(cpus, address)
-    observer = cli_observer(Printer(quiet), events)
+    run_in_terminal(lambda observer: run_sweep(loaded, options, observer=observer), options, events)
+
+
+def run_in_terminal(start: Callable[[E.Observer], Any], options: RunOptions, events: str | None) -> None:
+    """Run a sweep call (`launch`, `resume`, `refine`) with the terminal's printer (and the `--events` log) as its
+    observer, SIGTERM stopping it as Ctrl-C does; exit 130 after Ctrl-C, 143 after SIGTERM (the shell's codes)
+    when it was interrupted (the sweep already printed its resume line)."""
+    from sweep.cli.event_log import cli_observer
+    from sweep.cli.render import Printer
+
+    warn_if_more_cpus(options.cpus, options.address)
     with term_as_interrupt() as signals:
-        result = run_sweep(loaded, options, observer=observer)
-    exit_if_interrupted(result.status, signals)
+        result = start(cli_observer(Printer(options.quiet), events))
+    if result.status == "interrupted":
+        sys.exit(TERMINATED_EXIT if signals.received == signal.SIGTERM else INTERRUPTED_EXIT)
 
 
 def machine_cores() -> int:
@@ -109,9 +120,3 @@ def warn_if_more_cpus(cpus: int | None, address: str | None) -> None:
             f"at once on {cores} cores, each slower; leave --cpus out to use the machine's cores",
             err=True,
         )
-
-
-def exit_if_interrupted(status: str, signals: Signals) -> None:
-    """Exit 130 after Ctrl-C, 143 after SIGTERM (the shell's codes); the sweep already printed its resume line."""
-    if status == "interrupted":
-        sys.exit(TERMINATED_EXIT if signals.received == signal.SIGTERM else INTERRUPTED_EXIT)

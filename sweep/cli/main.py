@@ -35,8 +35,20 @@ DEBUG_ENV = "SWEEP_DEBUG"
 
 
 def _register() -> None:
-    """Import the command modules; each one adds its command to `app`."""
-    from sweep.cli import commands  # noqa: F401  (registration happens on import; the modules import app, not main)
+    """Import the command modules; each one adds its command to `app` (they import app, not main: no cycle)."""
+    from sweep.cli import (  # noqa: F401
+        analyze_cmd,
+        babysit_cmd,
+        gradcheck_cmd,
+        launch_cmd,
+        resume_cmd,
+        retest_cmd,
+        sample_cmd,
+        tables_cmd,
+        train_cmd,
+        up_cmd,
+        validate_cmd,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,8 +73,9 @@ def _run(argv: list[str] | None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("aborted", err=True)
         sys.exit(INTERRUPT_EXIT)
-    except BrokenPipeError:  # `sweep sample ... | head`: the reader left; nothing to say
-        _silence_stdout()
+    except BrokenPipeError:  # `sweep sample ... | head`: the reader left; nothing to say (not even at exit's flush)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(FAILURE_EXIT)
     except Exception as err:
         if isinstance(err, _click_bases()) and hasattr(err, "format_message"):  # the parser's own error
@@ -192,8 +205,3 @@ def unexpected_line(err: BaseException, log: Path | None) -> str:
         what = str(err) or "(no message)"
     where = f"traceback in {log}" if log is not None else "traceback not saved"
     return f"unexpected {type(err).__name__}: {one_line(what, 300)} ({where}; {DEBUG_ENV}=1 prints it)"
-
-
-def _silence_stdout() -> None:
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

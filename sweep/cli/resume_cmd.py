@@ -5,14 +5,8 @@ from __future__ import annotations
 import typer
 
 from sweep.cli.app import app
-from sweep.cli.launch_cmd import EVENTS_HELP, exit_if_interrupted, warn_if_more_cpus
-from sweep.run.liveness import term_as_interrupt
+from sweep.cli.launch_cmd import EVENTS_HELP, run_in_terminal
 from sweep.run.sweep_run import RunOptions
-
-
-def _runtime(address: str | None, cpus: int | None, quiet: bool, max_concurrent: int | None) -> RunOptions:
-    warn_if_more_cpus(cpus, address)
-    return RunOptions(address=address, cpus=cpus, quiet=quiet, max_concurrent=max_concurrent)
 
 
 @app.command("resume")
@@ -34,16 +28,12 @@ def resume(
 
     Example: sweep resume sweeps/digits-momentum-20261122-120000
     """
-    from sweep.cli.event_log import cli_observer
-    from sweep.cli.render import Printer
     from sweep.run.launch import resume_sweep
 
-    options = _runtime(address, cpus, quiet, max_concurrent)
-    with term_as_interrupt() as signals:
-        result = resume_sweep(
-            directory, options, trust=trust, fresh=fresh, observer=cli_observer(Printer(quiet), events)
-        )
-    exit_if_interrupted(result.status, signals)
+    options = RunOptions(address=address, cpus=cpus, quiet=quiet, max_concurrent=max_concurrent)
+    run_in_terminal(
+        lambda observer: resume_sweep(directory, options, trust=trust, fresh=fresh, observer=observer), options, events
+    )
 
 
 @app.command("refine")
@@ -60,11 +50,9 @@ def refine(
 
     Example: sweep refine sweeps/digits-momentum-20261122-120000 --rounds 1 --samples 16
     """
-    from sweep.cli.event_log import cli_observer
-    from sweep.cli.render import Printer
     from sweep.run.launch import refine_sweep
 
-    options = _runtime(address, cpus, quiet, None)
-    with term_as_interrupt() as signals:
-        result = refine_sweep(directory, rounds, samples, options, observer=cli_observer(Printer(quiet), events))
-    exit_if_interrupted(result.status, signals)
+    options = RunOptions(address=address, cpus=cpus, quiet=quiet)
+    run_in_terminal(
+        lambda observer: refine_sweep(directory, rounds, samples, options, observer=observer), options, events
+    )

@@ -44,6 +44,17 @@ def config_from_spec(
     return config
 
 
+def checked_config(spec: Any, assign: list[str] | None, epochs: int | None = None) -> dict[str, Any]:
+    """:func:`config_from_spec` with the command's ``--set key=value`` texts, each key first checked against the
+    keys the trainable reads (a typo is one line): the config `train`, `gradcheck` and `babysit` run."""
+    from search_spaces import parse_assignment
+    from sweep.checks.assignments import check_assignments
+
+    assignments = [parse_assignment(text) for text in assign or []]
+    check_assignments(spec, [key for key, _ in assignments])
+    return config_from_spec(spec, assignments, epochs)
+
+
 def _jsonable(metrics: Mapping[str, Any]) -> dict[str, Any]:
     """Strict JSON: non-finite floats (a diverged run's inf losses) become null."""
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
@@ -70,14 +81,11 @@ def train(
 
     Example: sweep train digits-momentum --set lr=0.1 --set hidden_units=128 --epochs 10
     """
-    from search_spaces import load_spec, parse_assignment
-    from sweep.checks.assignments import check_assignments
+    from search_spaces import load_spec
     from trainables.registry import resolve_train_and_test
 
     parsed = load_spec(spec)
-    assignments = [parse_assignment(text) for text in assign or []]
-    check_assignments(parsed, [key for key, _ in assignments])
-    config = config_from_spec(parsed, assignments, epochs)
+    config = checked_config(parsed, assign, epochs)
 
     def show(metrics: dict) -> None:
         typer.echo(json.dumps(_jsonable(metrics)) if as_json else _epoch_line(metrics))

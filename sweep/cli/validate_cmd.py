@@ -36,7 +36,7 @@ def validate(
     if try_it:
         from sweep.checks.try_run import try_trainable
 
-        typer.echo(try_trainable(parsed).line(parsed.metric))
+        typer.echo(try_trainable(parsed))
 
 
 def header_line(spec: SweepSpec) -> str:

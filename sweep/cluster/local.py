@@ -6,19 +6,16 @@ already imported Ray up to date (a notebook imports `ray.tune` first), so it run
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
 from sweep_errors import SweepError
-
-if TYPE_CHECKING:  # importing ray at module level would read its environment before we set it
-    import ray
-
 
 T = TypeVar("T")
 
@@ -74,6 +71,9 @@ def _join_or_start(
     prepare_environment(local=address is None)
     import ray
 
+    # Workers log warnings and errors only: Ray Train's INFO line per checkpoint would flood the terminal.
+    init = functools.partial(ray.init, runtime_env=runtime_env, logging_level=logging.WARNING)
+    worker_logging = ray.LoggingConfig(log_level="WARNING")
     if ray.is_initialized():
         context = ray.get_runtime_context()
         return RayConnection(context.gcs_address, _dashboard_url(), started_here=False)
@@ -87,7 +87,7 @@ def _join_or_start(
             from sweep.cluster.warm import register_user
 
             record = register_user(" ".join(["sweep", *sys.argv[1:]]) if sys.argv else "sweep")
-            ray.init(address=kept.address, runtime_env=runtime_env, logging_level=logging.WARNING, log_to_driver=False)
+            init(address=kept.address, log_to_driver=False)
             note = f"ray: the local Ray from `sweep up` at {kept.address} (`sweep down` stops it)"
             return RayConnection(
                 kept.address, kept.dashboard_url, started_here=False, note=note,
@@ -96,12 +96,7 @@ def _join_or_start(
     if address is not None:
         try:
             info = with_retries(
-                lambda: ray.init(
-                    address=address,
-                    runtime_env=runtime_env,
-                    logging_level=logging.WARNING,
-                    logging_config=_worker_logging(),
-                ),
+                lambda: init(address=address, logging_config=worker_logging),
                 retry_on=ConnectionAbortedError if address.startswith("ray://") else (),
             )
         except (ConnectionError, RuntimeError, TimeoutError, ray.exceptions.RayError) as err:
@@ -111,14 +106,12 @@ def _join_or_start(
                 f"the head) and that this machine has the cluster's token ({TOKEN_FILE}, RAY_AUTH_MODE=token)"
             ) from None
         return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
-    info = ray.init(
+    info = init(
         address="local",  # always a new instance: never join a cluster some other process left behind
         num_cpus=cpus,
         include_dashboard=dashboard,
         dashboard_host="127.0.0.1",
-        runtime_env=runtime_env,
-        logging_level=logging.WARNING,
-        logging_config=_worker_logging(),
+        logging_config=worker_logging,
         # Workers' output stays in Ray's log files (and the dashboard): streamed to this terminal it ends a
         # successful sweep with `Exception ignored ... SystemExit` from workers Ray stops at shutdown, and
         # repeats the trial errors the sweep already reports in one line each.
@@ -158,13 +151,6 @@ def with_retries(
                 raise
             time.sleep(wait_s * attempt)
     raise AssertionError("unreachable")  # the loop returns or raises
-
-
-def _worker_logging() -> ray.LoggingConfig:
-    """Workers log warnings and errors only: Ray Train's INFO line per checkpoint would flood the terminal."""
-    import ray
-
-    return ray.LoggingConfig(log_level="WARNING")
 
 
 def _url_of(info: object) -> str | None:

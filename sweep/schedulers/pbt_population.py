@@ -25,9 +25,10 @@ Example:
 from __future__ import annotations
 
 import copy
+import functools
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,29 +92,19 @@ def perturb(
     new = copy.deepcopy(dict(config))
     for param in mutable_params(space, held):
         if param.name in new:
-            new[param.name] = step(param, new[param.name], rng)
+            new[param.name] = param.scale_type.perturb(
+                param, new[param.name], rng, PERTURBATION_FACTORS, RESAMPLE_PROBABILITY
+            )  # one PBT step on the param's own scale (see the module docstring)
     return new
 
 
-def step(param: Param, value: Any, rng: random.Random) -> Any:
-    """One PBT step of `value` on `param`'s scale (see the module docstring)."""
-    return param.scale_type.perturb(param, value, rng, PERTURBATION_FACTORS, RESAMPLE_PROBABILITY)
-
-
-class Explorer:
-    """PBT's ``custom_explore_fn``: :func:`perturb` with its own seeded generator (picklable)."""
-
-    def __init__(self, space: Space, seed: int, held: tuple[str, ...] = HELD) -> None:
-        self.space = space
-        self.rng = random.Random(seed)
-        self.held = held
-
-    def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
-        return perturb(config, self.space, self.rng, self.held)
+def explorer(space: Space, seed: int, held: tuple[str, ...] = HELD) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """PBT's ``custom_explore_fn``: :func:`perturb` with its own seeded generator (picklable, as Ray needs)."""
+    return functools.partial(perturb, space=space, rng=random.Random(seed), held=held)
 
 
 class SweepPBT(PopulationBasedTraining):
-    """Ray's asynchronous PBT with three changes: a clone is perturbed only by :class:`Explorer` (Ray's own
+    """Ray's asynchronous PBT with three changes: a clone is perturbed only by :func:`explorer` (Ray's own
     step multiplies values, which would push β past 1), it keeps its own ``plan_id`` (the key of the
     results tables), and every exploit is appended to ``pbt_changes.csv``."""
 
@@ -132,7 +123,7 @@ class SweepPBT(PopulationBasedTraining):
             hyperparam_mutations=_mutations(space, self.held),
             resample_probability=RESAMPLE_PROBABILITY,
             perturbation_factors=PERTURBATION_FACTORS,
-            custom_explore_fn=Explorer(space, spec.seed, self.held),
+            custom_explore_fn=explorer(space, spec.seed, self.held),
             log_config=False,  # pbt_changes.csv replaces Ray's pbt_policy_*.txt files
         )
 
@@ -141,7 +132,7 @@ class SweepPBT(PopulationBasedTraining):
         changes under `sweep_root`."""
         self.space = space
         self._hyperparam_mutations = _mutations(space, self.held)
-        self._custom_explore_fn = Explorer(space, self.seed, self.held)
+        self._custom_explore_fn = explorer(space, self.seed, self.held)
         self.changes_path = SweepDir(Path(sweep_root)).pbt_changes_csv
 
     def on_trial_add(self, tune_controller: Any, trial: Any) -> None:

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,9 +38,8 @@ from sweep.store.plan_ids import round_or_none
 from sweep_errors import SweepError
 from trainables.session import BATCH_KEY
 
-TRACKERS = ("mlflow", "tensorboard")
 INSTALL_HINT = "pip install 'sweep-tune[track]'"
-_MODULES = {"mlflow": "mlflow", "tensorboard": "tensorboardX"}
+PACKAGES = {"mlflow": "mlflow", "tensorboard": "tensorboardX"}  # each tracker (the spec's TRACKERS) → its package
 ROLE_TAG, ROOT_TAG = "sweep.role", "sweep.root"  # tags that find a sweep's parent run again (resume, summary)
 # Reported values that are not per-epoch metrics.
 _NOT_METRICS = S.RAY_BOOKKEEPING | {BATCH_KEY, "node_id", "node_ip", S.PLAN_ID, S.EPOCH}
@@ -79,11 +79,11 @@ def require(kind: str) -> None:
         Traceback (most recent call last):
         sweep.tracking.TrackingError: tracking: unknown tracker 'wandb' (choose mlflow, tensorboard)
     """
-    if kind not in TRACKERS:
-        raise TrackingError(f"tracking: unknown tracker {kind!r} (choose {', '.join(TRACKERS)})")
+    if kind not in PACKAGES:
+        raise TrackingError(f"tracking: unknown tracker {kind!r} (choose {', '.join(PACKAGES)})")
     import importlib.util
 
-    module = _MODULES[kind]
+    module = PACKAGES[kind]
     if importlib.util.find_spec(module) is None:
         raise TrackingError(f"tracking: {kind} needs the {module} package, not installed: {INSTALL_HINT}")
 
@@ -212,9 +212,31 @@ def log_sweep_summary(
         ...                   "metric": "dev_accuracy", "best_metric": 0.98, "test_accuracy": 0.97})  # doctest: +SKIP
     """
     require("mlflow")
-    from sweep.tracking.mlflow_callback import close_parent_run
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
 
-    return close_parent_run(str(Path(sweep_root).resolve()), tracking_uri, summary, experiment)
+    from sweep.tracking.mlflow_callback import find_runs
+
+    root = str(Path(sweep_root).resolve())
+    client = MlflowClient(tracking_uri=tracking_uri or local_store_uri(root))
+    experiments = [client.get_experiment_by_name(experiment)] if experiment else client.search_experiments()
+    ids = [e.experiment_id for e in experiments if e is not None]
+    runs = find_runs(client, ids, {ROLE_TAG: "sweep", ROOT_TAG: root}) if ids else []
+    if not runs:
+        return None
+    run_id = str(runs[0].info.run_id)
+    stamp = now_ms()
+    values = {key: summary.get(key) for key in ("test_accuracy", "best_metric", "test_loss")}
+    metrics = [
+        Metric(k, float(v), stamp, 0) for k, v in values.items() if isinstance(v, int | float) and math.isfinite(v)
+    ]
+    client.log_batch(run_id, metrics=metrics)
+    for key in ("status", "winner", "metric"):
+        if summary.get(key) is not None:
+            client.set_tag(run_id, key, str(summary[key]))
+    failed = str(summary.get("status", "")) in ("failed", "error")
+    client.set_terminated(run_id, status="FAILED" if failed else "FINISHED")
+    return run_id
 
 
 def now_ms() -> int:

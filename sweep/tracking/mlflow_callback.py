@@ -6,7 +6,6 @@ Imports mlflow (the ``track`` extra); :func:`sweep.tracking.tracking_callbacks` 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,7 +87,7 @@ class MLflowEpochCallback(MLflowLoggerCallback):
 
         plan_id = plan_id_of(trial)
         own = dict(self.tags or {})
-        existing = _find_runs(self.client, str(self.mlflow_util.experiment_id), {"plan_id": plan_id, **own})
+        existing = find_runs(self.client, str(self.mlflow_util.experiment_id), {"plan_id": plan_id, **own})
         if existing:  # resumed: go on logging into the run this trial started before
             self._trial_runs[trial] = existing[0].info.run_id
             return
@@ -126,7 +125,7 @@ class MLflowEpochCallback(MLflowLoggerCallback):
 def parent_run(client: Any, experiment_id: str, context: TrackingContext) -> str:
     """The sweep's parent run: found by its tags (a resumed sweep), else started."""
     tags = {ROLE_TAG: "sweep", ROOT_TAG: context.sweep_root}
-    existing = _find_runs(client, experiment_id, tags)
+    existing = find_runs(client, experiment_id, tags)
     if existing:
         return str(existing[0].info.run_id)
     from mlflow.entities import Param
@@ -138,35 +137,7 @@ def parent_run(client: Any, experiment_id: str, context: TrackingContext) -> str
     return str(run.info.run_id)
 
 
-def close_parent_run(
-    sweep_root: str, tracking_uri: str | None, summary: Mapping[str, Any], experiment: str | None
-) -> str | None:
-    """Logs the sweep's outcome on its parent run and ends it (see :func:`sweep.tracking.log_sweep_summary`)."""
-    from mlflow.entities import Metric
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=tracking_uri or local_store_uri(sweep_root))
-    experiments = [client.get_experiment_by_name(experiment)] if experiment else client.search_experiments()
-    ids = [e.experiment_id for e in experiments if e is not None]
-    runs = _find_runs(client, ids, {ROLE_TAG: "sweep", ROOT_TAG: sweep_root}) if ids else []
-    if not runs:
-        return None
-    run_id = str(runs[0].info.run_id)
-    stamp = now_ms()
-    values = {key: summary.get(key) for key in ("test_accuracy", "best_metric", "test_loss")}
-    metrics = [
-        Metric(k, float(v), stamp, 0) for k, v in values.items() if isinstance(v, int | float) and math.isfinite(v)
-    ]
-    client.log_batch(run_id, metrics=metrics)
-    for key in ("status", "winner", "metric"):
-        if summary.get(key) is not None:
-            client.set_tag(run_id, key, str(summary[key]))
-    failed = str(summary.get("status", "")) in ("failed", "error")
-    client.set_terminated(run_id, status="FAILED" if failed else "FINISHED")
-    return run_id
-
-
-def _find_runs(client: Any, experiment_ids: str | list[str], tags: Mapping[str, str]) -> list[Any]:
+def find_runs(client: Any, experiment_ids: str | list[str], tags: Mapping[str, str]) -> list[Any]:
     ids = [experiment_ids] if isinstance(experiment_ids, str) else experiment_ids
     quoted = {key: str(value).replace("'", "\\'") for key, value in tags.items()}
     query = " and ".join(f"tags.`{key}` = '{value}'" for key, value in quoted.items())

@@ -21,7 +21,8 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ class FailureReport:
         return f"{self.reason}{first} (details in {self.logs[0]})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "first": self.first, "causes": self.causes, "logs": self.logs}
+        return asdict(self)
 
 
 def failure_report(result: Any, not_started: int = 0) -> FailureReport | None:
@@ -98,16 +99,13 @@ def failure_report(result: Any, not_started: int = 0) -> FailureReport | None:
         trials = trials.assign(_order=pd.to_numeric(trials[S.FINISHED], errors="coerce")).sort_values(
             "_order", kind="stable", na_position="last"
         )
-    causes: dict[str, int] = {}
-    for _, row in trials.iterrows():
-        key = _count_key(row, result.metric)
-        causes[key] = causes.get(key, 0) + 1
-    counts = ", ".join(f"{count} {key}" for key, count in sorted(causes.items(), key=lambda kv: -kv[1]))
+    causes = Counter(_count_key(row, result.metric) for _, row in trials.iterrows())
+    counts = ", ".join(f"{count} {key}" for key, count in causes.most_common())  # ties keep their first-seen order
     total = len(trials)
     verb = "failed" if set(trials[S.STATUS]) <= {S.ERRORED} else "ended without a result"
     reason = f"all {total} trial{'s' if total != 1 else ''} {verb}: {counts}"
     first = trials.iloc[0]
-    return FailureReport(reason, f"{first[S.PLAN_ID]}: {row_cause(first, result.metric)}", causes, logs)
+    return FailureReport(reason, f"{first[S.PLAN_ID]}: {row_cause(first, result.metric)}", dict(causes), logs)
 
 
 def row_cause(row: pd.Series, metric: str) -> str:

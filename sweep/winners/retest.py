@@ -2,9 +2,12 @@
 
 A sweep's ranking is one noisy draw per config: the winner may just have had a lucky initialisation.
 Retraining the top K at full budget with N seeds never used before tells whether the ranking holds.
-This module picks the configs and the seeds and records the outcome: each (config, seed) is one job, run by
-:mod:`sweep.winners.retest_runs` (a built-in trainable also scores the held-out test split once; a user's own
-function trainable is retested too), and summarised by :mod:`sweep.winners.retest_result`. Results are
+This module picks the configs and the seeds, runs each (config, seed) as one job at full budget on Ray, and
+records the outcome, summarised by :mod:`sweep.winners.retest_result`. A built-in trainable runs as one Ray task
+per job through its `train_and_test`, which also scores the held-out test split once. A user's own function
+trainable (``package.module:function``) runs each job as one trial of a minimal Tune run
+(:mod:`sweep.run.one_trial`), the fresh seed reaching it as the config key ``seed``; its last reported epoch gives
+the metric, and it has no test split of ours, so ``test_accuracy`` is empty unless it reports one itself. Results are
 appended to DIR/retest.csv (one row per config per seed) and DIR/retest_summary.csv (one row per config), both
 keyed by a `retest_id`, so earlier retests stay.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,6 @@ from sweep.store.layout import SweepDir
 from sweep.store.results import SweepResult, read
 from sweep.store.tables import read_table
 from sweep.winners.retest_result import RetestResult, spearman, summarise
-from sweep.winners.retest_runs import run_on_ray, run_user_trainable
 from sweep_errors import SweepError
 
 FIRST_SEED = 1000  # retest seeds start here, clear of the small seeds sweeps and specs use
@@ -146,3 +149,90 @@ def _fresh_seeds(result: SweepResult, count: int) -> list[int]:
         if "seed" in table:
             used |= {int(s) for s in pd.to_numeric(table["seed"], errors="coerce").dropna()}
     return list(itertools.islice((seed for seed in itertools.count(FIRST_SEED) if seed not in used), count))
+
+
+# --- running the jobs: one result row per job -----------------------------------------------------------------
+def run_on_ray(
+    jobs: list[tuple[dict[str, Any], dict[str, Any]]],
+    spec: SweepSpec,
+    address: str | None,
+    cpus: int | None,
+    observer: E.Observer | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One Ray task per job, each with the spec's per-trial resources; rows come back in job order, and each
+    goes to `on_row` as soon as its run ends (so a killed retest keeps the runs that finished); `observer` is
+    told how many are done."""
+    from sweep.cluster.local import connect, disconnect
+
+    connection = connect(address, cpus, dashboard=False)  # sets Ray's environment before Ray is imported
+    import ray
+
+    try:
+        task = ray.remote(num_cpus=spec.resources.cpu, num_gpus=spec.resources.gpu)(train_one)
+        refs = [task.remote(spec.trainable, config, spec.resources.cpu, spec.resources.gpu) for config, _ in jobs]
+        rows: dict[int, dict[str, Any]] = {}
+        index = {ref: i for i, ref in enumerate(refs)}
+        pending = list(refs)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            for ref in ready:
+                try:
+                    metrics = ray.get(ref)
+                except Exception as err:  # one failed run is a row with its error, not a lost retest
+                    metrics = {"error": str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)}
+                row = rows[index[ref]] = {**jobs[index[ref]][1], **_keep(metrics, spec.metric)}
+                if on_row is not None:
+                    on_row(row)
+            E.emit(observer, E.RetestProgress(len(rows), len(refs)))
+        return [rows[i] for i in range(len(refs))]
+    finally:
+        disconnect(connection)
+
+
+def run_user_trainable(
+    jobs: list[tuple[dict[str, Any], dict[str, Any]]],
+    spec: SweepSpec,
+    project: Path,
+    address: str | None,
+    cpus: int | None,
+) -> list[dict[str, Any]]:
+    """Every job as one trial of a minimal Tune run; a row from each one's last reported epoch."""
+    from sweep.run.one_trial import run_configs
+
+    histories = run_configs(
+        spec.trainable,
+        [config for config, _ in jobs],
+        cpus_per_trial=spec.resources.cpu,
+        gpus_per_trial=spec.resources.gpu,
+        address=address,
+        cpus=cpus,
+        project=project,
+    )
+    rows = []
+    for (_, keys), history in zip(jobs, histories, strict=True):
+        last = dict(history[-1])
+        last.setdefault("stopped_epoch", int(last.get("epoch", len(history))))
+        last.setdefault("test_accuracy", math.nan)  # no test split of ours: only what the trainable reports
+        rows.append({**keys, **_keep(last, spec.metric)})
+    return rows
+
+
+def train_one(trainable: str, config: dict[str, Any], cpus: float, gpus: float) -> dict[str, Any]:
+    """Runs in a Ray task: trains one config to its full epochs, then scores the test split once."""
+    import torch
+
+    from trainables.registry import builtin
+
+    if config.get("threads") is None:  # use the task's CPU share, not every core of the node
+        torch.set_num_threads(max(1, int(cpus)))
+    device = "cuda" if gpus > 0 and torch.cuda.is_available() else "cpu"
+    return builtin(trainable).train_and_test(config, device=device)  # a built-in: checked on the driver
+
+
+KEPT = ("dev_accuracy", "dev_loss", "test_accuracy", "test_loss", "stopped_epoch", "diverged", "train_seconds", "error")
+
+
+def _keep(metrics: dict[str, Any], metric: str) -> dict[str, Any]:
+    """A run's row: the sweep's metric first, then what every retest row holds."""
+    return {key: metrics.get(key) for key in dict.fromkeys([metric, *KEPT])}

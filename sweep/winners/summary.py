@@ -214,14 +214,10 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
         return "\n".join(lines)
     lines.append(top_table(result, top))
     lines += stage_gains(result)
-    baseline = baseline_line(result)
-    if baseline:
-        lines.append(baseline)
     from sweep.run.warm_start import warm_start_line
 
-    warm = warm_start_line(result.path, result.trials, result.mode)
-    if warm:
-        lines.append(warm)
+    optional = (baseline_line(result), warm_start_line(result.path, result.trials, result.mode))
+    lines += [line for line in optional if line]
     test = summary.get("test")
     if test:
         lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")

@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 
-from sweep.checks.gradcheck import FINE, WRONG, check_family, check_model, relative_difference, verdict
+from sweep.checks.gradcheck import FINE, WRONG, check_model, relative_difference, verdict
 from tests.conftest import invoke_cli, run_cli
 from tests.gradcheck_models import broken, right
 from trainables.registry import builtin
@@ -24,7 +24,8 @@ torch.set_num_threads(1)
     ],
 )
 def test_builtin_models_pass(name: str, config: dict) -> None:
-    report = check_family(builtin(name).family, config, examples=8)
+    family = builtin(name).family
+    report = check_model(family.build_model, family.resolve(config), examples=8)
     assert report.verdict == "fine", report
     assert report.relative_difference < FINE and report.torch_passed
     assert report.checked == report.total and report.examples == 8 and not report.notes
