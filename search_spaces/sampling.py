@@ -53,12 +53,14 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
     combos = list(itertools.product(*(p.values for p in grid_params)))
     total = n * len(combos)
     units = _unit_points(total, len(drawn), sampler, seed)
+    columns = [[_py(v) for v in p.from_units(units[:, j])] for j, p in enumerate(drawn)]
+    fixed = _fixed_values(space)
     configs = []
     for row in range(total):
         combo = combos[row % len(combos)]
-        chosen: dict[str, Any] = {p.name: v for p, v in zip(grid_params, combo, strict=True)}
-        chosen.update({p.name: p.from_unit(units[row, j]) for j, p in enumerate(drawn)})
-        configs.append(_full_config(space, chosen))
+        chosen: dict[str, Any] = {p.name: _py(v) for p, v in zip(grid_params, combo, strict=True)}
+        chosen.update({p.name: column[row] for p, column in zip(drawn, columns, strict=True)})
+        configs.append({name: chosen[name] if name in chosen else fixed[name] for name in space})
     return configs
 
 
@@ -97,6 +99,11 @@ def _full_config(space: Space, chosen: dict[str, Any]) -> dict[str, Any]:
         value = chosen[name] if name in chosen else param.from_unit(0.0)
         config[name] = _py(value)
     return config
+
+
+def _fixed_values(space: Space) -> dict[str, Any]:
+    """What :func:`_full_config` gives each param that is not drawn: its value (a fixed param's only one)."""
+    return {name: _py(param.from_unit(0.0)) for name, param in space.items() if param.is_fixed}
 
 
 def _py(value: Any) -> Any:
