@@ -173,7 +173,7 @@ class Param:
             >>> Param.from_entry("m", {"beta": [0.9, 0.999]}).from_units(np.array([0.0, 0.5]))
             [0.999, 0.99]
         """
-        return self.scale_type.from_units(self, np.clip(np.asarray(units, dtype=float), 0.0, 1.0))
+        return self.scale_type.from_units(self, np.minimum(np.maximum(np.asarray(units, dtype=float), 0.0), 1.0))
 
     def coord(self, value: Any) -> float:
         """The param's own coordinate of `value`: log10 v, log10(1 - v), v, v or log2 v."""

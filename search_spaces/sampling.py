@@ -53,15 +53,15 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
     combos = list(itertools.product(*(p.values for p in grid_params)))
     total = n * len(combos)
     units = _unit_points(total, len(drawn), sampler, seed)
-    columns = [[_py(v) for v in p.from_units(units[:, j])] for j, p in enumerate(drawn)]
+    # column by column (each drawn param's values at once), then one config per row, in the space's order
+    columns: dict[str, Any] = {p.name: [_py(v) for v in p.from_units(units[:, j])] for j, p in enumerate(drawn)}
+    for g, param in enumerate(grid_params):
+        columns[param.name] = [_py(combos[row % len(combos)][g]) for row in range(total)]
     fixed = _fixed_values(space)
-    configs = []
-    for row in range(total):
-        combo = combos[row % len(combos)]
-        chosen: dict[str, Any] = {p.name: _py(v) for p, v in zip(grid_params, combo, strict=True)}
-        chosen.update({p.name: column[row] for p, column in zip(drawn, columns, strict=True)})
-        configs.append({name: chosen[name] if name in chosen else fixed[name] for name in space})
-    return configs
+    ordered = [columns[name] if name in columns else itertools.repeat(fixed[name], total) for name in space]
+    if not ordered:  # an empty space: empty configs
+        return [{} for _ in range(total)]
+    return [dict(zip(space, row, strict=True)) for row in zip(*ordered, strict=True)]
 
 
 def baseline_config(space: Space) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from search_spaces.params import Param
+from search_spaces.scales import Scale
 from search_spaces.space import Space
 
 MIN_RESULTS = 5  # fewer results than this (or than the columns + 1) and the draws are taken as they come
@@ -212,13 +213,14 @@ class _Step(NamedTuple):
 
     name: str
     param: Param
+    scale: Scale
     coord: float
     lo: float
     hi: float
     spread: float
 
     def to(self, change: float) -> Any:
-        return _plain(self.param.scale_type.from_coord(self.param, min(max(self.coord + change, self.lo), self.hi)))
+        return _plain(self.scale.from_coord(self.param, min(max(self.coord + change, self.lo), self.hi)))
 
 
 class _Keep(NamedTuple):
@@ -239,7 +241,7 @@ def _move(param: Param, centre: dict[str, Any], scale: float) -> _Step | _Keep |
             coord = float(param.coord(value))
         except (ValueError, TypeError, ArithmeticError):
             return None
-        return _Step(param.name, param, coord, lo, hi, scale * (hi - lo))
+        return _Step(param.name, param, param.scale_type, coord, lo, hi, scale * (hi - lo))
     return _Keep(param.name, value) if param.contains(value) else None
 
 
