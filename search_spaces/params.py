@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from search_spaces.checks import fmt, is_int, join, reject_unknown, show
 from search_spaces.errors import SpecError
 from search_spaces.scales import SCALES as REGISTRY
@@ -163,6 +165,15 @@ class Param:
             0.99
         """
         return self.scale_type.from_unit(self, min(max(float(u), 0.0), 1.0))
+
+    def from_units(self, units: np.ndarray) -> list[Any]:
+        """:meth:`from_unit` of each of `units`: the same values, for drawing many at once.
+
+        Example:
+            >>> Param.from_entry("m", {"beta": [0.9, 0.999]}).from_units(np.array([0.0, 0.5]))
+            [0.999, 0.99]
+        """
+        return self.scale_type.from_units(self, np.minimum(np.maximum(np.asarray(units, dtype=float), 0.0), 1.0))
 
     def coord(self, value: Any) -> float:
         """The param's own coordinate of `value`: log10 v, log10(1 - v), v, v or log2 v."""

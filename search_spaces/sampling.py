@@ -53,13 +53,15 @@ def sample_configs(space: Space, n: int, sampler: str = "random", seed: int = 0)
     combos = list(itertools.product(*(p.values for p in grid_params)))
     total = n * len(combos)
     units = _unit_points(total, len(drawn), sampler, seed)
-    configs = []
-    for row in range(total):
-        combo = combos[row % len(combos)]
-        chosen: dict[str, Any] = {p.name: v for p, v in zip(grid_params, combo, strict=True)}
-        chosen.update({p.name: p.from_unit(units[row, j]) for j, p in enumerate(drawn)})
-        configs.append(_full_config(space, chosen))
-    return configs
+    # column by column (each drawn param's values at once), then one config per row, in the space's order
+    columns: dict[str, Any] = {p.name: [_py(v) for v in p.from_units(units[:, j])] for j, p in enumerate(drawn)}
+    for g, param in enumerate(grid_params):
+        columns[param.name] = [_py(combos[row % len(combos)][g]) for row in range(total)]
+    fixed = _fixed_values(space)
+    ordered = [columns[name] if name in columns else itertools.repeat(fixed[name], total) for name in space]
+    if not ordered:  # an empty space: empty configs
+        return [{} for _ in range(total)]
+    return [dict(zip(space, row, strict=True)) for row in zip(*ordered, strict=True)]
 
 
 def baseline_config(space: Space) -> dict[str, Any]:
@@ -97,6 +99,11 @@ def _full_config(space: Space, chosen: dict[str, Any]) -> dict[str, Any]:
         value = chosen[name] if name in chosen else param.from_unit(0.0)
         config[name] = _py(value)
     return config
+
+
+def _fixed_values(space: Space) -> dict[str, Any]:
+    """What :func:`_full_config` gives each param that is not drawn: its value (a fixed param's only one)."""
+    return {name: _py(param.from_unit(0.0)) for name, param in space.items() if param.is_fixed}
 
 
 def _py(value: Any) -> Any:

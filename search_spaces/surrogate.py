@@ -22,10 +22,12 @@ Example:
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from search_spaces.params import Param
+from search_spaces.scales import Scale
 from search_spaces.space import Space
 
 MIN_RESULTS = 5  # fewer results than this (or than the columns + 1) and the draws are taken as they come
@@ -44,8 +46,18 @@ class Surrogate:
         self.kernel: Any = None  # the last kernel fitted by maximum likelihood (sklearn's, picklable)
         self.fitted_on = 0  # how many results that fit saw
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_tuned"}
+
+    def _params(self) -> list[Param]:
+        """The space's tuned params, parsed once per process (the parsed copy is not pickled)."""
+        tuned = self.__dict__.get("_tuned")
+        if tuned is None:
+            tuned = self.__dict__["_tuned"] = Space.from_dict(self.space).tuned()
+        return tuned
+
     def columns(self) -> int:
-        return sum(1 if p.is_numeric else len(p.levels() or []) for p in Space.from_dict(self.space).tuned())
+        return sum(1 if p.is_numeric else len(p.levels() or []) for p in self._params())
 
     def ready(self, results: int, pending: int = 0, batch_warmup: bool = False) -> bool:
         """Whether there are enough results for the model to choose: one more than the columns (`MIN_RESULTS`
@@ -62,16 +74,16 @@ class Surrogate:
 
     def encode(self, configs: list[dict[str, Any]]) -> np.ndarray:
         """Each config as a row in [0, 1]^columns (own coordinates over the base space's bounds; one-hot choices)."""
-        space = Space.from_dict(self.space)
         columns: list[np.ndarray] = []
-        for param in space.tuned():
+        for param in self._params():
             values = [c.get(param.name, param.default) for c in configs]
             if not param.is_numeric:  # a choice: one column per value (pow2 and int have a coordinate)
                 levels = param.levels() or []
                 columns += [np.array([float(v == level) for v in values]) for level in levels]
                 continue
             lo, hi = param.coord_bounds()
-            coords = np.array([param.coord(v) if v is not None else (lo + hi) / 2 for v in values], dtype=float)
+            coord, middle = param.scale_type.coord, (lo + hi) / 2
+            coords = np.array([coord(param, v) if v is not None else middle for v in values], dtype=float)
             columns.append((coords - lo) / (hi - lo) if hi > lo else np.zeros(len(values)))
         return np.column_stack(columns) if columns else np.zeros((len(configs), 0))
 
@@ -119,11 +131,11 @@ class Surrogate:
 
         centre, scale = float(y.mean()), float(y.std()) or 1.0
         gram = self.kernel(x) + 1e-8 * np.eye(len(y))
-        lower = cholesky(gram, lower=True)
-        alpha = cho_solve((lower, True), (y - centre) / scale)
+        lower = cholesky(gram, lower=True)  # its own check for finite values: the solves below skip theirs
+        alpha = cho_solve((lower, True), (y - centre) / scale, check_finite=False)
         cross = self.kernel(at, x)
         mean = cross @ alpha
-        v = solve_triangular(lower, cross.T, lower=True)
+        v = solve_triangular(lower, cross.T, lower=True, check_finite=False)
         noise = float(self.kernel.k2.noise_level)
         var = np.maximum(self.kernel.diag(at) - noise - np.sum(v * v, axis=0), 1e-12)
         return mean * scale + centre, np.sqrt(var) * scale
@@ -137,9 +149,26 @@ def warp(values: np.ndarray) -> np.ndarray:
         >>> [round(float(v), 3) for v in warp(np.array([0.9, 0.1, 0.91]))]
         [0.0, -0.967, 0.967]
     """
-    from scipy.stats import norm, rankdata
+    from scipy.special import ndtri  # scipy.stats.norm.ppf's own function, without scipy.stats' import and checks
 
-    return np.asarray(norm.ppf((rankdata(values) - 0.5) / len(values)))
+    return np.asarray(ndtri((_average_ranks(values) - 0.5) / len(values)) + 0.0)  # + 0.0: ppf's -0.0 → 0.0
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their mean rank (scipy.stats.rankdata's default, for finite values).
+
+    Example:
+        >>> _average_ranks(np.array([0.5, 0.1, 0.5, 0.9])).tolist()
+        [2.5, 1.0, 2.5, 4.0]
+    """
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.cumsum(starts) - 1  # each sorted value's tie group
+    bounds = np.r_[np.flatnonzero(starts), len(values)]  # where each group starts in the sorted order (and the end)
+    ranks = np.empty(len(values))
+    ranks[order] = 0.5 * (bounds[group] + bounds[group + 1] + 1)
+    return ranks
 
 
 def local_draws(space: Space, centres: list[dict[str, Any]], count: int, seed: int, scale: float = 0.1
@@ -160,23 +189,60 @@ def local_draws(space: Space, centres: list[dict[str, Any]], count: int, seed: i
 
     rng = np.random.default_rng(seed)
     draws = sample_configs(space, count, "random", seed)
-    for i, draw in enumerate(draws):
-        centre = centres[i % len(centres)]
-        for param in space.tuned():
-            value = centre.get(param.name)
-            if value is None or param.is_grid:
-                continue
-            if param.is_numeric:
-                lo, hi = param.coord_bounds()
-                try:
-                    coord = float(param.coord(value))
-                except (ValueError, TypeError, ArithmeticError):
-                    continue
-                step = float(rng.normal(0.0, scale * (hi - lo)))
-                draw[param.name] = _plain(param.from_coord(min(max(coord + step, lo), hi)))
-            elif param.contains(value) and rng.random() < 0.8:
-                draw[param.name] = value
+    moves = [[_move(p, centre, scale) for p in space.tuned()] for centre in centres]
+    plan = [[m for m in moves[i % len(moves)] if m is not None] for i in range(len(draws))]
+    steps = [[m for m in each if isinstance(m, _Step)] for each in plan]
+    if all(len(s) == len(each) for s, each in zip(steps, plan, strict=True)):  # normal steps only: drawn at once
+        spreads = [step.spread for each in steps for step in each]  # in the order of the one-by-one draws
+        changes = iter(rng.normal(0.0, np.array(spreads, dtype=float)).tolist() if spreads else [])
+        for draw, each in zip(draws, steps, strict=True):
+            for step in each:
+                draw[step.name] = step.to(next(changes))
+        return draws
+    for draw, moved in zip(draws, plan, strict=True):  # kept choices too: their draws interleave with the steps
+        for m in moved:
+            if isinstance(m, _Step):
+                draw[m.name] = m.to(float(rng.normal(0.0, m.spread)))
+            elif rng.random() < 0.8:
+                draw[m.name] = m.value
     return draws
+
+
+class _Step(NamedTuple):
+    """A numeric parameter's move from a centre: a normal step of `spread` in its own coordinate, kept in range."""
+
+    name: str
+    param: Param
+    scale: Scale
+    coord: float
+    lo: float
+    hi: float
+    spread: float
+
+    def to(self, change: float) -> Any:
+        return _plain(self.scale.from_coord(self.param, min(max(self.coord + change, self.lo), self.hi)))
+
+
+class _Keep(NamedTuple):
+    """A choice kept at the centre's value (4 times in 5)."""
+
+    name: str
+    value: Any
+
+
+def _move(param: Param, centre: dict[str, Any], scale: float) -> _Step | _Keep | None:
+    """How :func:`local_draws` moves `param` away from `centre` (None: it keeps the uniform draw)."""
+    value = centre.get(param.name)
+    if value is None or param.is_grid:
+        return None
+    if param.is_numeric:
+        lo, hi = param.coord_bounds()
+        try:
+            coord = float(param.coord(value))
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+        return _Step(param.name, param, param.scale_type, coord, lo, hi, scale * (hi - lo))
+    return _Keep(param.name, value) if param.contains(value) else None
 
 
 def _plain(value: Any) -> Any:

@@ -5,7 +5,7 @@ same number of evaluations; each drawn value is snapped to the table's nearest l
 Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (``simulate.py``).
 
     full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~60 ms an
-              ask, at budget 32 only unless --gp-budget says more): about 5,100 CPU seconds, some 43 minutes
+              ask, at budget 32 only unless --gp-budget says more): about 4,200 CPU seconds, some 35 minutes
               on 2 quiet cores (--cores: the pool's processes). Sweep's methods plan on their budget and run
               once per budget; Optuna's, HyperOpt and sampler: tpe run once, at the largest, and give the
               smaller budgets from that run.
@@ -49,7 +49,7 @@ Done = tuple[str, str, int, int, dict[int, list[float]], float]  # method, task,
 
 # Measured CPU milliseconds per evaluation on the 2-core machine (car, k = 8): the pool takes
 # the long runs first, so its last minutes are not one long run. Anything unlisted costs well under 1 ms.
-MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 11.0, "sweep-staged": 10.0, "ray-hyperopt": 10.0,
+MS_PER_EVALUATION = {"optuna-gp": 60.0, "sweep-default": 7.2, "sweep-staged": 6.9, "ray-hyperopt": 10.0,
                      "sweep-tpe": 4.5, "optuna-tpe": 3.7}  # fmt: skip
 
 

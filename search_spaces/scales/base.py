@@ -17,6 +17,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
+import numpy as np
+
 from search_spaces.checks import show
 from search_spaces.errors import SpecError
 
@@ -165,6 +167,12 @@ class Scale(ABC):
         """The value at u ∈ [0, 1], uniformly spread: here, equal cells over the levels."""
         levels = self.levels(param) or []
         return levels[min(int(u * len(levels)), len(levels) - 1)]
+
+    def from_units(self, param: Param, units: np.ndarray) -> list[Any]:
+        """:meth:`from_unit` of each of many `units` (in [0, 1]), the same values, worked out together."""
+        levels = self.levels(param) or []
+        cells = np.minimum((units * len(levels)).astype(int), len(levels) - 1)
+        return [levels[i] for i in cells.tolist()]
 
     # ----------------------------------------------------------------- the coordinate (numeric scales)
     def coord(self, param: Param, value: Any) -> float:

@@ -7,6 +7,8 @@ from abc import abstractmethod
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from search_spaces.checks import fmt, is_number, show
 from search_spaces.errors import SpecError
 from search_spaces.scales.base import Axis, Parsed, Scale, clip
@@ -75,6 +77,11 @@ class ContinuousScale(RangeScale):
     def from_unit(self, param: Param, u: float) -> Any:
         lo, hi = self.coord_bounds(param)
         return clip(self.from_coord(param, lo + u * (hi - lo)), *param.bounds())
+
+    def from_units(self, param: Param, units: np.ndarray) -> list[Any]:
+        lo, hi = self.coord_bounds(param)
+        low, high = param.bounds()
+        return [clip(self.from_coord(param, c), low, high) for c in (lo + units * (hi - lo)).tolist()]
 
     def span(self, param: Param, lo: float, hi: float) -> Param:
         low, high = sorted((self.from_coord(param, lo), self.from_coord(param, hi)))

@@ -27,11 +27,17 @@ class SweepPlan:
     observer: E.Observer | None = field(default=None, compare=False, repr=False)  # told each round planned
 
     def __getstate__(self) -> dict[str, Any]:
-        """Ray pickles the searcher with its Tuner: the observer (this process's, a terminal's) stays out."""
-        return {k: v for k, v in self.__dict__.items() if k != "observer"}
+        """Ray pickles the searcher with its Tuner: the observer (this process's, a terminal's) and the parsed
+        spec stay out."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("observer", "_parsed")}
 
     def sweep_spec(self) -> SweepSpec:
-        return parse_spec(self.spec, str(self.directory.spec_yaml))
+        """The spec, parsed once per process: the searcher reads it at every ask (a frozen SweepSpec, shared)."""
+        parsed = self.__dict__.get("_parsed")
+        if parsed is None:
+            parsed = parse_spec(self.spec, str(self.directory.spec_yaml))
+            object.__setattr__(self, "_parsed", parsed)
+        return parsed
 
 
 def read_plan(directory: SweepDir, number: int) -> list[dict[str, Any]]:

@@ -74,8 +74,9 @@ def test_sweeps_methods_plan_on_their_budget_and_run_once_per_budget():
     assert budgets["sweep-default"] == [(32,), (100,)] and budgets["sweep-staged"] == [(32,), (100,)]
     assert budgets["optuna-tpe"] == budgets["sweep-tpe"] == [(32, 100)]
     assert budgets["optuna-gp"] == [(32,)]  # --gp-budget 32
-    assert [(j[0], j[3]) for j in jobs[:3]] == [
+    assert [(j[0], j[3]) for j in jobs[:4]] == [
         ("optuna-gp", (32,)),
+        ("ray-hyperopt", (32, 100)),
         ("sweep-default", (100,)),
         ("sweep-staged", (100,)),
     ]  # the long runs first

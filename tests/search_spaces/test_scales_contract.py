@@ -12,6 +12,7 @@ import subprocess
 import sys
 from typing import Any
 
+import numpy as np
 import pytest
 
 from search_spaces import Param, SpecError
@@ -81,6 +82,14 @@ def test_draws_stay_in_range_and_cover_the_levels(scale: Scale, arg: Any) -> Non
         assert levels is not None
     if scale.constant:
         assert param.is_fixed and param.kind == "fixed"
+
+
+@pytest.mark.parametrize(("scale", "arg"), EXAMPLES, ids=_id)
+def test_drawing_many_at_once_gives_exactly_the_values_drawn_one_by_one(scale: Scale, arg: Any) -> None:
+    param = _param(scale, arg)
+    units = [*UNITS, *np.random.default_rng(0).random(200).tolist(), -0.5, 1.5]  # out of [0, 1]: clamped alike
+    many = param.from_units(np.array(units))
+    assert [repr(v) for v in many] == [repr(param.from_unit(u)) for u in units]  # repr: the same bits and type
 
 
 @pytest.mark.parametrize(("scale", "arg"), EXAMPLES, ids=_id)

@@ -72,6 +72,46 @@ def test_local_draws_stay_inside_the_space_and_near_their_centres():
     assert 0.6 < sum(d["act"] == "tanh" for d in draws) / 200 < 0.98
 
 
+def _local_draws_one_by_one(space: Space, centres: list, count: int, seed: int, scale: float = 0.1) -> list:
+    """local_draws as first written, a step at a time: what the batched draws must reproduce bit for bit."""
+    from search_spaces import sample_configs
+
+    rng = np.random.default_rng(seed)
+    draws = sample_configs(space, count, "random", seed)
+    for i, draw in enumerate(draws):
+        centre = centres[i % len(centres)]
+        for param in space.tuned():
+            value = centre.get(param.name)
+            if value is None or param.is_grid:
+                continue
+            if param.is_numeric:
+                lo, hi = param.coord_bounds()
+                step = float(rng.normal(0.0, scale * (hi - lo)))
+                draw[param.name] = param.from_coord(min(max(float(param.coord(value)) + step, lo), hi))
+            elif param.contains(value) and rng.random() < 0.8:
+                draw[param.name] = value
+    return draws
+
+
+def test_local_draws_are_the_steps_drawn_one_by_one_with_or_without_choices():
+    numeric = Space.from_dict({**SPACE, "layers": {"int": [1, 4]}, "epochs": 5})
+    centres = [{"lr": 1e-3, "batch_size": 64, "momentum": 0.9, "layers": 2}, {"lr": 0.1, "momentum": 0.6}]
+    with_choice = Space.from_dict({**SPACE, "act": {"choice": ["relu", "tanh"]}})
+    for space, seed in ((numeric, 3), (with_choice, 4)):
+        centred = [{**c, "act": "tanh"} for c in centres] if "act" in space else centres
+        expected = _local_draws_one_by_one(space, centred, 50, seed)
+        assert repr(local_draws(space, centred, 50, seed)) == repr(expected)
+
+
+def test_the_warp_is_scipys_normal_quantile_of_the_average_ranks():
+    from scipy.stats import norm, rankdata
+
+    rng = np.random.default_rng(0)
+    for values in (rng.random(40), rng.integers(0, 5, 40).astype(float), np.array([0.3]), np.array([1.0, 1.0])):
+        expected = np.asarray(norm.ppf((rankdata(values) - 0.5) / len(values)))
+        assert warp(values).tobytes() == expected.tobytes()
+
+
 def test_with_too_few_results_the_first_candidate_is_taken_as_drawn():
     model = Surrogate(Space.from_dict(SPACE), "min")
     candidates = [{"lr": 0.1, "batch_size": 8}, {"lr": 0.001, "batch_size": 64}]
