@@ -126,11 +126,7 @@ def epoch1_mismatches(records: list[dict[str, Any]]) -> list[str]:
         for trial in record.get("trials_detail") or []:
             if trial["curve"]:
                 first[trial["plan_id"]][f"{record['runner']}#{record['rep']}"] = trial["curve"][0]
-    bad = []
-    for plan, values in sorted(first.items()):
-        if max(values.values()) - min(values.values()) > 1e-9:
-            bad.append(f"{plan}: {values}")
-    return bad
+    return [f"{plan}: {seen}" for plan, seen in sorted(first.items()) if max(seen.values()) - min(seen.values()) > 1e-9]
 
 
 COLUMNS = (  # the markdown table's (figure, title, format), after the runner
