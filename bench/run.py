@@ -107,7 +107,14 @@ def run_workload(workload: Workload, runners: list[str], reps: int, cores: int, 
                 print(f"  {workload.name} warm path FAILED: {str(err)[:300]}", flush=True)
         for rep in range(reps):
             for runner in runners:  # interleaved: A B C D A B C D
-                records.append(_run_with_retry(runner, workload, rep, cores, scratch, homes, reps))
+                record = run_one(runner, workload, rep, cores, scratch, homes)
+                if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
+                    failed = record
+                    record = run_one(runner, workload, rep, cores, scratch / "retry", homes)
+                    record["first_attempt_error"] = failed.get("error", "")[:2000]
+                status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
+                print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
+                records.append(record)
     analysis.complete([r for r in records if "wall" in r], cores)
     return {
         "workload": workload.to_dict(),
@@ -117,19 +124,6 @@ def run_workload(workload: Workload, runners: list[str], reps: int, cores: int, 
         # a preset's runners train different configs (W4: two rounds against one); the others, the same ones
         "epoch1_mismatches": [] if workload.preset else analysis.epoch1_mismatches(records),
     }
-
-
-def _run_with_retry(
-    runner: str, workload: Workload, rep: int, cores: int, scratch: Path, homes: dict[str, Path], reps: int
-) -> dict[str, Any]:
-    record = run_one(runner, workload, rep, cores, scratch, homes)
-    if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
-        failed = record
-        record = run_one(runner, workload, rep, cores, scratch / "retry", homes)
-        record["first_attempt_error"] = failed.get("error", "")[:2000]
-    status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
-    print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
-    return record
 
 
 def main(argv: list[str] | None = None) -> int:
