@@ -59,29 +59,27 @@ def complete(records: list[dict[str, Any]], cores: int) -> None:
         record["wall_over_ideal"] = record["wall"] / ideal if ideal else None
         base = sweep_wall.get(record["rep"])
         record["wall_vs_sweep"] = record["wall"] / base if base else None
-        record["unaccounted"] = unaccounted(record)
-        record.update(unaccounted_split(record))
+        record.update(unaccounted(record))
         record.update(trial_window(record, cores))
 
 
-def unaccounted(record: dict[str, Any]) -> float | None:
-    """The process's wall that no phase accounts for: before the interpreter ran (fork/exec) and after the
-    last phase (the interpreter's teardown). The phases start at the process's own start (/proc)."""
-    phases = record.get("phases")
-    if not isinstance(phases, dict) or not phases:
-        return None
-    return record["wall"] - sum(v for v in phases.values() if isinstance(v, int | float) and math.isfinite(v))
-
-
-def unaccounted_split(record: dict[str, Any]) -> dict[str, float]:
-    """The unaccounted remainder in two: `before_start` (the bench's fork to the process's start as /proc
+def unaccounted(record: dict[str, Any]) -> dict[str, Any]:
+    """`unaccounted`: the process's wall that no phase accounts for (None without phases): before the interpreter
+    ran (fork/exec) and after the last phase (the interpreter's teardown); the phases start at the process's own
+    start (/proc). Where the clocks say, in two: `before_start` (the bench's fork to the process's start as /proc
     has it; ~0, since /proc dates a process from its fork) and `after_phases` (the last phase's end to the
     process being reaped: the interpreter's teardown after the exit handlers)."""
+    phases = record.get("phases")
+    out: dict[str, Any] = {"unaccounted": None}
+    if isinstance(phases, dict) and phases:
+        out["unaccounted"] = record["wall"] - sum(
+            v for v in phases.values() if isinstance(v, int | float) and math.isfinite(v)
+        )
     clock, started, ended = record.get("clock") or {}, record.get("started_at"), record.get("ended_at")
     last = clock.get("exit_handler_at", clock.get("phases_ended_at"))
     if started is None or ended is None or "process_started_at" not in clock or last is None:
-        return {}
-    return {"before_start": clock["process_started_at"] - started, "after_phases": ended - last}
+        return out
+    return {**out, "before_start": clock["process_started_at"] - started, "after_phases": ended - last}
 
 
 def trial_window(record: dict[str, Any], cores: int) -> dict[str, Any]:
@@ -126,11 +124,7 @@ def epoch1_mismatches(records: list[dict[str, Any]]) -> list[str]:
         for trial in record.get("trials_detail") or []:
             if trial["curve"]:
                 first[trial["plan_id"]][f"{record['runner']}#{record['rep']}"] = trial["curve"][0]
-    bad = []
-    for plan, values in sorted(first.items()):
-        if max(values.values()) - min(values.values()) > 1e-9:
-            bad.append(f"{plan}: {values}")
-    return bad
+    return [f"{plan}: {seen}" for plan, seen in sorted(first.items()) if max(seen.values()) - min(seen.values()) > 1e-9]
 
 
 COLUMNS = (  # the markdown table's (figure, title, format), after the runner

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -30,8 +29,8 @@ from bench import analysis, report
 from bench.analysis import OPTUNA, RAY, RAY_TUNED, SEQUENTIAL, SINGLE_ROUND, SWEEP_RUNNERS, SWEEP_WARM
 from bench.job import job_command, read_out, trial_record
 from bench.measure import process_fields, run_process, sweep_environment
-from bench.probes import scale_probe, trainable_probe
 from bench.runners import sweep_cli
+from bench.scale import scale_probe
 from bench.warm_start import warm_ray
 from bench.workloads import Workload, workloads
 
@@ -86,52 +85,45 @@ def run_one(runner: str, workload: Workload, rep: int, cores: int, scratch: Path
 
 
 def run_workload(workload: Workload, runners: list[str], reps: int, cores: int, scratch: Path) -> dict:
-    homes = {
-        "cold": Path(tempfile.mkdtemp(prefix="sbc", dir="/tmp")),
-        "warm": Path(tempfile.mkdtemp(prefix="sbw", dir="/tmp")),
-    }
-    # short paths: the warm Ray's sockets live under HOME/.cache/sweep/ray (Unix sockets allow ~107 bytes)
     records: list[dict[str, Any]] = []
     warm: dict[str, Any] | None = None
-    try:
-        with ExitStack() as stack:
-            if SWEEP_WARM in runners:
-                try:
-                    warm = stack.enter_context(warm_ray(homes["warm"], cores, scratch))
-                    print(f"  {workload.name} sweep up: {warm['address']}, {warm['cpus']} CPUs, "
-                          f"{warm['up_seconds']:.1f} s", flush=True)  # fmt: skip
-                except Exception as err:  # noqa: BLE001 - no warm rows then; the cold ones still run
-                    runners = [r for r in runners if r != SWEEP_WARM]
-                    records.append({"runner": SWEEP_WARM, "workload": workload.name, "rep": 0, "ok": False,
-                                    "error": f"sweep up: {err}"})  # fmt: skip
-                    print(f"  {workload.name} warm path FAILED: {str(err)[:300]}", flush=True)
-            for rep in range(reps):
-                for runner in runners:  # interleaved: A B C D A B C D
-                    records.append(_run_with_retry(runner, workload, rep, cores, scratch, homes, reps))
-    finally:
-        for home in homes.values():
-            shutil.rmtree(home, ignore_errors=True)
+    with ExitStack() as stack:  # on the way out: `sweep down` first, then the HOMEs go
+        # short paths: the warm Ray's sockets live under HOME/.cache/sweep/ray (Unix sockets allow ~107 bytes)
+        homes = {
+            kind: Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix, dir="/tmp", ignore_cleanup_errors=True))
+            )
+            for kind, prefix in (("cold", "sbc"), ("warm", "sbw"))
+        }
+        if SWEEP_WARM in runners:
+            try:
+                warm = stack.enter_context(warm_ray(homes["warm"], cores, scratch))
+                print(f"  {workload.name} sweep up: {warm['address']}, {warm['cpus']} CPUs, "
+                      f"{warm['up_seconds']:.1f} s", flush=True)  # fmt: skip
+            except Exception as err:  # noqa: BLE001 - no warm rows then; the cold ones still run
+                runners = [r for r in runners if r != SWEEP_WARM]
+                records.append({"runner": SWEEP_WARM, "workload": workload.name, "rep": 0, "ok": False,
+                                "error": f"sweep up: {err}"})  # fmt: skip
+                print(f"  {workload.name} warm path FAILED: {str(err)[:300]}", flush=True)
+        for rep in range(reps):
+            for runner in runners:  # interleaved: A B C D A B C D
+                record = run_one(runner, workload, rep, cores, scratch, homes)
+                if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
+                    failed = record
+                    record = run_one(runner, workload, rep, cores, scratch / "retry", homes)
+                    record["first_attempt_error"] = failed.get("error", "")[:2000]
+                status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
+                print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
+                records.append(record)
     analysis.complete([r for r in records if "wall" in r], cores)
     return {
         "workload": workload.to_dict(),
         "warm_ray": warm,
         "records": records,
         "summary": analysis.summarize(records),
-        "epoch1_mismatches": analysis.epoch1_mismatches(records) if workload.same_configs else [],
+        # a preset's runners train different configs (W4: two rounds against one); the others, the same ones
+        "epoch1_mismatches": [] if workload.preset else analysis.epoch1_mismatches(records),
     }
-
-
-def _run_with_retry(
-    runner: str, workload: Workload, rep: int, cores: int, scratch: Path, homes: dict[str, Path], reps: int
-) -> dict[str, Any]:
-    record = run_one(runner, workload, rep, cores, scratch, homes)
-    if not record.get("ok"):  # e.g. Ray's GCS timing out on an overloaded machine: one more try
-        failed = record
-        record = run_one(runner, workload, rep, cores, scratch / "retry", homes)
-        record["first_attempt_error"] = failed.get("error", "")[:2000]
-    status = f"{record['wall']:.1f} s" if record.get("ok") else f"FAILED: {record['error'][:300]}"
-    print(f"  {workload.name} rep {rep + 1}/{reps} {runner}: {status}", flush=True)
-    return record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_scale:
             sizes = {"smoke": [8], "quick": [32, 128]}.get(mode, [32, 128, 512])
             result["scale"] = scale_probe(sizes, cores, scratch)
-        result["trainable"] = trainable_probe(mode)
+        import torch  # only now: every run above forks from a process without it
+
+        from bench.trainable_speed import loop_vs_dataloader
+
+        torch.set_num_threads(1)  # the trainable probe: our loop vs a DataLoader loop on digits, one thread
+        result["trainable"] = loop_vs_dataloader("digits", {"smoke": 1, "quick": 5}.get(mode, 20))
     result["targets"] = analysis.targets(result)
     report.publish(result, args.out or report.RESULTS / f"{result['started_at']}.json", _sections(result))
     return _smoke_checks(result) if mode == "smoke" else 0

@@ -48,11 +48,6 @@ class Workload:
     preset: bool = False  # W4: the bundled default preset, only samples/rounds/epochs changed
     runners: tuple[str, ...] = ()  # the runners that apply, in the order they run (set by `workloads`)
 
-    @property
-    def same_configs(self) -> bool:
-        """Whether every runner trains the same planned configs (their curves must then agree)."""
-        return not self.preset
-
     def spec(self) -> dict[str, Any]:
         """The spec `sweep launch` runs. threads 1: one trial per core, no oversubscription;
         checkpoint_every is left at the trainable's default (1), as a user's sweep would have it."""

@@ -8,7 +8,7 @@ setting, or hold the same method at the same seed twice, are refused: their figu
 experiment's.
 
 Example:
-    >>> setting({"preset": "p", "cores": 2, "mode": {"budget_s": 120.0, "epochs": 30, "name": "full"}})
+    >>> setting({"preset": "p", "cores": 2, "mode": {"budget_s": 120.0, "epochs": 30, "name": "full"}, "runs": []})
     {'preset': 'p', 'cores': 2, 'budget_s': 120.0, 'epochs': 30}
 """
 
@@ -31,15 +31,24 @@ class PoolError(ValueError):
     """Results that cannot be pooled; the message is one line naming the file and what differs."""
 
 
-def setting(result: dict[str, Any]) -> dict[str, Any]:
-    """What must agree between pooled results: the same experiment, run again on other seeds."""
-    mode = result["mode"]
-    return {
-        "preset": result["preset"],
-        "cores": result["cores"],
-        "budget_s": mode["budget_s"],
-        "epochs": mode["epochs"],
-    }
+def setting(result: dict[str, Any], path: str = "") -> dict[str, Any]:
+    """What must agree between pooled results: the same experiment, run again on other seeds.
+
+    Raises:
+        PoolError: `result` (read from `path`) is not a quality bench result.
+    """
+    if not isinstance(result, dict) or not isinstance(result.get("runs"), list):
+        raise PoolError(f"{path}: not a quality bench result (no runs)")
+    try:
+        mode = result["mode"]
+        return {
+            "preset": result["preset"],
+            "cores": result["cores"],
+            "budget_s": mode["budget_s"],
+            "epochs": mode["epochs"],
+        }
+    except (KeyError, TypeError) as err:
+        raise PoolError(f"{path}: not a quality bench result (no {err})") from None
 
 
 def pool(results: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]], Mode]:
@@ -47,12 +56,12 @@ def pool(results: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[dict[
     if not results:
         raise PoolError("nothing to pool: give the results to pool (bench/results/quality-*.json)")
     first_path, first = next(iter(results.items()))
-    want = _setting(first_path, first)
+    want = setting(first, first_path)
     runs: list[dict[str, Any]] = []
     seen: dict[tuple[str, int], str] = {}
     methods: dict[str, str] = {}
     for path, result in results.items():
-        got = _setting(path, result)
+        got = setting(result, path)
         for key in want:
             if got[key] != want[key]:
                 raise PoolError(f"{path}: {key} is {got[key]!r}, {first_path} has {want[key]!r}: "
@@ -79,15 +88,6 @@ def pool(results: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[dict[
         "notes": list(dict.fromkeys(note for result in results.values() for note in result.get("notes", []))),
     }
     return header, runs, mode
-
-
-def _setting(path: str, result: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(result, dict) or not isinstance(result.get("runs"), list):
-        raise PoolError(f"{path}: not a quality bench result (no runs)")
-    try:
-        return setting(result)
-    except (KeyError, TypeError) as err:
-        raise PoolError(f"{path}: not a quality bench result (no {err})") from None
 
 
 def main(argv: list[str] | None = None) -> int:

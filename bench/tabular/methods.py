@@ -30,8 +30,7 @@ class Method:
     label: str
     runner: str
     spec: dict[str, Any] = field(default_factory=dict)  # sweep: keys over the base spec ({"rounds": 3}, ...)
-    staged: bool = False
-    budget_rounds: int = 0  # sweep: samples per round = ceil(budget / this), 0: the spec's rounds, -1: staged's
+    staged: bool = False  # sweep --staged: each tier's rounds share the budget
 
     @property
     def plans_on_budget(self) -> bool:
@@ -66,7 +65,7 @@ METHODS: dict[str, Method] = {
             SWEEP,
             {"rounds": {"count": 3, "batch_warmup": True}},
         ),  # fmt: skip
-        Method("sweep-staged", "sweep --staged", SWEEP, {"rounds": 1}, staged=True, budget_rounds=-1),
+        Method("sweep-staged", "sweep --staged", SWEEP, {"rounds": 1}, staged=True),
         Method("sweep-tpe", "sweep sampler: tpe", SWEEP, {"sampler": "tpe", "rounds": 1}),
         Method("optuna-tpe", "Optuna TPE (defaults)", OPTUNA),
         Method("optuna-gp", "Optuna GPSampler", OPTUNA),
@@ -102,11 +101,8 @@ def _sweep(method: Method, space: dict[str, Any], metric: str, mode: str, budget
 
     spec: dict[str, Any] = {"name": "tabular", "metric": metric, "mode": mode, "seed": seed, "space": space}
     spec.update(method.spec)
-    rounds = parse_spec(spec).rounds.count
-    per = method.budget_rounds or rounds
-    if per < 0:  # staged: each tier's rounds share the budget
-        per = len(Space.from_dict(space).tiers()) * rounds
-    spec["samples"] = math.ceil(budget / per)
+    rounds = parse_spec(spec).rounds.count * (len(Space.from_dict(space).tiers()) if method.staged else 1)
+    spec["samples"] = math.ceil(budget / rounds)  # samples per round: the rounds share the budget
     directory = Path(tempfile.mkdtemp(prefix="plan-", dir=scratch))
     # the scratch directory goes when the bench ends: no disk sync per proposal (it changes no proposal)
     planner = Planner(spec, workers=workers, directory=directory, staged=method.staged, durable=False)

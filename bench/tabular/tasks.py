@@ -95,14 +95,9 @@ def snap(param: Param, value: Any, levels: list[Any]) -> Any:
     """
     if not param.is_numeric:
         return value
-    coords = np.array([param.coord(_clip(param, level)) for level in levels])
+    low, high = param.extent()  # each level taken inside it: a pow2 or log scale's coordinate is only defined there
+    coords = np.array([param.coord(min(max(level, low), high)) for level in levels])
     return levels[int(np.argmin(np.abs(coords - param.coord(value))))]
-
-
-def _clip(param: Param, level: Any) -> Any:
-    """A table level inside the param's extent (the coordinate of a pow2 or log scale is only defined there)."""
-    low, high = param.extent()
-    return min(max(level, low), high)
 
 
 def _reachable(param: Param, levels: list[Any]) -> list[Any]:
