@@ -162,31 +162,62 @@ class TrialEnded(Event):
 
 @dataclass(frozen=True)
 class ProgressUpdated(Event):
-    """The sweep's counts changed, or time passed (every result and every trial's end says so).
+    """The sweep's counts changed, or time passed (every result and every trial's end says so); :meth:`line`
+    shows them (trials finished / running / pruned / failed, best so far, elapsed, ETA).
 
     Attributes:
         label: the newest round that has reported (``round 2``), or ``sweep`` before any report.
-        since: when the sweep started (a ``time.time()`` stamp); deadline: when its time budget ends.
+        since: when the sweep started (a ``time.time()`` stamp): the clock counts from there, not from the
+            first result (with batched reports that can come most of the round later, or after a restart).
+        deadline: when a time budget ends the sweep (a ``time.time()`` stamp); the line then counts down to
+            it wherever it comes before the trials' own pace says they would all be done.
         final: the Tuner has ended: the last update of this run.
+
+    Example:
+        >>> p = ProgressUpdated("round 1", 8, "dev_accuracy", time.time() - 20, finished=8, running=1)
+        >>> p.line().split(" | ")[0]
+        'round 1: 8/8 done (0 pruned, 0 failed), 0 running'
     """
 
     label: str
     planned: int
-    finished: int
-    pruned: int
-    failed: int
-    running: int
-    best: float | None
     metric: str
     since: float
+    finished: int = 0
+    pruned: int = 0
+    failed: int = 0
+    running: int = 0
+    best: float | None = None
     deadline: float | None = None
     final: bool = False
 
     def line(self) -> str:
         """The progress line: ``round 1: 3/8 done (1 pruned, 0 failed), 2 running | best ... | 12s, ~20s left``."""
-        from sweep.run.progress import Progress
+        elapsed = max(0.0, time.time() - self.since)
+        # Ray marks a trial TERMINATED only after its completion callbacks: a finished trial can still be
+        # counted as running, so never show more running than remain unfinished.
+        running = min(self.running, max(self.planned - self.finished, 0))
+        eta, pace_left = "", None
+        if 0 < self.finished < self.planned:
+            pace_left = elapsed / self.finished * (self.planned - self.finished)
+            eta = f", ~{format_seconds(pace_left)} left"
+        budget_left = None if self.deadline is None else self.deadline - time.time()
+        # A budget that ends the sweep before the trials' pace would is what to count down to; a deadline
+        # already passed belongs to an earlier run (a resumed sweep's budget starts afresh).
+        if self.finished < self.planned and budget_left is not None and budget_left > 0:
+            if pace_left is None or budget_left < pace_left:
+                eta = f", {format_seconds(budget_left)} left of the time budget"
+        best = "-" if self.best is None else f"{self.best:.4f}"
+        return (
+            f"{self.label}: {self.finished}/{self.planned} done "
+            f"({self.pruned} pruned, {self.failed} failed), "
+            f"{running} running | best {self.metric} {best} | {format_seconds(elapsed)}{eta}"
+        )
 
-        return Progress(**{k: v for k, v in vars(self).items() if k != "final"}).line()
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
 
 
 @dataclass(frozen=True)

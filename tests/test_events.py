@@ -145,7 +145,7 @@ def test_the_printer_writes_the_lines_the_terminal_has_always_shown(capsys):
 
 
 def _progress(finished: int, running: int, final: bool = False) -> E.ProgressUpdated:
-    return E.ProgressUpdated("round 1", 4, finished, 0, 0, running, 0.5, "dev_accuracy", 0.0, final=final)
+    return E.ProgressUpdated("round 1", 4, "dev_accuracy", 0.0, finished, 0, 0, running, 0.5, final=final)
 
 
 def test_the_progress_line_prints_on_a_change_of_counts_and_at_the_end(monkeypatch):

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
 
 from sweep import events as E
-from sweep.run.progress import Progress
 from sweep.run.trial_death import EXIT_NOTE, death_cause
 from sweep.run.trial_guard import TRACEBACK_KEY, error_of, timed_out
 from sweep.store import schema as S
@@ -58,7 +57,7 @@ class SweepRecorder(Callback):
     def __init__(self, info: SweepInfo) -> None:
         self.info = info
         self.directory = SweepDir(Path(info.sweep_root))
-        self._progress: Progress | None = None
+        self._progress: E.ProgressUpdated | None = None
         self._ledger: Ledger | None = None
         self._appenders: dict[Path, CsvAppender] = {}
         self._newest_round = 0  # the progress line names the newest round that has reported
@@ -71,21 +70,19 @@ class SweepRecorder(Callback):
         self.__init__(state["info"])  # type: ignore[misc]
 
     @property
-    def progress(self) -> Progress:
+    def progress(self) -> E.ProgressUpdated:
+        """The progress counts; after a resume they count the trials already recorded (`4/8 done`, not `0/8`)."""
         if self._progress is None:
             info = self.info
-            self._progress = Progress(info.planned, "sweep", info.metric, since=info.started_at, deadline=info.deadline)
-            self._count_done(self._progress)
+            first = getattr(info, "first_round", 1)  # a recorder pickled before this field
+            mine = [r for plan, r in self.ledger().trials.items() if r.status is not None and round_of(plan) >= first]
+            self._progress = E.ProgressUpdated(
+                "sweep", info.planned, info.metric, info.started_at, deadline=info.deadline, finished=len(mine),
+                pruned=sum(r.status == S.PRUNED for r in mine),
+                failed=sum(r.status in (S.ERRORED, S.DIVERGED) for r in mine),
+                best=best_of([r.best for r in mine if r.status != S.DIVERGED], info.mode),
+            )  # fmt: skip
         return self._progress
-
-    def _count_done(self, progress: Progress) -> None:
-        """After a resume the line counts the trials already recorded (`4/8 done`, not `0/8`)."""
-        first = getattr(self.info, "first_round", 1)  # a recorder pickled before this field
-        mine = [r for plan, r in self.ledger().trials.items() if r.status is not None and round_of(plan) >= first]
-        progress.finished = len(mine)
-        progress.pruned = sum(r.status == S.PRUNED for r in mine)
-        progress.failed = sum(r.status in (S.ERRORED, S.DIVERGED) for r in mine)
-        progress.best = best_of([r.best for r in mine if r.status != S.DIVERGED], self.info.mode)
 
     def _appender(self, path: Path, leading: list[str]) -> CsvAppender:
         return self._appenders.setdefault(path, CsvAppender(path, leading))
@@ -117,10 +114,10 @@ class SweepRecorder(Callback):
             row.update((k, v) for k, v in metrics.items() if k not in S.RAY_BOOKKEEPING and k not in row and _scalar(v))
             rows.append(row)
         record = ledger.record(str(plan), rows)
-        self.progress.best = best_of([self.progress.best, record.best], self.info.mode)
         self._appender(self.directory.history_csv, S.HISTORY_KEYS).append(rows)
         self._newest_round = max(round_of(plan), self._newest_round)  # a straggler does not flip it back
-        self.progress.label = f"round {self._newest_round}"
+        best = best_of([self.progress.best, record.best], self.info.mode)
+        self._progress = replace(self.progress, best=best, label=f"round {self._newest_round}")
         self._refresh(trials)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
@@ -161,10 +158,9 @@ class SweepRecorder(Callback):
     def _finish(self, trial: Any, error: str | None) -> None:
         row = self.trial_row(trial, error)
         self._appender(self.directory.trials_csv, S.TRIAL_COLUMNS).append([row])
-        self.progress.finished += 1
-        status = row[S.STATUS]
-        self.progress.pruned += status == S.PRUNED
-        self.progress.failed += status in (S.ERRORED, S.DIVERGED)
+        status, counts = row[S.STATUS], self.progress
+        self._progress = replace(counts, finished=counts.finished + 1, pruned=counts.pruned + (status == S.PRUNED),
+                                 failed=counts.failed + (status in (S.ERRORED, S.DIVERGED)))  # fmt: skip
         config = {k: v for k, v in trial.config.items() if k != "plan_id"}
         best = row[S.BEST] if isinstance(row[S.BEST], int | float) else None
         ended = E.TrialEnded(str(row[S.PLAN_ID]), str(trial.trial_id), int(row[S.ROUND]), str(status),
@@ -212,8 +208,9 @@ class SweepRecorder(Callback):
             return False
 
     def _refresh(self, trials: list, force: bool = False) -> None:
-        self.progress.running = sum(1 for t in trials if t.status == "RUNNING")
-        E.emit(self.info.observer, self.progress.event(final=force))
+        running = sum(1 for t in trials if t.status == "RUNNING")
+        self._progress = replace(self.progress, running=running, final=force)
+        E.emit(self.info.observer, self._progress)
 
 
 def _scalar(value: Any) -> bool:

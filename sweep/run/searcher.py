@@ -145,12 +145,8 @@ class RecipeSearcher(Searcher):
         if not extra:
             return
         done = self._done_plan_ids() | {str(c[S.PLAN_ID]) for c in self.queue}
-        slot = self.plan.slots[self.slot_index]
-        for config in extra:
-            plan = str(config[S.PLAN_ID])
-            self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
-            if plan not in done:
-                self.queue.append(config)
+        self._expect(self.plan.slots[self.slot_index], extra)
+        self.queue += [c for c in extra if str(c[S.PLAN_ID]) not in done]
         self.guided.handed = len(rows)
 
     # --- rounds -------------------------------------------------------------------------------------------
@@ -170,9 +166,14 @@ class RecipeSearcher(Searcher):
         centres = [o.config for o in top if math.isfinite(o.best)]  # type: ignore[arg-type]
         config = self.guided.propose(self.plan.sweep_spec(), self.surrogate, results, pending, centres)
         CsvAppender(self.plan.directory.round_plan(slot.number), fsync=self.plan.durable).append([config])
-        plan = str(config[S.PLAN_ID])
-        self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
+        self._expect(slot, [config])
         return config
+
+    def _expect(self, slot: RoundSlot, configs: list[dict[str, Any]]) -> None:
+        """An outcome for each config planned in `slot`, without a result until its trial reports."""
+        for config in configs:
+            plan, params = str(config[S.PLAN_ID]), {k: v for k, v in config.items() if k != S.PLAN_ID}
+            self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, params, None))
 
     def _finish(self) -> str:
         self.finished = True
@@ -235,9 +236,7 @@ class RecipeSearcher(Searcher):
         directory.state.update(lambda state: state.start_round(slot.number))
         done = self._done_plan_ids()
         self.queue = [c for c in configs if str(c[S.PLAN_ID]) not in done]
-        for config in configs:
-            plan = str(config[S.PLAN_ID])
-            self.outcomes.setdefault(plan, Outcome(plan, slot.number, slot.stage, _params(config), None))
+        self._expect(slot, configs)
 
     def _previous_space(self, slot: RoundSlot) -> Space | None:
         path = self.plan.directory.round_space(slot.number - 1)
@@ -277,7 +276,3 @@ class RecipeSearcher(Searcher):
             self.outcomes[plan] = Outcome(plan, int(row[S.ROUND]), stage, config, best, epochs, str(row[S.STATUS]))
             self.reported.add(plan)
             self.ended.add(plan)
-
-
-def _params(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in config.items() if k != S.PLAN_ID}

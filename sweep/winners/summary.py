@@ -235,7 +235,7 @@ def budget_line(budget: dict[str, Any], phases: dict[str, float], statuses: dict
         ...             {"stopped": 2})
         'time budget 1:00: start 6s, trials 50s (2 stopped in flight, 3 planned not started), summary 2s; used 59s'
     """
-    from sweep.run.progress import format_seconds
+    from sweep.events import format_seconds
 
     notes = [f"{statuses.get('stopped', 0)} stopped in flight"]
     if budget.get("not_started"):
