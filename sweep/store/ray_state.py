@@ -5,8 +5,9 @@ they can be restored at all.
 ``experiment_state-*.json`` (trial states are pickles inside it), and the newest ``searcher-state-*.pkl``,
 ``search_gen_state-*.json`` (a pickle, despite its name) and ``callback-states-*.pkl``. A full disk can leave
 one of them empty or cut off; Ray then fails deep inside its loop (or waits forever). :func:`restore_problem`
-reads them without unpickling anything (JSON is only parsed) and says what is wrong, so the driver can refuse
-in one line before Ray starts.
+reads them without unpickling anything (JSON is only parsed, a pickle's opcodes only listed) and says what is
+wrong, so the driver can refuse in one line before Ray starts: also state that names a class this version of sweep
+no longer has (saved by another version, before a module moved).
 
 Example:
     >>> import tempfile
@@ -25,6 +26,7 @@ import json
 from pathlib import Path
 
 TUNER_FILE = "tuner.pkl"
+OWN_PACKAGES = ("sweep", "search_spaces", "trainables", "sweep_errors")  # the only names looked up, never imported else
 PATTERNS = ("experiment_state-*.json", "searcher-state-*.pkl", "search_gen_state-*.json", "callback-states-*.pkl")
 
 
@@ -62,6 +64,50 @@ def restore_problem(experiment: Path) -> str | None:
                 return f"{path.name} is not an experiment state (no trial_data/runner_data)"
         elif data[:1] != b"\x80":  # every pickle of protocol 2 and up starts with PROTO
             return f"{path.name} is not a pickle Ray wrote"
+        elif gone := missing_name(data):
+            return f"{path.name} names {gone}, which this version of sweep does not have: saved by another version"
+    return None
+
+
+def missing_name(data: bytes) -> str | None:
+    """The first class or function of sweep's own packages that the pickle `data` names and this version lacks,
+    read from the pickle's opcodes (a global's module and name are the two strings pushed just before it).
+
+    Example:
+        >>> import pickle
+        >>> from sweep.run.rounds import RoundSlot
+        >>> data = pickle.dumps([RoundSlot(1, None, False, 4), RoundSlot(2, None, True, 4)])
+        >>> missing_name(data), missing_name(data.replace(b"RoundSlot", b"RoundSlab"))
+        (None, 'sweep.run.rounds.RoundSlab')
+    """
+    import importlib
+    import pickletools
+
+    strings: list[str] = []
+    memo: dict[int, object] = {}
+    top: object = None  # what the last opcode pushed, when it is a string
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):  # stores the top, pushes nothing
+                memo[len(memo) if arg is None else int(arg)] = top
+                continue
+            top = arg if "UNICODE" in op.name else memo.get(int(arg)) if op.name.endswith("GET") else None
+            strings += [top] if isinstance(top, str) else []
+            if op.name == "GLOBAL":
+                module, name = arg.split(" ", 1)
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                module, name = strings[-2:]
+            else:
+                continue
+            if module.split(".")[0] in OWN_PACKAGES:
+                try:
+                    found: object = importlib.import_module(module)
+                    for part in name.split("."):
+                        found = getattr(found, part)
+                except (ImportError, AttributeError):
+                    return f"{module}.{name}"
+    except ValueError:  # cut off or damaged: Ray's own unpickling names that
+        return None
     return None
 
 
