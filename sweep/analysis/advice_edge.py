@@ -142,7 +142,8 @@ def _edge_of(
         f"and {near} of the top {len(values)} lie within {EDGE_BAND:.0%} of it in {coordinate_name(param)}"
         f"{_rho_text(rho, metric, edge, param, len(trend[0]), mode)}"
     )
-    sensible = _sensible(param.name, declaration)
+    key = declaration.keys.get(param.name) if declaration is not None else None
+    sensible = key.sensible() if key is not None else (-math.inf, math.inf)
     widened = widen_once(param, values, edge, margin, sensible)
     if widened is None:
         side = 1 if edge == "high" else 0
@@ -235,12 +236,6 @@ def _where_it_acts(ranked: pd.DataFrame, name: str, declaration: Declaration | N
 
     mask = ranked.apply(acts, axis=1) if len(ranked) else pd.Series(dtype=bool)
     return ranked[mask].reset_index(drop=True)
-
-
-def _sensible(name: str, declaration: Declaration | None) -> tuple[float, float]:
-    if declaration is None or name not in declaration.keys:
-        return -math.inf, math.inf
-    return declaration.keys[name].sensible()
 
 
 def _trend(ranked: pd.DataFrame, param: Param, mode: str) -> tuple[list[Any], list[float]]:

@@ -49,7 +49,9 @@ def gradient_advice(ranked: pd.DataFrame, history: pd.DataFrame, trials: pd.Data
     if history.empty or GRAD_RATIO not in history or S.PLAN_ID not in history:
         return []
     out = []
-    ratios = _median_ratio(history)
+    values = pd.to_numeric(history[GRAD_RATIO], errors="coerce")  # each trial's median gradient ratio
+    ok = values.map(lambda v: math.isfinite(v) and v > 0)
+    ratios = {str(k): float(v) for k, v in values[ok].groupby(history.loc[ok, S.PLAN_ID]).median().items()}
     top = list(best_quarter(ranked)[S.PLAN_ID]) if len(ranked) else []
     top_ratios = [ratios[p] for p in top if p in ratios and math.isfinite(ratios[p]) and ratios[p] > 0]
     if top_ratios:
@@ -90,12 +92,6 @@ def _course_init(winner: pd.Series, space: Space) -> dict[str, str] | None:
     if init is None or str(value("init")) == init:
         return None
     return {"init": init}
-
-
-def _median_ratio(history: pd.DataFrame) -> dict[str, float]:
-    values = pd.to_numeric(history[GRAD_RATIO], errors="coerce")
-    ok = values.map(lambda v: math.isfinite(v) and v > 0)
-    return {str(k): float(v) for k, v in values[ok].groupby(history.loc[ok, S.PLAN_ID]).median().items()}
 
 
 def _setting(winner: pd.Series, space: Space) -> str:

@@ -58,8 +58,9 @@ def chart_lines(history: Sequence[Mapping[str, Any]], width: int = CHART_WIDTH) 
     marks = "".join("^" if _nudged(m) else " " for m in shown)
     if marks.strip():
         lines.append(f"nudged     {marks}")
-    first = shown[0]["epoch"]
-    lines.append(f"epochs     {first}..{last['epoch']}" + _nudge_note(history))
+    nudges = [f"{m['epoch']}: {m['nudged']}" for m in history if _nudged(m)]
+    note = f"   nudges at {'; '.join(nudges[-3:])}" if nudges else ""
+    lines.append(f"epochs     {shown[0]['epoch']}..{last['epoch']}{note}")
     return lines
 
 
@@ -76,11 +77,6 @@ def epoch_line(m: Mapping[str, Any]) -> str:
 
 def _nudged(m: Mapping[str, Any]) -> bool:
     return isinstance(m.get("nudged"), str) and bool(m["nudged"])  # a history table holds NaN elsewhere
-
-
-def _nudge_note(history: Sequence[Mapping[str, Any]]) -> str:
-    nudges = [f"{m['epoch']}: {m['nudged']}" for m in history if _nudged(m)]
-    return f"   nudges at {'; '.join(nudges[-3:])}" if nudges else ""
 
 
 class Display:

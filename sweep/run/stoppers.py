@@ -91,11 +91,6 @@ class PatienceStopper(Stopper):
         return False
 
 
-def _timed_out(trial_id: str, result: dict) -> bool:
-    """Stops a trial whose guard reported that it trained past the spec's `trial_timeout`."""
-    return timed_out(result)
-
-
 def make_stopper(
     budget: Budget | None,
     directory: SweepDir,
@@ -109,7 +104,8 @@ def make_stopper(
     if budget is not None:
         stoppers.append(BudgetStopper(budget, directory))
     if trial_timeout is not None:
-        stoppers.append(FunctionStopper(_timed_out))
+        # a trial whose guard reported that it trained past the spec's `trial_timeout`
+        stoppers.append(FunctionStopper(lambda _trial_id, result: timed_out(result)))
     if len(stoppers) > 1:
         return CombinedStopper(*stoppers)
     return stoppers[0] if stoppers else None

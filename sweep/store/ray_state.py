@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 TUNER_FILE = "tuner.pkl"
 OWN_PACKAGES = ("sweep", "search_spaces", "trainables", "sweep_errors")  # the only names looked up, never imported else
@@ -64,14 +65,20 @@ def restore_problem(experiment: Path) -> str | None:
                 return f"{path.name} is not an experiment state (no trial_data/runner_data)"
         elif data[:1] != b"\x80":  # every pickle of protocol 2 and up starts with PROTO
             return f"{path.name} is not a pickle Ray wrote"
-        elif gone := missing_name(data):
-            return f"{path.name} names {gone}, which this version of sweep does not have: saved by another version"
+        else:
+            try:
+                gone = missing_name(data)
+            except ValueError as err:
+                return f"{path.name} is cut off or damaged ({err})"
+            if gone:
+                return f"{path.name} names {gone}, which this version of sweep does not have: saved by another version"
     return None
 
 
 def missing_name(data: bytes) -> str | None:
     """The first class or function of sweep's own packages that the pickle `data` names and this version lacks,
-    read from the pickle's opcodes (a global's module and name are the two strings pushed just before it).
+    read from its opcodes (a global's module and name are the two strings pushed, or fetched from the memo, just
+    before it); a cut-off pickle raises ValueError.
 
     Example:
         >>> import pickle
@@ -86,28 +93,21 @@ def missing_name(data: bytes) -> str | None:
     strings: list[str] = []
     memo: dict[int, object] = {}
     top: object = None  # what the last opcode pushed, when it is a string
-    try:
-        for op, arg, _ in pickletools.genops(data):
-            if op.name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):  # stores the top, pushes nothing
-                memo[len(memo) if arg is None else int(arg)] = top
-                continue
-            top = arg if "UNICODE" in op.name else memo.get(int(arg)) if op.name.endswith("GET") else None
-            strings += [top] if isinstance(top, str) else []
-            if op.name == "GLOBAL":
-                module, name = arg.split(" ", 1)
-            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
-                module, name = strings[-2:]
-            else:
-                continue
-            if module.split(".")[0] in OWN_PACKAGES:
-                try:
-                    found: object = importlib.import_module(module)
-                    for part in name.split("."):
-                        found = getattr(found, part)
-                except (ImportError, AttributeError):
-                    return f"{module}.{name}"
-    except ValueError:  # cut off or damaged: Ray's own unpickling names that
-        return None
+    for op, arg, _ in pickletools.genops(data):
+        arg = cast(Any, arg)
+        if op.name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):  # stores the top, pushes nothing
+            memo[len(memo) if arg is None else int(arg)] = top
+            continue
+        top = arg if "UNICODE" in op.name else memo.get(int(arg)) if op.name.endswith("GET") else None
+        strings += [top] if isinstance(top, str) else []
+        if op.name == "GLOBAL" or op.name == "STACK_GLOBAL" and len(strings) >= 2:
+            module, name = arg.split(" ", 1) if op.name == "GLOBAL" else strings[-2:]
+            try:
+                found = importlib.import_module(module) if module.split(".")[0] in OWN_PACKAGES else None
+                for part in name.split(".") if found else []:
+                    found = getattr(found, part)
+            except (ImportError, AttributeError):
+                return f"{module}.{name}"
     return None
 
 

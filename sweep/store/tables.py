@@ -163,16 +163,11 @@ def _is_trials_table(header: list[str]) -> bool:
     return S.STATUS in header and S.EPOCHS in header
 
 
-def _is_history_table(header: list[str]) -> bool:
-    """history.csv: keys and reported metrics only (no hyperparameters, whose choices may mix types)."""
-    return S.EPOCH in header and S.WALL in header and S.PLAN_ID in header
-
-
 def _numeric_columns(header: list[str], records: list[list[str]]) -> set[int]:
     """Indices of the columns that must hold numbers: the schema's numeric columns, and in a history table any
     column that every other row fills with numbers (a metric)."""
     numeric = {i for i, name in enumerate(header) if name in NUMERIC_COLUMNS}
-    if not _is_history_table(header):
+    if not {S.EPOCH, S.WALL, S.PLAN_ID} <= set(header):  # history.csv holds keys and metrics, no hyperparameters
         return numeric
     for i, name in enumerate(header):
         if i in numeric or name in TEXT_COLUMNS:

@@ -121,6 +121,7 @@ def test_the_newest_state_files_are_the_ones_checked(tmp_path, config_home):
         ("cut-json", "experiment_state-2026-01-01_00-00-00.json is cut off or damaged"),
         ("no-state", "no experiment_state-*.json beside tuner.pkl"),
         ("not-pickle", "tuner.pkl is not a pickle Ray wrote"),
+        ("cut-pickle", "searcher-state-2026-01-01_00-00-00.pkl is cut off or damaged"),
         ("moved-class", "tuner.pkl names sweep.run.rounds.RoundSlab, which this version of sweep does not have"),
     ],
 )
@@ -134,6 +135,9 @@ def test_state_ray_cannot_restore_is_refused_in_one_line_naming_fresh(tmp_path, 
         state.write_text(state.read_text()[:20])
     elif damage == "no-state":
         state.unlink()
+    elif damage == "cut-pickle":  # a full disk stopped its write
+        searcher = next(folder.glob("searcher-state-*"))
+        searcher.write_bytes(searcher.read_bytes()[:-5])
     elif damage == "moved-class":  # a sweep saved by a version whose class has since moved or been renamed
         from sweep.run.rounds import RoundSlot
 
