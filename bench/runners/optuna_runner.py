@@ -83,9 +83,7 @@ def main() -> None:
         config = config_of(trial)
         name = str(config.get("plan_id", trial.number))
 
-        def report(
-            metrics: dict[str, Any],
-        ) -> None:  # to the recorder and the trial; the deadline or pruner stops it
+        def report(metrics: dict[str, Any]) -> None:  # to the recorder and the trial; deadline or pruner stops it
             recorder.add(name, config, metrics)
             trial.report(float(metrics["dev_accuracy"]), int(metrics["epoch"]))
             if recorder.past_deadline():
