@@ -5,7 +5,7 @@ same number of evaluations; each drawn value is snapped to the table's nearest l
 Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (``simulate.py``).
 
     full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~60 ms an
-              ask, at budget 32 only unless --gp-budget says more): about 4,200 CPU seconds, some 35 minutes
+              ask, at budget 32 only unless --gp-budget says more): about 3,900 CPU seconds, some 32 minutes
               on 2 quiet cores (--cores: the pool's processes). Sweep's methods plan on their budget and run
               once per budget; Optuna's, HyperOpt and sampler: tpe run once, at the largest, and give the
               smaller budgets from that run.
