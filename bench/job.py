@@ -104,6 +104,16 @@ def asha(job: dict[str, Any]) -> Any:
     return ASHAScheduler(time_attr="training_iteration", max_t=int(job["epochs"]), **rungs)
 
 
+def train(config: dict[str, Any], session: Any) -> Any:
+    """Train `config` by the shared epoch loop (``trainables.loop.run_training``) with the model its ``trainable``
+    key names (a built-in; the mlp when absent): the training of every runner, so all train the same model.
+    Returns the loop's :class:`~trainables.loop.TrainingOutcome`."""
+    from trainables.loop import run_training
+    from trainables.registry import builtin
+
+    return run_training(config, session, family=builtin(str(config.get("trainable", "mlp"))).family)
+
+
 def plain(config: dict[str, Any]) -> dict[str, Any]:
     """A config with numpy scalars as Python numbers (for JSON)."""
     return {k: v.item() if hasattr(v, "item") else v for k, v in config.items()}

@@ -1,8 +1,9 @@
 """The methods the quality bench compares, and what each needs from its runner.
 
-Every method searches the same space (the ``mnist1d-mlp`` preset's, sampled in each parameter's own
-coordinate), trains with the same trainable code (``trainables.loop.run_training``) on the same split, with
-the same epoch cap and the same successive-halving schedule (the preset's grace period and reduction factor).
+Every method searches the same space (the preset's, ``mnist1d-mlp`` unless ``--preset`` names another, sampled
+in each parameter's own coordinate), trains the preset's trainable by the same loop (``trainables.loop.run_training``)
+on the same split, with the same epoch cap and the same successive-halving schedule (the preset's grace period and
+reduction factor). A sweep method's ``rounds`` option is merged into the preset's ``rounds:``.
 
 Example:
     >>> [m.key for m in METHODS][:2]
@@ -25,7 +26,8 @@ class Method:
         key: Short id used in the JSON and the plots.
         label: What the table calls it.
         runner: ``sweep`` (the ``sweep launch`` command), ``optuna`` or ``ray`` (a runner module).
-        options: The runner's settings: for sweep, spec changes and CLI flags; for Optuna, the sampler.
+        options: The runner's settings: for sweep, spec changes (``spec``), changes to the preset's ``rounds:``
+            (``rounds``) and CLI flags (``flags``); for Optuna, the sampler.
     """
 
     key: str
@@ -39,6 +41,8 @@ DEFAULT = "sweep-default"  # the recipe the targets are about
 METHODS = (
     Method("sweep-random", "sweep, random, 1 round, ASHA", SWEEP, {"spec": {"rounds": 1}}),
     Method(DEFAULT, "sweep, coarse to fine (default), ASHA", SWEEP, {}),
+    # version 2's default: the same rounds, every one drawn up front (no model picks the trials)
+    Method("sweep-v2", "sweep, version 2 default (rounds drawn up front), ASHA", SWEEP, {"rounds": {"model": "none"}}),
     Method("sweep-staged", "sweep, staged by tiers, ASHA", SWEEP, {"flags": ["--staged"]}),
     Method("sweep-tpe", "sweep, sampler tpe, ASHA", SWEEP, {"spec": {"sampler": "tpe", "rounds": 1}}),
     Method("optuna-tpe", "Optuna TPE + SuccessiveHalving", OPTUNA, {"sampler": "tpe"}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-PRESET = "mnist1d-mlp"
+# `--preset`: the space, trainable and schedule every method searches; the first is the default
+PRESETS = ("mnist1d-mlp", "mnist1d-cnn1d")
 
 
 @dataclass(frozen=True)

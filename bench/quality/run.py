@@ -26,20 +26,36 @@ from bench.job import job_command, read_out
 from bench.measure import environment, process_fields, run_process
 from bench.quality import aggregate, plot, score, sweep_method, targets
 from bench.quality.methods import METHODS, OPTUNA, RAY, SWEEP, Method
-from bench.quality.modes import MODES, PRESET, Mode
+from bench.quality.modes import MODES, PRESETS, Mode
 from bench.runners import sweep_cli
 from search_spaces import load_spec
 
 MODULES = {OPTUNA: "bench.runners.optuna_runner", RAY: "bench.runners.ray_tuned"}  # shared with the cost bench
 
 
-def base_spec(mode: Mode) -> dict[str, Any]:
+def base_spec(mode: Mode, preset: str = PRESETS[0]) -> dict[str, Any]:
     """The preset's spec with the mode's epoch cap: what every method searches."""
-    spec = load_spec(PRESET).to_dict()
+    spec = load_spec(preset).to_dict()
     spec["space"]["epochs"] = mode.epochs
     if mode.rounds is not None:
         spec["rounds"] = mode.rounds
     return spec
+
+
+def sweep_spec(method: Method, spec: dict[str, Any], mode: Mode) -> dict[str, Any]:
+    """The spec a sweep method launches: the preset with the method's changes, its ``rounds`` option merged into
+    the preset's ``rounds:``, and a sample count the budget ends first.
+
+    Example:
+        >>> v2 = next(m for m in METHODS if m.key == "sweep-v2")
+        >>> sweep_spec(v2, {"rounds": 3}, MODES["full"])["rounds"]
+        {'count': 3, 'model': 'none'}
+    """
+    out = {**spec, **method.options.get("spec", {}), "samples": mode.max_trials or sweep_method.LOTS}
+    if "rounds" in method.options:  # an int `rounds:` is the count
+        rounds = spec["rounds"] if isinstance(spec["rounds"], dict) else {"count": spec["rounds"]}
+        out["rounds"] = {**rounds, **method.options["rounds"]}
+    return out
 
 
 def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: int, scratch: Path) -> dict[str, Any]:
@@ -49,11 +65,12 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
     record: dict[str, Any] = {"method": method.key, "seed": seed}
     launched_at = time.time()
     if method.runner == SWEEP:  # the preset, the method's changes, and a sample count the budget ends first
-        record["spec"] = {**spec, **method.options.get("spec", {}), "samples": mode.max_trials or sweep_method.LOTS}
+        record["spec"] = sweep_spec(method, spec, mode)
         flags = ["--seed", str(seed), *method.options.get("flags", []), "--time-budget", f"{mode.budget_s:g}s"]
         argv = sweep_cli.command(record["spec"], workdir, cores, *flags)
     else:  # the peer draws from the space, each config with the data and the epoch cap, until the deadline
-        base = {"data": spec["data"], "epochs": mode.epochs, "threads": 1, "checkpoint_every": 0}
+        base = {"data": spec["data"], "trainable": spec["trainable"], "epochs": mode.epochs, "threads": 1,
+                "checkpoint_every": 0}  # fmt: skip
         job = {"space": spec["space"], "base": base, "epochs": mode.epochs, "seed": seed, "cores": cores,
                "grace_period": spec["scheduler"]["grace_period"], "max_trials": mode.max_trials,
                "reduction_factor": spec["scheduler"]["reduction_factor"],
@@ -75,7 +92,8 @@ def run_one(method: Method, seed: int, mode: Mode, spec: dict[str, Any], cores: 
         record["figures"] = aggregate.run_figures(data["trials"], mode.budget_s)
         best = score.winner(data["trials"], mode.budget_s)
         record["winner"] = best
-        record["test_accuracy"] = score.score_on_test(best["config"], best["epochs"], spec["data"]) if best else None
+        trained = (best["config"], best["epochs"], spec["data"], spec["trainable"]) if best else None
+        record["test_accuracy"] = score.score_on_test(*trained) if trained else None
         # A run that ended cleanly without a report inside the budget is a result (the user got no model),
         # not a failure: its figures stay empty, left out of the means, and the table says how many there were.
         record["ok"], record["found_model"] = True, best is not None
@@ -126,16 +144,16 @@ def finish(result: dict[str, Any], runs: list[dict[str, Any]], mode: Mode, cores
     result["mark_times"] = mark_times(runs, result["curves"])
     result["targets"] = targets.evaluate(result["summary"], result["mark_times"], mode.budget_s, runs)
     result["runs"] = runs
-    labels = result["methods"]
+    labels, preset = result["methods"], result["preset"]
     result["plots"] = {
         "time": str(plot.plot_curves(result["curves"]["time"], labels, "wall-clock seconds since the run's start",
-                                     f"MNIST-1D MLP: best dev accuracy vs time ({mode.name}, {cores} cores)",
+                                     f"{preset}: best dev accuracy vs time ({mode.name}, {cores} cores)",
                                      out.with_name(out.stem + "-time.png"))),
         "epochs": str(plot.plot_curves(result["curves"]["epochs"], labels, "epochs trained (all trials)",
-                                       f"MNIST-1D MLP: best dev accuracy vs epochs trained ({mode.name})",
+                                       f"{preset}: best dev accuracy vs epochs trained ({mode.name})",
                                        out.with_name(out.stem + "-epochs.png"))),
     }  # fmt: skip
-    title = (f"\n### {PRESET}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
+    title = (f"\n### {preset}, {mode.seeds} seed(s) × {mode.budget_s:g} s per method, {cores} cores "
              "(mean ± 95% t-interval over seeds)\n")  # fmt: skip
     report.publish(result, out, [title, report.table(result["summary"], COLUMNS, labels)])
     print(f"PNG: {result['plots']['time']}\nPNG: {result['plots']['epochs']}")
@@ -160,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=0, help=pool)
     parser.add_argument("--budget", type=float, help="seconds per run (default: the mode's)")
     parser.add_argument("--method", action="append", help="run only these methods (repeatable)")
+    parser.add_argument("--preset", default=PRESETS[0], choices=PRESETS, help="the preset whose space, trainable "
+                        f"and schedule every method searches (default {PRESETS[0]})")  # fmt: skip
     args = parser.parse_args(argv)
     if args.first_seed < 0:
         parser.error(f"--first-seed must be 0 or more, got {args.first_seed}")
@@ -171,13 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds or args.budget:
         mode = dataclasses.replace(mode, seeds=args.seeds or mode.seeds, budget_s=args.budget or mode.budget_s)
     methods, notes = _available([m for m in METHODS if not args.method or m.key in args.method])
-    spec = base_spec(mode)
+    spec = base_spec(mode, args.preset)
     from trainables import load_dataset
 
     load_dataset(spec["data"])  # generate and cache the data on disk now, so no run pays for that
 
     methods_shown = {m.key: m.label for m in methods}
-    result = report.header(mode=mode.to_dict(), first_seed=args.first_seed, cores=args.cores, preset=PRESET,
+    result = report.header(mode=mode.to_dict(), first_seed=args.first_seed, cores=args.cores, preset=args.preset,
                            spec=spec, methods=methods_shown, notes=notes)  # fmt: skip
     out = args.out or report.RESULTS / f"quality-{result['started_at']}.json"
     seeds = range(args.first_seed, args.first_seed + mode.seeds)

@@ -30,12 +30,13 @@ def winner(trials: list[dict[str, Any]], budget_s: float) -> dict[str, Any] | No
     return best
 
 
-def score_on_test(config: dict[str, Any], epochs: int, data: str) -> float:
-    """Retrain `config` for `epochs` epochs on one thread and return its accuracy on the test split."""
+def score_on_test(config: dict[str, Any], epochs: int, data: str, trainable: str = "mlp") -> float:
+    """Retrain `config` (a model of the built-in `trainable`) for `epochs` epochs on one thread and return its
+    accuracy on the test split."""
     import torch
 
-    from trainables import train_and_test
+    from trainables.registry import builtin
 
     torch.set_num_threads(1)
     run = {**config, "data": data, "epochs": int(epochs), "threads": 1, "checkpoint_every": 0}
-    return float(train_and_test(run)["test_accuracy"])
+    return float(builtin(trainable).train_and_test(run)["test_accuracy"])

@@ -1,6 +1,6 @@
 """Optuna as its users run it, for both benches: a study with SuccessiveHalvingPruner (the job's grace period and
 reduction factor), `n_jobs` = cores (threads in one process, Optuna's own parallelism), dev_accuracy reported to
-the trial each epoch, training by our loop (`trainables.loop.run_training`), no checkpoints.
+the trial each epoch, training by our loop (`bench.job.train`: the model the job's `trainable` names), no checkpoints.
 
 Each parameter is suggested in its own coordinate by the mapping `sampler: tpe` uses
 (:class:`sweep.run.tpe.CoordinateSpace`: a ``loguniform`` one with ``log=True``, ``beta`` as log10(1 − β), ``pow2``
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.job import Phases, TrialRecorder, read_job, write_out
+from bench.job import Phases, TrialRecorder, read_job, train, write_out
 from search_spaces import Space
 from sweep.run.tpe import CoordinateSpace, coordinates, from_coordinates
 
@@ -57,7 +57,6 @@ def main() -> None:
     import optuna
     import torch
 
-    from trainables.loop import run_training
     from trainables.session import LocalSession
 
     job, out = read_job()
@@ -93,7 +92,7 @@ def main() -> None:
 
         session = LocalSession(on_report=report)
         with contextlib.suppress(_BudgetSpent):  # the budget ended mid-trial: what it reported stands, as its best
-            run_training({**config, "checkpoint_every": 0}, session)
+            train({**config, "checkpoint_every": 0}, session)
         return max((m["dev_accuracy"] for m in session.history), default=0.0)
 
     phases.mark("imports")

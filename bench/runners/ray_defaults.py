@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bench.job import Phases, TrialRecorder, asha, read_job, write_out
+from bench.job import Phases, TrialRecorder, asha, read_job, train, write_out
 from trainables.session import TuneSession  # the driver imports torch with it, as a docs script does
 
 
-def train_mlp(config: dict[str, Any]) -> None:
-    from trainables.loop import run_training
-
+def train_trial(config: dict[str, Any]) -> None:
     # the docs' checkpoint each report: checkpoint_every=1 (the trainable's default), each epoch reported
-    run_training({**config["plan"], "checkpoint_every": 1}, TuneSession())
+    train({**config["plan"], "checkpoint_every": 1}, TuneSession())
 
 
 def main() -> None:
@@ -38,7 +36,7 @@ def main() -> None:
     ray.init(num_cpus=int(job["cores"]))
     phases.mark("ray_init")
     tuner = tune.Tuner(
-        train_mlp,
+        train_trial,
         # a grid over the planned configs: every runner trains the same ones, in plan order
         param_space={"plan": tune.grid_search(configs)},
         tune_config=tune.TuneConfig(metric="dev_accuracy", mode="max", scheduler=asha(job)),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from bench.job import Phases, TrialRecorder, asha, read_job, write_out
+from bench.job import Phases, TrialRecorder, asha, read_job, train, write_out
 
 # Ray reads these once, at import: set them before the first `import ray`.
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # bind 127.0.0.1, not the machine's LAN address
@@ -29,18 +29,17 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 
-def train_mlp(config: dict[str, Any]) -> None:
+def train_trial(config: dict[str, Any]) -> None:
     import torch
     from ray import tune
 
-    from trainables.loop import run_training
     from trainables.session import LocalSession
 
     def report(metrics: dict[str, Any]) -> None:  # one `tune.report` per epoch with its wall-clock time
         tune.report({**metrics, "reported_at": time.time()})
 
     torch.set_num_threads(1)  # one trial per core
-    run_training({**config["plan"], "checkpoint_every": 0}, LocalSession(on_report=report))  # no checkpoints
+    train({**config["plan"], "checkpoint_every": 0}, LocalSession(on_report=report))  # no checkpoints
 
 
 def main() -> None:
@@ -68,7 +67,7 @@ def main() -> None:
             return (tune.Callback, ())
 
     tuner = tune.Tuner(
-        train_mlp,
+        train_trial,
         param_space={"plan": plans},
         tune_config=tune.TuneConfig(
             metric="dev_accuracy",

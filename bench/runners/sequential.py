@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from bench.job import Phases, TrialRecorder, read_job, write_out
-from trainables.loop import run_training
+from bench.job import Phases, TrialRecorder, read_job, train, write_out
 from trainables.session import LocalSession
 
 
@@ -23,7 +22,7 @@ def main() -> None:
     recorder = TrialRecorder(job)
     for config in job["configs"]:
         keep = lambda metrics, config=config: recorder.add(config["plan_id"], config, metrics)  # noqa: E731
-        run_training({**config, "checkpoint_every": 0}, LocalSession(on_report=keep))
+        train({**config, "checkpoint_every": 0}, LocalSession(on_report=keep))
     phases.mark("train")
     write_out(out, recorder.records(), phases)
 

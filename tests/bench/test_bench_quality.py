@@ -54,9 +54,9 @@ def test_ahead_pairs_the_seeds_both_methods_ran() -> None:
     ]
     runs.append(_run("sweep-random", 9, 0.5))  # a seed the default has not run is no pair
     summary = aggregate.summarize(runs)
-    paired, _, _ = targets.evaluate(summary, {}, 120.0, runs)
+    paired = targets.evaluate(summary, {}, 120.0, runs)[0]
     assert paired["met"] is True and "paired t over 5 seeds" in paired["figures"], paired
-    unpaired, _, _ = targets.evaluate(summary, {}, 120.0)
+    unpaired = targets.evaluate(summary, {}, 120.0)[0]
     assert unpaired["met"] is False and "Welch" in unpaired["figures"], unpaired  # the seeds' spread hides it
     diff, half, n = aggregate.paired_difference(default, random)
     assert n == 5 and diff == pytest.approx(0.0048) and 0 < half < 0.0048
@@ -84,7 +84,7 @@ def test_smoke_writes_json_and_pngs_for_every_method(bench_smokes) -> None:
     for kind in ("time", "epochs"):
         png = Path(result["plots"][kind])
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.parent == out.parent
-    assert len(result["targets"]) == 3
+    assert len(result["targets"]) == 5
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,39 @@ def test_bad_sizes_are_one_line_errors(argv: list[str], message: str, capsys: py
         main(argv)
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == f"./dev bench quality: error: {message}"
+
+
+TINY_DATA = "spirals:n=300,features=8"  # generated in a blink; the trainables take any dataset
+
+
+@pytest.mark.parametrize("trainable", ["mlp", "cnn1d"])
+def test_every_runner_trains_the_model_the_job_names(trainable: str) -> None:
+    from bench.job import train
+    from trainables.session import LocalSession
+
+    outcome = train({"trainable": trainable, "data": TINY_DATA, "epochs": 1, "threads": 1}, LocalSession())
+    assert outcome.final_state["trainable"] == trainable
+
+
+def test_the_winner_is_scored_with_its_presets_model() -> None:
+    from trainables.registry import builtin
+
+    config = {"lr": 0.01, "batch_size": 32}
+    run = {**config, "data": TINY_DATA, "epochs": 2, "threads": 1, "checkpoint_every": 0}
+    scores = {name: score.score_on_test(config, 2, TINY_DATA, name) for name in ("mlp", "cnn1d")}
+    assert scores["cnn1d"] == builtin("cnn1d").train_and_test(run)["test_accuracy"]
+    assert scores["mlp"] == builtin("mlp").train_and_test(run)["test_accuracy"]
+
+
+@pytest.mark.parametrize("preset", ["mnist1d-mlp", "mnist1d-cnn1d"])
+def test_each_method_searches_the_presets_space_and_its_own_rounds(preset: str) -> None:
+    from bench.quality.modes import MODES
+    from bench.quality.run import base_spec, sweep_spec
+
+    spec = base_spec(MODES["full"], preset)
+    assert spec["name"] == preset and spec["space"]["epochs"] == MODES["full"].epochs
+    by_key = {m.key: sweep_spec(m, spec, MODES["full"]) for m in METHODS if m.runner == "sweep"}
+    assert by_key["sweep-default"]["rounds"] == spec["rounds"]
+    assert by_key["sweep-v2"]["rounds"] == {**spec["rounds"], "model": "none"}  # only the model differs
+    assert by_key["sweep-random"]["rounds"] == 1
+    assert all(s["space"] == spec["space"] and s["trainable"] == spec["trainable"] for s in by_key.values())
