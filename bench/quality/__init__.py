@@ -1,8 +1,9 @@
 """The search-quality benchmark: which method finds the better MNIST-1D model in the same wall-clock budget.
 
-``./dev bench quality [--quick | --smoke]`` (``python -m bench.quality``) runs each method on the
-``mnist1d-mlp`` preset's space, each in a fresh process with the same budget on the same cores, over several
-search seeds, and writes a JSON and two PNGs to ``bench/results/``.
+``./dev bench quality [--quick | --smoke] [--preset mnist1d-cnn1d]`` (``python -m bench.quality``) runs each
+method on a preset's space and trainable (``mnist1d-mlp`` by default, or the 1-D CNN's), each in a fresh process
+with the same budget on the same cores, over several search seeds, and writes a JSON and two PNGs to
+``bench/results/``.
 
 Modules, one concept each: :mod:`~bench.quality.modes` (sizes), :mod:`~bench.quality.methods` (what is
 compared), :mod:`~bench.job` (what a runner process reads and writes), the runners

@@ -3,13 +3,16 @@
 `Planner.ask()` is Ray's `Searcher.suggest`, `Planner.tell()` its `on_trial_result` / `on_trial_complete`, with
 a made-up trial id per ask. So a loop of your own (a notebook, a machine without Ray, a benchmark that looks
 results up in a table) gets exactly the rounds `sweep launch` would plan from the same results: one code path.
-The round files (`rounds/round-N.yaml`, `.plan.csv`) go to a temporary directory unless one is given.
+The round files (`rounds/round-N.yaml`, `.plan.csv`) go to a temporary directory unless one is given; that one
+is the planner's own, removed by `close()`, at the end of a `with` block, or when the planner is garbage-collected.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,8 @@ class Planner:
         workers: how many trials you run at once (``ask`` while ``workers − 1`` are still pending); the
             planner never waits for results: a round that would wait for them on a cluster is planned from
             what has been told so far.
-        directory: where the round files go (a new temporary directory when None).
+        directory: where the round files go, kept; when None, a new temporary directory that goes with the
+            planner (:meth:`close`, a ``with`` block, or garbage collection).
         staged: tune one tier at a time (``sweep launch --staged``).
         durable: fsync each proposal's line of the round files (default: only in a directory you gave; a
             loop that throws its directory away, a benchmark's, saves a disk sync per ask with False).
@@ -60,6 +64,8 @@ class Planner:
         self.spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
         self.workers = workers
         root = Path(tempfile.mkdtemp(prefix="sweep-planner-")) if directory is None else Path(directory)
+        # a directory the planner made is its own: a loop of many planners must not fill /tmp
+        self._remove = weakref.finalize(self, shutil.rmtree, root, ignore_errors=True) if directory is None else None
         self.directory = _planner_dir(root, self.spec, staged)
         slots = round_slots(self.spec, self.spec.space, staged)
         self.directory.state.create(
@@ -80,6 +86,23 @@ class Planner:
         self.asked = 0
         self.told = 0
         self.done = False
+        self.closed = False
+
+    def close(self) -> None:
+        """Ends the planner: removes the temporary directory it made (a `directory` you gave stays)."""
+        self.closed = True
+        if self._remove is not None:
+            self._remove()
+
+    def __enter__(self) -> Planner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self, call: str) -> None:
+        if self.closed:
+            raise SweepError(f"Planner.{call}: the planner is closed (its round files are gone): make a new one")
 
     @property
     def metric(self) -> str:
@@ -92,6 +115,7 @@ class Planner:
     def ask(self) -> dict[str, Any] | None:
         """The next config to train (its parameters' real values and its ``plan_id``), or None once the plan
         has nothing more to hand out (configs still pending can be told after that)."""
+        self._check_open("ask")
         if self.done:
             return None
         trial_id = f"ask-{self.asked:05d}"
@@ -114,6 +138,7 @@ class Planner:
         """Reports a trial's result: its final metric (``epoch=None``: the trial is over), or a reading at
         `epoch` while it trains. ``failed=True`` (or a value of None) ends it as errored: a crash says nothing
         about the config."""
+        self._check_open("tell")
         plan = str(config.get(S.PLAN_ID) if isinstance(config, Mapping) else config)
         trial_id = self.pending.get(plan)
         if trial_id is None:

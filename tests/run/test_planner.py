@@ -181,3 +181,27 @@ def test_sampler_tpe_plans_without_optunas_log_lines(capfd):
         planner.tell(config, -abs(math.log10(config["lr"]) + 2))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_the_temporary_directory_goes_with_the_planner_and_a_given_one_stays(tmp_path):
+    import gc
+
+    with Planner(SPEC) as planner:
+        made = planner.directory.root
+        planner.tell(planner.ask(), 0.5)
+        assert (made / "rounds").is_dir()
+    assert not made.exists()
+    with pytest.raises(SweepError, match=r"^Planner.ask: the planner is closed .*make a new one$"):
+        planner.ask()
+
+    dropped = Planner(SPEC)
+    made = dropped.directory.root
+    dropped.ask()
+    del dropped
+    gc.collect()
+    assert not made.exists()  # a loop of planners leaves nothing behind
+
+    kept = Planner(SPEC, directory=tmp_path / "plan")
+    kept.tell(kept.ask(), 0.5)
+    kept.close()
+    assert (tmp_path / "plan" / "rounds").is_dir()
