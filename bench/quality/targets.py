@@ -29,7 +29,7 @@ def evaluate(
     summary: dict[str, Any], mark_times: dict[str, Any], budget_s: float, runs: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Each target as ``{"target", "met" (True/False/None = not measurable), "figures"}``; `runs` (the
-    result's) pair the default with 1-round random seed by seed."""
+    result's) pair the default with 1-round random, version 2's default and Optuna TPE seed by seed."""
     finals, seeds = {key: row["best_dev_100%"]["values"] for key, row in summary.items()}, by_seed(runs or [])
     out = [
         _compare(finals, DEFAULT, "sweep-random", "ahead", seeds),

@@ -102,7 +102,7 @@ class Planner:
 
     def _check_open(self, call: str) -> None:
         if self.closed:
-            raise SweepError(f"Planner.{call}: the planner is closed (its round files are gone): make a new one")
+            raise SweepError(f"Planner.{call}: the planner is closed (close() was called): make a new one")
 
     @property
     def metric(self) -> str:
