@@ -42,9 +42,9 @@ class Mode:
 
 
 MODES = {
-    # 7 methods × 5 seeds × (120 s + ~10 s to stop and score) ≈ 76 minutes on 2 cores
+    # 8 methods × 5 seeds × (120 s + ~14 s to start, stop and score) ≈ 89 minutes on 2 cores
     "full": Mode("full", budget_s=120.0, seeds=5, epochs=30),
-    # 7 methods × 3 seeds × (30 s + ~10 s) ≈ 14 minutes
+    # 8 methods × 3 seeds × (30 s + ~14 s) ≈ 18 minutes
     "quick": Mode("quick", budget_s=30.0, seeds=3, epochs=30),
     # every code path of the bench, seconds per method: 4 trials of 3 epochs, one round per stage; the budget
     # is only a ceiling here

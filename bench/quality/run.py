@@ -5,8 +5,8 @@ method alike; each run is a fresh process on all the cores. Afterwards each run'
 the test split, and the bench prints a table (mean ± 95 % t-interval over seeds), evaluates the issue's
 targets, and writes ``bench/results/quality-<stamp>.json`` with ``-time.png`` and ``-epochs.png`` beside it.
 
-    full     5 seeds × 120 s per method (≈ 76 min on 2 cores)
-    --quick  3 seeds × 30 s per method (≈ 14 min)
+    full     5 seeds × 120 s per method (≈ 89 min on 2 cores; --method for fewer)
+    --quick  3 seeds × 30 s per method (≈ 18 min)
     --smoke  1 seed, 4 trials of 3 epochs per method: every code path in seconds (the test suite runs it)
 """
 
