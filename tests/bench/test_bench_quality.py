@@ -138,3 +138,14 @@ def test_each_method_searches_the_presets_space_and_its_own_rounds(preset: str) 
     assert by_key["sweep-v2"]["rounds"] == {**spec["rounds"], "model": "none"}  # only the model differs
     assert by_key["sweep-random"]["rounds"] == 1
     assert all(s["space"] == spec["space"] and s["trainable"] == spec["trainable"] for s in by_key.values())
+
+
+def test_the_default_is_paired_with_version_2_and_optuna_tpe_seed_by_seed() -> None:
+    default = {0: 0.700, 1: 0.726, 2: 0.690, 3: 0.705}
+    others = {key: {s: v - 0.004 - 0.001 * (s % 2) for s, v in default.items()} for key in ("sweep-v2", "optuna-tpe")}
+    runs = [_run("sweep-default", s, v) for s, v in default.items()]
+    runs += [_run(key, s, v) for key, values in others.items() for s, v in values.items()]
+    found = {t["target"]: t for t in targets.evaluate(aggregate.summarize(runs), {}, 120.0, runs)}
+    for other in ("sweep-v2", "optuna-tpe"):
+        ahead = found[f"sweep-default final mean best dev ahead of {other}"]
+        assert ahead["met"] is True and "paired t over 4 seeds" in ahead["figures"], ahead
