@@ -15,6 +15,7 @@ from ray.tune.search import Searcher
 from search_spaces import Space, SweepSpec
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
+from sweep.run.search_generator import RelocatingSearchGenerator
 from sweep.run.searcher import RecipeSearcher
 from sweep.run.state_signer import StateSigner
 from sweep.run.stoppers import BudgetStopper, make_stopper
@@ -137,22 +138,28 @@ def sweep_tuner(
             return tuner
         budget = _restored_budget(restored, budget)
     searcher = make_searcher(plan, budget)
+    watched = next((WatchedSearcher(searcher, g) for g in guards if isinstance(g, Watchdog)), searcher)
+    # where the run is now: a restore reads it from the path it restored (a copy, a moved sweep)
+    at = restored._run_config if restored is not None else tune.RunConfig(name, plan.directory.ray_storage)
     tune_config = tune.TuneConfig(
         metric=spec.metric,
         mode=spec.mode,
         scheduler=make_scheduler(spec, run.max_t, run.space, info.sweep_root)[0],
-        # the sweep's watchdog can end a stalled sweep through the searcher
-        search_alg=next((WatchedSearcher(searcher, g) for g in guards if isinstance(g, Watchdog)), searcher),
+        # the sweep's watchdog can end a stalled sweep through the searcher; trials created after a restore
+        # go to where the sweep is now (Ray would send them to the directory of the launch)
+        search_alg=RelocatingSearchGenerator(
+            watched, str(at.storage_path), str(at.name), at.storage_filesystem, max_concurrent=run.max_concurrent
+        ),
         num_samples=-1,  # the searcher says when the sweep is finished
         # A new worker per trial costs seconds: reuse it across trials and rounds. Not with a trial time
         # limit: a hung trial's thread cannot be stopped, only its worker ended, and Ray would hand that
         # worker to the next trial (whose reset then fails).
         reuse_actors=spec.trial_timeout is None,
-        max_concurrent_trials=run.max_concurrent,
     )
     run_config = tune.RunConfig(
-        name=name,
-        storage_path=plan.directory.ray_storage,
+        name=at.name,
+        storage_path=at.storage_path,
+        storage_filesystem=at.storage_filesystem,
         callbacks=[SweepRecorder(info), StateSigner(plan.directory, name), *guards, *_trackers(spec, info)],
         stop=make_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
         verbose=0,
@@ -165,8 +172,6 @@ def sweep_tuner(
     )
     if tuner is None:
         return tune.Tuner(wrapped, param_space={}, tune_config=tune_config, run_config=run_config)  # configs: searcher
-    run_config.name, run_config.storage_path = restored._run_config.name, restored._run_config.storage_path
-    run_config.storage_filesystem = restored._run_config.storage_filesystem
     restored._tune_config, restored._run_config = tune_config, run_config
     return tuner
 
