@@ -32,7 +32,8 @@ RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node", "bench_smokes"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker."""
+    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker; runs the modules that
+    read the benches' smokes last, so the smokes (started with the session) run beside the other tests."""
     unmarked = [
         f"{item.nodeid} (uses {', '.join(sorted(RAY_FIXTURES & set(getattr(item, 'fixturenames', ()))))})"
         for item in items
@@ -44,6 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "`pytestmark = pytest.mark.ray`) so the fast tier `-m 'not ray'` leaves them out:\n  "
             + "\n  ".join(unmarked)
         )
+    smoked = {item.module for item in items if "bench_smokes" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: getattr(item, "module", None) in smoked)  # stable: each module keeps its order
 
 
 def _ray_running() -> bool:
@@ -221,7 +224,8 @@ class BenchSmokes:
 
 @pytest.fixture(scope="session")
 def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """Starts the smoke of every bench a selected test asks for (its module's `SMOKE`), all at once."""
+    """Starts the smoke of every bench a selected test asks for (its module's `SMOKE`), all at once: with the
+    session (see `_bench_smokes_start_first`), the tests that read them run last."""
     kinds = {
         item.module.SMOKE
         for item in request.session.items
@@ -230,3 +234,14 @@ def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"), kinds)
     yield smokes
     smokes.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bench_smokes_start_first(request: pytest.FixtureRequest) -> None:
+    """Starts the benches' smokes before the first test when the session will read them: they mostly wait on
+    Ray's start, so they run beside some 12 minutes of other tests instead of holding up the suite for 2-3.
+    Not in a pytest-xdist worker, which may not run them (they start when first read there)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None and any(
+        "bench_smokes" in getattr(item, "fixturenames", ()) for item in request.session.items
+    ):
+        request.getfixturevalue("bench_smokes")
