@@ -116,10 +116,10 @@ def sweep_tuner(
 
     Ray brings back the Tuner's settings as they were pickled at launch, and with them the directory the sweep
     had then: a copied or moved sweep would write its rows into the original (or re-create it at the old
-    path). Ray itself re-roots the trials' storage; the sweep's own objects (searcher, recorder, scheduler,
-    stoppers, trackers) are built anew here for the directory being resumed, like at launch, every object in
-    them bound to this sweep directory (`plan.directory`). The searcher's progress comes back from its saved
-    state, which holds no path.
+    path). Ray itself re-roots the trials it restores, and the sweep's `RelocatingSearchGenerator` the ones it
+    makes after the restore; the sweep's own objects (searcher, recorder, scheduler, stoppers, trackers) are
+    built anew here for the directory being resumed, like at launch, every object in them bound to this sweep
+    directory (`plan.directory`). The searcher's progress comes back from its saved state, which holds no path.
     """
     from sweep.run.watchdog import Watchdog, WatchedSearcher
 
