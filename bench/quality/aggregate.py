@@ -69,7 +69,8 @@ def first_reaching(times: Sequence[float] | np.ndarray, curve: np.ndarray, mark:
 
 
 def run_figures(trials: list[dict[str, Any]], budget_s: float) -> dict[str, Any]:
-    """One run's figures: best dev at each budget fraction, trials started and epochs trained in the budget."""
+    """One run's figures: best dev at each budget fraction, trials started and epochs trained in the budget,
+    and the seconds an epoch took (:func:`epoch_seconds`)."""
     table = reports_within(trials, budget_s)
     at = best_so_far(trials, [f * budget_s for f in FRACTIONS])
     started = sum(1 for trial in trials if any(r[0] <= budget_s for r in trial["reports"]))
@@ -78,7 +79,29 @@ def run_figures(trials: list[dict[str, Any]], budget_s: float) -> dict[str, Any]
         "trials": started,
         "epochs": int(len(table)),
         "first_report_s": _num(table[0, 0]) if len(table) else None,
+        "epoch_seconds": epoch_seconds(trials, budget_s),
     }
+
+
+def epoch_seconds(trials: list[dict[str, Any]], budget_s: float) -> float | None:
+    """Seconds per epoch of the configs a method chose: each trial's time from its first report to its last
+    within the budget, over the epochs between, pooled (so a trial weighs by its epochs); None without a trial
+    that reported at two times. A search that trains fewer epochs in the same budget either idles or picks
+    slower configs (smaller mini-batches, bigger models): this tells which. Reports come in batches, so the
+    first one may hold several epochs: the figure is the pace between reports, not a single epoch's time.
+
+    Example:
+        >>> epoch_seconds([{"reports": [[2.0, 1, 0.3], [4.0, 2, 0.5], [12.0, 4, 0.9]]},
+        ...                {"reports": [[3.0, 1, 0.4], [3.0, 2, 0.4]]}], budget_s=20.0)
+        3.3333333333333335
+    """
+    seconds = epochs = 0.0
+    for trial in trials:
+        within = [r for r in trial["reports"] if r[0] <= budget_s]
+        if len(within) >= 2 and within[-1][0] > within[0][0]:
+            seconds += within[-1][0] - within[0][0]
+            epochs += within[-1][1] - within[0][1]
+    return seconds / epochs if epochs > 0 else None
 
 
 def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
@@ -137,9 +160,10 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     def figure(name: str, run: dict[str, Any]) -> Any:
         if name == "test_accuracy":
             return run.get(name)
-        return run["figures"]["best_dev"][name[9:]] if name.startswith("best_dev_") else run["figures"][name]
+        # .get: results written before a figure existed still pool
+        return run["figures"]["best_dev"][name[9:]] if name.startswith("best_dev_") else run["figures"].get(name)
 
-    names = ("best_dev_25%", "best_dev_50%", "best_dev_100%", "test_accuracy", "trials", "epochs")
+    names = ("best_dev_25%", "best_dev_50%", "best_dev_100%", "test_accuracy", "trials", "epochs", "epoch_seconds")
     figures: dict[str, Callable[[dict[str, Any]], Any] | None] = {n: functools.partial(figure, n) for n in names}
     out = report.summarize(runs, "method", figures, interval)
     for key, row in out.items():  # and the runs as the table shows them: `3 (1 failed, 1 without a model ...)`

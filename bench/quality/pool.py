@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.quality.aggregate import run_figures
 from bench.quality.modes import Mode
 from bench.quality.run import finish
 from bench.report import RESULTS
@@ -72,6 +73,8 @@ def pool(results: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[dict[
                 raise PoolError(f"{path}: {run['method']} seed {where[1]} is in {seen[where]} too: "
                                 "pool results of different seeds (./dev bench quality --first-seed N)")  # fmt: skip
             seen[where] = path
+            if run.get("found_model") and run.get("trials_detail"):  # figures as this bench computes them now
+                run = {**run, "figures": run_figures(run["trials_detail"], float(want["budget_s"]))}
             runs.append(run)
         methods.update(result["methods"])
     seeds = sorted({seed for _, seed in seen})

@@ -163,6 +163,7 @@ COLUMNS = (
     ("method", "method", "{}"), ("runs_shown", "runs", "{}"), ("best_dev_25%", "best dev @25%", "{:.4f}"),
     ("best_dev_50%", "best dev @50%", "{:.4f}"), ("best_dev_100%", "best dev @100%", "{:.4f}"),
     ("test_accuracy", "winner's test acc", "{:.4f}"), ("trials", "trials", "{:.0f}"), ("epochs", "epochs", "{:.0f}"),
+    ("epoch_seconds", "s per epoch", "{:.3f}"),
 )  # fmt: skip
 
 

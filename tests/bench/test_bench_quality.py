@@ -28,6 +28,8 @@ def test_only_reports_within_the_budget_count() -> None:
     figures = aggregate.run_figures(trials, budget_s=10.0)
     assert figures["best_dev"] == {"25%": 0.30, "50%": 0.50, "100%": 0.50}
     assert (figures["trials"], figures["epochs"]) == (2, 4)
+    assert figures["epoch_seconds"] == 2.0  # a: 2 s from epoch 1 to 2, b: 2 s from 1 to 2 (a's 12 s is past 10)
+    assert aggregate.run_figures(trials, budget_s=20.0)["epoch_seconds"] == 12.0 / 3
     assert aggregate.best_by_epochs(trials, 10.0, [1, 2, 3, 4, 5]).tolist()[:4] == [0.30, 0.40, 0.50, 0.50]
     best = score.winner(trials, budget_s=10.0)
     assert best is not None and (best["id"], best["epochs"], best["dev_accuracy"]) == ("a", 2, 0.50)

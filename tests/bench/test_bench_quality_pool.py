@@ -34,6 +34,16 @@ def test_pools_the_runs_of_every_seed() -> None:
     assert header["pooled_from"] == ["a.json", "b.json"] and pooled.budget_s == 120.0
 
 
+def test_pooling_computes_each_runs_figures_from_its_trials() -> None:
+    older = _result(range(0, 2))
+    for run in older["runs"]:
+        run["found_model"] = True
+        del run["figures"]["epoch_seconds"]  # written before the bench had this figure
+    _, runs, _ = pool({"a.json": older})
+    assert [run["figures"]["epoch_seconds"] for run in runs] == [90.0] * 4  # 100 s - 10 s over epochs 1 to 2
+    assert all(run["figures"]["best_dev"]["100%"] == run["trials_detail"][0]["reports"][1][2] for run in runs)
+
+
 def test_refuses_a_seed_twice_and_a_different_setting() -> None:
     with pytest.raises(PoolError, match=r"b.json: sweep-random seed 2 is in a.json too: .*--first-seed"):
         pool({"a.json": _result(range(0, 3)), "b.json": _result(range(2, 5))})
