@@ -183,30 +183,36 @@ def wait_for(condition: Any, what: str, timeout: float = 120.0, proc: subprocess
 
 
 class BenchSmokes:
-    """The benches' smoke runs (`python -m bench.run --smoke`, `python -m bench.quality --smoke`), started together.
+    """The benches' smoke runs (`python -m bench.run --smoke`, `python -m bench.quality --smoke`).
 
-    Each smoke is a chain of fresh processes that mostly wait on Ray's start, so on 2 cores the pair ends
-    little later than the slower one alone (the two ran one after the other for some 4 of the suite's 12
-    minutes). Each writes its JSON and log under its own directory; no timing is asserted on either.
+    Each smoke is a chain of fresh processes that mostly wait on Ray's start (some 100 and 125 s alone), so they
+    run beside other tests at little cost. Each writes its JSON and log under its own directory; no timing is
+    asserted on either.
     """
 
     MODULES = {"cost": "bench.run", "quality": "bench.quality"}
 
-    def __init__(self, root: Path, kinds: set[str]) -> None:
-        repo = Path(__file__).resolve().parent.parent
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.runs: dict[str, tuple[subprocess.Popen, Path]] = {}
-        for kind in sorted(kinds):
-            out = root / kind
-            out.mkdir()
-            with (out / "log.txt").open("w") as log:  # the child keeps its own handle on the file
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
-                    cwd=repo, stdout=log, stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            self.runs[kind] = (proc, out)
+
+    def start(self, kind: str) -> None:
+        """Starts one smoke (once)."""
+        if kind in self.runs:
+            return
+        out = self.root / kind
+        out.mkdir()
+        with (out / "log.txt").open("w") as log:  # the child keeps its own handle on the file
+            proc = subprocess.Popen(
+                [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
+                cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.runs[kind] = (proc, out)
 
     def result(self, kind: str, timeout: float = 900) -> tuple[int, str, Path]:
-        """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended."""
+        """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended (started
+        now if it was not)."""
+        self.start(kind)
         proc, out = self.runs[kind]
         try:
             code = proc.wait(timeout=timeout)
@@ -222,16 +228,20 @@ class BenchSmokes:
                 proc.wait()
 
 
+def _in_xdist_worker() -> bool:
+    return os.environ.get("PYTEST_XDIST_WORKER") is not None
+
+
 @pytest.fixture(scope="session")
 def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """Starts the smoke of every bench a selected test asks for (its module's `SMOKE`), all at once: with the
-    session (see `_bench_smokes_start_first`), the tests that read them run last."""
-    kinds = {
-        item.module.SMOKE
-        for item in request.session.items
-        if "bench_smokes" in getattr(item, "fixturenames", ()) and hasattr(item, "module")
-    }
-    smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"), kinds)
+    """The benches' smokes. In one process: every one a selected test reads (its module's `SMOKE`), started
+    together with the session (see `_bench_smokes_start_first`), the tests that read them running last. In a
+    pytest-xdist worker, which runs only some modules: each smoke when its module first reads it."""
+    smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"))
+    if not _in_xdist_worker():
+        for item in request.session.items:
+            if "bench_smokes" in getattr(item, "fixturenames", ()) and hasattr(item, "module"):
+                smokes.start(item.module.SMOKE)
     yield smokes
     smokes.stop()
 
@@ -239,9 +249,8 @@ def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @pytest.fixture(scope="session", autouse=True)
 def _bench_smokes_start_first(request: pytest.FixtureRequest) -> None:
     """Starts the benches' smokes before the first test when the session will read them: they mostly wait on
-    Ray's start, so they run beside some 12 minutes of other tests instead of holding up the suite for 2-3.
-    Not in a pytest-xdist worker, which may not run them (they start when first read there)."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None and any(
+    Ray's start, so they run beside the other tests instead of holding up the suite for 2-3 minutes."""
+    if not _in_xdist_worker() and any(
         "bench_smokes" in getattr(item, "fixturenames", ()) for item in request.session.items
     ):
         request.getfixturevalue("bench_smokes")
