@@ -45,8 +45,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "`pytestmark = pytest.mark.ray`) so the fast tier `-m 'not ray'` leaves them out:\n  "
             + "\n  ".join(unmarked)
         )
-    smoked = {item.module for item in items if "bench_smokes" in getattr(item, "fixturenames", ())}
+    smoked = {item.module for item in items if _reads_smokes(item)}
     items.sort(key=lambda item: getattr(item, "module", None) in smoked)  # stable: each module keeps its order
+
+
+def _reads_smokes(item: pytest.Item) -> bool:
+    """Whether a test reads the benches' smokes (the `bench_smokes` fixture)."""
+    return "bench_smokes" in getattr(item, "fixturenames", ())
 
 
 def _ray_running() -> bool:
@@ -240,7 +245,7 @@ def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"))
     if not _in_xdist_worker():
         for item in request.session.items:
-            if "bench_smokes" in getattr(item, "fixturenames", ()) and hasattr(item, "module"):
+            if _reads_smokes(item) and hasattr(item, "module"):
                 smokes.start(item.module.SMOKE)
     yield smokes
     smokes.stop()
@@ -250,7 +255,5 @@ def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def _bench_smokes_start_first(request: pytest.FixtureRequest) -> None:
     """Starts the benches' smokes before the first test when the session will read them: they mostly wait on
     Ray's start, so they run beside the other tests instead of holding up the suite for 2-3 minutes."""
-    if not _in_xdist_worker() and any(
-        "bench_smokes" in getattr(item, "fixturenames", ()) for item in request.session.items
-    ):
+    if not _in_xdist_worker() and any(_reads_smokes(item) for item in request.session.items):
         request.getfixturevalue("bench_smokes")
