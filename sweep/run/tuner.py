@@ -13,6 +13,7 @@ from ray.tune.schedulers import TrialScheduler
 from ray.tune.search import Searcher
 
 from search_spaces import Space, SweepSpec
+from sweep.run import restored_tuner
 from sweep.run.budget import Budget
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.search_generator import RelocatingSearchGenerator
@@ -128,19 +129,17 @@ def sweep_tuner(
     wrapped = with_resources(trainable, spec, run.milestones, fail_fast)
     path = f"{plan.directory.ray_storage}/{name}"
     tuner: tune.Tuner | None = None
-    restored: Any = None
+    saved: tune.RunConfig | None = None
     if tune.Tuner.can_restore(path):
-        tuner = tune.Tuner.restore(path, wrapped, resume_unfinished=True, resume_errored=False)
+        tuner = restored_tuner.restore(path, wrapped)  # here, or over Ray Client in an actor on the cluster
         if plan.directory.remote is None:
             drop_foreign_staging(Path(path))
-        restored = getattr(tuner, "_local_tuner", None)
-        if restored is None:  # Ray Client (ray://), whose Tuner lives in a remote actor
-            return tuner
-        budget = _restored_budget(restored, budget)
+        saved = restored_tuner.saved_run_config(tuner)
+        budget = _restored_budget(saved, budget)
     searcher = make_searcher(plan, budget)
     watched = next((WatchedSearcher(searcher, g) for g in guards if isinstance(g, Watchdog)), searcher)
     # where the run is now: a restore reads it from the path it restored (a copy, a moved sweep)
-    at = restored._run_config if restored is not None else tune.RunConfig(name, plan.directory.ray_storage)
+    at = saved if saved is not None else tune.RunConfig(name, plan.directory.ray_storage)
     tune_config = tune.TuneConfig(
         metric=spec.metric,
         mode=spec.mode,
@@ -172,7 +171,7 @@ def sweep_tuner(
     )
     if tuner is None:
         return tune.Tuner(wrapped, param_space={}, tune_config=tune_config, run_config=run_config)  # configs: searcher
-    restored._tune_config, restored._run_config = tune_config, run_config
+    restored_tuner.replace_configs(tuner, tune_config, run_config)
     return tuner
 
 
@@ -233,9 +232,9 @@ def drop_foreign_staging(experiment: Path) -> int:
     return removed
 
 
-def _restored_budget(restored: Any, fresh: Budget | None) -> Budget | None:
+def _restored_budget(saved: tune.RunConfig, fresh: Budget | None) -> Budget | None:
     """The time budget as the Tuner had it when built (its clock pauses while no driver runs), else `fresh`."""
-    stop = getattr(restored._run_config, "stop", None)
+    stop = getattr(saved, "stop", None)
     for stopper in [stop, *getattr(stop, "_stoppers", [])]:
         if isinstance(stopper, BudgetStopper):
             return stopper.budget

@@ -22,6 +22,7 @@ from sweep.store import schema as S
 from sweep_errors import SweepError
 from tests.cli.test_cli_sweep import _rows, _sweep_dir
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
+from tests.store.test_sweep_unit_copy import _tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -293,3 +294,41 @@ def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
             "--quiet", check=True, env=env)  # fmt: skip
     result = sweep.load(_sweep_dir(storage))
     assert len(result.trials) == 3 and result.status == "completed"
+
+
+@pytest.mark.ray
+def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp_path):
+    """Over Ray Client the restored Tuner lives in an actor on the cluster; the sweep's configs for the copy
+    replace the launch's there too (Ray's would send the copy's rows and new trials into the original)."""
+    _, env, ports = head_node
+    address = f"ray://127.0.0.1:{ports['client']}"
+    space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
+    spec = tmp_path / "spec.yaml"  # one trial at a time: the resume makes the last ones
+    spec.write_text(yaml.safe_dump(tiny_spec(samples=3, max_concurrent=1, scheduler={"type": "fifo"}, space=space)))
+    storage = tmp_path / "sweeps"
+    proc = subprocess.Popen(
+        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--address", address, "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        original = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        wait_for(lambda: _rows(original / "trials.csv") >= 1, "a finished trial", proc=proc)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _rows(original / "trials.csv") < 3, "the sweep went too far before it could be interrupted"
+    made_by_launch = {path.name for path in (original / "ray" / "sweep").glob("train_*")}
+    copy = tmp_path / "elsewhere" / "copy"
+    copy.parent.mkdir()
+    subprocess.run(["cp", "-a", str(original), str(copy)], check=True)
+    before = _tree(original)
+
+    run_cli("resume", str(copy), "--address", address, "--quiet", check=True, env=env)
+    assert _tree(original) == before, "resuming the copy changed the original"
+    assert {path.name for path in (copy / "ray" / "sweep").glob("train_*")} - made_by_launch, (
+        "no trial made by the resume"
+    )
+    result = sweep.load(copy)
+    assert result.status == "completed" and sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(3)]
