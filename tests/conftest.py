@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node", "bench_smokes"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker; runs the modules that
-    read the benches' smokes last, so the smokes (started with the session) run beside the other tests."""
+    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker; orders the modules (the
+    longest first, those that read the benches' smokes last: the smokes start with the session and run beside
+    the other tests). pytest-xdist keeps this order with `--no-loadscope-reorder`."""
     unmarked = [
         f"{item.nodeid} (uses {', '.join(sorted(RAY_FIXTURES & set(getattr(item, 'fixturenames', ()))))})"
         for item in items
@@ -47,8 +49,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "`pytestmark = pytest.mark.ray`) so the fast tier `-m 'not ray'` leaves them out:\n  "
             + "\n  ".join(unmarked)
         )
+    # Modules with the most Ray tests (the long ones) first, so that two workers end together; the modules that
+    # read the smokes last, when the smokes have run. Stable: each module keeps its own order.
     smoked = {item.module for item in items if _reads_smokes(item)}
-    items.sort(key=lambda item: getattr(item, "module", None) in smoked)  # stable: each module keeps its order
+    ray_tests = Counter(getattr(item, "module", None) for item in items if item.get_closest_marker("ray"))
+    items.sort(key=lambda item: (getattr(item, "module", None) in smoked, -ray_tests[getattr(item, "module", None)]))
 
 
 def _reads_smokes(item: pytest.Item) -> bool:
