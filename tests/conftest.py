@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import shlex
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +32,8 @@ RAY_FIXTURES = frozenset({"ray_instance", "cluster", "head_node", "bench_smokes"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker; orders the modules (the
-    longest first, those that read the benches' smokes last: the smokes start with the session and run beside
-    the other tests). pytest-xdist keeps this order with `--no-loadscope-reorder`."""
+    """Refuses to run a test that uses a Ray-starting fixture without the `ray` marker; runs the modules that
+    read the benches' smokes last, so the smokes (started with the session) run beside the other tests."""
     unmarked = [
         f"{item.nodeid} (uses {', '.join(sorted(RAY_FIXTURES & set(getattr(item, 'fixturenames', ()))))})"
         for item in items
@@ -49,11 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "`pytestmark = pytest.mark.ray`) so the fast tier `-m 'not ray'` leaves them out:\n  "
             + "\n  ".join(unmarked)
         )
-    # Modules with the most Ray tests (the long ones) first, so that two workers end together; the modules that
-    # read the smokes last, when the smokes have run. Stable: each module keeps its own order.
     smoked = {item.module for item in items if _reads_smokes(item)}
-    ray_tests = Counter(getattr(item, "module", None) for item in items if item.get_closest_marker("ray"))
-    items.sort(key=lambda item: (getattr(item, "module", None) in smoked, -ray_tests[getattr(item, "module", None)]))
+    items.sort(key=lambda item: getattr(item, "module", None) in smoked)  # stable: each module keeps its order
 
 
 def _reads_smokes(item: pytest.Item) -> bool:
@@ -198,54 +191,46 @@ class BenchSmokes:
     """The benches' smoke runs (`python -m bench.run --smoke`, `python -m bench.quality --smoke`).
 
     Each smoke is a chain of fresh processes that mostly wait on Ray's start (some 100 and 125 s alone), so they
-    run beside other tests at little cost. Each runs once per test run, started by whichever of its processes
-    (pytest-xdist's workers share `root`) first asks for it, and writes its JSON, log and exit code under
-    `root/<kind>`. While it runs, its process holds an exclusive lock on `root/<kind>/lock`; a reader waits for
-    that lock, so any worker reads a finished run. No timing is asserted on either.
+    run beside other tests at little cost. Each writes its JSON and log under its own directory; no timing is
+    asserted on either.
     """
 
     MODULES = {"cost": "bench.run", "quality": "bench.quality"}
-    TIMEOUT_S = 900  # a smoke still running after this is killed (its exit code then says so)
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.runs: list[subprocess.Popen] = []  # the smokes this process started
+        self.runs: dict[str, tuple[subprocess.Popen, Path]] = {}
 
     def start(self, kind: str) -> None:
-        """Starts one smoke, unless a process of this test run already has."""
+        """Starts one smoke (once)."""
+        if kind in self.runs:
+            return
         out = self.root / kind
-        with (self.root / "claims.lock").open("a") as claims:
-            fcntl.flock(claims, fcntl.LOCK_EX)  # claim and lock in one step: no reader sees a claim unlocked
-            try:
-                out.mkdir()
-            except FileExistsError:
-                return
-            with (out / "lock").open("w") as lock, (out / "log.txt").open("w") as log:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # held by the child through the inherited descriptor until it exits
-                smoke = [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")]
-                command = f"timeout --foreground -k 10 {self.TIMEOUT_S} {shlex.join(smoke)}"
-                self.runs.append(
-                    subprocess.Popen(
-                        ["sh", "-c", f'{command}; echo $? > "$0"', str(out / "code")],
-                        cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=subprocess.STDOUT,
-                        pass_fds=(lock.fileno(),),
-                    )
-                )  # fmt: skip
+        out.mkdir()
+        with (out / "log.txt").open("w") as log:  # the child keeps its own handle on the file
+            proc = subprocess.Popen(
+                [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
+                cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.runs[kind] = (proc, out)
 
-    def result(self, kind: str) -> tuple[int, str, Path]:
+    def result(self, kind: str, timeout: float = 900) -> tuple[int, str, Path]:
         """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended (started
-        now if no process had started it)."""
+        now if it was not)."""
         self.start(kind)
-        out = self.root / kind
-        with (out / "lock").open() as lock:
-            fcntl.flock(lock, fcntl.LOCK_SH)  # granted once the smoke's process has exited
-        code = (out / "code").read_text().strip() if (out / "code").exists() else ""
-        return int(code) if code else -1, (out / "log.txt").read_text()[-6000:], out / f"{kind}.json"
+        proc, out = self.runs[kind]
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        return code, (out / "log.txt").read_text()[-6000:], out / f"{kind}.json"
 
-    def wait(self) -> None:
-        """Waits for the smokes this process started: another worker may still read them."""
-        for proc in self.runs:
-            proc.wait()
+    def stop(self) -> None:
+        for proc, _ in self.runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def _in_xdist_worker() -> bool:
@@ -254,23 +239,21 @@ def _in_xdist_worker() -> bool:
 
 @pytest.fixture(scope="session")
 def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """The benches' smokes: every one a selected test reads (its module's `SMOKE`), started with the session (see
-    `_bench_smokes_start_first`); in one process the tests that read them run last. pytest-xdist's workers
-    share them: the workers' temporary directories have one parent per test run."""
-    base = tmp_path_factory.getbasetemp()
-    root = (base.parent if _in_xdist_worker() else base) / "bench-smokes"
-    root.mkdir(exist_ok=True)
-    smokes = BenchSmokes(root)
-    for item in request.session.items:
-        if _reads_smokes(item) and hasattr(item, "module"):
-            smokes.start(item.module.SMOKE)
+    """The benches' smokes. In one process: every one a selected test reads (its module's `SMOKE`), started
+    together with the session (see `_bench_smokes_start_first`), the tests that read them running last. In a
+    pytest-xdist worker, which runs only some modules: each smoke when its module first reads it."""
+    smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"))
+    if not _in_xdist_worker():
+        for item in request.session.items:
+            if _reads_smokes(item) and hasattr(item, "module"):
+                smokes.start(item.module.SMOKE)
     yield smokes
-    smokes.wait()
+    smokes.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _bench_smokes_start_first(request: pytest.FixtureRequest) -> None:
     """Starts the benches' smokes before the first test when the session will read them: they mostly wait on
     Ray's start, so they run beside the other tests instead of holding up the suite for 2-3 minutes."""
-    if any(_reads_smokes(item) for item in request.session.items):
+    if not _in_xdist_worker() and any(_reads_smokes(item) for item in request.session.items):
         request.getfixturevalue("bench_smokes")

@@ -306,9 +306,11 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
     replace the launch's there too (Ray's would send the copy's rows and new trials into the original)."""
     _, env, ports = head_node
     address = f"ray://127.0.0.1:{ports['client']}"
-    space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
-    spec = tmp_path / "spec.yaml"  # one trial at a time: the resume makes the last ones
-    spec.write_text(yaml.safe_dump(tiny_spec(samples=6, max_concurrent=1, scheduler={"type": "fifo"}, space=space)))
+    # one trial at a time, each some seconds long (a quiet machine trains 60 epochs of digits in about a second),
+    # so the launch is interrupted with trials left to make: the resume makes them
+    space = {**tiny_spec()["space"], "epochs": 200, "batch_size": 16, "momentum": 0.9}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(tiny_spec(samples=4, max_concurrent=1, scheduler={"type": "fifo"}, space=space)))
     storage = tmp_path / "sweeps"
     proc = subprocess.Popen(
         [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--address", address, "--quiet"],
@@ -322,7 +324,7 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _rows(original / "trials.csv") < 6, "the sweep went too far before it could be interrupted"
+    assert _rows(original / "trials.csv") < 4, "the sweep went too far before it could be interrupted"
     made_by_launch = {path.name for path in (original / "ray" / "sweep").glob("train_*")}
     copy = tmp_path / "elsewhere" / "copy"
     copy.parent.mkdir()
@@ -335,4 +337,4 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
         "no trial made by the resume"
     )
     result = sweep.load(copy)
-    assert result.status == "completed" and sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(6)]
+    assert result.status == "completed" and sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(4)]
