@@ -19,10 +19,13 @@ import sweep
 from search_spaces import load_spec
 from sweep.cluster.launcher import check_fits, runtime_env
 from sweep.store import schema as S
+from sweep.store.ray_state import unpickled_files
+from sweep.store.signing import load_key, unsigned
 from sweep_errors import SweepError
 from tests.cli.test_cli_sweep import _rows, _sweep_dir
 from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 from tests.store.test_sweep_unit_copy import _tree
+from tests.toy_trainables import GATE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -306,11 +309,15 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
     replace the launch's there too (Ray's would send the copy's rows and new trials into the original)."""
     _, env, ports = head_node
     address = f"ray://127.0.0.1:{ports['client']}"
-    # one trial at a time, each some seconds long (a quiet machine trains 60 epochs of digits in about a second),
-    # so the launch is interrupted with trials left to make: the resume makes them
-    space = {**tiny_spec()["space"], "epochs": 200, "batch_size": 16, "momentum": 0.9}
+    # one trial at a time, and every trial after the first waits for the gate: the launch is interrupted with
+    # trials left to make, which the resume makes
+    signals = tmp_path / "signals"
+    signals.mkdir()
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump(tiny_spec(samples=4, max_concurrent=1, scheduler={"type": "fifo"}, space=space)))
+    spec.write_text(yaml.safe_dump({
+        "name": "gated", "trainable": "tests.toy_trainables:gated", "samples": 4, "seed": 1, "max_concurrent": 1,
+        "scheduler": "fifo", "space": {"x": {"uniform": [0.0, 1.0]}, "epochs": 2, "signals": str(signals)},
+    }))  # fmt: skip
     storage = tmp_path / "sweeps"
     proc = subprocess.Popen(
         [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--address", address, "--quiet"],
@@ -319,22 +326,37 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
     try:
         original = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
         wait_for(lambda: _rows(original / "trials.csv") >= 1, "a finished trial", proc=proc)
+        # Over Ray Client an interrupted driver's Tuner saves nothing more; Ray's first save comes before the sweep
+        # can sign it, so the test waits for a signed save (within Ray's checkpoint period)
+        wait_for(lambda: _signed_state(original / "ray" / "sweep"), "a signed save of Ray's state", proc=proc)
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert _rows(original / "trials.csv") < 4, "the sweep went too far before it could be interrupted"
-    made_by_launch = {path.name for path in (original / "ray" / "sweep").glob("train_*")}
+    assert _rows(original / "trials.csv") == 1
+    made_by_launch = {path.name for path in (original / "ray" / "sweep").glob("gated_*")}
     copy = tmp_path / "elsewhere" / "copy"
     copy.parent.mkdir()
     subprocess.run(["cp", "-a", str(original), str(copy)], check=True)
     before = _tree(original)
+    (signals / GATE).touch()
 
     run_cli("resume", str(copy), "--address", address, "--quiet", check=True, env=env)
     assert _tree(original) == before, "resuming the copy changed the original"
-    assert {path.name for path in (copy / "ray" / "sweep").glob("train_*")} - made_by_launch, (
+    assert {path.name for path in (copy / "ray" / "sweep").glob("gated_*")} - made_by_launch, (
         "no trial made by the resume"
     )
     result = sweep.load(copy)
     assert result.status == "completed" and sorted(result.trials[S.PLAN_ID]) == [f"r1-{i:03d}" for i in range(4)]
+
+
+def _signed_state(experiment: Path) -> bool:
+    """Whether Ray has saved the experiment's state and every file a restore would unpickle is signed."""
+    files = unpickled_files(experiment)
+    try:
+        return any(f.name.startswith("experiment_state") for f in files) and not unsigned(
+            experiment, files, load_key(create=False)
+        )
+    except (OSError, ValueError):  # a file being written
+        return False
