@@ -59,6 +59,8 @@ def start_worker(methods: list[str], task_names: list[str]) -> None:
     torch's, which Optuna's GPSampler loads, is limited too) and Ray's warnings off."""
     from threadpoolctl import threadpool_limits
 
+    import sweep.run.tpe  # noqa: F401  (every method's coordinates; it imports torch, some 1.7 s)
+
     runners = {METHODS[m].runner for m in methods}
     if SWEEP in runners:
         import sweep.run.tuner  # noqa: F401  (what the Planner's first ask imports)
