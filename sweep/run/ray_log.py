@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ray.tune import Callback
+
 from sweep.run.trial_death import plain
 
 _lock = threading.Lock()
@@ -95,3 +97,16 @@ def restore() -> None:
 
             ray_worker.print_to_stdstream = _original
             _original = None
+
+
+class RayLogHere(Callback):
+    """Sends Ray Tune's messages to the sweep's log in the process that runs the Tuner, when the run starts: the
+    driver (which :func:`log_ray_to` already did), or over Ray Client an actor on the cluster, whose warnings
+    (such as "Failed to fetch metrics" for the trials, which write no Ray result files) would otherwise come back
+    to the user's terminal. It keeps no state: Ray saves nothing for it."""
+
+    def __init__(self, log_file: Path) -> None:
+        self.log_file = str(log_file)
+
+    def setup(self, stop: Any = None, num_samples: Any = None, total_num_samples: Any = None, **info: Any) -> None:
+        log_ray_to(Path(self.log_file))

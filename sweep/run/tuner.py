@@ -15,6 +15,7 @@ from ray.tune.search import Searcher
 from search_spaces import Space, SweepSpec
 from sweep.run import restored_tuner
 from sweep.run.budget import Budget
+from sweep.run.ray_log import RayLogHere
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.search_generator import RelocatingSearchGenerator
 from sweep.run.searcher import RecipeSearcher
@@ -159,7 +160,13 @@ def sweep_tuner(
         name=at.name,
         storage_path=at.storage_path,
         storage_filesystem=at.storage_filesystem,
-        callbacks=[SweepRecorder(info), StateSigner(plan.directory, name), *guards, *_trackers(spec, info)],
+        callbacks=[
+            RayLogHere(plan.directory.ray_tune_log),
+            SweepRecorder(info),
+            StateSigner(plan.directory, name),
+            *guards,
+            *_trackers(spec, info),
+        ],
         stop=make_stopper(budget, plan.directory, spec.trial_timeout, spec, guards),
         verbose=0,
         # Ray allows no retries with fail_fast: the first error ends the sweep.

@@ -297,10 +297,12 @@ def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
     _, env, ports = head_node
     storage = tmp_path / "sweeps"
     spec = _project(tmp_path) / "spec.yaml"
-    run_cli("launch", str(spec), "--address", f"ray://127.0.0.1:{ports['client']}", "--storage", str(storage),
-            "--quiet", check=True, env=env)  # fmt: skip
+    done = run_cli("launch", str(spec), "--address", f"ray://127.0.0.1:{ports['client']}", "--storage", str(storage),
+                   "--quiet", check=True, env=env)  # fmt: skip
     result = sweep.load(_sweep_dir(storage))
     assert len(result.trials) == 3 and result.status == "completed"
+    # Ray Tune's messages in the Tuner's actor on the cluster go to the sweep's log, not back to the terminal
+    assert "(TunerInternal" not in done.stdout + done.stderr, done.stderr
 
 
 @pytest.mark.ray
