@@ -59,8 +59,21 @@ class StateSigner(Callback):
                 self.pending[TUNER_FILE] = signature(key, TUNER_FILE, data)
 
     def on_step_begin(self, iteration: int, trials: list[Any], **info: Any) -> None:
-        if self.staging is None and trials:  # every trial of the run shares the experiment's staging folder
+        self._learn_staging(trials)
+
+    def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
+        self._learn_staging(trials)
+
+    def _learn_staging(self, trials: list[Any]) -> None:
+        """Learns Ray's staging folder from a trial (every trial of the run shares the experiment's).
+
+        A launch's first save comes in Ray's first step, after its first trials are added but before a callback
+        sees one, so it is signed here, at the end of that same step, rather than at the next save (a checkpoint
+        period later): a driver killed in between would leave state that a resume refuses.
+        """
+        if self.staging is None and trials:
             self.staging = trials[0].storage.experiment_driver_staging_path
+            self.get_state()
 
     def get_state(self) -> dict | None:
         """Called by Ray's experiment save once everything else is staged: sign it, then report no state."""

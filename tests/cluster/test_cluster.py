@@ -328,8 +328,8 @@ def test_a_copy_resumed_over_ray_client_writes_only_into_the_copy(head_node, tmp
     try:
         original = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
         wait_for(lambda: _rows(original / "trials.csv") >= 1, "a finished trial", proc=proc)
-        # Over Ray Client an interrupted driver's Tuner saves nothing more; Ray's first save comes before the sweep
-        # can sign it, so the test waits for a signed save (within Ray's checkpoint period)
+        # Over Ray Client an interrupted driver's Tuner saves nothing more, and Ray copies its saves into the sweep
+        # in the background: the test waits for a save and its signatures to be there
         wait_for(lambda: _signed_state(original / "ray" / "sweep"), "a signed save of Ray's state", proc=proc)
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=120)
