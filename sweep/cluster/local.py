@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sweep.cluster.client_log import hold_client_log
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
 from sweep_errors import SweepError
 
@@ -94,6 +95,8 @@ def _join_or_start(
                 user_record=str(record) if record else None,
             )  # fmt: skip
     if address is not None:
+        if address.startswith("ray://"):
+            hold_client_log()  # the cluster side's warnings go to the sweep's log, not the terminal
         try:
             info = with_retries(
                 lambda: init(address=address, logging_config=worker_logging),

@@ -19,6 +19,7 @@ from typing import Any
 
 from ray.tune import Callback
 
+from sweep.cluster.client_log import release_client_log
 from sweep.run.trial_death import plain
 
 _lock = threading.Lock()
@@ -54,8 +55,9 @@ class RoomyFileHandler(logging.FileHandler):
 
 
 def log_ray_to(log_file: Path) -> None:
-    """From now on Ray Tune's log records (warnings and up) and Ray's ``(raylet)`` messages to this driver are
-    appended to `log_file`; a handler a previous sweep of this process installed is replaced."""
+    """From now on Ray Tune's log records (warnings and up), the warnings Ray Client streams from the cluster and
+    Ray's ``(raylet)`` messages to this driver are appended to `log_file`; a handler a previous sweep of this
+    process installed is replaced."""
     global _original
     logger = logging.getLogger("ray.tune")
     for handler in [h for h in logger.handlers if getattr(h, "_sweep", False)]:
@@ -64,9 +66,11 @@ def log_ray_to(log_file: Path) -> None:
     handler = RoomyFileHandler(log_file)
     handler._sweep = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
+    release_client_log(handler)  # over Ray Client: the cluster side's warnings, held since the connection
     try:
         import ray._private.worker as ray_worker
     except ImportError:  # pragma: no cover (another Ray layout: its messages stay on the terminal)

@@ -303,6 +303,8 @@ def test_ray_client_address_runs_a_sweep(head_node, tmp_path):
     assert len(result.trials) == 3 and result.status == "completed"
     # Ray Tune's messages in the Tuner's actor on the cluster go to the sweep's log, not back to the terminal
     assert "(TunerInternal" not in done.stdout + done.stderr, done.stderr
+    # nor do the warnings of Ray Client's server process (Ray's "SIGTERM handler is not set ..." at connection)
+    assert "SIGTERM handler" not in done.stdout + done.stderr, done.stderr
 
 
 @pytest.mark.ray
