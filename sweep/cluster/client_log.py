@@ -5,7 +5,8 @@ streams that process's log records back to the logger ``ray.util.client.logsclie
 handler and stops its records from propagating, so Python prints each warning on stderr itself (its "last
 resort" handler): every ray:// command began with Ray's own ``SIGTERM handler is not set because current thread
 is not the main thread.`` (the server connects to Ray from a gRPC thread). :func:`hold_client_log` keeps those
-records instead, and :func:`release_client_log` hands them and every later one to the sweep's log file.
+records instead, and :func:`release_client_log` hands them and every later one to the sweep's log file (a
+command that keeps no such log, such as `sweep retest`, keeps only the last few in memory).
 """
 
 from __future__ import annotations
