@@ -84,9 +84,14 @@ def drive(
     ship = needs_shipping(spec, builtin_names()) and not by_value
     if directory.remote is None:
         make_reserve(directory.root)
-    env = runtime_env(project, ship, options.storage, local=options.address is None)
-    with E.timed(observer, "ray_start"):
-        connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
+    try:
+        env = runtime_env(project, ship, options.storage, local=options.address is None)
+        with E.timed(observer, "ray_start"):
+            connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
+    except KeyboardInterrupt:  # Ctrl-C in Ray's first seconds: the sweep is there, and says so like any other
+        release_reserve(directory.root)
+        _mark_interrupted(directory, observer)
+        return load(directory.root)
     phases = {"start": round(time.time() - clock_start, 3)}
     from sweep.run.tuner import prune_checkpoints  # imports ray: only after connect() has set its environment
 

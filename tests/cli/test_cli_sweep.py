@@ -153,6 +153,33 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
         assert list(group[S.EPOCH]) == list(range(1, len(group) + 1))
 
 
+@pytest.mark.ray
+def test_ctrl_c_while_ray_starts_leaves_a_sweep_that_says_where_it_is_and_resumes(tmp_path, ray_instance):
+    """Ctrl-C in a launch's first seconds, while its own Ray starts (after the sweep's directory is made): the
+    sweep is marked interrupted and the resume line names it, as for a later Ctrl-C (it printed only
+    "aborted", and `sweep ls` showed it "planned" forever)."""
+    spec = _write_spec(tmp_path, samples=3)
+    storage = tmp_path / "sweeps"
+    proc = subprocess.Popen(
+        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--cpus", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
+        os.kill(proc.pid, signal.SIGINT)  # Ray takes seconds to start after the directory is made
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and f"sweep resume {directory}" in out, (out, err)
+    assert "Traceback" not in err and "aborted" not in err, err
+    assert sweep.load(directory).state["status"] == "interrupted"
+
+    run_cli("resume", str(directory), "--address", ray_instance.address, "--quiet", check=True)
+    result = sweep.load(directory)
+    assert result.status == "completed" and len(result.trials) == 3
+
+
 def _one_line_error(proc: subprocess.CompletedProcess) -> str:
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
