@@ -56,9 +56,13 @@ def connect(
         >>> conn = connect(cpus=2)  # doctest: +SKIP
         >>> print(conn.auth_hint())  # doctest: +SKIP
     """
-    connection = _join_or_start(address, cpus, dashboard, runtime_env, warm)
-    from sweep.run.liveness import reclaim_term
+    from sweep.run.liveness import reclaim_term, term_in_ray_start
 
+    try:
+        connection = _join_or_start(address, cpus, dashboard, runtime_env, warm)
+    except SystemExit as stop:  # SIGTERM while Ray started: Ray's handler of that moment exits
+        term_in_ray_start(stop)
+        raise
     reclaim_term()  # Ray's crash handler took SIGTERM: a sweep stops on it like on Ctrl-C
     return connection
 

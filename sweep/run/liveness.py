@@ -1,5 +1,5 @@
-"""Which process drives a sweep: recorded in sweep.json, so a `running` sweep whose driver is gone reads as
-`interrupted` (with the resume hint) instead of running forever; and SIGTERM handled like Ctrl-C, within a
+"""Which process drives a sweep: recorded in sweep.json, so a `planned` or `running` sweep whose driver is gone
+reads as `interrupted` (with the resume hint) instead of running forever; and SIGTERM handled like Ctrl-C, within a
 deadline: `docker stop` and `timeout -k` send SIGKILL some seconds after SIGTERM, and Ray Tune waits up to 15 s
 for a hung trial's worker to stop."""
 
@@ -41,9 +41,10 @@ def driver_alive(driver: dict[str, Any] | None) -> bool:
 
 
 def effective_status(state: dict[str, Any]) -> str:
-    """The state's status, with a `running` sweep whose driver died shown as `interrupted`."""
+    """The state's status, with a `running` sweep whose driver died shown as `interrupted` (and a `planned` one:
+    its driver died before the first round started, while Ray started)."""
     status = str(state.get("status", "unknown"))
-    if status == "running" and not driver_alive(state.get("driver")):
+    if status in ("planned", "running") and not driver_alive(state.get("driver")):
         return "interrupted"
     return status
 
@@ -57,6 +58,15 @@ def reclaim_term() -> None:
     """Puts the command's SIGTERM handler back after `ray.init` took SIGTERM over (nothing when none is active)."""
     if _term_handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _term_handler)
+
+
+def term_in_ray_start(stop: SystemExit) -> None:
+    """Turns `ray.init`'s answer to a SIGTERM that came while it started (its handler then is `sys.exit(15)`)
+    into the command's own SIGTERM stop (a KeyboardInterrupt, the deadline, exit 143); re-raises any other exit."""
+    if stop.code != signal.SIGTERM or _term_handler is None:
+        raise stop
+    reclaim_term()
+    _term_handler(signal.SIGTERM, None)
 
 
 # Seconds a SIGTERM'd command gives Ray Tune's graceful stop before it ends itself: Tune leaves its loop and saves

@@ -154,10 +154,12 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
 
 
 @pytest.mark.ray
-def test_ctrl_c_while_ray_starts_leaves_a_sweep_that_says_where_it_is_and_resumes(tmp_path, ray_instance):
-    """Ctrl-C in a launch's first seconds, while its own Ray starts (after the sweep's directory is made): the
-    sweep is marked interrupted and the resume line names it, as for a later Ctrl-C (it printed only
-    "aborted", and `sweep ls` showed it "planned" forever)."""
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["sigint", "sigterm", "sigkill"])
+def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_path, ray_instance, how):
+    """Stopped in a launch's first seconds, while its own Ray starts (after the sweep's directory is made): the
+    sweep reads as interrupted, and a clean stop prints the resume line and the shell's exit code. Before, Ctrl-C
+    printed only "aborted", SIGTERM met Ray's start-up handler (exit 15, nothing said), and all three left a
+    sweep that `sweep ls` showed as "planned" forever."""
     spec = _write_spec(tmp_path, samples=3)
     storage = tmp_path / "sweeps"
     proc = subprocess.Popen(
@@ -166,14 +168,19 @@ def test_ctrl_c_while_ray_starts_leaves_a_sweep_that_says_where_it_is_and_resume
     )  # fmt: skip
     try:
         directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
-        os.kill(proc.pid, signal.SIGINT)  # Ray takes seconds to start after the directory is made
+        os.kill(proc.pid, how)  # Ray takes seconds to start after the directory is made
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130 and f"sweep resume {directory}" in out, (out, err)
-    assert "Traceback" not in err and "aborted" not in err, err
-    assert sweep.load(directory).state["status"] == "interrupted"
+    if how == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == (130 if how == signal.SIGINT else 143), (out, err)
+        assert f"sweep resume {directory}" in out and sweep.load(directory).state["status"] == "interrupted"
+        assert "Traceback" not in err and "aborted" not in err, err
+    assert sweep.load(directory).status == "interrupted"
+    assert "interrupted" in run_cli("ls", str(storage), check=True).stdout
 
     run_cli("resume", str(directory), "--address", ray_instance.address, "--quiet", check=True)
     result = sweep.load(directory)
