@@ -151,6 +151,11 @@ class Planner:
             raise SweepError(f"Planner.tell: the value for {plan} must be a number, got {show(value)}")
         result: dict[str, Any] = {} if bad else {self.metric: float(value)}  # type: ignore[arg-type]
         if epoch is not None:
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+                raise SweepError(
+                    f"Planner.tell: the epoch of {plan}'s reading must be an integer ≥ 1 (its first epoch is 1), "
+                    f"got {show(epoch)}"
+                )
             if not bad:
                 self.searcher.on_trial_result(trial_id, {**result, "epoch": epoch})
             return
@@ -160,7 +165,13 @@ class Planner:
 
 
 def _planner_dir(root: Path, spec: SweepSpec, staged: bool) -> SweepDir:
-    (root / "rounds").mkdir(parents=True, exist_ok=True)
+    try:
+        (root / "rounds").mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file's path, a read-only place
+        raise SweepError(
+            f"Planner: cannot keep the round files in {root} ({err.strerror or err}): give a writable directory, "
+            "or none for a temporary one"
+        ) from None
     directory = SweepDir(root.resolve())
     if directory.state.path.exists():
         raise SweepError(f"Planner: {root} already holds a plan (sweep.json): give an empty directory or none")

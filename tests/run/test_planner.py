@@ -94,6 +94,18 @@ def test_telling_a_config_it_never_handed_out_is_a_one_line_error():
         planner.tell(planner.ask(), "high")
     with pytest.raises(SweepError, match="workers must be an integer ≥ 1, got 0"):
         Planner(SPEC, workers=0)
+    pending = planner.ask()
+    for epoch in (0, -1, 2.5, True, "3"):
+        with pytest.raises(SweepError, match=r"^Planner.tell: the epoch of r1-00\d's reading must be an integer ≥ 1"):
+            planner.tell(pending, 0.5, epoch=epoch)
+    planner.tell(pending, 0.5, epoch=1)  # the refused readings left the config pending
+
+
+def test_a_directory_that_cannot_hold_the_round_files_is_a_one_line_error(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(SweepError, match=r"^Planner: cannot keep the round files in .*a-file \(Not a directory\)"):
+        Planner(SPEC, directory=a_file)
 
 
 def test_intermediate_readings_and_failures_are_told_too():
