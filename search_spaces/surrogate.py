@@ -92,7 +92,7 @@ class Surrogate:
                ) -> dict[str, Any]:  # fmt: skip
         """The candidate of highest upper confidence bound (mean + `exploration` × spread) given `results`
         (config, value) and trials `pending`; the first candidate while the model is not :meth:`ready`."""
-        usable = [(c, v) for c, v in results if v is not None and np.isfinite(v)]
+        usable = [(c, v) for c, v in results if v is not None and not np.isnan(v)]  # ±inf: a diverged trial
         if not self.ready(len(usable), len(pending), batch_warmup) or len(candidates) == 1:
             return candidates[0]
         sign = 1.0 if self.mode == "max" else -1.0

@@ -9,7 +9,6 @@ is the planner's own, removed by `close()`, at the end of a `with` block, or whe
 
 from __future__ import annotations
 
-import math
 import shutil
 import tempfile
 import weakref
@@ -44,6 +43,7 @@ class Planner:
             loop that throws its directory away, a benchmark's, saves a disk sync per ask with False).
 
     Example:
+        >>> import math
         >>> planner = Planner({"space": {"lr": {"loguniform": [1e-4, 1]}}, "samples": 4, "rounds": 2})
         >>> while (config := planner.ask()) is not None:
         ...     planner.tell(config, 1.0 - abs(math.log10(config["lr"]) + 2))
@@ -137,7 +137,8 @@ class Planner:
              failed: bool = False) -> None:  # fmt: skip
         """Reports a trial's result: its final metric (``epoch=None``: the trial is over), or a reading at
         `epoch` while it trains. ``failed=True`` (or a value of None) ends it as errored: a crash says nothing
-        about the config."""
+        about the config. A NaN or infinite value is a trial that diverged: the worst result, which the model
+        learns to keep away from."""
         self._check_open("tell")
         plan = str(config.get(S.PLAN_ID) if isinstance(config, Mapping) else config)
         trial_id = self.pending.get(plan)
@@ -146,7 +147,7 @@ class Planner:
                 f"Planner.tell: {show(plan)} is not a config this planner handed out and still awaits "
                 "(give the dict ask() returned, or its plan_id, once)"
             )
-        bad = value is None or (isinstance(value, float) and math.isnan(value))
+        bad = value is None  # a crash; a NaN or infinite value is a trial that diverged (the model's worst)
         if not bad and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise SweepError(f"Planner.tell: the value for {plan} must be a number, got {show(value)}")
         result: dict[str, Any] = {} if bad else {self.metric: float(value)}  # type: ignore[arg-type]

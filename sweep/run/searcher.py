@@ -66,6 +66,7 @@ class RecipeSearcher(Searcher):
         self.reported: set[str] = set()  # plan ids that reported at least once
         self.ended: set[str] = set()  # plan ids whose trial is over
         self.errored: set[str] = set()
+        self.diverged: set[str] = set()  # plan ids whose metric went NaN or infinite: the model's worst results
         self.skipped: list[str] = []  # planned but never started (a round's budget share ran out)
         self.finished = False
         self.guided: GuidedRound | None = None  # the current round's model-guided proposals (rounds.model)
@@ -109,7 +110,10 @@ class RecipeSearcher(Searcher):
             self.budget.training_started()
         self.reported.add(plan)
         outcome, epochs = self.outcomes[plan], epochs_of(result, self.metric)
-        best = best_of([outcome.best, *(reading(e, self.metric) for e in epochs)], self.mode)
+        readings = [reading(e, self.metric) for e in epochs]
+        if any(r is not None and not math.isfinite(r) for r in readings):
+            self.diverged.add(plan)
+        best = best_of([outcome.best, *readings], self.mode)
         trained = max([outcome.epochs, *(int(e.get(S.EPOCH) or 0) for e in epochs)])
         self.outcomes[plan] = replace(outcome, best=best, epochs=trained)
 
@@ -159,7 +163,11 @@ class RecipeSearcher(Searcher):
         round's plan file before it runs."""
         assert self.guided is not None and self.surrogate is not None
         slot = self.plan.slots[self.slot_index]
-        results = [(o.config, o.best) for o in self.outcomes.values() if o.best is not None]
+        # A trial that diverged before any finite reading is the worst result there is: left out, it would leave
+        # the model blind where α is too large, and the model's doubt there would draw trial after trial to it.
+        worst = -math.inf if self.mode == "max" else math.inf
+        results = [(o.config, worst if o.best is None else o.best) for p, o in self.outcomes.items()
+                   if o.best is not None or p in self.diverged]  # fmt: skip
         handed = set(self.trials.values())
         pending = [o.config for p, o in self.outcomes.items() if p in handed and p not in self.ended]
         top = ranked(self.outcomes.values(), self.mode)[:LOCAL_CENTRES]  # the one ranking picks the model's centres
@@ -269,6 +277,8 @@ class RecipeSearcher(Searcher):
             if row[S.STATUS] == S.ERRORED:
                 self.errored.add(plan)
                 continue
+            if row[S.STATUS] == S.DIVERGED:
+                self.diverged.add(plan)
             stage = None if pd.isna(row.get(S.STAGE)) else int(row[S.STAGE])
             best = None if pd.isna(row.get(S.BEST)) else float(row[S.BEST])
             config = {n: plain(row[n]) for n in names if not missing(row[n])}
