@@ -12,8 +12,8 @@ from sweep import Planner, SweepError
 from sweep.run.rounds import round_slots
 from sweep.run.sweep_plan import SweepPlan
 from sweep.run.tuner import make_searcher
-from sweep.store.layout import SweepDir
 from sweep.store import schema as S
+from sweep.store.layout import SweepDir
 from sweep.store.plan_ids import round_of
 from sweep.store.state import SweepState
 
