@@ -87,7 +87,7 @@ class StateSigner(Callback):
         key = load_key()  # at a URI: the signatures go up with the staged files, by Ray's own copy
         if key is not None:
             with contextlib.suppress(OSError):
-                sign_files(staged, files, key, self.pending)
+                sign_files(staged, files, key, self.pending, scratch=staged.parent)
         return None
 
     def _sign(self, files: list[Path], staged: Path | None = None) -> None:
@@ -97,7 +97,7 @@ class StateSigner(Callback):
         with contextlib.suppress(OSError):  # a full disk: Ray's own copy fails too; the resume then refuses
             self.target.mkdir(parents=True, exist_ok=True)
             sign_files(self.target, files, key)
-            if staged is not None:
-                tmp = staged / f".{SIGNATURES_FILE}.tmp"
+            if staged is not None:  # Ray's syncer may be copying the staging folder: no temporary file in it
+                tmp = staged.parent / f".{staged.name}.{SIGNATURES_FILE}.tmp"
                 shutil.copyfile(self.target / SIGNATURES_FILE, tmp)
                 os.replace(tmp, staged / SIGNATURES_FILE)

@@ -89,8 +89,12 @@ def read_signatures(folder: Path) -> dict[str, list[str]]:
     return {str(k): [str(s) for s in v] for k, v in files.items() if isinstance(v, list)}
 
 
-def sign_files(folder: Path, files: Iterable[Path], key: bytes, signed: Mapping[str, str] | None = None) -> None:
-    """Adds the signatures of `files` (and the ready-made `signed`: name → signature) to `folder`'s list."""
+def sign_files(folder: Path, files: Iterable[Path], key: bytes, signed: Mapping[str, str] | None = None,
+               scratch: Path | None = None) -> None:  # fmt: skip
+    """Adds the signatures of `files` (and the ready-made `signed`: name → signature) to `folder`'s list, written
+    whole under a temporary name in `scratch` (default `folder`; on the same disk) and moved into place: a
+    folder that another thread copies (Ray's staging folder) needs a scratch outside it, or the copy lists the
+    temporary file and fails when it is gone."""
     folder = Path(folder)
     known = read_signatures(folder)
     fresh = list((signed or {}).items())
@@ -99,7 +103,7 @@ def sign_files(folder: Path, files: Iterable[Path], key: bytes, signed: Mapping[
             fresh.append((path.name, signature(key, path.name, path.read_bytes())))
     for name, mine in fresh:
         known[name] = [s for s in known.get(name, []) if s != mine][-(KEEP - 1) :] + [mine]
-    tmp = folder / f".{SIGNATURES_FILE}.tmp"
+    tmp = (folder if scratch is None else Path(scratch)) / f".{folder.name}.{SIGNATURES_FILE}.tmp"
     tmp.write_text(json.dumps({"version": 1, "files": known}, indent=1))
     os.replace(tmp, folder / SIGNATURES_FILE)
 

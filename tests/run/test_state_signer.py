@@ -10,7 +10,7 @@ from ray.tune.experiment import Trial
 
 from sweep.run.state_signer import StateSigner
 from sweep.store.layout import SweepDir
-from sweep.store.signing import load_key, unsigned
+from sweep.store.signing import SIGNATURES_FILE, load_key, unsigned
 
 pytestmark = pytest.mark.ray  # Ray's staging folder lies in the session directory of a running Ray
 
@@ -50,3 +50,44 @@ def test_a_launchs_first_save_is_signed_in_the_step_that_made_it(tmp_path, monke
     later = stage_a_save(Path(storage.experiment_driver_staging_path), "later")  # the next save: signed as ever
     signer.get_state()
     assert unsigned(signer.target, staged + later, key) == []
+
+
+def test_signing_in_the_staging_folder_never_breaks_rays_copy_of_it(tmp_path, monkeypatch):
+    """Ray's syncer copies the staging folder in a background thread while the next save is signed. A temporary
+    file in that folder (as the signatures once had) made the copy list it and fail when it was gone, and Ray
+    printed the copy's traceback at the end of a successful sweep (about 1 in 30 signs here)."""
+    import threading
+
+    import pyarrow.fs
+    from ray.train._internal.storage import _pyarrow_fs_copy_files  # the copy Ray's syncer runs
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    staging = tmp_path / "session" / "exp" / "driver_artifacts"
+    stage_a_save(staging, "one")
+    signer = StateSigner(SweepDir(tmp_path / "sweep"), "exp")
+    signer.setup()
+    signer.staging = str(staging)
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def copy_again_and_again() -> None:
+        copied = tmp_path / "copied"
+        copied.mkdir()
+        while not done.is_set():
+            try:
+                _pyarrow_fs_copy_files(str(staging), str(copied), destination_filesystem=pyarrow.fs.LocalFileSystem())
+            except OSError as err:
+                failures.append(err)
+
+    copier = threading.Thread(target=copy_again_and_again)
+    copier.start()
+    try:
+        for _ in range(400):
+            signer.get_state()
+    finally:
+        done.set()
+        copier.join()
+    assert failures == []
+    assert sorted(p.name for p in staging.iterdir()) == sorted(
+        [*(p.name for p in staging.glob("*-one.*")), SIGNATURES_FILE]
+    )
