@@ -36,6 +36,14 @@ def _sweep_dir(storage: Path) -> Path | None:
     return found[0].parent if found else None
 
 
+def _start_launch(spec: Path, storage: Path, *options: str) -> subprocess.Popen:
+    """`sweep launch SPEC --storage STORAGE OPTIONS...` in the background, its output captured as text."""
+    return subprocess.Popen(
+        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def _rows(path: Path) -> int:
     return len(pd.read_csv(path)) if path.exists() and path.stat().st_size else 0
 
@@ -65,10 +73,7 @@ def test_launch_on_embedded_ray_with_dashboard_on_loopback(tmp_path):
     with open(tmp_path / "big.bin", "wb") as big:
         big.truncate(600 * 2**20)
     storage = tmp_path / "sweeps"
-    proc = subprocess.Popen(
-        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--cpus", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = _start_launch(spec, storage, "--cpus", "2")
     try:
         url = None
         for line in proc.stdout:  # the dashboard line comes once, at start
@@ -114,10 +119,7 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
     spec = _write_spec(tmp_path, samples=6, scheduler={"type": "fifo"}, space=_slow_space(60))
     storage = tmp_path / "sweeps"
     address = ray_instance.address
-    proc = subprocess.Popen(
-        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--address", address, "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = _start_launch(spec, storage, "--address", address, "--quiet")
     try:
         directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
         wait_for(lambda: _rows(directory / "trials.csv") >= 1, "a finished trial", proc=proc)
@@ -162,10 +164,7 @@ def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_
     sweep that `sweep ls` showed as "planned" forever."""
     spec = _write_spec(tmp_path, samples=3)
     storage = tmp_path / "sweeps"
-    proc = subprocess.Popen(
-        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), "--cpus", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = _start_launch(spec, storage, "--cpus", "1")
     try:
         directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
         os.kill(proc.pid, how)  # Ray takes seconds to start after the directory is made
