@@ -55,6 +55,18 @@ def steady(config: dict) -> None:
         tune.report({"epoch": epoch, "dev_accuracy": 1.0 - (float(config["x"]) - 0.7) ** 2})
 
 
+TALK = "a trial's own output"  # what `talks` prints
+
+
+def talks(config: dict) -> None:
+    """Prints `TALK` on stdout and stderr as its trial starts, then trains like `steady`."""
+    import sys
+
+    print(TALK, config.get("plan_id"))
+    print(TALK, config.get("plan_id"), file=sys.stderr)
+    steady(config)
+
+
 def log_quadratic(config: dict) -> None:
     """One report: the best learning rate is 1e-2 (a quadratic in log10 lr)."""
     tune.report({"epoch": 1, "dev_accuracy": -((math.log10(float(config["lr"])) + 2.0) ** 2)})

@@ -99,12 +99,13 @@ def _join_or_start(
                 user_record=str(record) if record else None,
             )  # fmt: skip
     if address is not None:
-        if address.startswith("ray://"):
+        client = address.startswith("ray://")
+        if client:
             hold_client_log()  # the cluster side's warnings go to the sweep's log, not the terminal
-        try:
+        try:  # workers' output stays in Ray's logs and the dashboard, as on the embedded Ray (below, for why)
             info = with_retries(
-                lambda: init(address=address, logging_config=worker_logging),
-                retry_on=ConnectionAbortedError if address.startswith("ray://") else (),
+                lambda: init(address=address, logging_config=worker_logging, log_to_driver=False),
+                retry_on=ConnectionAbortedError if client else (),
             )
         except (ConnectionError, RuntimeError, TimeoutError, ray.exceptions.RayError) as err:
             reason = _reason(err)
