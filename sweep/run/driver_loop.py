@@ -67,28 +67,28 @@ def drive(
     `observer` (:mod:`sweep.events`).
     """
     clock_start = time.time() if clock_start is None else clock_start
-    requeue_after_full_disk(directory, observer)  # before the check: Ray's state from a full disk is not used
-    check_saved_state(directory, directory.state.read().experiment, trust)
-    state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
-    spec, options = run.spec, run.options
-    project = Path(state.project_dir or Path.cwd())
-    by_value = by_value and function is not None
-    if by_value and function is not None:
-        from sweep.run.one_trial import ship_by_value
+    try:  # Ctrl-C (or SIGTERM) before Ray runs the rounds, its start's seconds included: the same stop
+        requeue_after_full_disk(directory, observer)  # before the check: Ray's state from a full disk is not used
+        check_saved_state(directory, directory.state.read().experiment, trust)
+        state = directory.state.update(lambda state: setattr(state, "driver", driver_record()))
+        spec, options = run.spec, run.options
+        project = Path(state.project_dir or Path.cwd())
+        by_value = by_value and function is not None
+        if by_value and function is not None:
+            from sweep.run.one_trial import ship_by_value
 
-        ship_by_value(function)
-    trainable = function or resolve(spec.trainable, project)
-    check_plans(directory, spec, run.space, observer)
-    from trainables.registry import builtin_names
+            ship_by_value(function)
+        trainable = function or resolve(spec.trainable, project)
+        check_plans(directory, spec, run.space, observer)
+        from trainables.registry import builtin_names
 
-    ship = needs_shipping(spec, builtin_names()) and not by_value
-    if directory.remote is None:
-        make_reserve(directory.root)
-    try:
+        ship = needs_shipping(spec, builtin_names()) and not by_value
+        if directory.remote is None:
+            make_reserve(directory.root)
         env = runtime_env(project, ship, options.storage, local=options.address is None)
         with E.timed(observer, "ray_start"):
             connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
-    except KeyboardInterrupt:  # Ctrl-C in Ray's first seconds: the sweep is there, and says so like any other
+    except KeyboardInterrupt:
         release_reserve(directory.root)
         _mark_interrupted(directory, observer)
         return load(directory.root)

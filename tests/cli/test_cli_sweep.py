@@ -168,7 +168,8 @@ def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_
     proc = _start_launch(spec, storage, "--cpus", "1")
     try:
         directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
-        os.kill(proc.pid, how)  # Ray takes seconds to start after the directory is made
+        wait_for(lambda: sweep.load(directory).state.get("driver"), "the driver's record", proc=proc)
+        os.kill(proc.pid, how)  # Ray takes seconds to start after the driver is recorded
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
