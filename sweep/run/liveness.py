@@ -66,7 +66,8 @@ def term_in_ray_start(stop: SystemExit) -> None:
     if stop.code != signal.SIGTERM or _term_handler is None:
         raise stop
     reclaim_term()
-    _term_handler(signal.SIGTERM, None)
+    _term_handler(signal.SIGTERM, None)  # its SIGINT raises the KeyboardInterrupt here, unless SIGINT is
+    raise KeyboardInterrupt from None  # ignored or blocked (a background job's): then this line does
 
 
 # Seconds a SIGTERM'd command gives Ray Tune's graceful stop before it ends itself: Tune leaves its loop and saves

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -37,10 +38,19 @@ def _sweep_dir(storage: Path) -> Path | None:
     return found[0].parent if found else None
 
 
-def _start_launch(spec: Path, storage: Path, *options: str) -> subprocess.Popen:
+# Runs a command as a terminal's foreground job gets it: Ctrl-C's SIGINT neither ignored nor blocked (a test
+# process may pass on either, and a process started with SIGINT ignored rightly goes on ignoring it)
+AS_IN_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); os.execv(sys.argv[1], sys.argv[1:])"
+)
+AS_A_BACKGROUND_JOB = AS_IN_A_TERMINAL.replace("SIG_DFL", "SIG_IGN")  # what `cmd &` in a shell script gets
+
+
+def _start_launch(spec: Path, storage: Path, *options: str, how: str = AS_IN_A_TERMINAL) -> subprocess.Popen:
     """`sweep launch SPEC --storage STORAGE OPTIONS...` in the background, its output captured as text."""
     return subprocess.Popen(
-        [SWEEP_BIN, "launch", str(spec), "--storage", str(storage), *options],
+        [sys.executable, "-c", how, SWEEP_BIN, "launch", str(spec), "--storage", str(storage), *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -157,15 +167,20 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
 
 
 @pytest.mark.ray
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["sigint", "sigterm", "sigkill"])
-def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_path, ray_instance, how):
+@pytest.mark.parametrize(
+    "how, started",
+    [(signal.SIGINT, AS_IN_A_TERMINAL), (signal.SIGTERM, AS_IN_A_TERMINAL), (signal.SIGKILL, AS_IN_A_TERMINAL),
+     (signal.SIGTERM, AS_A_BACKGROUND_JOB)],
+    ids=["sigint", "sigterm", "sigkill", "sigterm-to-a-job-that-ignores-sigint"],
+)  # fmt: skip
+def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_path, ray_instance, how, started):
     """Stopped in a launch's first seconds, while its own Ray starts (after the sweep's directory is made): the
     sweep reads as interrupted, and a clean stop prints the resume line and the shell's exit code. Before, Ctrl-C
     printed only "aborted", SIGTERM met Ray's start-up handler (exit 15, nothing said), and all three left a
     sweep that `sweep ls` showed as "planned" forever."""
     spec = _write_spec(tmp_path, samples=3)
     storage = tmp_path / "sweeps"
-    proc = _start_launch(spec, storage, "--cpus", "1")
+    proc = _start_launch(spec, storage, "--cpus", "1", how=started)
     try:
         directory = wait_for(lambda: _sweep_dir(storage), "the sweep directory", proc=proc)
         wait_for(lambda: sweep.load(directory).state.get("driver"), "the driver's record", proc=proc)
