@@ -184,7 +184,7 @@ def test_interrupted_sweep_resumes_with_every_trial_once(tmp_path, ray_instance,
 def test_a_launch_stopped_while_ray_starts_reads_as_interrupted_and_resumes(tmp_path, ray_instance, how, started):
     """Stopped in a launch's first seconds, while its own Ray starts (after the sweep's directory is made): the
     sweep reads as interrupted, and a clean stop prints the resume line and the shell's exit code. Before, Ctrl-C
-    printed only "aborted", SIGTERM met Ray's start-up handler (exit 15, nothing said), and all three left a
+    printed only "aborted", SIGTERM met Ray's start-up handler (exit 15, nothing said), and every stop left a
     sweep that `sweep ls` showed as "planned" forever."""
     spec = _write_spec(tmp_path, samples=3)
     storage = tmp_path / "sweeps"
