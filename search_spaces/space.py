@@ -80,6 +80,20 @@ class Space(Mapping[str, Param]):
         """The params that vary (not fixed)."""
         return [p for p in self._params.values() if not p.is_fixed]
 
+    def require_parameters(self) -> Space:
+        """This space, unless it is empty (nothing to tune): the rule of every command that draws from a spec.
+
+        Example:
+            >>> Space().require_parameters()  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            search_spaces.errors.SpecError: space: is empty, so there is nothing to tune: add a parameter, e.g. ...
+        """
+        if not self._params:
+            raise SpecError(
+                "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
+            )
+        return self
+
     def tiers(self) -> list[int]:
         """The tiers present, sorted."""
         return sorted({p.tier for p in self._params.values() if p.tier is not None})
@@ -125,6 +139,13 @@ class Space(Mapping[str, Param]):
             ['lr']
         """
         keep = set(tiers)
+        present = set(self.tiers())
+        for tier in sorted(keep - present):  # a typo would hold every parameter at its default: N equal trials
+            if not present:
+                raise SpecError(f"--tier {tier}: no parameter of the space has a tier: add tier: N to the ones "
+                                "to tune first, or drop --tier")  # fmt: skip
+            raise SpecError(f"--tier {tier}: no parameter of the space has tier {tier} (its tiers: "
+                            f"{', '.join(map(str, sorted(present)))}): choose one of those")  # fmt: skip
         params = []
         for param in self._params.values():
             if param.tier is None or param.tier in keep or param.is_constant:

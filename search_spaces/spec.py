@@ -249,6 +249,8 @@ def load_spec(source: str | Path | Mapping[str, Any] | None = None) -> SweepSpec
         source = DEFAULT_PRESET
     if isinstance(source, Mapping):
         return parse_spec(source)
+    if not isinstance(source, str | Path):
+        raise SpecError(f"spec: give a path to a YAML file, a preset name or a dict, got {show(source)}")
     path = Path(source)
     if path.is_file():
         return parse_spec(read_yaml_file(path, str(source)), str(source))

@@ -51,11 +51,7 @@ def preflight(spec: SweepSpec, function: Callable[..., Any] | None = None) -> No
         Traceback (most recent call last):
         search_spaces.errors.SpecError: space.optimizer: unknown optimizer 'adamw' (choose sgd, momentum, rmsprop, adam)
     """
-    if len(spec.space) == 0:
-        raise SpecError(
-            "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
-        )
-    check_not_reserved(spec.space.names)
+    check_not_reserved(spec.space.require_parameters().names)
     if function is not None:
         check_signature(function, getattr(function, "__name__", repr(function)))
         return

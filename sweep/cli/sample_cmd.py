@@ -33,7 +33,7 @@ def sample(
     from sweep.checks.assignments import check_assignments
 
     parsed = load_spec(spec)
-    space = parsed.space
+    space = parsed.space.require_parameters()
     assignments = [parse_assignment(text) for text in assign or []]
     check_assignments(parsed, [key for key, _ in assignments])
     for key, value in assignments:

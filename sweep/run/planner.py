@@ -62,6 +62,7 @@ class Planner:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise SweepError(f"Planner: workers must be an integer ≥ 1, got {show(workers)}")
         self.spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+        self.spec.space.require_parameters()
         self.workers = workers
         root = Path(tempfile.mkdtemp(prefix="sweep-planner-")) if directory is None else Path(directory)
         # a directory the planner made is its own: a loop of many planners must not fill /tmp

@@ -67,6 +67,21 @@ def test_sample_writes_csv_and_is_repeatable(capsys: pytest.CaptureFixture[str])
     assert run_main(["sample", "-n", "5", "--seed", "2"], capsys)[1] != out
 
 
+def test_sample_refuses_an_empty_space_and_a_tier_no_parameter_has(tmp_path, capsys) -> None:
+    """Both drew rows that looked like a plan: blank lines for an empty space, the defaults again and again for a
+    mistyped tier (what `sweep launch` would have trained)."""
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("name: nothing\n")
+    code, out, err = run_main(["sample", str(empty), "-n", "2"], capsys)
+    assert (code, out) == (2, "") and err == (
+        "error: space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}\n"
+    )
+    code, out, err = run_main(["sample", "digits-momentum", "-n", "2", "--tier", "7"], capsys)
+    assert (code, out) == (2, "") and err == (
+        "error: --tier 7: no parameter of the space has tier 7 (its tiers: 1, 2, 3): choose one of those\n"
+    )
+
+
 def test_sample_tier_holds_the_others_at_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(["sample", "digits-momentum", "-n", "6", "--tier", "1", "--sampler", "sobol"], capsys)
     rows = parse_csv(out)

@@ -95,6 +95,10 @@ def test_telling_a_config_it_never_handed_out_is_a_one_line_error():
         planner.tell(planner.ask(), "high")
     with pytest.raises(SweepError, match="workers must be an integer ≥ 1, got 0"):
         Planner(SPEC, workers=0)
+    with pytest.raises(SweepError, match=r"^space: is empty, so there is nothing to tune"):
+        Planner({"name": "nothing"})  # handed out configs of nothing but their plan ids
+    with pytest.raises(SweepError, match=r"^spec: give a path to a YAML file, a preset name or a dict, got 3$"):
+        Planner(3)  # type: ignore[arg-type]
     pending = planner.ask()
     for epoch in (0, -1, 2.5, True, "3"):
         with pytest.raises(SweepError, match=r"^Planner.tell: the epoch of r1-00\d's reading must be an integer ≥ 1"):

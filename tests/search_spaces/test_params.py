@@ -130,12 +130,23 @@ def test_select_tiers_holds_the_others_at_their_defaults() -> None:
     assert s.select_tiers({1}) == s
 
 
-def test_select_tiers_needs_a_default() -> None:
-    s = Space.from_dict({"batch_size": {"pow2": [16, 256], "tier": 2}})
-    msg = "space.batch_size: cannot hold it fixed for tier selection: it has no default (add default: or select tier 2)"
-    with pytest.raises(SpecError, match=re.escape(msg)):
-        s.select_tiers({1})
-    assert s.select_tiers({2}) == s
+def test_select_tiers_refuses_a_tier_no_parameter_has() -> None:
+    """A typo (`--tier 4` for `--tier 1`) would hold every parameter at its default: a sweep of equal trials."""
+    msg = "--tier 4: no parameter of the space has tier 4 (its tiers: 1, 2, 3): choose one of those"
+    with pytest.raises(SpecError, match=f"^{re.escape(msg)}$"):
+        space().select_tiers({1, 4})
+    untiered = Space.from_dict({"lr": {"loguniform": [1e-4, 1]}, "epochs": 3})
+    msg = "--tier 1: no parameter of the space has a tier: add tier: N to the ones to tune first, or drop --tier"
+    with pytest.raises(SpecError, match=f"^{re.escape(msg)}$"):
+        untiered.select_tiers({1})
+    assert [p.name for p in space().select_tiers({2, 3}).tuned()] == ["momentum", "layers", "seed_offset"]
+
+
+def test_an_empty_space_is_refused_by_require_parameters() -> None:
+    msg = "space: is empty, so there is nothing to tune: add a parameter, e.g. lr: {loguniform: [1e-4, 1]}"
+    with pytest.raises(SpecError, match=f"^{re.escape(msg)}$"):
+        Space.from_dict({}).require_parameters()
+    assert space().require_parameters() == space()
 
 
 def test_hold_and_with_param() -> None:
