@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sweep.cluster.client_log import hold_client_log
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
+from sweep.cluster.reachable import check_reachable
 from sweep_errors import SweepError
 
 T = TypeVar("T")
@@ -99,6 +100,7 @@ def _join_or_start(
                 user_record=str(record) if record else None,
             )  # fmt: skip
     if address is not None:
+        check_reachable(address)
         client = address.startswith("ray://")
         if client:
             hold_client_log()  # the cluster side's warnings go to the sweep's log, not the terminal

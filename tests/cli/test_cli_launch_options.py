@@ -45,6 +45,27 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.parametrize("scheme", ["", "ray://"], ids=["gcs", "ray-client"])
+def test_an_address_where_nothing_answers_is_one_line_at_once_and_leaves_no_sweep(tmp_path, scheme):
+    """Before, Ray tried such an address for about 14 minutes (Ray Client: 30 s), printing its warnings, and the
+    launch left an interrupted sweep of nothing behind. The console script, as a user's shell runs it: this
+    process's Ray settings (loopback, single node) are its environment there, so Ray resolves 127.0.0.1 to itself."""
+    with socket.socket() as probe:  # a loopback port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(tiny_spec()))
+    storage = tmp_path / "sweeps"
+    address = f"{scheme}127.0.0.1:{port}"
+    proc = run_cli("launch", str(spec), "--storage", str(storage), "--address", address, "--quiet", timeout=60)
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    assert proc.stderr == (
+        f"error: cannot connect to the Ray cluster at '{address}': nothing answers at 127.0.0.1:{port} (connection "
+        "refused); check the address (`ray status` on the head shows it) and that the cluster is up\n"
+    )
+    assert not storage.exists() or not any(storage.iterdir())
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
