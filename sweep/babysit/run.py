@@ -27,10 +27,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from search_spaces.spec_rules import check_name
 from sweep import events as E
 from sweep.babysit import nudge as N
 from sweep.store.csv_appender import CsvAppender
 from sweep.store.tables import read_table, rewrite_table
+from sweep.store.writable import check_writable_dir
 from sweep_errors import SweepError
 from trainables.session import LocalSession
 
@@ -119,7 +121,9 @@ def start_run(config: Mapping[str, Any], runs: str | Path, name: str, trainable:
     """
     from trainables.registry import builtin
 
+    check_name(name)  # the run's directory name: no path of its own
     resolved = builtin(trainable).resolve({**config, "checkpoint_every": 1})  # pausing must never lose an epoch
+    check_writable_dir(runs, "--runs", "the run")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = Path(runs) / f"{name}-{stamp}"
     run, k = base, 1

@@ -29,6 +29,7 @@ from sweep.store.layout import DEFAULT_CACHE, SweepDir
 from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
 from sweep.store.state import STATE_FILE, SweepState
+from sweep.store.writable import check_writable_dir
 from sweep_errors import SweepError
 
 
@@ -196,30 +197,17 @@ def refuse_unfinished(directory: SweepDir) -> None:
 
 def check_storage(storage: str | Path) -> None:
     """Refuses a local `--storage` that is not a directory sweep can write in (a file, a read-only mount, no
-    permission), creating it when missing, as `launch` would.
+    permission), creating it when missing, as `launch` would; a URI is the remote store's to refuse.
 
     Example:
         >>> check_storage("/proc/version")
         Traceback (most recent call last):
         sweep_errors.SweepError: --storage /proc/version: not a directory; give a directory to create the sweep in
     """
-    import errno
-    import tempfile
-
     from sweep.store.remote import is_uri
 
-    if is_uri(storage):
-        return
-    path = Path(storage).expanduser()
-    if path.exists() and not path.is_dir():
-        raise SweepError(f"--storage {storage}: not a directory; give a directory to create the sweep in")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as err:
-        why = "a file on its path is not a directory" if err.errno == errno.ENOTDIR else err.strerror or str(err)
-        raise SweepError(f"--storage {storage}: cannot write there ({why}); give a writable directory") from None
+    if not is_uri(storage):
+        check_writable_dir(storage, "--storage", "the sweep")
 
 
 def _run_options(directory: SweepDir, given: RunOptions | None) -> RunOptions:

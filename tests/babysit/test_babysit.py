@@ -142,6 +142,22 @@ def test_babysit_user_errors_are_one_line(tmp_path, args):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_runs_path_that_is_a_file_and_a_name_with_a_path_are_one_line_and_create_nothing(tmp_path):
+    """Before: `--runs FILE` ended in "error: unexpected NotADirectoryError", and `--name ../x` trained a run
+    outside `--runs`."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    proc = invoke_cli("babysit", "--runs", str(a_file), "--epochs", "1")
+    assert (proc.returncode, proc.stderr) == (2, f"error: --runs {a_file}: not a directory; give a directory to "
+                                                 "create the run in\n")  # fmt: skip
+    runs = tmp_path / "runs"
+    proc = invoke_cli("babysit", "--runs", str(runs), "--name", "../x", "--epochs", "1")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: name: '../x' must be a plain name"), proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+    with pytest.raises(SweepError, match=r"^--runs .*a-file: not a directory"):
+        start_run({"epochs": 1}, a_file, "digits")
+
+
 def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path):
     spec = Path(__file__).parents[1] / "user_project" / "docs.yaml"
     proc = invoke_cli("babysit", str(spec), "--runs", str(tmp_path))
