@@ -4,7 +4,8 @@ seconds with one line.
 Given an address where nothing listens (a mistyped port, a head that is down), `ray.init` tries 20 times for
 about 40 s each (some 14 minutes) and prints its own warnings every few seconds before it gives up; Ray Client
 (``ray://``) waits 30 s and warns in a traceback-like block. A TCP connection to the address, as Ray itself would
-resolve it, tells the same thing at once.
+resolve it, tells the same thing at once. A malformed address (no port, the dashboard's http:// one) is refused
+first, in words: Ray's parser raises a bare ValueError for it.
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ TIMEOUT_S = 5.0  # a head on a slow network answers a TCP handshake well within 
 
 
 def check_reachable(address: str) -> None:
-    """Raise a one-line SweepError when nothing accepts a TCP connection at `address` (``host:port`` or
-    ``ray://host:port``); do nothing for an address Ray itself resolves otherwise (``auto``) or cannot parse.
+    """Raise a one-line SweepError when `address` is not one Ray joins (``host:port``, ``ray://host:port``) or
+    nothing accepts a TCP connection there; ``auto`` and ``local`` are Ray's own to resolve.
 
     Example:
         >>> check_reachable("ray://127.0.0.1:1")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         sweep_errors.SweepError: cannot connect to the Ray cluster at 'ray://127.0.0.1:1': nothing answers at ...
     """
-    target = _as_ray_resolves_it(address)
-    if target is None:
+    parsed = parse_address(address)
+    if parsed is None:
         return
-    host, port = target
+    host, port = _as_ray_resolves_it(address, *parsed)
     try:
         with socket.create_connection((host, port), timeout=TIMEOUT_S):
             return
@@ -47,27 +48,55 @@ def check_reachable(address: str) -> None:
     )
 
 
-def _as_ray_resolves_it(address: str) -> tuple[str, int] | None:
-    """(host, port) that Ray connects to for `address`: Ray Client's as given, a cluster's with a loopback host
-    replaced by this node's address (Ray's `canonicalize_bootstrap_address`). None where Ray decides itself.
+def parse_address(address: str) -> tuple[str, int] | None:
+    """(host, port) of a cluster's address as a user gives it, or a one-line SweepError saying what Ray joins
+    (Ray's own parser answers a malformed one with a ValueError, some with a traceback logged per attempt).
+    None for what Ray resolves itself: ``auto``, ``local``, and a connector module's ``name://...``.
 
     Example:
-        >>> _as_ray_resolves_it("ray://head.example:10001"), _as_ray_resolves_it("auto")
-        (('head.example', 10001), None)
+        >>> parse_address("ray://head:10001"), parse_address("[::1]:6379"), parse_address("auto")
+        (('head', 10001), ('::1', 6379), None)
+        >>> parse_address("head")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        sweep_errors.SweepError: cannot connect to the Ray cluster at 'head': not an address Ray joins; give ...
+    """
+    scheme, separator, rest = address.partition("://")
+    if address in ("auto", "local") or (separator and scheme not in ("ray", "http", "https")):
+        return None
+    where = f"cannot connect to the Ray cluster at '{address}'"
+    if separator and scheme in ("http", "https"):
+        raise SweepError(
+            f"{where}: that is the dashboard's address, where `ray job submit` sends jobs; give the head's "
+            f"HOST:PORT (port 6379 unless it was started otherwise) or ray://HOST:10001, or run the sweep as a "
+            f"job: ray job submit --address {address} -- sweep launch SPEC"
+        )
+    host, colon, port = (rest if separator else address).rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 2**16:
+        raise SweepError(
+            f"{where}: not an address Ray joins; give HOST:PORT (the head's, port 6379 unless it was started "
+            "otherwise: `ray status` on the head shows it), ray://HOST:PORT for Ray Client (port 10001), or auto"
+        )
+    return host, int(port)
+
+
+def _as_ray_resolves_it(address: str, host: str, port: int) -> tuple[str, int]:
+    """(host, port) that Ray connects to for `address`: Ray Client's as given, a cluster's with a loopback host
+    replaced by this node's address (Ray's `canonicalize_bootstrap_address`).
+
+    Example:
+        >>> _as_ray_resolves_it("ray://127.0.0.1:10001", "127.0.0.1", 10001)
+        ('127.0.0.1', 10001)
     """
     if address.startswith("ray://"):
-        target: str | None = address.removeprefix("ray://")
-    else:
-        try:
-            from ray._private.services import canonicalize_bootstrap_address
-
-            target = canonicalize_bootstrap_address(address)
-        except Exception:  # an address Ray cannot read: its own error says why  # noqa: BLE001
-            return None
-    if not target:
-        return None
-    host, _, port = target.rpartition(":")
+        return host, port
     try:
-        return host.strip("[]"), int(port.split("/")[0])
-    except ValueError:
-        return None
+        from ray._private.services import canonicalize_bootstrap_address
+
+        resolved = canonicalize_bootstrap_address(address)
+        if resolved:
+            resolved_host, _, resolved_port = resolved.rpartition(":")
+            return resolved_host.removeprefix("[").removesuffix("]"), int(resolved_port)
+    except Exception:  # noqa: BLE001  # a Ray that moved its helper: the address as given
+        pass
+    return host, port

@@ -66,6 +66,23 @@ def test_an_address_where_nothing_answers_is_one_line_at_once_and_leaves_no_swee
     assert not storage.exists() or not any(storage.iterdir())
 
 
+@pytest.mark.parametrize(
+    "address, says",
+    [("127.0.0.1", "not an address Ray joins; give HOST:PORT"), ("head:abc", "not an address Ray joins"),
+     ("127.0.0.1:70000", "not an address Ray joins"), ("ray://:10001", "not an address Ray joins"),
+     ("http://127.0.0.1:8265", "that is the dashboard's address, where `ray job submit` sends jobs")],
+)  # fmt: skip
+def test_a_malformed_address_is_one_line(tmp_path, address, says):
+    """Ray's parser refused these with a bare ValueError ("error: unexpected ValueError"), `:6379` with a
+    traceback logged per attempt."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(tiny_spec()))
+    proc = invoke_cli("launch", str(spec), "--storage", str(tmp_path / "sweeps"), "--address", address)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert proc.stderr.startswith(f"error: cannot connect to the Ray cluster at '{address}': {says}"), proc.stderr
+    assert proc.stderr.count("\n") == 1 and not any((tmp_path / "sweeps").glob("*"))  # no sweep made
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
