@@ -71,9 +71,7 @@ def connect(
 def _join_or_start(
     address: str | None, cpus: int | None, dashboard: bool, runtime_env: dict[str, Any] | None, warm: bool
 ) -> RayConnection:
-    address = address or os.environ.get("RAY_ADDRESS")  # set for a driver started by `ray job submit`
-    if address == "local":  # Ray's own word for "start a new local instance": the embedded path
-        address = None
+    address, given_by = requested_address(address)
     prepare_environment(local=address is None)
     import ray
 
@@ -100,7 +98,7 @@ def _join_or_start(
                 user_record=str(record) if record else None,
             )  # fmt: skip
     if address is not None:
-        check_reachable(address)
+        check_reachable(address, given_by)
         client = address.startswith("ray://")
         if client:
             hold_client_log()  # the cluster side's warnings go to the sweep's log, not the terminal
@@ -130,6 +128,21 @@ def _join_or_start(
     if TOKEN_FILE.exists():  # Ray writes the token that opens the dashboard readable by every local user
         TOKEN_FILE.chmod(0o600)
     return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
+
+
+def requested_address(address: str | None) -> tuple[str | None, str]:
+    """The cluster a driver joins, and who named it: `address` (``--address``), else ``RAY_ADDRESS`` (set for a
+    driver that `ray job submit` started); None for the embedded local Ray (``local`` is Ray's word for it).
+
+    Example:
+        >>> requested_address("ray://head:10001"), requested_address("local")
+        (('ray://head:10001', ''), (None, ''))
+    """
+    if address is None and os.environ.get("RAY_ADDRESS"):
+        address, given_by = os.environ["RAY_ADDRESS"], "RAY_ADDRESS"
+    else:
+        given_by = ""
+    return (None, "") if address == "local" else (address, given_by)
 
 
 def with_retries(

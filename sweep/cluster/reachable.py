@@ -17,16 +17,17 @@ from sweep_errors import SweepError
 TIMEOUT_S = 5.0  # a head on a slow network answers a TCP handshake well within this
 
 
-def check_reachable(address: str) -> None:
+def check_reachable(address: str, given_by: str = "") -> None:
     """Raise a one-line SweepError when `address` is not one Ray joins (``host:port``, ``ray://host:port``) or
-    nothing accepts a TCP connection there; ``auto`` and ``local`` are Ray's own to resolve.
+    nothing accepts a TCP connection there; ``auto`` and ``local`` are Ray's own to resolve. `given_by` names
+    where the address came from when the user did not type it (``RAY_ADDRESS``).
 
     Example:
         >>> check_reachable("ray://127.0.0.1:1")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         sweep_errors.SweepError: cannot connect to the Ray cluster at 'ray://127.0.0.1:1': nothing answers at ...
     """
-    parsed = parse_address(address)
+    parsed = parse_address(address, given_by)
     if parsed is None:
         return
     host, port = _as_ray_resolves_it(address, *parsed)
@@ -43,12 +44,12 @@ def check_reachable(address: str) -> None:
     if not address.startswith("ray://") and not address.endswith(where):
         where += f", this node's address for {address.rsplit(':', 1)[0]}"  # Ray's own translation of loopback
     raise SweepError(
-        f"cannot connect to the Ray cluster at '{address}': nothing answers at {where} ({reason}); check the "
+        f"{_cluster_at(address, given_by)}: nothing answers at {where} ({reason}); check the "
         "address (`ray status` on the head shows it) and that the cluster is up"
     )
 
 
-def parse_address(address: str) -> tuple[str, int] | None:
+def parse_address(address: str, given_by: str = "") -> tuple[str, int] | None:
     """(host, port) of a cluster's address as a user gives it, or a one-line SweepError saying what Ray joins
     (Ray's own parser answers a malformed one with a ValueError, some with a traceback logged per attempt).
     None for what Ray resolves itself: ``auto``, ``local``, and a connector module's ``name://...``.
@@ -63,7 +64,7 @@ def parse_address(address: str) -> tuple[str, int] | None:
     scheme, separator, rest = address.partition("://")
     if address in ("auto", "local") or (separator and scheme not in ("ray", "http", "https")):
         return None
-    where = f"cannot connect to the Ray cluster at '{address}'"
+    where = _cluster_at(address, given_by)
     if separator and scheme in ("http", "https"):
         raise SweepError(
             f"{where}: that is the dashboard's address, where `ray job submit` sends jobs; give the head's "
@@ -78,6 +79,10 @@ def parse_address(address: str) -> tuple[str, int] | None:
             "otherwise: `ray status` on the head shows it), ray://HOST:PORT for Ray Client (port 10001), or auto"
         )
     return host, int(port)
+
+
+def _cluster_at(address: str, given_by: str) -> str:
+    return f"cannot connect to the Ray cluster at '{address}'" + (f" ({given_by})" if given_by else "")
 
 
 def _as_ray_resolves_it(address: str, host: str, port: int) -> tuple[str, int]:

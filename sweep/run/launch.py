@@ -19,6 +19,7 @@ from sweep.checks.assignments import check_held_values
 from sweep.checks.preflight import preflight
 from sweep.cluster.environment import prepare_environment
 from sweep.cluster.launcher import project_dir
+from sweep.cluster.local import requested_address
 from sweep.cluster.reachable import check_reachable
 from sweep.run.disk_full import fresh_experiment
 from sweep.run.driver_loop import drive, resolve
@@ -72,8 +73,9 @@ def run_sweep(
     project = project_dir(spec)
     function = trainable or resolve(spec.trainable, project)  # a bad trainable path fails before Ray starts
     check_storage(options.storage)  # a read-only mount or a file: one line, before Ray starts
-    if options.address is not None:  # a mistyped one: one line in seconds, and no sweep directory left behind
-        check_reachable(options.address)
+    address, given_by = requested_address(options.address)
+    if address is not None:  # a mistyped one: one line in seconds, and no sweep directory left behind
+        check_reachable(address, given_by)
     warm = []  # `--warm-start`: the earlier sweep's best configs for round 1, each move noted
     if options.warm_start is not None:  # a bad one fails before Ray starts or a directory is made
         from sweep.run.warm_start import warm_start_configs, write_plan

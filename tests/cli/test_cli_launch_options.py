@@ -83,6 +83,18 @@ def test_a_malformed_address_is_one_line(tmp_path, address, says):
     assert proc.stderr.count("\n") == 1 and not any((tmp_path / "sweeps").glob("*"))  # no sweep made
 
 
+def test_a_dashboard_address_in_ray_address_is_one_line_naming_it(tmp_path):
+    """RAY_ADDRESS set for `ray job submit` (the dashboard's http:// address), then a plain `sweep launch`."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(tiny_spec()))
+    env = {**os.environ, "RAY_ADDRESS": "http://127.0.0.1:8265"}
+    proc = invoke_cli("launch", str(spec), "--storage", str(tmp_path / "sweeps"), env=env)
+    assert proc.returncode == 2 and proc.stderr.startswith(
+        "error: cannot connect to the Ray cluster at 'http://127.0.0.1:8265' (RAY_ADDRESS): that is the dashboard's"
+    ), proc.stderr
+    assert not any((tmp_path / "sweeps").glob("*"))
+
+
 @pytest.mark.ray
 @pytest.mark.slow
 def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
