@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # torch is imported where tensors are made: checking a data n
     import torch
 
 BUILTINS = ("digits", "spirals", "mnist1d")
+# What a score on the test split reads as when the split keeps none (split=[train, dev, 0], as the course allows)
+NO_TEST_SPLIT = "no test score (the split keeps no test share)"
 _SPIRAL_DEFAULTS: dict[str, float] = {"n": 3000, "classes": 3, "features": 2, "noise": 0.2, "seed": 0}
 
 
@@ -138,7 +140,7 @@ def _load_cached(source: str, label: str, ratios: tuple[float, ...], split_seed:
     order = np.random.default_rng(split_seed).permutation(n)
     n_train, n_dev = round(ratios[0] * n), round(ratios[1] * n)
     parts = order[:n_train], order[n_train : n_train + n_dev], order[n_train + n_dev :]
-    if len(parts[0]) < 2 or len(parts[1]) < 1:
+    if len(parts[0]) < 2 or len(parts[1]) < 1 or (ratios[2] > 0 and len(parts[2]) < 1):
         raise DataError(f"data {name!r}: {n} examples are too few for split {list(ratios)}: use more data")
 
     # Normalise with the training split's mean and variance only, so dev/test stay unseen.

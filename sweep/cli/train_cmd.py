@@ -94,16 +94,21 @@ def train(
     if train_and_test is None:
         _train_user_trainable(parsed, config, show, as_json)
         return
+    from trainables.data import NO_TEST_SPLIT
     from trainables.session import LocalSession  # torch: after the spec's checks, which need none
 
     result = train_and_test(config, LocalSession(on_report=show))
     if as_json:
         typer.echo(json.dumps(_jsonable({"summary": True, **result})))
         return
+    tested = (
+        f"test accuracy {result['test_accuracy']:.4f} (test loss {result['test_loss']:.4f})"
+        if not math.isnan(result["test_accuracy"])
+        else NO_TEST_SPLIT
+    )
     typer.echo(
         f"done: {result['stopped_epoch']} epochs in {result.get('train_seconds', 0.0):.1f} s, "
-        f"dev accuracy {result.get('dev_accuracy', 0.0):.4f}, test accuracy {result['test_accuracy']:.4f} "
-        f"(test loss {result['test_loss']:.4f})" + ("  DIVERGED" if result["diverged"] else "")
+        f"dev accuracy {result.get('dev_accuracy', 0.0):.4f}, {tested}" + ("  DIVERGED" if result["diverged"] else "")
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from pathlib import Path
@@ -198,7 +199,7 @@ def quiet_line(result: SweepResult) -> str:
     if not best:
         return f"{result.path}: no finished trials"
     line = f"{result.path}: winner {best['plan_id']} {result.metric} {best['metric']:.4f}"
-    return line + (f", test_accuracy {test['test_accuracy']:.4f}" if test else "")
+    return line + (f", {_tested(test)}" if test else "")
 
 
 def summary_text(result: SweepResult, top: int = 5) -> str:
@@ -220,11 +221,26 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     lines += [line for line in optional if line]
     test = summary.get("test")
     if test:
-        lines.append(f"winner {test['plan_id']} on the held-out test split: test_accuracy {test['test_accuracy']:.4f}")
+        scored = _tested(test)
+        where = " on the held-out test split" if scored.startswith("test_accuracy") else ""
+        lines.append(f"winner {test['plan_id']}{where}: {scored}")
     budget = summary.get("budget")
     if budget:
         lines.append(budget_line(budget, summary.get("phases", {}), summary.get("statuses", {})))
     return "\n".join(lines)
+
+
+def _tested(test: dict[str, Any]) -> str:
+    """The winner's test score, or why there is none (a split without a test share scores NaN).
+
+    Example:
+        >>> _tested({"test_accuracy": 0.9712}), _tested({"test_accuracy": float("nan")})
+        ('test_accuracy 0.9712', 'no test score (the split keeps no test share)')
+    """
+    from trainables.data import NO_TEST_SPLIT
+
+    accuracy = float(test.get("test_accuracy", math.nan))
+    return NO_TEST_SPLIT if math.isnan(accuracy) else f"test_accuracy {accuracy:.4f}"
 
 
 def budget_line(budget: dict[str, Any], phases: dict[str, float], statuses: dict[str, int]) -> str:

@@ -61,6 +61,13 @@ def test_sweep_train_bad_data_is_one_line() -> None:
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+def test_a_split_without_a_test_share_says_so_instead_of_nan() -> None:
+    done = _train("--epochs", "1", "--set", "hidden_units=16", "--set", "threads=1", "--set", "split=[0.8, 0.2, 0]")
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.endswith(", no test score (the split keeps no test share)") and "nan" not in last, last
+
+
 def test_a_typo_in_set_is_refused_with_did_you_mean() -> None:
     # Before: `sweep train --set lrr=0.1` trained silently at the default lr.
     done = _sweep("--epochs", "1", "--set", "lrr=0.1")

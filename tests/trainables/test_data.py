@@ -114,6 +114,17 @@ def test_one_class(tmp_path: Path) -> None:
         load_dataset(str(path))
 
 
+def test_too_few_rows_for_a_split_is_refused_rather_than_an_empty_test_split(tmp_path: Path) -> None:
+    """3 rows at 0.6/0.2/0.2 cut 2/1/0: the test split was empty and the winner's test accuracy NaN. A split that
+    keeps no test share on purpose still loads (the course allows train/dev only)."""
+    path = tmp_path / "t.csv"
+    _table(n=4).head(3).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"^data 't.csv': 3 examples are too few for split \[0.6, 0.2, 0.2\]"):
+        load_dataset(str(path))
+    no_test = load_dataset(str(path), split=(0.6, 0.4, 0.0))
+    assert (len(no_test.y_train), len(no_test.y_dev), len(no_test.y_test)) == (2, 1, 0)
+
+
 def test_unsupported_extension(tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("a,label\n1,2\n")
