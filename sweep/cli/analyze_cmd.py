@@ -18,6 +18,7 @@ def analyze(
         "--next-spec",
         help="Write the next sweep's spec here (YAML): ranges widened or zoomed, settled ones held.",
     ),
+    force: bool = typer.Option(False, "--force", help="Replace the --next-spec file when it exists."),
 ) -> None:
     """Show what a sweep found: top trials, each hyperparameter's importance, and where the good values lie.
 
@@ -31,6 +32,10 @@ def analyze(
     """
     from sweep.analysis import analyze as run_analysis
 
+    if next_spec is not None:  # a user's own spec there is not overwritten, and nothing is done before saying so
+        from sweep.store.writable import refuse_to_replace
+
+        refuse_to_replace(next_spec, "--next-spec", force)
     analysis = run_analysis(path, history=history, top=max(top, 10), plots=not no_plots)
     typer.echo(analysis.text(top))
     if analysis.report is not None:

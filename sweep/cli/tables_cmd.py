@@ -12,6 +12,7 @@ import typer
 from sweep.cli.app import app
 from sweep.store import schema as S
 from sweep.store.layout import STATE_FILE
+from sweep.store.writable import refuse_to_replace
 from sweep_errors import SweepError
 
 if TYPE_CHECKING:
@@ -134,8 +135,7 @@ def export(
     path = Path(output)
     if path.suffix not in (".csv", ".parquet"):
         raise SweepError(f"--output '{output}': use a .csv or .parquet file name")
-    if (path.exists() or path.is_symlink()) and not force:
-        raise SweepError(f"--output '{output}' exists: add --force to replace it, or give another file name")
+    refuse_to_replace(output, "--output", force)
     from sweep.store.results import load
 
     result = load(directory)

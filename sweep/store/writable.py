@@ -1,4 +1,4 @@
-"""Whether a directory that results go under can take them: checked before anything runs, in one line."""
+"""Whether results can go where a command is told to put them: checked before anything runs, in one line."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def check_writable_dir(path: str | Path, option: str, what: str) -> None:
     except OSError as err:
         why = "a file on its path is not a directory" if err.errno == errno.ENOTDIR else err.strerror or str(err)
         raise SweepError(f"{option} {path}: cannot write there ({why}); give a writable directory") from None
+
+
+def refuse_to_replace(path: str | Path, option: str, force: bool) -> None:
+    """Refuses an output file that exists (a user's own spec, an earlier export) unless `force`.
+
+    Example:
+        >>> refuse_to_replace("/etc/hosts", "--next-spec", force=False)
+        Traceback (most recent call last):
+        sweep_errors.SweepError: --next-spec '/etc/hosts' exists: add --force to replace it, or give another file name
+    """
+    target = Path(path).expanduser()
+    if (target.exists() or target.is_symlink()) and not force:
+        raise SweepError(f"{option} '{path}' exists: add --force to replace it, or give another file name")

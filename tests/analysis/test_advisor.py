@@ -185,6 +185,20 @@ def test_next_spec_from_an_exported_table_is_a_one_line_error(low_lr, tmp_path):
     )
 
 
+def test_next_spec_does_not_replace_a_file_without_force(low_lr, tmp_path):
+    """`--next-spec my-spec.yaml` silently replaced a user's own spec; now it is refused like `export -o`."""
+    root, _ = low_lr
+    mine = tmp_path / "my-spec.yaml"
+    mine.write_text("name: mine  # written by hand\n")
+    proc = invoke_cli("analyze", str(root), "--no-plots", "--next-spec", str(mine), timeout=120)
+    assert (proc.returncode, proc.stdout) == (2, "") and proc.stderr == (
+        f"error: --next-spec '{mine}' exists: add --force to replace it, or give another file name\n"
+    )
+    assert mine.read_text() == "name: mine  # written by hand\n"
+    forced = invoke_cli("analyze", str(root), "--no-plots", "--next-spec", str(mine), "--force", timeout=120)
+    assert forced.returncode == 0 and mine.read_text().startswith("# Next sweep after"), forced.stderr
+
+
 def test_advice_lines_for_the_end_of_launch(low_lr):
     root, _ = low_lr
     lines = advice_lines(root)
