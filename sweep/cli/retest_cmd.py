@@ -26,9 +26,14 @@ def retest(
     """
     from sweep.cli.render import Printer
     from sweep.store.layout import RETEST_FILE, RETEST_SUMMARY_FILE
+    from sweep.winners.retest import RetestFailed
     from sweep.winners.retest import retest as run_retest
 
     printer = Printer(quiet)
     result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, observer=printer)
+    first_error = result.first_error()
+    if first_error is not None:  # nothing retrained: no table of empty means, and the run's exit code says so
+        rows = f"{len(result.rows)} rows in {RETEST_FILE}"
+        raise RetestFailed(f"every retest run failed ({rows}); the first: {first_error}")
     typer.echo(result.text())
     typer.echo(f"appended {len(result.rows)} rows to {RETEST_FILE} and {len(result.summary)} to {RETEST_SUMMARY_FILE}")

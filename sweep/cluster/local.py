@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sweep.cluster.client_log import hold_client_log
 from sweep.cluster.environment import TOKEN_FILE, prepare_environment
+from sweep.cluster.packaging_notice import drop_packaging_notice
 from sweep.cluster.reachable import check_reachable
 from sweep_errors import SweepError
 
@@ -75,6 +76,7 @@ def _join_or_start(
     prepare_environment(local=address is None)
     import ray
 
+    drop_packaging_notice()  # `.git` and `.venv` are left out of a shipped project by sweep's own excludes
     # Workers log warnings and errors only: Ray Train's INFO line per checkpoint would flood the terminal.
     init = functools.partial(ray.init, runtime_env=runtime_env, logging_level=logging.WARNING)
     worker_logging = ray.LoggingConfig(log_level="WARNING")

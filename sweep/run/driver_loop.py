@@ -16,7 +16,7 @@ from typing import Any
 
 from sweep import events as E
 from sweep.cluster.launcher import check_fits, cluster_resources, needs_shipping, runtime_env
-from sweep.cluster.local import connect, disconnect
+from sweep.cluster.local import connect, disconnect, requested_address
 from sweep.run.disk_full import (
     DiskFullError,
     causes,
@@ -85,7 +85,8 @@ def drive(
         ship = needs_shipping(spec, builtin_names()) and not by_value
         if directory.remote is None:
             make_reserve(directory.root)
-        env = runtime_env(project, ship, options.storage, local=options.address is None)
+        local = requested_address(options.address)[0] is None  # RAY_ADDRESS joins a cluster too
+        env = runtime_env(project, ship, options.storage, local=local)
         with E.timed(observer, "ray_start"):
             connection = connect(options.address, options.cpus, dashboard=options.dashboard, runtime_env=env)
     except KeyboardInterrupt:

@@ -60,7 +60,7 @@ def run_sweep(
     """
     clock_start = time.time()  # a time budget counts the whole command
     options = options or RunOptions()
-    prepare_environment(local=options.address is None)
+    prepare_environment(local=requested_address(options.address)[0] is None)
     if isinstance(spec, dict) and callable(spec.get("trainable")):
         spec = dict(spec)
         trainable = spec.pop("trainable")

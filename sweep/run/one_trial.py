@@ -73,14 +73,15 @@ def run_configs(
         SweepError: the trainable cannot be resolved.
     """
     from sweep.cluster.launcher import runtime_env
-    from sweep.cluster.local import connect, disconnect
+    from sweep.cluster.local import connect, disconnect, requested_address
     from trainables.registry import resolve_trainable
 
     if project is not None and str(project) not in sys.path:
         sys.path.insert(0, str(project))
     function = trainable if callable(trainable) else resolve_trainable(trainable)
     ship_by_value(function)
-    env = runtime_env(project, True, str(project / ".sweep-none")) if project is not None else None
+    local = requested_address(address)[0] is None  # as a launch: a local Ray's workers enter the project itself
+    env = runtime_env(project, True, str(project / ".sweep-none"), local=local) if project is not None else None
     connection = connect(address, cpus, dashboard=False, runtime_env=env)
     from ray import tune
     from ray.tune.progress_reporter import TrialProgressCallback

@@ -40,6 +40,12 @@ ROW_KEYS = ["retest_id", S.PLAN_ID, "original_rank", "original_metric", "seed", 
 SUMMARY_KEYS = ["retest_id", S.PLAN_ID, "metric", "mean", "std", "n", "original_rank", "new_rank"]
 
 
+class RetestFailed(SweepError):
+    """Every run of a retest failed; each run's row, with its error, is in retest.csv."""
+
+    exit_code = 1  # the run failed; the command line was fine
+
+
 def retest(
     path: str | Path,
     top: int = 3,
@@ -87,6 +93,8 @@ def retest(
         trained = {"data": str(config.get("data", default_data)), "epochs": config.get("epochs")}
         keys = {**original, "original_metric": _last_reading(row)}
         jobs += [({**config, "seed": seed}, {**keys, "seed": seed, **trained}) for seed in fresh]
+    if builtin and data is not None:  # what every run would fail on, said once before Ray starts
+        _check_new_data(data, [config for config, _ in jobs], spec.trainable)
     appender = CsvAppender(directory.retest_csv, ROW_KEYS)
     if builtin:  # each run's row is on disk as soon as it ends: a killed retest keeps its finished runs
         rows = pd.DataFrame(run_on_ray(jobs, spec, address, cpus, observer, on_row=lambda row: appender.append([row])))
@@ -114,6 +122,26 @@ def _checked_data(data: str | None) -> str | None:
             f"--data {data!r}: not found: give a CSV/Parquet/NPZ file or a built-in ({', '.join(BUILTINS)})"
         )
     return str(path.resolve())
+
+
+def _check_new_data(data: str, configs: list[dict[str, Any]], trainable: str) -> None:
+    """`--data` as each retrained config would load it (its label, split and split seed): the launch's data check.
+
+    Example:
+        >>> _check_new_data("spirals:n=abc", [{}], "mlp")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        trainables.errors.DataError: data 'spirals:n=abc': bad option 'n=abc' ...
+    """
+    from sweep.checks.data import check_data
+    from trainables.registry import declaration
+
+    defaults = declaration(trainable).defaults
+    cases = {(str(c.get("label", defaults["label"])), str(c.get("split", defaults["split"])),
+              int(c.get("split_seed", defaults["split_seed"]))): c for c in configs}  # fmt: skip
+    for config in cases.values():
+        check_data(data, Path.cwd(), label=config.get("label", defaults["label"]),
+                   split=config.get("split", defaults["split"]),
+                   split_seed=config.get("split_seed", defaults["split_seed"]))  # fmt: skip
 
 
 def _candidates(result: SweepResult, top: int) -> pd.DataFrame:

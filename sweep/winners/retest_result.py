@@ -35,6 +35,24 @@ class RetestResult:
     metric: str
     mode: str
 
+    def first_error(self) -> str | None:
+        """Why the first run failed when every run did (an error, or no reading of the metric): a retest with
+        nothing to report; None when some run has a reading.
+
+        Example:
+            >>> rows = pd.DataFrame({"dev_accuracy": [None, None], "error": ["DataError: bad file", None]})
+            >>> RetestResult("id", rows, pd.DataFrame(), math.nan, False, "dev_accuracy", "max").first_error()
+            'DataError: bad file'
+        """
+        if self.rows.empty:
+            return None
+        errors = self.rows.get("error", pd.Series(None, index=self.rows.index, dtype=object))
+        readings = pd.to_numeric(self.rows.get(self.metric, pd.Series(dtype=float)), errors="coerce")
+        if readings.reindex(self.rows.index).notna().any():
+            return None
+        said = errors[errors.notna() & (errors.astype(str).str.strip() != "")]
+        return str(said.iloc[0]) if len(said) else f"no run reported {self.metric}"
+
     def winner(self) -> pd.Series:
         """The summary row of the config with the best retest mean."""
         return self.summary.sort_values("new_rank", kind="stable").iloc[0]

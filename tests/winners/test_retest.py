@@ -126,3 +126,38 @@ def test_a_user_trainable_is_retested_and_the_fresh_seed_reaches_it(tmp_path):
 def test_a_missing_retest_data_file_fails_before_ray(finished, tmp_path):
     with pytest.raises(SweepError, match="not found"):
         retest(finished.path, top=1, seeds=1, data=str(tmp_path / "missing.csv"))
+
+
+@pytest.mark.ray
+def test_retest_data_that_the_runs_cannot_load_fails_before_ray(finished, tmp_path):
+    """Before: every run failed on it, and the retest printed a table of empty means and exited 0."""
+    bad = tmp_path / "holes.csv"
+    pd.DataFrame({"a": [0.1, np.nan] * 20, "b": np.arange(40.0), "label": [0, 1] * 20}).to_csv(bad, index=False)
+    rows = len(pd.read_csv(finished.path / "retest.csv")) if (finished.path / "retest.csv").exists() else 0
+    with pytest.raises(SweepError, match=r"^data 'holes.csv': features hold missing or infinite values"):
+        retest(finished.path, top=1, seeds=1, data=str(bad))
+    assert (len(pd.read_csv(finished.path / "retest.csv")) if (finished.path / "retest.csv").exists() else 0) == rows
+
+
+@pytest.mark.ray
+def test_a_retest_whose_every_run_failed_exits_1_in_one_line(tmp_path, ray_instance):
+    """Before: exit 0 and "winner on mean dev_accuracy: r1-000, ... over 0 seed(s)". The project has `.git` and
+    `.venv` inside, as most do: Ray's notice that it leaves them out of the shipped project printed a line for each
+    (sweep leaves them out itself), so stderr is exactly the one line."""
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / ".venv").mkdir()
+    root = tmp_path / "wrong-20261130-100000"
+    root.mkdir()
+    spec = {"name": "wrong", "trainable": "tests.toy_trainables:wrong_metric", "space": {"x": {"uniform": [0, 1]}}}
+    (root / "spec.yaml").write_text(yaml.safe_dump(spec))
+    state = {"name": "wrong", "status": "completed", "metric": "dev_accuracy", "mode": "max", "params": ["x"]}
+    (root / "sweep.json").write_text(json.dumps({**state, "project_dir": str(project)}))
+    row = {S.PLAN_ID: "r1-000", S.STATUS: S.COMPLETED, S.EPOCHS: 2, S.BEST: 0.5, "x": 0.5}
+    pd.DataFrame([row]).to_csv(root / "trials.csv", index=False)
+    proc = run_cli("retest", str(root), "--top", "1", "--seeds", "2", "--address", ray_instance.address, "--quiet")
+    assert proc.returncode == 1 and proc.stdout == "", (proc.stdout, proc.stderr)
+    assert proc.stderr == (
+        "error: every retest run failed (2 rows in retest.csv); the first: no run reported dev_accuracy\n"
+    )
+    assert len(pd.read_csv(root / "retest.csv")) == 2  # the failed runs' rows are kept
