@@ -10,6 +10,7 @@ first, in words: Ray's parser raises a bare ValueError for it.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 from sweep_errors import SweepError
@@ -41,8 +42,16 @@ def check_reachable(address: str, given_by: str = "") -> None:
     except OSError as err:
         reason = (err.strerror or type(err).__name__).lower()
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    if not address.startswith("ray://") and not address.endswith(where):
-        where += f", this node's address for {address.rsplit(':', 1)[0]}"  # Ray's own translation of loopback
+    if (host, port) != parsed:  # Ray's own translation of a loopback host to this node's address
+        given = f"[{parsed[0]}]" if ":" in parsed[0] else parsed[0]
+        if _answers(parsed[0], port):
+            raise SweepError(
+                f"{_cluster_at(address, given_by)}: Ray joins {given} at this node's address, {where}, where "
+                f"nothing answers ({reason}); something listens on {given}:{port} only: a local Ray such as `sweep "
+                "up`'s is joined without --address, a cluster's head started by `ray start --head` listens on "
+                "this node's address"
+            )
+        where += f", this node's address for {given}"
     raise SweepError(
         f"{_cluster_at(address, given_by)}: nothing answers at {where} ({reason}); check the "
         "address (`ray status` on the head shows it) and that the cluster is up"
@@ -79,6 +88,13 @@ def parse_address(address: str, given_by: str = "") -> tuple[str, int] | None:
             "otherwise: `ray status` on the head shows it), ray://HOST:PORT for Ray Client (port 10001), or auto"
         )
     return host, int(port)
+
+
+def _answers(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError):
+        with socket.create_connection((host, port), timeout=TIMEOUT_S):
+            return True
+    return False
 
 
 def _cluster_at(address: str, given_by: str) -> str:
