@@ -169,6 +169,15 @@ def invoke_cli(
     return done
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (the OS's pick; free until something binds it)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def wait_for(condition: Any, what: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> Any:
     """Polls `condition` until it returns something truthy; fails naming `what` at the deadline, or at once if
     `proc` exits first (with its output)."""

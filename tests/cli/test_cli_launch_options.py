@@ -14,7 +14,7 @@ import yaml
 
 import sweep
 from sweep.store import schema as S
-from tests.conftest import invoke_cli, run_cli, tiny_spec
+from tests.conftest import free_port, invoke_cli, run_cli, tiny_spec
 
 FORMS = "give a positive number of seconds, or a duration like 90s, 10m, 2h, 1.5h"
 
@@ -39,20 +39,12 @@ def test_unknown_sampler_is_one_line(tmp_path):
     assert proc.stderr.strip() == "error: --sampler: unknown sampler 'tpee' (choose random, sobol, grid, tpe)"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("scheme", ["", "ray://"], ids=["gcs", "ray-client"])
 def test_an_address_where_nothing_answers_is_one_line_at_once_and_leaves_no_sweep(tmp_path, scheme):
     """Before, Ray tried such an address for about 14 minutes (Ray Client: 30 s), printing its warnings, and the
     launch left an interrupted sweep of nothing behind. The console script, as a user's shell runs it: this
     process's Ray settings (loopback, single node) are its environment there, so Ray resolves 127.0.0.1 to itself."""
-    with socket.socket() as probe:  # a loopback port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a loopback port that nothing listens on
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump(tiny_spec()))
     storage = tmp_path / "sweeps"
@@ -102,7 +94,7 @@ def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
     # and the Ray apart from the developer's.
     home = Path(tempfile.mkdtemp(prefix="h", dir="/tmp"))
     env = {**os.environ, "HOME": str(home)}
-    port = _free_port()
+    port = free_port()
     try:
         up = run_cli("up", "--cpus", "2", "--port", str(port), "--no-dashboard", env=env, check=True)
         assert f"local Ray up at 127.0.0.1:{port}" in up.stdout

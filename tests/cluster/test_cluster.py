@@ -23,7 +23,7 @@ from sweep.store.ray_state import unpickled_files
 from sweep.store.signing import load_key, unsigned
 from sweep_errors import SweepError
 from tests.cli.test_cli_sweep import _rows, _sweep_dir
-from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
+from tests.conftest import SWEEP_BIN, free_port, run_cli, tiny_spec, wait_for
 from tests.store.test_sweep_unit_copy import _tree
 from tests.toy_trainables import GATE
 
@@ -206,14 +206,6 @@ def test_a_lost_worker_node_costs_no_trial(cluster, tmp_path):
         assert lost.min() == 1  # it was not restarted from scratch elsewhere
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _end_processes_of(temp_dir: str) -> None:
     """Ends the Ray processes a test started, by id: `ray stop` would end every Ray on the machine."""
     import psutil
@@ -237,9 +229,9 @@ def head_node():
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "RAY_AUTH_MODE": "token"}
     temp_dir = tempfile.mkdtemp(prefix="sweep-rj-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
-    ports = {"dashboard": _free_port(), "client": _free_port()}
-    args = [f"--port={_free_port()}", f"--dashboard-port={ports['dashboard']}",
-            f"--ray-client-server-port={ports['client']}", f"--dashboard-agent-listen-port={_free_port()}"]  # fmt: skip
+    ports = {"dashboard": free_port(), "client": free_port()}
+    args = [f"--port={free_port()}", f"--dashboard-port={ports['dashboard']}",
+            f"--ray-client-server-port={ports['client']}", f"--dashboard-agent-listen-port={free_port()}"]  # fmt: skip
     try:
         subprocess.run(
             [str(bin_dir / "ray"), "start", "--head", "--num-cpus=2", "--node-ip-address=127.0.0.1",
