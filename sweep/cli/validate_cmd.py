@@ -20,7 +20,8 @@ def validate(
     """Check a sweep spec as a launch would, without running anything, and print its parameters.
 
     Runs every check `sweep launch` runs before Ray starts: spec values against the trainable's declared keys
-    and ranges, the metric against what it reports, the trainable imported, the data resolved. Then prints
+    and ranges, the metric against what it reports, the trainable imported, the data resolved, the tracking
+    store answering (`tracking_uri`). Then prints
     each parameter: name, scale, bounds/values, default, tier. With --try, the trainable then trains its
     default config for one epoch (a user's trainable as one trial on a local Ray), and a first report
     without the spec's metric, an error or no report at all is one line naming what it reported.
@@ -31,6 +32,10 @@ def validate(
 
     parsed = load_spec(spec)
     preflight(parsed)
+    if parsed.tracking:  # imported only then: the tracking package pulls in torch
+        from sweep.tracking.store_check import check_tracking
+
+        check_tracking(parsed)
     typer.echo(header_line(parsed))
     typer.echo(format_table(parsed.space.describe_rows()))
     if try_it:

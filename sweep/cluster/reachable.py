@@ -10,7 +10,6 @@ first, in words: Ray's parser raises a bare ValueError for it.
 
 from __future__ import annotations
 
-import contextlib
 import socket
 
 from sweep_errors import SweepError
@@ -32,15 +31,9 @@ def check_reachable(address: str, given_by: str = "") -> None:
     if parsed is None:
         return
     host, port = _as_ray_resolves_it(address, *parsed)
-    try:
-        with socket.create_connection((host, port), timeout=TIMEOUT_S):
-            return
-    except socket.gaierror:
-        reason = "no such host"
-    except TimeoutError:
-        reason = f"no answer within {TIMEOUT_S:g} s"
-    except OSError as err:
-        reason = (err.strerror or type(err).__name__).lower()
+    reason = tcp_failure(host, port)
+    if reason is None:
+        return
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if (host, port) != parsed:  # Ray's own translation of a loopback host to this node's address
         given = f"[{parsed[0]}]" if ":" in parsed[0] else parsed[0]
@@ -90,11 +83,26 @@ def parse_address(address: str, given_by: str = "") -> tuple[str, int] | None:
     return host, int(port)
 
 
-def _answers(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError):
+def tcp_failure(host: str, port: int) -> str | None:
+    """Why nothing accepts a TCP connection at `host`:`port`, in a few words; None when something does.
+
+    Example:
+        >>> tcp_failure("127.0.0.1", 1)
+        'connection refused'
+    """
+    try:
         with socket.create_connection((host, port), timeout=TIMEOUT_S):
-            return True
-    return False
+            return None
+    except socket.gaierror:
+        return "no such host"
+    except TimeoutError:
+        return f"no answer within {TIMEOUT_S:g} s"
+    except OSError as err:
+        return (err.strerror or type(err).__name__).lower()
+
+
+def _answers(host: str, port: int) -> bool:
+    return tcp_failure(host, port) is None
 
 
 def _cluster_at(address: str, given_by: str) -> str:

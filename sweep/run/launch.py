@@ -76,6 +76,10 @@ def run_sweep(
     address, given_by = requested_address(options.address)
     if address is not None:  # a mistyped one: one line in seconds, and no sweep directory left behind
         check_reachable(address, given_by)
+    if spec.tracking:  # a tracker's missing package, an MLflow server that is down: before Ray starts
+        from sweep.tracking.store_check import check_tracking
+
+        check_tracking(spec)
     warm = []  # `--warm-start`: the earlier sweep's best configs for round 1, each move noted
     if options.warm_start is not None:  # a bad one fails before Ray starts or a directory is made
         from sweep.run.warm_start import warm_start_configs, write_plan

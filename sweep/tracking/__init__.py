@@ -212,13 +212,29 @@ def log_sweep_summary(
         ...                   "metric": "dev_accuracy", "best_metric": 0.98, "test_accuracy": 0.97})  # doctest: +SKIP
     """
     require("mlflow")
+    from mlflow.exceptions import MlflowException
+
+    from sweep.tracking.mlflow_calls import bounded_calls, has_stopped, reason, warn_stopped
+
+    root = str(Path(sweep_root).resolve())
+    uri = tracking_uri or local_store_uri(root)
+    if has_stopped(uri, root):  # the sweep's callback met it down already (and said so)
+        return None
+    try:
+        with bounded_calls():
+            return _close_parent_run(uri, root, summary, experiment)
+    except MlflowException as err:  # the sweep's own tables hold its outcome: a store that is down ends nothing
+        warn_stopped(uri, reason(str(err)), root)
+        return None
+
+
+def _close_parent_run(uri: str, root: str, summary: Mapping[str, Any], experiment: str | None) -> str | None:
     from mlflow.entities import Metric
     from mlflow.tracking import MlflowClient
 
     from sweep.tracking.mlflow_callback import find_runs
 
-    root = str(Path(sweep_root).resolve())
-    client = MlflowClient(tracking_uri=tracking_uri or local_store_uri(root))
+    client = MlflowClient(tracking_uri=uri)
     experiments = [client.get_experiment_by_name(experiment)] if experiment else client.search_experiments()
     ids = [e.experiment_id for e in experiments if e is not None]
     runs = find_runs(client, ids, {ROLE_TAG: "sweep", ROOT_TAG: root}) if ids else []

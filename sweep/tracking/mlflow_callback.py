@@ -5,7 +5,6 @@ Imports mlflow (the ``track`` extra); :func:`sweep.tracking.tracking_callbacks` 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from sweep.tracking import (
     trial_params,
     trial_status,
 )
+from sweep.tracking.mlflow_calls import bounded_calls, forget_warning, reason, warn_stopped
 
 PARENT_RUN_ID = "mlflow.parentRunId"  # MLflow's own tag: the UI nests runs under their parent
 
@@ -44,24 +44,53 @@ class MLflowEpochCallback(MLflowLoggerCallback):
     def __init__(self, context: TrackingContext, tracking_uri: str | None = None) -> None:
         self.context = context
         self.local = tracking_uri is None
+        self.store_uri = tracking_uri or local_store_uri(context.sweep_root)
         super().__init__(
-            tracking_uri=tracking_uri or local_store_uri(context.sweep_root),
+            tracking_uri=self.store_uri,
             experiment_name=context.experiment,
             tags={ROOT_TAG: context.sweep_root},
         )
         self._client: Any = None
         self.parent_run_id: str | None = None
         self._ledger = Ledger(context.metric, context.mode)
+        self.stopped: str | None = None  # why MLflow stopped taking this run's logs (None: it takes them)
 
     def __getstate__(self) -> dict[str, Any]:  # a Tuner pickles its callbacks; the client reconnects lazily
         state = dict(self.__dict__)
         state["_client"] = None
         return state
 
-    # --- setup: the experiment (artifacts inside DIR/mlruns when local) and the sweep's parent run --------
+    # --- every MLflow call: bounded, and a store that stops answering ends tracking, not the sweep -----------
     def setup(self, *args: Any, **kwargs: Any) -> None:
-        for name in ("mlflow.store.db.utils", "alembic"):  # "Creating initial MLflow database tables..." is noise
-            logging.getLogger(name).setLevel(logging.WARNING)
+        self.stopped = None  # a new run of the sweep (a resume) tries the store again, and warns again
+        forget_warning(self.store_uri, self.context.sweep_root)
+        self._guarded(self._setup, *args, **kwargs)
+
+    def log_trial_start(self, trial: Any) -> None:
+        self._guarded(self._trial_start, trial)
+
+    def log_trial_result(self, iteration: int, trial: Any, result: dict) -> None:
+        self._guarded(self._trial_result, iteration, trial, result)
+
+    def log_trial_end(self, trial: Any, failed: bool = False) -> None:
+        self._guarded(self._trial_end, trial, failed)
+
+    def _guarded(self, call: Any, *args: Any, **kwargs: Any) -> None:
+        """`call` with MLflow's retries bounded; when MLflow fails, one warning line and no more tracking this
+        run (the sweep's own tables hold every result: a tracking server that went down must not stop it)."""
+        if self.stopped is not None:
+            return
+        from mlflow.exceptions import MlflowException
+
+        try:
+            with bounded_calls():
+                call(*args, **kwargs)
+        except MlflowException as err:
+            self.stopped = reason(str(err))
+            warn_stopped(self.store_uri, self.stopped, self.context.sweep_root)
+
+    # --- setup: the experiment (artifacts inside DIR/mlruns when local) and the sweep's parent run --------
+    def _setup(self, *args: Any, **kwargs: Any) -> None:
         if self.local:
             Path(self.context.sweep_root, "mlruns").mkdir(parents=True, exist_ok=True)
             client = self.client
@@ -80,7 +109,7 @@ class MLflowEpochCallback(MLflowLoggerCallback):
         return self._client
 
     # --- Ray's LoggerCallback hooks ------------------------------------------------------------------------
-    def log_trial_start(self, trial: Any) -> None:
+    def _trial_start(self, trial: Any) -> None:
         if trial in self._trial_runs:
             return
         from mlflow.entities import Param
@@ -99,11 +128,11 @@ class MLflowEpochCallback(MLflowLoggerCallback):
         params = [Param(key, value[:6000]) for key, value in trial_params(trial.config).items()]
         self.client.log_batch(run.info.run_id, params=params)
 
-    def log_trial_result(self, iteration: int, trial: Any, result: dict) -> None:
+    def _trial_result(self, iteration: int, trial: Any, result: dict) -> None:
         from mlflow.entities import Metric
 
         if trial not in self._trial_runs:
-            self.log_trial_start(trial)
+            self._trial_start(trial)
         run_id = self._trial_runs[trial]
         epochs = epochs_of(result, self.context.metric)
         self._ledger.record(plan_id_of(trial), epochs)
@@ -114,9 +143,9 @@ class MLflowEpochCallback(MLflowLoggerCallback):
             if metrics:
                 self.client.log_batch(run_id, metrics=metrics)
 
-    def log_trial_end(self, trial: Any, failed: bool = False) -> None:
+    def _trial_end(self, trial: Any, failed: bool = False) -> None:
         if trial not in self._trial_runs:
-            self.log_trial_start(trial)
+            self._trial_start(trial)
         status = trial_status(self._ledger.get(plan_id_of(trial)), trial, self.context, failed)
         self.client.set_tag(self._trial_runs[trial], "status", status)
         super().log_trial_end(trial, failed=failed)
