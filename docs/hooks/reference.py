@@ -37,7 +37,8 @@ TOP_KEY_HELP = {
     "time_budget": "the whole sweep's wall-clock budget (`90s`, `10m`, `2h`)",
     "trial_timeout": "a trial training longer is stopped and recorded as `timeout`",
     "tracking": "`[mlflow, tensorboard]` (the `track` extra)",
-    "tracking_uri": "an MLflow server (`http://host:5000`); default: a SQLite store in the sweep directory",
+    "tracking_uri": "an MLflow server (`http://host:5000`), with mlflow in `tracking`; default: a SQLite store in "
+    "the sweep directory",
     "target_accuracy": "a human-level accuracy, the advisor's proxy for Bayes error (bias vs variance)",
     "target_metric": "a human-level value of `metric` itself (a loss too), the advisor's proxy for Bayes error",
     "early_stopping": "`{patience: N}`: stop a trial after N epochs without a better dev value (Ray's Stopper; "

@@ -32,7 +32,7 @@ def validate(
 
     parsed = load_spec(spec)
     preflight(parsed)
-    if parsed.tracking:  # imported only then: the tracking package pulls in torch
+    if parsed.tracking or parsed.tracking_uri is not None:  # imported only then: the tracking package pulls in torch
         from sweep.tracking.store_check import check_tracking
 
         check_tracking(parsed)

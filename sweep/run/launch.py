@@ -76,7 +76,7 @@ def run_sweep(
     address, given_by = requested_address(options.address)
     if address is not None:  # a mistyped one: one line in seconds, and no sweep directory left behind
         check_reachable(address, given_by)
-    if spec.tracking:  # a tracker's missing package, an MLflow server that is down: before Ray starts
+    if spec.tracking or spec.tracking_uri is not None:  # a missing package, an MLflow server that is down
         from sweep.tracking.store_check import check_tracking
 
         check_tracking(spec)

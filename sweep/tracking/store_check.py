@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from search_spaces import SweepSpec
+from search_spaces import SpecError, SweepSpec
 from sweep.cluster.reachable import tcp_failure
 from sweep.tracking import TrackingError, require
 from sweep.tracking.mlflow_calls import bounded_calls, reason
@@ -24,9 +24,14 @@ FIX = "give a server's http://HOST:PORT (what `mlflow server` prints), sqlite://
 
 def check_tracking(spec: SweepSpec) -> None:
     """Raise a one-line TrackingError when one of the spec's trackers cannot be used: its package is missing,
-    or its MLflow ``tracking_uri`` is a store MLflow cannot open or a server that does not answer as one."""
+    or its MLflow ``tracking_uri`` is a store MLflow cannot open or a server that does not answer as one; a
+    SpecError for a ``tracking_uri`` without mlflow among the trackers (nothing would be logged there)."""
     for kind in spec.tracking:
         require(kind)
+    if spec.tracking_uri is not None and "mlflow" not in spec.tracking:  # it would be ignored, silently
+        listed = f"tracking: [{', '.join(spec.tracking)}]" if spec.tracking else "no tracking:"
+        raise SpecError(f"tracking_uri: given, but the spec has {listed}, so nothing is logged there; add mlflow "
+                        "to tracking (tracking: [mlflow]) or leave tracking_uri out")  # fmt: skip
     if "mlflow" in spec.tracking and spec.tracking_uri is not None:
         check_mlflow_store(spec.tracking_uri)
 

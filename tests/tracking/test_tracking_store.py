@@ -160,3 +160,15 @@ def test_a_server_that_goes_down_mid_sweep_ends_tracking_with_one_warning(tmp_pa
     train(trials[2])  # tracking is off: nothing more is asked of the store, and nothing more is said
     assert log_sweep_summary(root, uri, {"status": "completed", "winner": "r1-000"}, experiment="tiny") is None
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == warned  # said once
+
+
+def test_a_tracking_uri_without_mlflow_among_the_trackers_is_refused(tmp_path):
+    """Before, it was ignored: a user who gave a server's address had nothing logged there, and no word."""
+    for trackers in ([], ["tensorboard"]):
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(yaml.safe_dump(tiny_spec(tracking=trackers, tracking_uri="http://127.0.0.1:1")))
+        listed = f"tracking: [{', '.join(trackers)}]" if trackers else "no tracking:"
+        assert _one_line(invoke_cli("validate", str(spec))) == (
+            f"tracking_uri: given, but the spec has {listed}, so nothing is logged there; add mlflow to tracking "
+            "(tracking: [mlflow]) or leave tracking_uri out"
+        )
