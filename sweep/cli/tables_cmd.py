@@ -100,7 +100,7 @@ def show(
         typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
         typer.echo(top_table(result, top))
         if result.status == "interrupted":
-            typer.echo(f"continue with: sweep resume {result.path}")
+            typer.echo(f"continue with: sweep resume {result.location}")
 
 
 def _retest_lines(result: SweepResult) -> str | None:

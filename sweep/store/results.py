@@ -58,6 +58,12 @@ class SweepResult:
         return f"SweepResult('{self.path}', {self.status}, {len(self.trials)} trials{best})"
 
     @property
+    def location(self) -> str:
+        """Where the sweep lives for the user, as commands take it: its URI when stored at one (`path` is then
+        the driver's local mirror), else its directory."""
+        return str(self.state.get("remote") or self.path)
+
+    @property
     def metric(self) -> str:
         return str(self.state.get("metric", "dev_accuracy"))
 

@@ -195,10 +195,10 @@ def quiet_line(result: SweepResult) -> str:
     summary = result.state.get("summary", {})
     best, test = summary.get("best"), summary.get("test")
     if summary.get("failure"):
-        return f"{result.path}: {summary['failure']['reason']}"
+        return f"{result.location}: {summary['failure']['reason']}"
     if not best:
-        return f"{result.path}: no finished trials"
-    line = f"{result.path}: winner {best['plan_id']} {result.metric} {best['metric']:.4f}"
+        return f"{result.location}: no finished trials"
+    line = f"{result.location}: winner {best['plan_id']} {result.metric} {best['metric']:.4f}"
     return line + (f", {_tested(test)}" if test else "")
 
 

@@ -11,6 +11,7 @@ from sweep import RunOptions, run_sweep
 from sweep.store import schema as S
 from sweep.store.remote import is_uri
 from sweep.winners.retest import retest
+from sweep.winners.summary import quiet_line
 from tests.conftest import tiny_spec
 
 
@@ -26,6 +27,8 @@ def test_uri_storage_holds_the_whole_sweep(tmp_path):
     assert len(pd.read_csv(remote / "trials.csv")) == 3
     assert list((remote / "ray" / "sweep").glob("*/checkpoint_*")), "Ray wrote checkpoints to the URI"
     assert result.path == cache.resolve() / remote.name  # the driver's local mirror
+    # What the user is told to use names the URI, not the mirror (`--quiet`'s line named the mirror).
+    assert result.location == f"file://{remote}" and quiet_line(result).startswith(f"file://{remote}: winner ")
     # The checkpoints are at the URI, so the winner is retrained: deterministically, the same curve.
     test, best = result.state["summary"]["test"], result.best()
     assert test["source"] == "retrained" and test["plan_id"] == best[S.PLAN_ID]
@@ -34,6 +37,7 @@ def test_uri_storage_holds_the_whole_sweep(tmp_path):
     # Loading by URI works from a machine with an empty cache.
     loaded = sweep.load(f"file://{remote}")
     assert sorted(loaded.trials[S.PLAN_ID]) == sorted(result.trials[S.PLAN_ID])
+    assert loaded.location == f"file://{remote}"
     assert is_uri(f"file://{remote}") and not is_uri(remote)
 
     # `sweep retest` of a URI sweep leaves its rows at the URI, not only in this machine's mirror.
