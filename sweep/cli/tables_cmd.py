@@ -23,36 +23,28 @@ if TYPE_CHECKING:
 
 
 @app.command("ls")
-def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding sweep directories.")) -> None:
+def list_sweeps(
+    storage: str = typer.Argument("sweeps", help="Directory (or URI: s3://..., file://...) holding sweeps."),
+) -> None:
     """List sweeps: name, status, trials, best metric, when started.
 
     Example: sweep ls sweeps
     """
-    root = Path(storage)
-    if not root.is_dir():
-        looked = "" if root.is_absolute() else f" (looked in {root.resolve()})"
-        raise SweepError(
-            f"storage directory '{storage}' not found{looked}: give the directory your sweeps were launched into "
-            "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
-        )
     import pandas as pd
 
     from sweep.store.results import load
     from sweep.store.tables import TableWarning
 
     rows, damage = [], []
-    children = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
-    for state_file in [child / STATE_FILE for child in children]:
-        if not (state_file.exists() or state_file.is_symlink()):  # a loop or a dangling link is damage, not absence
-            continue
+    for location in _sweeps_in(storage):
         try:
             with warnings.catch_warnings():  # a dropped row is `show`'s to report; ls lists
                 warnings.simplefilter("ignore", TableWarning)
-                result = load(state_file.parent)
+                result = load(location)
             rows.append(_listing(result))
         except SweepError as err:  # one damaged sweep is listed as such; the others still are
-            rows.append({"sweep": state_file.parent.name, "status": "damaged", "trials": "-", "best": "-",
-                         "started": "-"})  # fmt: skip
+            rows.append({"sweep": str(location).rstrip("/").rsplit("/", 1)[-1], "status": "damaged", "trials": "-",
+                         "best": "-", "started": "-"})  # fmt: skip
             damage.append(str(err))
     if not rows:
         typer.echo(f"no sweeps in {storage}")
@@ -60,6 +52,26 @@ def list_sweeps(storage: str = typer.Argument("sweeps", help="Directory holding 
     typer.echo(pd.DataFrame(rows).to_string(index=False))
     for line in damage:
         typer.echo(f"warning: damaged: {' '.join(line.split())}", err=True)
+
+
+def _sweeps_in(storage: str) -> list[str] | list[Path]:
+    """The sweeps a storage directory (or the URI of one: a sweep's --storage) holds, sorted by name."""
+    from sweep.store.remote import is_uri, sweeps_at
+
+    root = Path(storage)
+    if is_uri(storage):
+        found = sweeps_at(storage)
+        if found is not None:
+            return found
+    elif root.is_dir():
+        children = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+        # a loop or a dangling link is damage, not absence
+        return [child for child in children if (child / STATE_FILE).exists() or (child / STATE_FILE).is_symlink()]
+    looked = "" if is_uri(storage) or root.is_absolute() else f" (looked in {root.resolve()})"
+    raise SweepError(
+        f"storage directory '{storage}' not found{looked}: give the directory your sweeps were launched into "
+        "(their --storage; default ./sweeps), e.g. `sweep ls /shared/sweeps`"
+    )
 
 
 def _listing(result: SweepResult) -> dict[str, object]:

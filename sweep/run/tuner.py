@@ -15,6 +15,7 @@ from ray.tune.search import Searcher
 from search_spaces import Space, SweepSpec
 from sweep.run import restored_tuner
 from sweep.run.budget import Budget
+from sweep.run.mirror_push import MirrorPush
 from sweep.run.ray_log import RayLogHere
 from sweep.run.recorder import SweepInfo, SweepRecorder
 from sweep.run.search_generator import RelocatingSearchGenerator
@@ -164,6 +165,7 @@ def sweep_tuner(
             RayLogHere(plan.directory.ray_tune_log),
             SweepRecorder(info),
             StateSigner(plan.directory, name),
+            *([MirrorPush(plan.directory)] if plan.directory.remote else []),  # a sweep at a URI: seen there as it runs
             *guards,
             *_trackers(spec, info),
         ],

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from sweep.store.damage import DamagedSweep, damaged
+from sweep.store.lock import driven_here
 from sweep.store.remote import is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
 from sweep_errors import SweepError
@@ -77,6 +78,8 @@ class SweepDir:
     def open(path: str | Path, cache: Path = DEFAULT_CACHE) -> SweepDir:
         if is_uri(path):
             root = mirror_dir(str(path), cache)
+            if driven_here(root):  # its driver runs here and writes the mirror: newer than the URI, kept as it is
+                return SweepDir(root, str(path).rstrip("/"))
             if not pull(str(path), root, SMALL_FILES):
                 raise SweepError(f"no sweep at '{path}' (no {STATE_FILE} there): give a sweep's URI or directory")
             return SweepDir(root, str(path).rstrip("/"))

@@ -87,6 +87,33 @@ def hold_driver_lock(root: Path, command: str = "launch", status: str | None = N
         os.close(fd)  # drops the flock
 
 
+def driven_here(root: Path) -> bool:
+    """Whether a live process on this machine holds the sweep's driver lock now (it is writing the directory).
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> with hold_driver_lock(root):
+        ...     driven_here(root)
+        True
+        >>> driven_here(root)
+        False
+    """
+    try:
+        fd = os.open(Path(root) / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # also drops the shared lock, when it was taken
+    return False
+
+
 def _write(fd: int, record: dict[str, Any]) -> None:
     data = json.dumps(record).encode()
     os.ftruncate(fd, 0)

@@ -2,8 +2,9 @@
 
 Ray writes the trials' checkpoints straight to the URI (the right place when nodes share no filesystem). The
 driver keeps the small files (`SMALL_FILES` in sweep.store.layout, and the round spaces) in a local mirror, appends
-there as results arrive, and copies them to the URI after every round and when it stops, so a sweep directory
-at the URI is complete and `sweep resume URI` / `sweep.load(URI)` work from any machine.
+there as results arrive, and copies them to the URI when the sweep starts, every so often while it runs
+(:mod:`sweep.run.mirror_push`) and when it stops, so a sweep directory at the URI is complete and `sweep resume
+URI` / `sweep.load(URI)` work from any machine.
 """
 
 from __future__ import annotations
@@ -59,3 +60,20 @@ def pull(uri: str, local: Path, names: Iterable[str]) -> bool:
 def mirror_dir(uri: str, cache: Path) -> Path:
     """Where the local mirror of a sweep at `uri` lives."""
     return cache.expanduser().resolve() / uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def sweeps_at(uri: str) -> list[str] | None:
+    """The URIs of the sweeps stored directly under `uri` (each folder holding a sweep.json), sorted; None when
+    nothing is stored at `uri`."""
+    import pyarrow.fs
+
+    filesystem, base = _filesystem(uri)
+    if filesystem.get_file_info(base).type != pyarrow.fs.FileType.Directory:
+        return None
+    found = []
+    for child in filesystem.get_file_info(pyarrow.fs.FileSelector(base, recursive=False)):
+        state = filesystem.get_file_info(f"{child.path}/sweep.json")
+        if child.type == pyarrow.fs.FileType.Directory and not child.base_name.startswith("."):
+            if state.type == pyarrow.fs.FileType.File:
+                found.append(f"{uri.rstrip('/')}/{child.base_name}")
+    return sorted(found)
