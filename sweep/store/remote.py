@@ -72,8 +72,8 @@ def sweeps_at(uri: str) -> list[str] | None:
         return None
     found = []
     for child in filesystem.get_file_info(pyarrow.fs.FileSelector(base, recursive=False)):
-        state = filesystem.get_file_info(f"{child.path}/sweep.json")
-        if child.type == pyarrow.fs.FileType.Directory and not child.base_name.startswith("."):
-            if state.type == pyarrow.fs.FileType.File:
-                found.append(f"{uri.rstrip('/')}/{child.base_name}")
+        if child.type != pyarrow.fs.FileType.Directory or child.base_name.startswith("."):
+            continue
+        if filesystem.get_file_info(f"{child.path}/sweep.json").type == pyarrow.fs.FileType.File:
+            found.append(f"{uri.rstrip('/')}/{child.base_name}")
     return sorted(found)
