@@ -6,6 +6,10 @@ sweep ran, `sweep show URI` or `sweep ls` from another machine found no sweep th
 mid-sweep left the URI with Ray's checkpoints but no tables to resume from. Now the mirror goes up when the
 Tuner starts and then at most every `PUSH_EVERY_S` as results arrive; a copy that fails (a network blip) is
 tried again at the next result, and the sweep goes on.
+
+It also goes up inside each of Ray's experiment snapshots, before Ray uploads the snapshot, whenever a trial
+has been recorded since the last copy: a resume from the URI must never find Ray's state knowing of a finished
+trial that the URI's tables lack (Ray would not run it again, and the sweep would wait for its row forever).
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ class MirrorPush(Callback):
                  clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.directory, self.every, self.clock = directory, every, clock
         self.pushed_at: float | None = None
+        self.recorded_at_push: tuple[tuple[int, int] | None, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:  # a Tuner pickles its callbacks
-        return {**self.__dict__, "clock": None, "pushed_at": None}
+        return {**self.__dict__, "clock": None, "pushed_at": None, "recorded_at_push": ()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -48,13 +53,31 @@ class MirrorPush(Callback):
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         self.push_if_due()
 
+    def get_state(self) -> dict | None:
+        """Called inside Ray's experiment snapshot, before its upload: the tables go up first if they changed."""
+        if self._recorded() != self.recorded_at_push:
+            self.push()
+        return None  # no state of its own: Ray writes no file for it
+
+    def _recorded(self) -> tuple[tuple[int, int] | None, ...]:
+        """What the tables' files look like now (modified time, size), to tell whether a trial was recorded."""
+        stats: list[tuple[int, int] | None] = []
+        for path in (self.directory.trials_csv, self.directory.state.path):
+            try:
+                info = path.stat()
+                stats.append((info.st_mtime_ns, info.st_size))
+            except OSError:
+                stats.append(None)
+        return tuple(stats)
+
     def push_if_due(self) -> None:
         if self.pushed_at is None or self.clock() - self.pushed_at >= self.every:
             self.push()
 
     def push(self) -> None:
+        recorded = self._recorded()
         try:
             self.directory.sync()
         except OSError:  # pyarrow's filesystems raise OSError; the next result tries again, the end syncs anyway
             return
-        self.pushed_at = self.clock()
+        self.pushed_at, self.recorded_at_push = self.clock(), recorded

@@ -47,6 +47,24 @@ def test_the_uri_gets_the_sweep_when_it_starts_and_at_most_every_interval(tmp_pa
     assert _at_uri(directory) == 2
 
 
+def test_a_ray_snapshot_pushes_first_when_a_trial_was_recorded_since(tmp_path):
+    """Ray uploads its experiment snapshot after asking the callbacks for their state. Before, the URI's tables
+    could lag a snapshot that knew of finished trials: a resume from another machine never ran those trials
+    again, never got their rows, and stopped as interrupted at every try."""
+    directory, now = _uri_sweep(tmp_path), [0.0]
+    push = MirrorPush(directory, every=30.0, clock=lambda: now[0])
+    push.setup()
+    _rows(directory, 2)  # recorded 1 s later: not yet due by the clock
+    now[0] = 1.0
+    push.on_trial_complete(0, [], None)
+    assert not (Path(str(directory.remote).removeprefix("file://")) / "trials.csv").exists()
+    assert push.get_state() is None and _at_uri(directory) == 2  # the snapshot's copy carries it up first
+    pushed = push.pushed_at
+    now[0] = 2.0
+    push.get_state()  # nothing recorded since: no copy
+    assert push.pushed_at == pushed
+
+
 def test_reading_the_uri_keeps_the_mirror_its_driver_writes_here(tmp_path):
     """The URI lags the driver's mirror by up to the interval; pulling it into the mirror under a running driver
     would put older tables under the rows the driver appends."""
