@@ -222,7 +222,10 @@ def report(args: argparse.Namespace, curves: dict[int, dict[int, score.Curves]],
         print(f"  {'method':<16}" + "".join(f"{'@' + b:>8}" for b in budgets) + f"{'speed-up':>10}")
         for method in sorted(summary["ranks"][budgets[-1]], key=summary["ranks"][budgets[-1]].get):
             ranks = "".join(f"{summary['ranks'][b].get(method, float('nan')):>8.2f}" for b in budgets)
-            print(f"  {method:<16}{ranks}{summary['median_speedup'][method]:>9.1f}×")
+            speedup = summary["median_speedup"].get(method)
+            print(f"  {method:<16}{ranks}" + (f"{speedup:>9.1f}×" if speedup is not None else f"{'-':>10}"))
+        if not summary["median_speedup"]:
+            print(f"  speed-ups: none ({REFERENCE}, their yardstick, was not among --methods)")
         for b, ranks in sorted(gp.items()):
             print(
                 f"  with optuna-gp @{b}: "

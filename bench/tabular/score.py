@@ -54,10 +54,11 @@ def speedups(curves: Curves, reference: str, tasks: list[str]) -> dict[str, dict
 
 
 def summary(curves_by_budget: dict[int, Curves], tasks: list[str], reference: str) -> dict[str, Any]:
-    """Ranks at every budget, wins against every peer and speed-ups at the largest budget."""
+    """Ranks at every budget, wins against every peer and speed-ups at the largest budget (none without a run of
+    `reference`, the yardstick)."""
     largest = max(curves_by_budget)
     final = curves_by_budget[largest]
-    speed = speedups(final, reference, tasks)
+    speed = speedups(final, reference, tasks) if reference in final else {}
     return {
         "ranks": {str(b): mean_ranks(c, tasks) for b, c in sorted(curves_by_budget.items())},
         "final_regret": {m: {t: final_regret(final, m, t) for t in tasks} for m in final},

@@ -50,6 +50,16 @@ def test_the_smoke_records_and_prints_each_methods_cpu_seconds(smoke, capsys):
     assert lines[2].split() == ["sweep-default", "90.0", "s", "75.0%"] and lines[3].split()[0] == "optuna-tpe"
 
 
+def test_a_run_without_random_search_still_writes_its_results_and_says_why_it_has_no_speed_ups(tmp_path, capsys):
+    out = tmp_path / "peers.json"
+    argv = ["--smoke", "--tasks", "car", "--methods", "optuna-random", "--workers", "1", "--cores", "1"]
+    assert run.main([*argv, "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert len(result["curves"]["1"]["16"]["optuna-random"]["car"]) == 2
+    assert result["summaries"]["1"]["speedup"] == {} and result["summaries"]["1"]["median_speedup"] == {}
+    assert "speed-ups: none (sweep-random, their yardstick, was not among --methods)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("method", ["optuna-tpe", "optuna-random", "ray-hyperopt", "sweep-tpe"])
 def test_a_run_cut_to_a_smaller_budget_is_the_run_made_at_that_budget(method):
     """Methods whose asks ignore the budget run once, at the largest: the cut must be the shorter run exactly."""
