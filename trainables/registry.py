@@ -131,26 +131,32 @@ def evaluate_checkpoint(
     return builtin(str(state.get("trainable", "mlp"))).evaluate_checkpoint(config, state, device=device)
 
 
-def resolve_callable(reference: str) -> Callable[..., Any]:
-    """Import ``package.module:function`` and return the function (ConfigError with the fix otherwise)."""
+def resolve_callable(reference: str, role: str = "trainable", usage: str = "trainable: mypkg.train:train"
+                     ) -> Callable[..., Any]:  # fmt: skip
+    """Import ``package.module:function`` and return the function (ConfigError with the fix otherwise); `role`
+    names what the reference is in the messages (``--model`` for gradcheck's factory) and `usage` shows the form.
+
+    Example:
+        >>> resolve_callable("os.path", role="--model", usage="--model pkg.mod:build")
+        Traceback (most recent call last):
+        trainables.errors.ConfigError: --model 'os.path': not package.module:function: write e.g. --model pkg.mod:build
+    """
     module_name, sep, attribute = reference.partition(":")
     if not sep or not module_name or not attribute:
-        raise ConfigError(
-            f"trainable {reference!r}: not a built-in ({', '.join(builtin_names())}) nor package.module:function: "
-            "write e.g. trainable: mypkg.train:train"
-        )
+        builtins = f"not a built-in ({', '.join(builtin_names())}) nor" if role == "trainable" else "not"
+        raise ConfigError(f"{role} {reference!r}: {builtins} package.module:function: write e.g. {usage}")
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
         raise ConfigError(
-            f"trainable {reference!r}: cannot import module {module_name!r} ({err}): "
+            f"{role} {reference!r}: cannot import module {module_name!r} ({err}): "
             "check the name and that it is importable (installed or on PYTHONPATH)"
         ) from None
     target: Any = module
     for part in attribute.split("."):
         if not hasattr(target, part):
-            raise ConfigError(f"trainable {reference!r}: {module_name!r} has no {attribute!r}: fix the name")
+            raise ConfigError(f"{role} {reference!r}: {module_name!r} has no {attribute!r}: fix the name")
         target = getattr(target, part)
     if not callable(target):
-        raise ConfigError(f"trainable {reference!r}: {attribute!r} is not callable: point at a function")
+        raise ConfigError(f"{role} {reference!r}: {attribute!r} is not callable: point at a function")
     return target

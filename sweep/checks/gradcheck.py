@@ -35,10 +35,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sweep_errors import SweepError
+
 FINE = 1e-7  # below this: backprop is right
 WRONG = 1e-3  # from this on: a bug (between the two: look closer)
 EPS = 1e-6  # the difference quotient's step; float64 keeps its rounding error near 1e-10
 MAX_PARAMS = 20_000  # coordinates checked at most (2 forward passes each); an even sample beyond
+
+
+class ModelError(SweepError):
+    """The model cannot be checked: its factory fails, or what it builds has no gradient or no logits."""
 
 
 @dataclass
@@ -113,6 +119,7 @@ def check_model(
 
     Raises:
         DataError: the data cannot be loaded.
+        ModelError: the factory fails or gives something backprop cannot be checked on (:func:`check_module`).
     """
     from trainables.data import load_dataset
 
@@ -123,21 +130,41 @@ def check_model(
         split_seed=int(config.get("split_seed", 0)),
     )
     torch.manual_seed(seed)
-    model = build(config, data.n_features, data.n_classes).double()
+    try:
+        model = build(config, data.n_features, data.n_classes)
+    except Exception as err:  # the user's factory: whatever it raises is its own mistake, said in one line
+        raise ModelError(f"building the model raised {_said(err)}: fix the factory") from None
+    if not isinstance(model, nn.Module):
+        raise ModelError(f"the factory returned {type(model).__name__}, not a torch.nn.Module: return the model")
     x = data.x_train[:examples].double()
     y = data.y_train[:examples]
-    return check_module(model, x, y, seed=seed, max_params=max_params)
+    return check_module(model.double(), x, y, seed=seed, max_params=max_params, classes=data.n_classes)
 
 
 def check_module(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, seed: int = 0, max_params: int = MAX_PARAMS
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    seed: int = 0,
+    max_params: int = MAX_PARAMS,
+    classes: int | None = None,
 ) -> GradcheckReport:
     """Compare backprop's gradient of the mean cross-entropy with the difference quotient, in float64.
+
+    Raises:
+        ModelError: the model has no trainable parameters, or its forward pass on `x` fails or gives no
+            (batch, `classes`) logits.
 
     Example:
         >>> model = nn.Linear(3, 2).double()
         >>> check_module(model, torch.randn(4, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0])).verdict
         'fine'
+        >>> check_module(nn.Linear(3, 2).double(), torch.randn(4, 3, dtype=torch.float64), torch.tensor([0, 1, 2, 0]),
+        ...              classes=3)
+        Traceback (most recent call last):
+        sweep.checks.gradcheck.ModelError: its output has shape (4, 2), not the (4, 3) logits of the data's 3 classes: \
+give its last layer 3 outputs
     """
     for module in model.modules():  # dropout off: the check needs a deterministic J
         if isinstance(module, nn.Dropout):
@@ -146,6 +173,9 @@ def check_module(
     # batch norm on the batch's statistics, as in training, without updating running ones (vmap cannot)
     torch.func.replace_all_batch_norm_modules_(model)
     params = {name: p for name, p in model.named_parameters() if p.requires_grad}
+    if not params:
+        raise ModelError("the model has no trainable parameters: there is no gradient to check")
+    _check_logits(model, x, classes if classes is not None else int(y.max()) + 1, exact=classes is not None)
     names = list(params)
 
     def loss_of(*tensors: torch.Tensor) -> torch.Tensor:
@@ -182,6 +212,33 @@ def check_module(
     passed, message = _torch_gradcheck(loss_of, inputs)
     notes = [] if len(chosen) == total else [f"{len(chosen):,} of {total:,} parameters sampled evenly"]
     return GradcheckReport(overall, per_tensor, len(chosen), total, len(y), passed, message, notes)
+
+
+def _check_logits(model: nn.Module, x: torch.Tensor, classes: int, exact: bool = True) -> None:
+    """One forward pass: it must run on `x` and give (batch, `classes`) logits (at least `classes` unless
+    `exact`: the labels seen so far), or the check cannot start."""
+    expected = (len(x), classes)
+    try:
+        with torch.no_grad():
+            out = model(x)
+    except Exception as err:  # the user's forward pass
+        raise ModelError(
+            f"its forward pass on a batch of shape {tuple(x.shape)} raised {_said(err)}: the model takes "
+            "(batch, n_features) inputs and returns (batch, n_classes) logits"
+        ) from None
+    if not isinstance(out, torch.Tensor):
+        raise ModelError(f"its forward pass returned {type(out).__name__}, not a tensor of logits {expected}")
+    if out.dim() != 2 or len(out) != len(x) or out.shape[1] < classes or (exact and out.shape[1] != classes):
+        raise ModelError(
+            f"its output has shape {tuple(out.shape)}, not the {expected} logits of the data's {classes} classes"
+            + (f": give its last layer {classes} outputs" if out.dim() == 2 and len(out) == len(x) else "")
+        )
+
+
+def _said(err: BaseException) -> str:
+    """An exception as one line: its type and its message's first line."""
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def _difference_quotients(

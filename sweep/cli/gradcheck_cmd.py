@@ -8,6 +8,12 @@ mistake in the command.
 
 from __future__ import annotations
 
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import typer
 
 from sweep.cli.app import SPEC_HELP, app
@@ -38,13 +44,14 @@ def gradcheck(
     """
     from search_spaces import load_spec
     from sweep.cli.train_cmd import checked_config
-    from trainables.registry import BUILTINS, resolve_callable
+    from sweep.cluster.launcher import project_dir
+    from trainables.registry import BUILTINS
 
     parsed = load_spec(spec)
     config = checked_config(parsed, assign)
     config.setdefault("seed", parsed.seed)
     if model is not None:
-        build = resolve_callable(model)
+        build = model_factory(model, project_dir(parsed))
         what = model
     elif parsed.trainable in BUILTINS:
         family = BUILTINS[parsed.trainable].family
@@ -57,10 +64,14 @@ def gradcheck(
         )
     import torch  # after the spec's checks: a mistake in the command is refused without torch's import
 
-    from sweep.checks.gradcheck import FINE, WRONG, check_model
+    from sweep.checks.gradcheck import FINE, WRONG, ModelError, check_model
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
-    report = check_model(build, config, examples=examples, seed=int(config.get("seed") or 0), max_params=max_params)
+    seed = int(config.get("seed") or 0)
+    try:
+        report = check_model(build, config, examples=examples, seed=seed, max_params=max_params)
+    except ModelError as err:
+        raise SweepError(f"gradcheck of {what}: {err}") from None
     typer.echo(
         f"gradcheck of {what} on {config.get('data', 'digits')}: {report.examples} training examples, float64, "
         f"dropout off, {report.checked:,} of {report.total:,} parameters compared"
@@ -84,3 +95,30 @@ def gradcheck(
     typer.echo(f"verdict: {verdicts[report.verdict]}")
     if report.failed:
         raise typer.Exit(1)
+
+
+def model_factory(reference: str, project: Path) -> Callable[..., Any]:
+    """`--model`'s factory, imported as a launch imports a trainable (the spec's directory, or the current one for a
+    preset, first on the path), and able to take (config, n_features, n_classes)."""
+    from trainables.registry import resolve_callable
+
+    if str(project) not in sys.path:
+        sys.path.insert(0, str(project))
+    try:
+        build = resolve_callable(reference, role="--model", usage="--model mypkg.models:build")
+    except SweepError:
+        raise
+    except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
+        module = reference.partition(":")[0]
+        raise SweepError(f"--model {reference!r}: importing {module!r} raised {type(err).__name__}: {err}: "
+                         "fix the module") from None  # fmt: skip
+    try:
+        inspect.signature(build).bind(None, 1, 1)
+    except TypeError:
+        raise SweepError(
+            f"--model {reference!r}: its signature {inspect.signature(build)} cannot take (config, n_features, "
+            "n_classes): the factory is def build(config, n_features, n_classes) -> torch.nn.Module"
+        ) from None
+    except ValueError:  # no signature to read (a builtin): the call itself will say
+        pass
+    return build

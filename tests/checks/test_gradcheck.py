@@ -80,3 +80,94 @@ def test_cli_asks_for_a_factory_for_a_users_trainable(tmp_path) -> None:
         proc.stderr.startswith("error: gradcheck: 'mypkg.train:train' is your own trainable")
         and proc.stderr.count("\n") == 1
     )
+
+
+_FACTORIES = """
+from torch import nn
+
+
+def good(config, n_features, n_classes):
+    return nn.Sequential(nn.Linear(n_features, 8), nn.Tanh(), nn.Linear(8, n_classes))
+
+
+def no_parameters(config, n_features, n_classes):
+    return nn.Identity()
+
+
+def three_outputs(config, n_features, n_classes):
+    return nn.Linear(n_features, 3)
+
+
+def not_a_module(config, n_features, n_classes):
+    return 42
+
+
+def raising(config, n_features, n_classes):
+    raise RuntimeError("no such layer")
+
+
+def five_inputs(config, n_features, n_classes):
+    return nn.Linear(5, n_classes)
+
+
+def two_arguments(config, n_features):
+    return nn.Linear(n_features, 10)
+
+
+class _Pair(nn.Module):
+    def __init__(self, n_features, n_classes):
+        super().__init__()
+        self.out = nn.Linear(n_features, n_classes)
+
+    def forward(self, x):
+        return self.out(x), x
+
+
+def a_pair(config, n_features, n_classes):
+    return _Pair(n_features, n_classes)
+"""
+
+
+@pytest.fixture
+def factories(tmp_path):
+    """A user's project: a spec of the built-in mlp on digits with a module of model factories beside it."""
+    (tmp_path / "my_factories.py").write_text(_FACTORIES)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: own-model\ntrainable: mlp\nspace:\n  lr: {loguniform: [0.001, 0.1]}\n")
+    return spec
+
+
+def test_cli_imports_the_factory_beside_the_spec_or_in_the_working_directory(factories, tmp_path) -> None:
+    beside = invoke_cli("gradcheck", str(factories), "--model", "my_factories:good", cwd="/")
+    assert beside.returncode == 0 and "verdict: fine" in beside.stdout, beside.stderr
+    here = invoke_cli("gradcheck", "digits-momentum", "--model", "my_factories:good", cwd=tmp_path)
+    assert here.returncode == 0 and "verdict: fine" in here.stdout, here.stderr
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        ("no_parameters", "gradcheck of my_factories:no_parameters: the model has no trainable parameters"),
+        ("three_outputs", "its output has shape (16, 3), not the (16, 10) logits of the data's 10 classes: give its "
+                          "last layer 10 outputs"),
+        ("not_a_module", "the factory returned int, not a torch.nn.Module: return the model"),
+        ("raising", "building the model raised RuntimeError: no such layer: fix the factory"),
+        ("five_inputs", "its forward pass on a batch of shape (16, 64) raised RuntimeError: mat1 and mat2 shapes"),
+        ("a_pair", "its forward pass returned tuple, not a tensor of logits (16, 10)"),
+        ("two_arguments", "--model 'my_factories:two_arguments': its signature (config, n_features) cannot take "
+                          "(config, n_features, n_classes)"),
+        ("absent", "--model 'my_factories:absent': 'my_factories' has no 'absent': fix the name"),
+    ],
+)  # fmt: skip
+def test_cli_says_in_one_line_why_a_factory_cannot_be_checked(factories, factory: str, message: str) -> None:
+    proc = invoke_cli("gradcheck", str(factories), "--model", f"my_factories:{factory}")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout
+    assert proc.stderr.startswith("error: ") and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_cli_names_the_model_option_in_a_malformed_reference() -> None:
+    proc = invoke_cli("gradcheck", "--model", "my_factories")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: --model 'my_factories': not package.module:function: write e.g. --model mypkg.models:build\n"
+    )
