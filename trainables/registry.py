@@ -152,6 +152,10 @@ def resolve_callable(reference: str, role: str = "trainable", usage: str = "trai
             f"{role} {reference!r}: cannot import module {module_name!r} ({err}): "
             "check the name and that it is importable (installed or on PYTHONPATH)"
         ) from None
+    except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
+        raise ConfigError(
+            f"{role} {reference!r}: importing {module_name!r} raised {type(err).__name__}: {err}: fix the module"
+        ) from None
     target: Any = module
     for part in attribute.split("."):
         if not hasattr(target, part):

@@ -94,14 +94,7 @@ def check_callable(reference: str, project: Path) -> None:
 
     if str(project) not in sys.path:
         sys.path.insert(0, str(project))  # as the launch does: the user's module lives beside the spec
-    try:
-        target = resolve_callable(reference)
-    except SweepError:
-        raise
-    except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
-        module = reference.partition(":")[0]
-        raise SpecError(f"trainable: importing {module!r} raised {type(err).__name__}: {err}: fix the module") from None
-    check_signature(target, reference)
+    check_signature(resolve_callable(reference), reference)
 
 
 def check_signature(target: Callable[..., Any], reference: str) -> None:

@@ -104,14 +104,7 @@ def model_factory(reference: str, project: Path) -> Callable[..., Any]:
 
     if str(project) not in sys.path:
         sys.path.insert(0, str(project))
-    try:
-        build = resolve_callable(reference, role="--model", usage="--model mypkg.models:build")
-    except SweepError:
-        raise
-    except Exception as err:  # the module's own code raised while importing (SyntaxError, RuntimeError, ...)
-        module = reference.partition(":")[0]
-        raise SweepError(f"--model {reference!r}: importing {module!r} raised {type(err).__name__}: {err}: "
-                         "fix the module") from None  # fmt: skip
+    build = resolve_callable(reference, role="--model", usage="--model mypkg.models:build")
     try:
         inspect.signature(build).bind(None, 1, 1)
     except TypeError:

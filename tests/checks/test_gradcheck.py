@@ -171,3 +171,12 @@ def test_cli_names_the_model_option_in_a_malformed_reference() -> None:
     assert proc.stderr == (
         "error: --model 'my_factories': not package.module:function: write e.g. --model mypkg.models:build\n"
     )
+
+
+def test_cli_says_in_one_line_that_the_factorys_module_raised_on_import(factories) -> None:
+    (factories.parent / "broken_factories.py").write_text("raise RuntimeError('no GPU here')\n")
+    proc = invoke_cli("gradcheck", str(factories), "--model", "broken_factories:build")
+    assert proc.returncode == 2 and proc.stderr == (
+        "error: --model 'broken_factories:build': importing 'broken_factories' raised RuntimeError: no GPU here: "
+        "fix the module\n"
+    )

@@ -398,7 +398,10 @@ def test_preflight_imports_the_users_trainable(tmp_path: Path) -> None:
         ("mytrain:two", "trainable: 'mytrain:two' cannot be called with one config argument (its signature is (a, b))"),
         ("mytrain:NOT_CALLABLE", "trainable 'mytrain:NOT_CALLABLE': 'NOT_CALLABLE' is not callable"),
         ("mytrain:nope", "trainable 'mytrain:nope': 'mytrain' has no 'nope': fix the name"),
-        ("broken:train", "trainable: importing 'broken' raised RuntimeError: no GPU here: fix the module"),
+        (
+            "broken:train",
+            "trainable 'broken:train': importing 'broken' raised RuntimeError: no GPU here: fix the module",
+        ),
     ]:
         spec_path.write_text(f"trainable: {ref}\nspace: {{foo: 1}}\n")
         with pytest.raises(SweepError) as err:
