@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from trainables.config import STRUCTURAL
-from trainables.errors import ConfigError
+from trainables.errors import CheckpointError, ConfigError
 
 STATE_FILE = "state.pt"
 
@@ -121,8 +121,27 @@ def save_state(state: Mapping[str, Any], directory: Path) -> Path:
 
 
 def load_state(directory: Path) -> dict[str, Any] | None:
-    """Read ``directory/state.pt`` onto the CPU, or None when there is none."""
+    """Read ``directory/state.pt`` onto the CPU, or None when there is none.
+
+    Raises:
+        CheckpointError: the file cannot be read as a checkpoint (cut short, or damaged on disk).
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     _ = (Path(d) / STATE_FILE).write_bytes(b"PK cut short")
+        ...     load_state(Path(d))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        trainables.errors.CheckpointError: .../state.pt: not a readable checkpoint (...): it was cut short or damaged
+    """
     path = directory / STATE_FILE
     if not path.is_file():
         return None
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch's zip reader, the unpickler, a short read: each its own exception type
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(f"{path}: not a readable checkpoint ({reason}): it was cut short or damaged") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a checkpoint of sweep's (it holds a {type(state).__name__})")
+    return state

@@ -12,3 +12,7 @@ class ConfigError(SweepError):
 
 class DataError(SweepError):
     """A dataset that cannot be loaded or used; the message names the file, the rule and the fix."""
+
+
+class CheckpointError(SweepError):
+    """A checkpoint file that cannot be read: cut short or damaged; the message names the file."""

@@ -111,7 +111,13 @@ def read_config(run: Path) -> dict[str, Any]:
     path = run / CONFIG_FILE
     if not path.is_file():
         raise SweepError(f"{run}: not a babysit run directory (no {CONFIG_FILE}): give the path babysit printed")
-    return json.loads(path.read_text())
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise SweepError(f"{path}: damaged ({err}): the run's config cannot be read; start a new run") from None
+    if not isinstance(config, dict):
+        raise SweepError(f"{path}: damaged (a JSON {type(config).__name__}, not the run's config): start a new run")
+    return config
 
 
 def live_pid(run: Path) -> int | None:

@@ -162,13 +162,17 @@ def babysit(
         >>> babysit("runs/digits-20250101-120000", epochs=40)  # doctest: +SKIP
     """
     from trainables.checkpoint import load_state
+    from trainables.errors import CheckpointError
     from trainables.loop import run_training
     from trainables.registry import builtin
 
     run = Path(run)
     config = N.read_config(run)
     record = builtin(str(config.get("trainable", "mlp")))  # a run from before the key trained the mlp
-    state = load_state(run)
+    try:
+        state = load_state(run)
+    except CheckpointError as err:
+        raise SweepError(f"{err}: move it aside to train {run} again from its first epoch") from None
     done = int(state["epoch"]) if state else 0
     if state is not None:
         config = {**config, **state["config"]}  # the config in force: nudges included

@@ -123,11 +123,16 @@ def _with_project_data(config: dict[str, Any], result: SweepResult) -> dict[str,
 
 
 def _final_checkpoint(result: SweepResult, trial_id: str) -> dict[str, Any] | None:
-    """The state in a trial's last checkpoint, or None when it is not on this machine."""
+    """The state in a trial's last checkpoint, or None when it is not on this machine or cannot be read (the
+    winner is then retrained, as when its checkpoint is elsewhere)."""
     from trainables.checkpoint import load_state
+    from trainables.errors import CheckpointError
 
     checkpoints = sorted((result.path / "ray").glob(f"*/*{trial_id}*/checkpoint_*"))  # ray/sweep, refine-N, round-N
-    return load_state(checkpoints[-1]) if checkpoints else None
+    try:
+        return load_state(checkpoints[-1]) if checkpoints else None
+    except CheckpointError:
+        return None
 
 
 def finish(

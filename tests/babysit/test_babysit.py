@@ -172,3 +172,28 @@ def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path
     typo = invoke_cli("babysit", "--set", "lrr=0.1", "--runs", str(tmp_path))
     assert typo.returncode == 2
     assert typo.stderr == "error: --set lrr: the mlp trainable has no config key 'lrr' (did you mean 'lr'?)\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("{bad", "Expecting property name"), ("[1, 2]", "a JSON list, not the run's config")],
+)
+def test_a_damaged_config_is_one_line_for_nudge_and_resume(tmp_path, text, reason):
+    run = start_run({**TINY, "epochs": 2}, tmp_path, "t")
+    (run / "config.json").write_text(text)
+    (run / PID_FILE).write_text(str(os.getpid()))  # "running": nudge reads the config next
+    for args in (("nudge", str(run), "lr=0.02"), ("babysit", "--resume", str(run))):
+        proc = invoke_cli(*args)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, (args, proc.stderr)
+        assert proc.stderr.startswith(f"error: {run / 'config.json'}: damaged (") and reason in proc.stderr
+        assert "start a new run" in proc.stderr
+
+
+def test_a_damaged_checkpoint_is_one_line_for_resume_and_names_the_file(tmp_path):
+    run = start_run({**TINY, "epochs": 2}, tmp_path, "t")
+    (run / "state.pt").write_bytes(b"PK\x03\x04 cut short")
+    proc = invoke_cli("babysit", "--resume", str(run))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: {run / 'state.pt'}: not a readable checkpoint (")
+    fix = f"it was cut short or damaged: move it aside to train {run} again from its first epoch\n"
+    assert proc.stderr.endswith(fix)
