@@ -126,6 +126,7 @@ def load_dataset(
 def _load_cached(source: str, label: str, ratios: tuple[float, ...], split_seed: int, mtime: int | None) -> Splits:
     # `mtime` is part of the cache key only: an edited file is read again.
     x, y, name = _read(source, label)
+    _check_labels(y, name)
     classes, y_index = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise DataError(
@@ -152,6 +153,30 @@ def _load_cached(source: str, label: str, ratios: tuple[float, ...], split_seed:
     xs = [torch.from_numpy(((x[p] - mean) / std).astype(np.float32)) for p in parts]
     ys = [torch.from_numpy(y_index[p].astype(np.int64)) for p in parts]
     return Splits(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], x.shape[1], len(classes), name)
+
+
+def _check_labels(y: np.ndarray, name: str) -> None:
+    """The labels must be classes: none missing, and numbers only when whole (a built-in trainable classifies).
+
+    Example:
+        >>> _check_labels(np.array([0.0, 1.0, 2.0]), "ok.csv")
+        >>> _check_labels(np.array([0.25, 1.5, 2.0]), "prices.csv")
+        Traceback (most recent call last):
+        trainables.errors.DataError: data 'prices.csv': the labels are numbers with fractions (e.g. 0.25), not \
+classes: the built-in trainables classify; bin them into classes, or train a regression with a trainable of \
+your own (mode: min)
+    """
+    import pandas as pd
+
+    missing = int(pd.isna(y).sum())
+    if missing:
+        raise DataError(f"data {name!r}: {missing} of {len(y)} rows have no label: fill or drop those rows")
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        example = float(y[np.flatnonzero(np.mod(y, 1))[0]])
+        raise DataError(
+            f"data {name!r}: the labels are numbers with fractions (e.g. {example:g}), not classes: the built-in "
+            "trainables classify; bin them into classes, or train a regression with a trainable of your own (mode: min)"
+        )
 
 
 def _read(source: str, label: str) -> tuple[np.ndarray, np.ndarray, str]:

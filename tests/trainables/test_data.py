@@ -114,6 +114,25 @@ def test_one_class(tmp_path: Path) -> None:
         load_dataset(str(path))
 
 
+@pytest.mark.parametrize("labels", [["cat", "dog"], [0, 1]])
+def test_rows_without_a_label_are_counted_and_refused(tmp_path: Path, labels: list) -> None:
+    """A string column with gaps made np.unique raise TypeError; a numeric one made NaN a class of its own."""
+    path = tmp_path / "t.csv"
+    column = [labels[i % 2] if i % 10 else None for i in range(40)]
+    _table().assign(label=column).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"^data 't.csv': 4 of 40 rows have no label: fill or drop those rows$"):
+        load_dataset(str(path))
+
+
+def test_labels_with_fractions_are_a_regression_target_not_classes(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    _table().assign(label=[0.5 * i for i in range(40)]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"the labels are numbers with fractions \(e.g. 0.5\), not classes"):
+        load_dataset(str(path))
+    _table().assign(label=[float(i % 3) for i in range(40)]).to_csv(path, index=False)  # whole numbers: classes
+    assert load_dataset(str(path)).n_classes == 3
+
+
 def test_too_few_rows_for_a_split_is_refused_rather_than_an_empty_test_split(tmp_path: Path) -> None:
     """3 rows at 0.6/0.2/0.2 cut 2/1/0: the test split was empty and the winner's test accuracy NaN. A split that
     keeps no test share on purpose still loads (the course allows train/dev only)."""
