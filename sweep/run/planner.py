@@ -9,6 +9,7 @@ is the planner's own, removed by `close()`, at the end of a `with` block, or whe
 
 from __future__ import annotations
 
+import numbers
 import shutil
 import tempfile
 import weakref
@@ -141,6 +142,9 @@ class Planner:
         about the config. A NaN or infinite value is a trial that diverged: the worst result, which the model
         learns to keep away from."""
         self._check_open("tell")
+        if config is None:
+            raise SweepError("Planner.tell: the config is None: ask() returns None once the plan is done, and a "
+                             "None has no result to tell")  # fmt: skip
         plan = str(config.get(S.PLAN_ID) if isinstance(config, Mapping) else config)
         trial_id = self.pending.get(plan)
         if trial_id is None:
@@ -149,7 +153,8 @@ class Planner:
                 "(give the dict ask() returned, or its plan_id, once)"
             )
         bad = value is None  # a crash; a NaN or infinite value is a trial that diverged (the model's worst)
-        if not bad and (isinstance(value, bool) or not isinstance(value, int | float)):
+        value = _scalar(value)
+        if not bad and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
             raise SweepError(f"Planner.tell: the value for {plan} must be a number, got {show(value)}")
         result: dict[str, Any] = {} if bad else {self.metric: float(value)}  # type: ignore[arg-type]
         if epoch is not None:
@@ -164,6 +169,25 @@ class Planner:
         del self.pending[plan]
         self.told += 1
         self.searcher.on_trial_complete(trial_id, result or None, error=failed or bad)
+
+
+def _scalar(value: Any) -> Any:
+    """A one-number array or tensor (numpy's 0-d array, torch's scalar tensor: what a metric computed with them
+    is) as its number; anything else as it is. NumPy's scalars (np.float32, np.int64) are numbers already.
+
+    Example:
+        >>> import numpy as np
+        >>> _scalar(np.array(0.5)), _scalar(np.array([0.25])), _scalar(np.zeros(2)).shape, _scalar("0.5")
+        (0.5, 0.25, (2,), '0.5')
+    """
+    numel = getattr(value, "numel", None)  # torch's count (its `size` is the shape); numpy's is `size`
+    count = numel() if callable(numel) else getattr(value, "size", None)
+    if count == 1 and callable(getattr(value, "item", None)) and not isinstance(value, str):
+        try:
+            return value.item()
+        except (TypeError, ValueError, RuntimeError):
+            return value
+    return value
 
 
 def _planner_dir(root: Path, spec: SweepSpec, staged: bool) -> SweepDir:

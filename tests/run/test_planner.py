@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,6 +80,23 @@ def test_ask_is_none_once_the_plan_has_nothing_more_to_hand_out_and_tells_still_
     for config in configs:
         planner.tell(config, bowl(config))
     assert planner.ask() is None and planner.told == 6 and not planner.pending
+
+
+def test_numpy_and_torch_scalars_are_numbers_and_none_after_the_plan_is_a_one_line_error():
+    """A metric computed with numpy or torch (np.float32, a 0-d array, a scalar tensor) was refused as 'not a
+    number'; None, what ask() gives once the plan is done, was 'not a config this planner handed out'."""
+    import torch
+
+    planner = Planner({**SPEC, "samples": 4, "rounds": 1})
+    values = [np.float32(0.25), np.int64(1), np.array(0.5), torch.tensor(0.75, requires_grad=True)]
+    for value in values:
+        planner.tell(planner.ask(), value)
+    assert planner.told == 4 and planner.ask() is None
+    with pytest.raises(SweepError, match=r"^Planner.tell: the config is None: ask\(\) returns None once the plan"):
+        planner.tell(None, 0.5)
+    with pytest.raises(SweepError, match=r"must be a number, got array\(\[0.5, 0.2\]\)"):
+        planner = Planner(SPEC)
+        planner.tell(planner.ask(), np.array([0.5, 0.2]))
 
 
 def test_telling_a_config_it_never_handed_out_is_a_one_line_error():
