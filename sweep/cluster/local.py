@@ -116,20 +116,32 @@ def _join_or_start(
                 f"the head) and that this machine has the cluster's token ({TOKEN_FILE}, RAY_AUTH_MODE=token)"
             ) from None
         return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=False)
-    info = init(
-        address="local",  # always a new instance: never join a cluster some other process left behind
-        num_cpus=cpus,
-        include_dashboard=dashboard,
-        dashboard_host="127.0.0.1",
-        logging_config=worker_logging,
-        # Workers' output stays in Ray's log files (and the dashboard): streamed to this terminal it ends a
-        # successful sweep with `Exception ignored ... SystemExit` from workers Ray stops at shutdown, and
-        # repeats the trial errors the sweep already reports in one line each.
-        log_to_driver=False,
-    )
+    try:
+        info = init(
+            address="local",  # always a new instance: never join a cluster some other process left behind
+            num_cpus=cpus,
+            include_dashboard=dashboard,
+            dashboard_host="127.0.0.1",
+            logging_config=worker_logging,
+            # Workers' output stays in Ray's log files (and the dashboard): streamed to this terminal it ends a
+            # successful sweep with `Exception ignored ... SystemExit` from workers Ray stops at shutdown, and
+            # repeats the trial errors the sweep already reports in one line each.
+            log_to_driver=False,
+        )
+    except Exception as err:  # Ray's node start raises a bare Exception when its processes miss their deadline
+        raise RayStartError(
+            f"the local Ray did not start ({_reason(err)}): the machine may be too busy or short of memory; "
+            "try again when it is quieter (Ray's own logs: /tmp/ray/session_latest/logs)"
+        ) from None
     if TOKEN_FILE.exists():  # Ray writes the token that opens the dashboard readable by every local user
         TOKEN_FILE.chmod(0o600)
     return RayConnection(ray.get_runtime_context().gcs_address, _url_of(info), started_here=True)
+
+
+class RayStartError(SweepError):
+    """The embedded local Ray could not start here (a failure of the run: exit 1)."""
+
+    exit_code = 1
 
 
 def requested_address(address: str | None) -> tuple[str | None, str]:
