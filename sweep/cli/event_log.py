@@ -28,10 +28,16 @@ from sweep_errors import SweepError
 
 
 class EventLog:
-    """An observer that appends each event to `path` as a JSON line (flushed: a follower sees it at once)."""
+    """An observer that appends each event to `path` as a JSON line (flushed: a follower sees it at once); an
+    existing file is appended to only when it is an events log already (a resumed sweep's)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
+        if not _appendable(self.path):
+            raise SweepError(
+                f"--events {path}: the file exists and is not an events log (its first line is no sweep event): "
+                "give a new path, or an events log to add to"
+            )
         try:
             self._file = self.path.open("a", encoding="utf-8")
         except OSError as err:
@@ -44,6 +50,31 @@ class EventLog:
                 record[item.name] = _plain(getattr(event, item.name))
         self._file.write(json.dumps(record) + "\n")
         self._file.flush()
+
+
+def _appendable(path: Path) -> bool:
+    """Whether events may go to `path`: it is new, empty, not a plain file (its open says why), or an events
+    log, whose first line is a JSON object with an ``event`` key. Appending to any other file would spoil it.
+
+    Example:
+        >>> import tempfile
+        >>> other = Path(tempfile.mkdtemp()) / "notes.txt"
+        >>> _ = other.write_text("my notes\\n")
+        >>> _appendable(other), _appendable(other.with_name("new.jsonl"))
+        (False, True)
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return True
+        with path.open("rb") as file:
+            first = file.readline(65536)
+    except OSError:  # unreadable: the open for writing says why
+        return True
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "event" in record
 
 
 def _plain(value: Any) -> Any:

@@ -21,7 +21,10 @@ from sweep.cli.app import app
 from sweep.run.liveness import term_as_interrupt
 from sweep.run.sweep_run import RunOptions
 
-EVENTS_HELP = "Also append the sweep's events to FILE as JSON lines (phases with their times, trials, summary)."
+EVENTS_HELP = (
+    "Also append the sweep's events to FILE as JSON lines (phases with their times, trials, summary); FILE is new "
+    "or an events log already."
+)
 INTERRUPTED_EXIT = 130
 TERMINATED_EXIT = 143
 
