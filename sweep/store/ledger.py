@@ -40,14 +40,20 @@ from trainables.session import BATCH_KEY
 
 def epochs_of(result: Mapping[str, Any], metric: str | None = None) -> list[dict[str, Any]]:
     """Each epoch a report carries, as its own dict with its epoch number; with `metric`, an epoch whose metric
-    is NaN or infinite carries the divergence flag (:data:`sweep.store.schema.DIVERGED_KEY`).
+    is NaN or infinite carries the divergence flag (:data:`sweep.store.schema.DIVERGED_KEY`). NumPy's numbers (a
+    metric computed with numpy: ``np.float32``, a 0-d array) become Python's, as every reader of a row expects.
 
     Example:
         >>> epochs_of({"epoch": 2, BATCH_KEY: '[{"epoch": 1}, {"epoch": 2}]'}), epochs_of({"training_iteration": 3})
         ([{'epoch': 1}, {'epoch': 2}], [{'training_iteration': 3, 'epoch': 3}])
+        >>> epochs_of({"acc": np.float32(0.5), "epoch": np.int64(1), "loss": np.array(np.nan)}, "loss")
+        [{'acc': 0.5, 'epoch': 1, 'loss': nan, 'diverged': True}]
     """
     rows = json.loads(result[BATCH_KEY]) if BATCH_KEY in result else [dict(result)]
     for row in rows:
+        for key, item in row.items():
+            if isinstance(item, np.generic) or (isinstance(item, np.ndarray) and item.ndim == 0):
+                row[key] = item.item()
         if S.EPOCH not in row and result.get("training_iteration") is not None:
             row[S.EPOCH] = result["training_iteration"]
         value = row.get(metric) if metric else None

@@ -172,3 +172,21 @@ def test_a_trial_the_time_budget_ended_short_is_stopped(tmp_path) -> None:
     recorder.on_trial_result(0, [trial], trial, report([0.5, 0.6, 0.7, 0.8]))
     recorder.on_experiment_end([trial])
     assert (recorder.ledger().get("r1-000").status, recorder.ledger().get("r1-000").rung) == (S.STOPPED, 3)
+
+
+def test_a_user_trainables_numpy_metric_is_recorded_and_its_nan_diverges(tmp_path) -> None:
+    """A plain `tune.report` of numpy numbers (np.float32 from a numpy-computed accuracy): the recorder dropped
+    them, so every such trial 'ended without reporting a number', and an np.float32 NaN was no divergence."""
+    import numpy as np
+
+    directory = SweepDir.create(tmp_path, "numpy")
+    directory.state.create(SweepState())
+    recorder = SweepRecorder(SweepInfo(str(directory.root), {1: None}, 2, METRIC, "max", 9, (1, 3, 9), 0.0, True))
+    for index, value in enumerate([np.float32(0.75), np.array(np.float32("nan"))]):
+        trial = SimpleNamespace(config={S.PLAN_ID: f"r1-00{index}"}, trial_id=f"t{index}", status="RUNNING",
+                                last_result={}, path=None)  # fmt: skip
+        recorder.on_trial_result(0, [trial], trial, {METRIC: value, S.EPOCH: np.int64(1), "training_iteration": 1})
+    assert recorder.ledger().get("r1-000").best == 0.75
+    assert recorder.ledger().get("r1-001").diverged
+    history = read_table(directory.history_csv, key=[])
+    assert history[METRIC].iloc[0] == 0.75 and history[S.EPOCH].tolist() == [1, 1]
