@@ -4,8 +4,8 @@ Every method searches the same space, written as a practitioner writes a spec (c
 same number of evaluations; each drawn value is snapped to the table's nearest level in its own coordinate.
 Runs simulate `k` workers (``--workers 1 8``). Regret is the incumbent's noise-free regret (``simulate.py``).
 
-    full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~60 ms an
-              ask, at budget 32 only unless --gp-budget says more): about 3,900 CPU seconds, some 32 minutes
+    full      8 HPOBench tasks × 20 seeds × budgets 32, 100, 300 × k = 1, 8 (Optuna's GPSampler, at ~45 ms an
+              ask, at budget 32 only unless --gp-budget says more): about 3,500 CPU seconds, some 30 minutes
               on 2 quiet cores (--cores: the pool's processes). Sweep's methods plan on their budget and run
               once per budget; Optuna's, HyperOpt and sampler: tpe run once, at the largest, and give the
               smaller budgets from that run.
