@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,50 @@ def emit(observer: Observer | None, event: Event) -> None:
     """Hands `event` to `observer`; nothing without one."""
     if observer is not None:
         observer(event)
+
+
+class ObserverWarning(UserWarning):
+    """A run's observer raised: the run went on without it (:func:`guarded`)."""
+
+
+def guarded(observer: Observer | None) -> Observer | None:
+    """`observer` as a run calls it: the first exception it raises is one warning line, and it is told nothing
+    more; the run goes on. A progress widget's bug (or a closed pipe under the CLI's printer) must not end a
+    sweep of hours: what the observer was told is also on disk.
+
+    Example:
+        >>> seen = []
+        >>> def widget(event):
+        ...     seen.append(event)
+        ...     raise ValueError("widget broke")
+        >>> tell = guarded(widget)
+        >>> with warnings.catch_warnings(record=True) as said:
+        ...     tell(RoundPlanned(number=1, samples=8)); tell(RoundPlanned(number=2, samples=8))
+        >>> len(seen), [str(w.message).split(": it is")[0] for w in said]
+        (1, ['the observer raised ValueError: widget broke when told RoundPlanned'])
+    """
+    if observer is None or getattr(observer, "_guarded", False):
+        return observer
+    failed = False
+
+    def tell(event: Event) -> None:
+        nonlocal failed
+        if failed:
+            return
+        try:
+            observer(event)
+        except Exception as err:  # the caller's code: said once, then left alone
+            failed = True
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            warnings.warn(
+                f"the observer raised {type(err).__name__}{': ' + first if first else ''} when told "
+                f"{type(event).__name__}: it is told nothing more, and the run goes on",
+                ObserverWarning,
+                stacklevel=2,
+            )
+
+    tell._guarded = True  # type: ignore[attr-defined]
+    return tell
 
 
 @contextmanager

@@ -161,6 +161,7 @@ def babysit(
     Example:
         >>> babysit("runs/digits-20250101-120000", epochs=40)  # doctest: +SKIP
     """
+    observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     from trainables.checkpoint import load_state
     from trainables.errors import CheckpointError
     from trainables.loop import run_training
@@ -185,7 +186,7 @@ def babysit(
         )
     _drop_rows_after(run, done)
     N.mark_running(run)
-    session = BabysitSession(run, _told(observer, on_report, on_reject))
+    session = BabysitSession(run, E.guarded(_told(observer, on_report, on_reject)))
     previous = _install_sigint(session, observer) if handle_sigint else None
     try:
         outcome = run_training(config, session, family=record.family)

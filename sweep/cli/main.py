@@ -91,12 +91,12 @@ def _run(argv: list[str] | None) -> None:
 
 
 def _warnings_as_lines() -> None:
-    """Our own warnings (a table row dropped) print as one ``warning: ...`` line, not Python's two-line form."""
+    """Our own warnings (a table row dropped, an observer that raised) print as one ``warning: ...`` line, not
+    Python's two-line form."""
     original = warnings.showwarning
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        tables = sys.modules.get("sweep.store.tables")  # loaded by any command that reads tables (and pandas)
-        if tables is not None and issubclass(category, tables.TableWarning):
+        if category.__module__.split(".")[0] == "sweep":
             typer.echo(f"warning: {one_line(str(message))}", err=True)
         else:
             original(message, category, *args, **kwargs)

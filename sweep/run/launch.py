@@ -58,6 +58,7 @@ def run_sweep(
         >>> result = run_sweep("digits-momentum", RunOptions(storage="/tmp/sweeps"))  # doctest: +SKIP
         >>> result.best()["lr"]  # doctest: +SKIP
     """
+    observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     clock_start = time.time()  # a time budget counts the whole command
     options = options or RunOptions()
     prepare_environment(local=requested_address(options.address)[0] is None)
@@ -141,6 +142,7 @@ def resume_sweep(
         >>> from sweep import resume_sweep
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
+    observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
     check_sweep_dir(directory)  # a damaged file is refused in one line before Ray starts
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
@@ -164,6 +166,7 @@ def refine_sweep(
         >>> from sweep import refine_sweep
         >>> refine_sweep("sweeps/digits-momentum-20261122-120000", rounds=1, samples=8)  # doctest: +SKIP
     """
+    observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     if rounds < 1:
         raise SweepError(f"--rounds must be at least 1, got {rounds}")
     directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)

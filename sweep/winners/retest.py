@@ -69,6 +69,7 @@ def retest(
         >>> from sweep.winners.retest import retest
         >>> print(retest("sweeps/digits-momentum-20261122-120000", top=3, seeds=5).text())  # doctest: +SKIP
     """
+    observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     if top < 1 or seeds < 1:
         raise SweepError(f"--top and --seeds must be at least 1, got {top} and {seeds}")
     directory = SweepDir.open(path)

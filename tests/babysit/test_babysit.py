@@ -197,3 +197,25 @@ def test_a_damaged_checkpoint_is_one_line_for_resume_and_names_the_file(tmp_path
     assert proc.stderr.startswith(f"error: {run / 'state.pt'}: not a readable checkpoint (")
     fix = f"it was cut short or damaged: move it aside to train {run} again from its first epoch\n"
     assert proc.stderr.endswith(fix)
+
+
+def test_an_observer_that_raises_is_one_warning_and_training_goes_on(tmp_path):
+    """A notebook's progress widget that raises must not end the run (run_sweep, resume, refine and retest guard
+    their observer the same way, sweep.events.guarded)."""
+    import warnings
+
+    from sweep.events import ObserverWarning
+
+    run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
+    told = []
+
+    def widget(event):
+        told.append(event)
+        raise RuntimeError("widget broke")
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        result = babysit(run, observer=widget, handle_sigint=False)
+    assert result.status == "finished" and result.stopped_epoch == 3 and len(told) == 1
+    ours = [w for w in said if issubclass(w.category, ObserverWarning)]
+    assert len(ours) == 1 and str(ours[0].message).startswith("the observer raised RuntimeError: widget broke")
