@@ -39,7 +39,8 @@ def analyze(
     analysis = run_analysis(path, history=history, top=max(top, 10), plots=not no_plots)
     typer.echo(analysis.text(top))
     if analysis.report is not None:
-        typer.echo(f"\nwrote {len(analysis.plots)} plots to {analysis.result.plots_dir}")
+        count = len(analysis.plots)
+        typer.echo(f"\nwrote {count} plot{'' if count == 1 else 's'} to {analysis.result.plots_dir}")
         typer.echo(f"report: {analysis.report}")
     if next_spec is not None:
         from sweep.analysis.next_sweep import write_next_spec
