@@ -186,7 +186,7 @@ def babysit(
         )
     _drop_rows_after(run, done)
     N.mark_running(run)
-    session = BabysitSession(run, E.guarded(_told(observer, on_report, on_reject)))
+    session = BabysitSession(run, _told(observer, on_report, on_reject))
     previous = _install_sigint(session, observer) if handle_sigint else None
     try:
         outcome = run_training(config, session, family=record.family)

@@ -164,7 +164,7 @@ def babysit_command(
 
     from sweep.babysit.run import babysit
 
-    result = babysit(run, epochs=epochs, observer=display.show)
+    result = babysit(run, epochs=epochs, observer=E.trusted(display.show))
     if result.status == "paused":
         typer.echo(f"paused at epoch {result.stopped_epoch}: continue with sweep babysit --resume {run}")
         return

@@ -90,13 +90,14 @@ def _plain(value: Any) -> Any:
 
 
 def cli_observer(printer: E.Observer, events: str | None) -> E.Observer:
-    """The CLI's printer, plus the `--events` log when one is given (told each event after the printer)."""
+    """The CLI's printer, plus the `--events` log when one is given (told each event after the printer); sweep's
+    own, so a run does not guard it (:func:`sweep.events.trusted`)."""
     if events is None:
-        return printer
+        return E.trusted(printer)
     log = EventLog(events)
 
     def tell(event: E.Event) -> None:
         printer(event)
         log(event)
 
-    return tell
+    return E.trusted(tell)

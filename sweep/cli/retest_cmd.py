@@ -24,12 +24,13 @@ def retest(
 
     Example: sweep retest sweeps/digits-momentum-20261122-120000 --top 3 --seeds 5
     """
+    from sweep import events as E
     from sweep.cli.render import Printer
     from sweep.store.layout import RETEST_FILE, RETEST_SUMMARY_FILE
     from sweep.winners.retest import RetestFailed
     from sweep.winners.retest import retest as run_retest
 
-    printer = Printer(quiet)
+    printer = E.trusted(Printer(quiet))  # the CLI's own: not guarded, as any of its output
     result = run_retest(directory, top=top, seeds=seeds, data=data, address=address, cpus=cpus, observer=printer)
     first_error = result.first_error()
     if first_error is not None:  # nothing retrained: no table of empty means, and the run's exit code says so

@@ -32,3 +32,17 @@ def test_a_file_that_is_not_an_events_log_is_refused_and_kept(tmp_path, text: st
         "give a new path, or an events log to add to\n"
     )
     assert path.read_text() == text and not storage.exists()  # refused before a sweep directory or Ray
+
+
+def test_the_clis_own_printer_is_not_guarded_a_callers_observer_is() -> None:
+    """A closed pipe under `sweep launch | head -1` ends the command as for any of its output; a notebook's
+    observer that raises is one warning (sweep.events.guarded)."""
+    from sweep.cli.event_log import cli_observer
+
+    def printer(event: E.Event) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        E.guarded(cli_observer(printer, None))(E.RoundPlanned(number=1, samples=8))
+    with pytest.warns(E.ObserverWarning, match="the observer raised BrokenPipeError"):
+        E.guarded(printer)(E.RoundPlanned(number=1, samples=8))
