@@ -85,11 +85,12 @@ def guarded(observer: Observer | None) -> Observer | None:
         try:
             observer(event)
         except Exception as err:  # the caller's code: said once, then left alone
+            from sweep.run.trial_guard import one_line
+
             failed = True
-            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
             warnings.warn(
-                f"the observer raised {type(err).__name__}{': ' + first if first else ''} when told "
-                f"{type(event).__name__}: it is told nothing more, and the run goes on",
+                f"the observer raised {one_line(err)} when told {type(event).__name__}: it is told nothing more, "
+                "and the run goes on",
                 ObserverWarning,
                 stacklevel=2,
             )

@@ -35,6 +35,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sweep.run.trial_guard import one_line
 from sweep_errors import SweepError
 
 FINE = 1e-7  # below this: backprop is right
@@ -133,7 +134,7 @@ def check_model(
     try:
         model = build(config, data.n_features, data.n_classes)
     except Exception as err:  # the user's factory: whatever it raises is its own mistake, said in one line
-        raise ModelError(f"building the model raised {_said(err)}: fix the factory") from None
+        raise ModelError(f"building the model raised {one_line(err)}: fix the factory") from None
     if not isinstance(model, nn.Module):
         raise ModelError(f"the factory returned {type(model).__name__}, not a torch.nn.Module: return the model")
     x = data.x_train[:examples].double()
@@ -223,7 +224,7 @@ def _check_logits(model: nn.Module, x: torch.Tensor, classes: int, exact: bool =
             out = model(x)
     except Exception as err:  # the user's forward pass
         raise ModelError(
-            f"its forward pass on a batch of shape {tuple(x.shape)} raised {_said(err)}: the model takes "
+            f"its forward pass on a batch of shape {tuple(x.shape)} raised {one_line(err)}: the model takes "
             "(batch, n_features) inputs and returns (batch, n_classes) logits"
         ) from None
     if not isinstance(out, torch.Tensor):
@@ -233,12 +234,6 @@ def _check_logits(model: nn.Module, x: torch.Tensor, classes: int, exact: bool =
             f"its output has shape {tuple(out.shape)}, not the {expected} logits of the data's {classes} classes"
             + (f": give its last layer {classes} outputs" if out.dim() == 2 and len(out) == len(x) else "")
         )
-
-
-def _said(err: BaseException) -> str:
-    """An exception as one line: its type and its message's first line."""
-    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def _difference_quotients(
