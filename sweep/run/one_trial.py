@@ -14,10 +14,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,12 +122,8 @@ def run_configs(
                     stop={"training_iteration": max_epochs} if max_epochs is not None else None,
                 ),
             )
-            logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
-            # A trial's error is returned (its last line) to the caller, which reports it once; Tune's own
-            # ERROR line with the whole traceback would print it a second time, as a crash.
-            for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):  # "Trials did not complete: ..."
-                logging.getLogger(name).setLevel(logging.CRITICAL)
-            grid = tuner.fit()
+            with _quiet_tune():
+                grid = tuner.fit()
             for result in (grid[position] for position in range(len(grid))):  # a ResultGrid has no __iter__
                 if result.error is not None:
                     index = int((result.config or {})[JOB])
@@ -142,6 +139,33 @@ def run_configs(
             "ray.tune.report({...}) once per epoch (see docs/trainable.md, the contract)"
         )
     return histories
+
+
+# Tune's loggers this run silences, and from which level on they may still print. A trial's error is returned
+# (its last line) to the caller, which reports it once: Tune's own ERROR line with the whole traceback would
+# print it a second time, as a crash ("Trials did not complete: ..." too). The run's Tune state lives in a
+# temporary directory thrown away at the end: a failure to save it (Ray's background copy races its own
+# atomic renames) or a slow save is no news to the user.
+QUIETED = {
+    "ray.tune.analysis.experiment_analysis": logging.ERROR,
+    "ray.tune.execution.tune_controller": logging.CRITICAL,
+    "ray.tune.tune": logging.CRITICAL,
+    "ray.tune.execution.experiment_state": logging.CRITICAL,
+}
+
+
+@contextlib.contextmanager
+def _quiet_tune() -> Iterator[None]:
+    """Tune's :data:`QUIETED` loggers quiet while the run lasts, as they were afterwards (a caller's own
+    Tune runs in this process log as before)."""
+    levels = {name: logging.getLogger(name).level for name in QUIETED}
+    for name, level in QUIETED.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def ship_by_value(function: Callable[..., Any]) -> None:
