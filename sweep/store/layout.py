@@ -16,6 +16,7 @@ STORAGE/NAME-YYYYmmdd-HHMMSS/
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import yaml
 
 from sweep.store.damage import DamagedSweep, damaged
 from sweep.store.lock import driven_here
-from sweep.store.remote import is_uri, mirror_dir, pull, push
+from sweep.store.remote import exists, is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
 from sweep_errors import SweepError
 
@@ -61,18 +62,20 @@ class SweepDir:
     @staticmethod
     def create(storage: str | Path, name: str, cache: Path = DEFAULT_CACHE) -> SweepDir:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        if is_uri(storage):
-            remote = f"{str(storage).rstrip('/')}/{name}-{stamp}"
-            root = mirror_dir(remote, cache)
-            (root / "rounds").mkdir(parents=True, exist_ok=True)
+        for suffix in itertools.count(1):  # two sweeps of one name started in the same second: -2, -3, ...
+            folder = f"{name}-{stamp}" + (f"-{suffix}" if suffix > 1 else "")
+            remote = f"{str(storage).rstrip('/')}/{folder}" if is_uri(storage) else None
+            if remote is not None and exists(remote):  # taken by a driver elsewhere
+                continue
+            root = mirror_dir(remote, cache) if remote else Path(storage).expanduser().resolve() / folder
+            root.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                root.mkdir()  # the claim, atomic between this machine's drivers
+            except FileExistsError:
+                continue
+            (root / "rounds").mkdir()
             return SweepDir(root, remote)
-        root = Path(storage).expanduser().resolve() / f"{name}-{stamp}"
-        suffix = 1
-        while root.exists():  # two sweeps started in the same second
-            suffix += 1
-            root = root.with_name(f"{name}-{stamp}-{suffix}")
-        (root / "rounds").mkdir(parents=True)
-        return SweepDir(root)
+        raise AssertionError("unreachable")  # pragma: no cover (itertools.count never ends)
 
     @staticmethod
     def open(path: str | Path, cache: Path = DEFAULT_CACHE) -> SweepDir:

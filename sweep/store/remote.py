@@ -9,6 +9,7 @@ URI` / `sweep.load(URI)` work from any machine.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,19 +48,35 @@ def pull(uri: str, local: Path, names: Iterable[str]) -> bool:
     (local / "rounds").mkdir(parents=True, exist_ok=True)
     selector = pyarrow.fs.FileSelector(base, recursive=True)
     local_fs = pyarrow.fs.LocalFileSystem()
-    wanted = set(names)
+    wanted, pulled = set(names), set()
     for info in filesystem.get_file_info(selector):
         relative = info.path[len(base) :].lstrip("/")
         if info.type == pyarrow.fs.FileType.File and (relative in wanted or relative.startswith("rounds/")):
             pyarrow.fs.copy_files(
                 info.path, str(local / relative), source_filesystem=filesystem, destination_filesystem=local_fs
             )
+            pulled.add(relative)
+    # what the URI no longer holds (a retest.csv deleted there) is not read from an older pull
+    for path in [*(local / name for name in wanted), *(local / "rounds").iterdir()]:
+        if path.is_file() and path.relative_to(local).as_posix() not in pulled:
+            path.unlink()
     return True
 
 
+def exists(uri: str) -> bool:
+    """Whether anything is stored at `uri`."""
+    import pyarrow.fs
+
+    filesystem, base = _filesystem(uri)
+    return filesystem.get_file_info(base).type != pyarrow.fs.FileType.NotFound
+
+
 def mirror_dir(uri: str, cache: Path) -> Path:
-    """Where the local mirror of a sweep at `uri` lives."""
-    return cache.expanduser().resolve() / uri.rstrip("/").rsplit("/", 1)[-1]
+    """Where the local mirror of a sweep at `uri` lives: the sweep's folder name and a digest of its whole URI,
+    so that a sweep copied to another URI under the same name gets a mirror of its own."""
+    uri = uri.rstrip("/")
+    digest = hashlib.sha256(uri.encode()).hexdigest()[:8]
+    return cache.expanduser().resolve() / f"{uri.rsplit('/', 1)[-1]}-{digest}"
 
 
 def sweeps_at(uri: str) -> list[str] | None:
