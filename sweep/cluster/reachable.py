@@ -6,10 +6,15 @@ about 40 s each (some 14 minutes) and prints its own warnings every few seconds 
 (``ray://``) waits 30 s and warns in a traceback-like block. A TCP connection to the address, as Ray itself would
 resolve it, tells the same thing at once. A malformed address (no port, the dashboard's http:// one) is refused
 first, in words: Ray's parser raises a bare ValueError for it.
+
+Something that answers but is not Ray (the dashboard's port 8265 given without http://, a Redis on 6379, a web
+server) makes `ray.init` wait as long, printing its GCS warnings: a cluster's GCS and its Ray Client server
+both speak gRPC, whose HTTP/2 server opens with a SETTINGS frame; any other first answer is refused in one line.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 
 from sweep_errors import SweepError
@@ -32,9 +37,16 @@ def check_reachable(address: str, given_by: str = "") -> None:
         return
     host, port = _as_ray_resolves_it(address, *parsed)
     reason = tcp_failure(host, port)
-    if reason is None:
-        return
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if reason is None:
+        answer = not_grpc(host, port)
+        if answer is not None:
+            raise SweepError(
+                f"{_cluster_at(address, given_by)}: what answers at {where} is not Ray ({answer}); check the "
+                "port: a head listens on 6379 unless started otherwise (`ray status` on the head shows its "
+                "address), Ray Client on 10001"
+            )
+        return
     if (host, port) != parsed:  # Ray's own translation of a loopback host to this node's address
         given = f"[{parsed[0]}]" if ":" in parsed[0] else parsed[0]
         if _answers(parsed[0], port):
@@ -99,6 +111,55 @@ def tcp_failure(host: str, port: int) -> str | None:
         return f"no answer within {TIMEOUT_S:g} s"
     except OSError as err:
         return (err.strerror or type(err).__name__).lower()
+
+
+# HTTP/2's client preface and an empty SETTINGS frame: what a gRPC client sends first.
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+SETTINGS = 4  # an HTTP/2 frame's type, its fourth byte
+ANSWER_S = 2.0  # a gRPC server sends its SETTINGS at once; silence past this is left to Ray to judge
+
+
+def not_grpc(host: str, port: int) -> str | None:
+    """What the server at `host`:`port` answers instead of gRPC's HTTP/2, in a few words; None when it answers as
+    a gRPC server does, or says nothing within ANSWER_S (a slow link: Ray is asked), or when Ray's connections
+    are TLS (``RAY_USE_TLS``), which this plain probe does not speak.
+
+    Example:
+        >>> with socket.socket() as server:  # a server that closes every connection unread
+        ...     server.bind(("127.0.0.1", 0)); server.listen()
+        ...     import threading; _ = threading.Thread(target=lambda: server.accept()[0].close()).start()
+        ...     not_grpc("127.0.0.1", server.getsockname()[1])
+        'it closed the connection without a word'
+    """
+    if os.environ.get("RAY_USE_TLS", "0").strip().lower() in ("1", "true"):
+        return None
+    head = b""
+    try:
+        with socket.create_connection((host, port), timeout=TIMEOUT_S) as connection:
+            connection.settimeout(ANSWER_S)
+            connection.sendall(HTTP2_PREFACE)
+            while len(head) < 9:
+                chunk = connection.recv(9 - len(head) if head else 256)
+                if not chunk:
+                    break
+                head += chunk
+                if not head.startswith(b"\x00"):  # text, not a frame: enough to quote it
+                    break
+    except TimeoutError:
+        if not head:
+            return None
+    except ConnectionResetError:
+        pass  # it refused what it read: judged on what came before
+    except OSError:
+        return None  # the connection itself failed: tcp_failure's to say, not a verdict on the protocol
+    if len(head) >= 4 and head[3] == SETTINGS:
+        return None
+    if not head:
+        return "it closed the connection without a word"
+    text = head.decode("ascii", errors="replace").strip().splitlines()
+    if text and text[0].isprintable():
+        return f"it answered {text[0][:60]!r}"
+    return f"it answered {len(head)} bytes that are not HTTP/2"
 
 
 def _answers(host: str, port: int) -> bool:

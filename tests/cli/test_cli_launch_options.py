@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,26 @@ def test_sweep_up_is_joined_by_launch_and_sweep_down_ends_it(tmp_path):
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "the Ray from `sweep up` still answers"
     assert run_cli("down", env=env).stdout.strip() == "no local Ray from `sweep up` is running"
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"], ids=["gcs", "ray-client"])
+def test_an_address_where_something_else_answers_is_one_line_at_once(tmp_path, scheme):
+    """Before, a port where a web server (the dashboard's, given without http://) answered made Ray wait as long as
+    for a port where nothing does, printing its GCS warnings."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(tiny_spec()))
+    address = f"{scheme}127.0.0.1:{port}"
+    try:
+        proc = run_cli("launch", str(spec), "--storage", str(tmp_path / "sweeps"), "--address", address, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (proc.returncode, proc.stdout) == (2, ""), proc.stderr
+    assert proc.stderr == (
+        f"error: cannot connect to the Ray cluster at '{address}': what answers at 127.0.0.1:{port} is not Ray (it "
+        "answered '<!DOCTYPE HTML>'); check the port: a head listens on 6379 unless "
+        "started otherwise (`ray status` on the head shows its address), Ray Client on 10001\n"
+    )
