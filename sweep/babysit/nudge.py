@@ -1,6 +1,7 @@
 """The nudge protocol: how `sweep nudge` hands hyperparameter changes to a running `sweep babysit`.
 
-A run directory (``RUNS/NAME-TIMESTAMP/``) holds ``babysit.pid`` while a babysit process trains it. A
+A run directory (``RUNS/NAME-TIMESTAMP/``) holds ``babysit.pid`` while a babysit process trains it (its pid,
+under that process's ``flock``). A
 nudge is one JSON file ``nudges/<ns>-<pid>.json`` (``{"lr": 0.01, ...}``), written to a temporary name and
 renamed into place, so the trainer never reads half a request. The trainer reads the pending requests in
 name order (send order) at each epoch boundary and deletes them; applied and rejected changes go to
@@ -14,10 +15,12 @@ Example:
     >>> path = send_nudge(run, ["lr=0.01"])
     >>> take_requests(run)
     [{'lr': 0.01}]
+    >>> mark_stopped(run)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -32,6 +35,7 @@ PID_FILE = "babysit.pid"
 NUDGES_DIR = "nudges"
 NUDGES_CSV = "nudges.csv"
 HISTORY_CSV = "history.csv"
+_held: dict[Path, int] = {}  # run -> the descriptor of its babysit.pid, flocked while this process trains it
 
 
 def parse_nudges(run: Path, assignments: Iterable[str]) -> dict[str, Any]:
@@ -121,18 +125,27 @@ def read_config(run: Path) -> dict[str, Any]:
 
 
 def live_pid(run: Path) -> int | None:
-    """The pid in ``babysit.pid`` when that process is alive, else None."""
+    """The pid of the process training `run` now, else None.
+
+    The trainer holds an advisory ``flock`` on ``babysit.pid`` while it trains (:func:`mark_running`); the kernel
+    drops it when that process dies, so a pid file left by a killed trainer, whose number the system may have
+    given to another process since, reads as not running.
+    """
     try:
-        pid = int((run / PID_FILE).read_text().strip())
-    except (OSError, ValueError):
+        fd = os.open(run / PID_FILE, os.O_RDONLY)
+    except OSError:
         return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:  # alive, owned by someone else
-        return pid
-    return pid
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:  # held: its holder trains the run
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        except OSError:
+            return None
+        return None  # nobody holds it: a dead trainer's file
+    finally:
+        os.close(fd)  # drops the shared lock too, when it was taken
 
 
 def require_running(run: Path) -> int:
@@ -148,14 +161,26 @@ def require_running(run: Path) -> int:
 
 
 def mark_running(run: Path) -> None:
-    """Claim `run` for this process (raises SweepError when another live process trains it)."""
-    pid = live_pid(run)
-    if pid is not None and pid != os.getpid():
-        raise SweepError(f"{run}: already being trained by process {pid}: nudge it instead, or stop that one")
-    (run / PID_FILE).write_text(str(os.getpid()))
+    """Claim `run` for this process until :func:`mark_stopped` (raises SweepError when another process trains it)."""
+    if run in _held:
+        return
+    path = run / PID_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        pid = live_pid(run)
+        raise SweepError(f"{run}: already being trained by process {pid}: nudge it instead, or stop that one") from None
+    data = str(os.getpid()).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+    _held[run] = fd
 
 
 def mark_stopped(run: Path) -> None:
     """Release `run`: nudges are refused from now on."""
-    if live_pid(run) in (None, os.getpid()):
-        (run / PID_FILE).unlink(missing_ok=True)
+    fd = _held.pop(run, None)
+    if fd is not None:
+        (run / PID_FILE).unlink(missing_ok=True)  # before the lock goes: no one sees a free file of ours
+        os.close(fd)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sweep.babysit.nudge import NUDGES_DIR, PID_FILE, send_nudge
+from sweep.babysit.nudge import NUDGES_DIR, PID_FILE, live_pid, mark_running, mark_stopped, send_nudge
 from sweep.babysit.run import babysit, start_run
 from sweep.cli.babysit_cmd import chart_lines
 from sweep.events import NudgeRejected
@@ -80,7 +80,7 @@ def test_a_nudge_the_loop_rejects_is_recorded_and_training_goes_on(tmp_path):
 
 def test_invalid_nudges_are_refused_with_one_line(tmp_path):
     run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
-    (run / PID_FILE).write_text(str(os.getpid()))  # this test process stands in for a live babysit
+    mark_running(run)  # this test process stands in for a live babysit
     proc = invoke_cli("nudge", str(run), "momentum=0.9", "hidden_units=32")  # the CLI: exit 2, one line
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
@@ -95,9 +95,25 @@ def test_invalid_nudges_are_refused_with_one_line(tmp_path):
     assert list((run / NUDGES_DIR).iterdir()) == []  # nothing written for a refused nudge
     ok = invoke_cli("nudge", str(run), "lr=0.02", check=True)
     assert "queued" in ok.stdout and len(list((run / NUDGES_DIR).glob("*.json"))) == 1
-    (run / PID_FILE).unlink()
+    mark_stopped(run)
     proc = invoke_cli("nudge", str(run), "lr=0.02")
     assert proc.returncode == 2 and "not running" in proc.stderr
+
+
+def test_a_killed_trainers_pid_file_is_not_taken_for_a_live_run(tmp_path):
+    """The trainer was SIGKILLed and the system gave its pid to another process: the file names a live process,
+    but nothing trains the run. Before, the nudge was queued for nobody and `babysit --resume` was refused."""
+    run = start_run({**TINY, "epochs": 3}, tmp_path, "t")
+    (run / PID_FILE).write_text(str(os.getppid()))  # a live process, not the run's trainer
+    proc = invoke_cli("nudge", str(run), "lr=0.02")
+    assert proc.returncode == 2 and "not running" in proc.stderr, proc.stderr
+    assert not (run / NUDGES_DIR).exists() or not list((run / NUDGES_DIR).iterdir())
+    mark_running(run)  # the run can be claimed again, and then it is live
+    try:
+        assert live_pid(run) == os.getpid()
+    finally:
+        mark_stopped(run)
+    assert live_pid(run) is None and not (run / PID_FILE).exists()
 
 
 def test_ctrl_c_pauses_at_a_checkpoint_and_resume_continues(tmp_path):
@@ -181,12 +197,15 @@ def test_babysit_says_in_one_line_why_a_user_trainable_cannot_be_nudged(tmp_path
 def test_a_damaged_config_is_one_line_for_nudge_and_resume(tmp_path, text, reason):
     run = start_run({**TINY, "epochs": 2}, tmp_path, "t")
     (run / "config.json").write_text(text)
-    (run / PID_FILE).write_text(str(os.getpid()))  # "running": nudge reads the config next
-    for args in (("nudge", str(run), "lr=0.02"), ("babysit", "--resume", str(run))):
-        proc = invoke_cli(*args)
-        assert proc.returncode == 2 and proc.stderr.count("\n") == 1, (args, proc.stderr)
-        assert proc.stderr.startswith(f"error: {run / 'config.json'}: damaged (") and reason in proc.stderr
-        assert "start a new run" in proc.stderr
+    mark_running(run)  # "running": nudge reads the config next
+    try:
+        for args in (("nudge", str(run), "lr=0.02"), ("babysit", "--resume", str(run))):
+            proc = invoke_cli(*args)
+            assert proc.returncode == 2 and proc.stderr.count("\n") == 1, (args, proc.stderr)
+            assert proc.stderr.startswith(f"error: {run / 'config.json'}: damaged (") and reason in proc.stderr
+            assert "start a new run" in proc.stderr
+    finally:
+        mark_stopped(run)
 
 
 def test_a_damaged_checkpoint_is_one_line_for_resume_and_names_the_file(tmp_path):
