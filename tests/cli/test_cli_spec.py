@@ -82,6 +82,39 @@ def test_sample_refuses_an_empty_space_and_a_tier_no_parameter_has(tmp_path, cap
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # before: an `error: unexpected ValueError` (numpy's), and CSV rows with lr = abc
+        (["--seed", "-1"], "seed: must be an integer in [0, 4294967295], got -1"),
+        (
+            ["--set", "lr=abc"],
+            "--set lr=abc: lr is loguniform (a number) in the spec; give a number, e.g. --set lr=0.05",
+        ),
+        # before: "sampler: unknown sampler 'tpe' (choose random, sobol, grid)", with tpe a sampler of launch's
+        (
+            ["--sampler", "tpe"],
+            "--sampler tpe: it proposes each config from the results before it, so there is "
+            "nothing to draw ahead of a sweep; give --sampler random, sobol or grid",
+        ),
+        (["--sampler", "sobl"], "--sampler: unknown sampler 'sobl' (choose random, sobol, grid)"),
+    ],
+    ids=["seed", "held-value", "tpe", "unknown"],
+)
+def test_sample_refuses_what_launch_refuses_in_one_line(capsys, args, said) -> None:
+    code, out, err = run_main(["sample", "digits-momentum", "-n", "2", *args], capsys)
+    assert (code, out, err) == (2, "", f"error: {said}\n")
+
+
+def test_sample_names_a_specs_tpe_sampler_and_draws_with_another(tmp_path, capsys) -> None:
+    spec = tmp_path / "tpe.yaml"
+    spec.write_text("name: t\ntrainable: mlp\nsampler: tpe\nspace:\n  lr: {loguniform: [0.001, 0.1]}\n")
+    code, out, err = run_main(["sample", str(spec), "-n", "2"], capsys)
+    assert (code, out) == (2, "") and err.startswith("error: the spec's sampler tpe: it proposes each config")
+    code, out, err = run_main(["sample", str(spec), "-n", "2", "--sampler", "sobol"], capsys)
+    assert code == 0 and len(parse_csv(out)) == 2, err
+
+
 def test_sample_tier_holds_the_others_at_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(["sample", "digits-momentum", "-n", "6", "--tier", "1", "--sampler", "sobol"], capsys)
     rows = parse_csv(out)
