@@ -69,6 +69,7 @@ def sweep_environment(home: Path, extra: dict[str, str] | None = None) -> dict[s
     under it, so a cold run never joins some other Ray kept up on this machine, and a warm run joins ours."""
     env = environment(extra)
     env.pop("RAY_ADDRESS")
+    env.pop("XDG_CACHE_HOME", None)  # the cache home (where the record lives) under HOME too
     env["HOME"] = str(home)
     return env
 

@@ -31,17 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from trainables.cache_home import cache_home
 from trainables.errors import DataError
 
 # Bump when what is stored changes (not when the package changes: its version and source are in the key).
 _FORMAT = 1
 _SOURCES = ("data.py", "transform.py")  # the generator's code: make_dataset and the transforms it applies
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/sweep``, or ``~/.cache/sweep`` when the variable is unset."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "sweep"
 
 
 def cache_path(cache_dir: Path | None = None) -> Path:
@@ -66,7 +61,7 @@ def cache_path(cache_dir: Path | None = None) -> Path:
         source = package / name
         digest.update(source.read_bytes() if source.is_file() else name.encode())
     version = importlib.metadata.version("mnist1d")
-    return (cache_dir or default_cache_dir()) / f"mnist1d-{version}-{digest.hexdigest()[:16]}.npz"
+    return (cache_dir or cache_home()) / f"mnist1d-{version}-{digest.hexdigest()[:16]}.npz"
 
 
 def mnist1d_arrays(cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +71,7 @@ def mnist1d_arrays(cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarra
     them (see :func:`trainables.data.load_dataset`).
 
     Args:
-        cache_dir: Where the generated arrays are kept (default :func:`default_cache_dir`).
+        cache_dir: Where the generated arrays are kept (default :func:`trainables.cache_home.cache_home`).
 
     Raises:
         DataError: The package is missing or its generator's output is not MNIST-1D's shape.

@@ -173,8 +173,9 @@ def _usage(err: Any) -> None:
 # --- unexpected errors: one line, the traceback in a log file ----------------------------------------------------
 def log_dir() -> Path:
     """Where tracebacks of unexpected errors go: ``$XDG_CACHE_HOME/sweep/logs`` (``~/.cache/sweep/logs``)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "sweep" / "logs"
+    from trainables.cache_home import cache_home
+
+    return cache_home() / "logs"
 
 
 def write_traceback_log(err: BaseException) -> Path | None:

@@ -1,7 +1,8 @@
 """A local Ray kept up between sweeps (`sweep up` / `sweep down`): the edit-run loop skips Ray's start.
 
 `sweep up` runs Ray's own `ray start --head` on 127.0.0.1 (every port on loopback, token auth, the
-dashboard) with a temp directory of its own, and records the address in ``~/.cache/sweep/local-ray.json``.
+dashboard) with a temp directory of its own, and records the address in ``local-ray.json`` in the cache home
+(``~/.cache/sweep``, see trainables.cache_home).
 `sweep launch` without `--address` joins it when it answers and says so; `sweep down` ends exactly the
 processes of that Ray (found by its temp directory) and removes the record. Nothing stays up unless asked.
 """
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from sweep.cluster.environment import LOCAL_ENVIRONMENT, TOKEN_FILE
 from sweep_errors import SweepError
+from trainables.cache_home import cache_home
 
-CACHE = Path("~/.cache/sweep").expanduser()
+CACHE = cache_home()
 RECORD = CACHE / "local-ray.json"
 USERS = CACHE / "local-ray-users"  # one file per driver process joined to it: PID.json
 TEMP_DIR = CACHE / "ray"  # short: Ray's socket paths live under it

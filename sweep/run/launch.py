@@ -26,7 +26,7 @@ from sweep.run.driver_loop import drive, resolve
 from sweep.run.rounds import RoundSlot, round_slots
 from sweep.run.sweep_run import RunOptions, SweepRun
 from sweep.store.damage import check_sweep_dir, damaged
-from sweep.store.layout import DEFAULT_CACHE, SweepDir
+from sweep.store.layout import SweepDir
 from sweep.store.lock import hold_driver_lock
 from sweep.store.results import SweepResult
 from sweep.store.state import STATE_FILE, SweepState
@@ -92,7 +92,7 @@ def run_sweep(
     checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sweep-preflight")
     checked = checks.submit(preflight, spec.replace(space=space), trainable)
     checks.shutdown(wait=False)
-    directory = SweepDir.create(options.storage, spec.name, Path(options.cache_dir))
+    directory = SweepDir.create(options.storage, spec.name, options.cache)
     directory.write_spec(spec)
     if options.warm_start is not None:
         write_plan(directory.root, options.warm_start, warm)
@@ -143,7 +143,7 @@ def resume_sweep(
         >>> resume_sweep("sweeps/digits-momentum-20261122-120000")  # doctest: +SKIP
     """
     observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
-    directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
+    directory = SweepDir.open(path, options.cache if options else None)
     check_sweep_dir(directory)  # a damaged file is refused in one line before Ray starts
     with hold_driver_lock(directory.root, "resume", directory.state.read().status):
         if fresh:
@@ -169,7 +169,7 @@ def refine_sweep(
     observer = E.guarded(observer)  # a caller's observer that raises is warned about, not fatal
     if rounds < 1:
         raise SweepError(f"--rounds must be at least 1, got {rounds}")
-    directory = SweepDir.open(path, Path(options.cache_dir) if options else DEFAULT_CACHE)
+    directory = SweepDir.open(path, options.cache if options else None)
     check_sweep_dir(directory)
     spec = directory.read_spec()
     run = SweepRun.of(spec, _run_options(directory, options))

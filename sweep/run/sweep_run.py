@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from search_spaces import Space, SweepSpec
@@ -26,7 +27,8 @@ class RunOptions:
 
     Attributes:
         storage: directory (or s3://, gs://, file:// URI) under which the sweep directory is created.
-        cache_dir: the driver's local mirror of sweeps stored at a URI.
+        cache_dir: where the driver keeps its local mirrors of sweeps stored at a URI (None: the cache home,
+            :func:`trainables.cache_home.cache_home`).
         address: a Ray cluster (`auto`, `HOST:PORT`, `ray://HOST:PORT`); None starts a local Ray.
         cpus: size of the local Ray (None: all cores).
         max_concurrent: at most this many trials at once, over the spec's `max_concurrent` (None: the spec's).
@@ -44,7 +46,7 @@ class RunOptions:
     """
 
     storage: str = "sweeps"
-    cache_dir: str = "~/.cache/sweep"
+    cache_dir: str | None = None
     address: str | None = None
     cpus: int | None = None
     max_concurrent: int | None = None
@@ -58,6 +60,11 @@ class RunOptions:
     warm_start: str | None = None
     warm_top: int = 3
     stall_seconds: float = 60.0
+
+    @property
+    def cache(self) -> Path | None:
+        """`cache_dir` as a path (None: the cache home)."""
+        return Path(self.cache_dir) if self.cache_dir else None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,6 +29,7 @@ from sweep.store.lock import driven_here
 from sweep.store.remote import exists, is_uri, mirror_dir, pull, push
 from sweep.store.state import STATE_FILE, StateFile
 from sweep_errors import SweepError
+from trainables.cache_home import cache_home
 
 # Every file of a sweep directory, named here once. The small ones travel with a sweep stored at a URI.
 SPEC_FILE, TRIALS_FILE, HISTORY_FILE = "spec.yaml", "trials.csv", "history.csv"
@@ -36,7 +37,6 @@ PBT_CHANGES_FILE, RETEST_FILE, RETEST_SUMMARY_FILE = "pbt_changes.csv", "retest.
 TRIAL_ERRORS_FILE, RAY_TUNE_LOG = "trial-errors.log", "ray-tune.log"
 SMALL_FILES = (SPEC_FILE, STATE_FILE, TRIALS_FILE, HISTORY_FILE, PBT_CHANGES_FILE, RETEST_FILE, RETEST_SUMMARY_FILE,
                TRIAL_ERRORS_FILE)  # fmt: skip
-DEFAULT_CACHE = Path("~/.cache/sweep")  # local mirrors of sweeps stored at a URI
 
 
 class _File:
@@ -60,14 +60,17 @@ class SweepDir:
     remote: str | None = None
 
     @staticmethod
-    def create(storage: str | Path, name: str, cache: Path = DEFAULT_CACHE) -> SweepDir:
+    def create(storage: str | Path, name: str, cache: Path | None = None) -> SweepDir:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for suffix in itertools.count(1):  # two sweeps of one name started in the same second: -2, -3, ...
             folder = f"{name}-{stamp}" + (f"-{suffix}" if suffix > 1 else "")
             remote = f"{str(storage).rstrip('/')}/{folder}" if is_uri(storage) else None
-            if remote is not None and exists(remote):  # taken by a driver elsewhere
+            if remote is None:
+                root = Path(storage).expanduser().resolve() / folder
+            elif exists(remote):  # taken by a driver elsewhere
                 continue
-            root = mirror_dir(remote, cache) if remote else Path(storage).expanduser().resolve() / folder
+            else:
+                root = mirror_dir(remote, cache or cache_home())
             root.parent.mkdir(parents=True, exist_ok=True)
             try:
                 root.mkdir()  # the claim, atomic between this machine's drivers
@@ -78,9 +81,9 @@ class SweepDir:
         raise AssertionError("unreachable")  # pragma: no cover (itertools.count never ends)
 
     @staticmethod
-    def open(path: str | Path, cache: Path = DEFAULT_CACHE) -> SweepDir:
+    def open(path: str | Path, cache: Path | None = None) -> SweepDir:
         if is_uri(path):
-            root = mirror_dir(str(path), cache)
+            root = mirror_dir(str(path), cache or cache_home())
             if driven_here(root):  # its driver runs here and writes the mirror: newer than the URI, kept as it is
                 return SweepDir(root, str(path).rstrip("/"))
             if not pull(str(path), root, SMALL_FILES):

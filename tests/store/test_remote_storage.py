@@ -96,3 +96,10 @@ def test_two_sweeps_of_one_name_started_in_the_same_second_are_two(tmp_path, mon
     monkeypatch.setattr(layout.time, "strftime", lambda _format: "20261201-101010")
     first, second = SweepDir.create(tmp_path, "mnist"), SweepDir.create(tmp_path, "mnist")
     assert (first.root.name, second.root.name) == ("mnist-20261201-101010", "mnist-20261201-101010-2")
+
+
+def test_the_mirror_is_in_the_cache_home_that_xdg_names(tmp_path, monkeypatch):
+    """Before, mirrors went to ~/.cache/sweep while MNIST-1D's arrays and error logs honoured $XDG_CACHE_HOME."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    uri = _stored_sweep(tmp_path / "bucket" / "mnist-20261201-101010", trials_csv="a\n1\n")
+    assert SweepDir.open(uri).root.parent == tmp_path / "xdg" / "sweep"
