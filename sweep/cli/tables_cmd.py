@@ -84,7 +84,7 @@ def _listing(result: SweepResult) -> dict[str, object]:
         status = "failed"  # written before sweeps without a usable trial ended `failed`
     started = time.localtime(float(result.state.get("started_at") or 0))
     return {
-        "sweep": result.path.name, "status": status, "trials": len(result.trials),
+        "sweep": result.name, "status": status, "trials": len(result.trials),
         "best": "-" if best is None else f"{float(best[S.BEST]):.4f}",
         "started": time.strftime("%Y-%m-%d %H:%M", started),
     }  # fmt: skip
@@ -109,7 +109,7 @@ def show(
         if retested:
             typer.echo(retested)
     else:
-        typer.echo(f"{result.path.name}: {result.status}, {len(result.trials)} trials finished so far")
+        typer.echo(f"{result.name}: {result.status}, {len(result.trials)} trials finished so far")
         typer.echo(top_table(result, top))
         if result.status == "interrupted":
             typer.echo(f"continue with: sweep resume {result.location}")

@@ -84,8 +84,9 @@ class SweepResult:
 
     @property
     def name(self) -> str:
-        """A label for titles: the directory's name, or the exported file's stem."""
-        return self.path.stem if self.exported else self.path.name
+        """A label for titles: the sweep's folder name (at its URI, not its local mirror's), or the exported
+        file's stem."""
+        return self.path.stem if self.exported else self.location.rstrip("/").rsplit("/", 1)[-1]
 
     @property
     def plots_dir(self) -> Path:
@@ -224,7 +225,10 @@ def read(directory: SweepDir) -> SweepResult:
     history = read_checked_table(directory.history_csv, [S.PLAN_ID, S.EPOCH], REQUIRED[HISTORY_FILE])
     if not history.empty:
         history = history.sort_values([S.ROUND, S.PLAN_ID, S.EPOCH], kind="stable").reset_index(drop=True)
-    return SweepResult(directory.root, trials, history, directory.state.read().to_dict())
+    # where it was opened, not where sweep.json says it was written: a sweep copied to another URI or folder is
+    # the copy (its name, its resume line)
+    state = {**directory.state.read().to_dict(), "remote": directory.remote}
+    return SweepResult(directory.root, trials, history, state)
 
 
 def read_exported(file: Path) -> SweepResult:

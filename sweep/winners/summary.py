@@ -211,7 +211,7 @@ def summary_text(result: SweepResult, top: int = 5) -> str:
     """The closing summary: statuses, the top trials, stage gains, the gain over the baseline, and the test
     evaluation."""
     summary = result.state.get("summary", {})
-    lines = [f"\n{result.path.name}: {summary.get('trials', len(result.trials))} trials "
+    lines = [f"\n{result.name}: {summary.get('trials', len(result.trials))} trials "
              f"({', '.join(f'{v} {k}' for k, v in summary.get('statuses', {}).items())})"]  # fmt: skip
     failure = summary.get("failure")
     if failure:  # no winner, so no table of NaN: what `show` prints (the run adds where the logs are)

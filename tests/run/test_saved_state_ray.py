@@ -17,7 +17,8 @@ from tests.conftest import SWEEP_BIN, run_cli, tiny_spec, wait_for
 pytestmark = pytest.mark.ray
 
 
-def test_a_sweep_at_a_uri_resumes_with_its_signed_state(tmp_path, ray_instance):
+def test_a_sweep_at_a_uri_resumes_with_its_signed_state(tmp_path, ray_instance, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # its mirrors, not the user's cache
     space = {**tiny_spec()["space"], "epochs": 40, "batch_size": 16, "momentum": 0.9}
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump(tiny_spec(samples=4, scheduler={"type": "fifo"}, space=space)))

@@ -86,7 +86,11 @@ def test_sweep_ls_lists_the_sweeps_at_a_uri(tmp_path):
     directory.sync()
     listed = invoke_cli("ls", f"file://{tmp_path / 'bucket'}", check=True).stdout.splitlines()
     assert listed[0].split() == ["sweep", "status", "trials", "best", "started"]
-    assert listed[1].split()[:4] == [directory.root.name, "running", "0", "-"] and len(listed) == 2
+    # the sweep's name at the URI, not its mirror's (which carries a digest of the URI)
+    name = str(directory.remote).rsplit("/", 1)[-1]
+    assert listed[1].split()[:4] == [name, "running", "0", "-"] and len(listed) == 2 and name != directory.root.name
+    shown = invoke_cli("show", str(directory.remote), check=True).stdout
+    assert shown.startswith(f"{name}: running") and directory.root.name not in shown
     missing = invoke_cli("ls", f"file://{tmp_path / 'nothing'}")
     assert missing.returncode == 2 and missing.stderr.startswith(
         f"error: storage directory 'file://{tmp_path}/nothing' not found: "

@@ -19,8 +19,9 @@ from tests.conftest import tiny_spec
 
 @pytest.mark.ray
 @pytest.mark.usefixtures("ray_instance")
-def test_uri_storage_holds_the_whole_sweep(tmp_path):
+def test_uri_storage_holds_the_whole_sweep(tmp_path, monkeypatch):
     store, cache = tmp_path / "bucket", tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))  # `load` and `retest` mirror it there
     options = RunOptions(storage=f"file://{store}", cache_dir=str(cache), quiet=True)
     result = run_sweep(load_spec(tiny_spec(samples=3)), options)
 
