@@ -57,6 +57,11 @@ def _project(tmp_path: Path, function: str) -> Path:
     return spec
 
 
+def _validate_try(ray_instance, spec: Path):
+    """`sweep validate SPEC --try` from the console script, on the session's Ray."""
+    return run_cli("validate", str(spec), "--try", env={**os.environ, "RAY_ADDRESS": ray_instance.address})
+
+
 def test_a_first_report_whose_metric_is_not_a_number_is_refused():
     spec = parse_spec({"metric": "val_loss", "mode": "min", "trainable": "x:y", "space": {"lr": 0.1}})
     with pytest.raises(SweepError, match=r"^the trainable reported val_loss = 'low': the spec's metric must be a"):
@@ -96,8 +101,7 @@ def test_validate_try_trains_a_built_in_trainable_one_epoch_in_process():
     ],
 )
 def test_validate_try_names_a_user_trainables_mistake_in_one_line(ray_instance, tmp_path, function, expected):
-    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
-    done = run_cli("validate", str(_project(tmp_path, function)), "--try", env=env)
+    done = _validate_try(ray_instance, _project(tmp_path, function))
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith(expected)
     assert len(done.stderr.splitlines()) == 1
@@ -106,8 +110,7 @@ def test_validate_try_names_a_user_trainables_mistake_in_one_line(ray_instance, 
 @pytest.mark.ray
 @pytest.mark.slow
 def test_validate_try_stops_a_user_trainable_after_its_first_report(ray_instance, tmp_path):
-    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
-    done = run_cli("validate", str(_project(tmp_path, "good")), "--try", env=env)
+    done = _validate_try(ray_instance, _project(tmp_path, "good"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith("try: 1 epoch in ")
     assert done.stdout.splitlines()[-1].endswith("val_loss 2; reported epoch 1, val_loss 2")
@@ -116,13 +119,12 @@ def test_validate_try_stops_a_user_trainable_after_its_first_report(ray_instance
 @pytest.mark.ray
 @pytest.mark.slow
 def test_the_wrong_metric_hint_works_when_followed(ray_instance, tmp_path):
-    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
     spec = _project(tmp_path, "wrong_metric")
-    done = run_cli("validate", str(spec), "--try", env=env)
+    done = _validate_try(ray_instance, spec)
     assert "or set `metric:` in the spec to one of these" in done.stderr
     # what the message says: set `metric:` to one the trainable reported
     spec.write_text(spec.read_text().replace("metric: val_loss", "metric: val_mse"))
-    fixed = run_cli("validate", str(spec), "--try", env=env)
+    fixed = _validate_try(ray_instance, spec)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout.splitlines()[-1].startswith("try: 1 epoch in ") and "val_mse 1;" in fixed.stdout
 
@@ -132,8 +134,7 @@ def test_the_wrong_metric_hint_works_when_followed(ray_instance, tmp_path):
 def test_a_failed_save_of_the_throwaway_tune_state_is_not_printed(ray_instance, tmp_path):
     # Ray's background copy of its state can fail (it races its own atomic renames); `--try`, `train` and
     # `retest` throw that state away, so its ERROR traceback is noise on a run that succeeded
-    env = {**os.environ, "RAY_ADDRESS": ray_instance.address}
-    done = run_cli("validate", str(_project(tmp_path, "spoils_tune_state")), "--try", env=env)
+    done = _validate_try(ray_instance, _project(tmp_path, "spoils_tune_state"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].endswith("reported epoch 1, val_loss 1")
     assert done.stderr == ""
