@@ -143,6 +143,18 @@ class SweepPBT(PopulationBasedTraining):
 
         self._trial_state[trial] = _PBTTrialState(trial)
 
+    def _quantiles(self) -> tuple[list[Any], list[Any]]:
+        """Ray's quantiles of the population, less the trials that have reported their last epoch. Ray leaves
+        out finished trials, but learns that a trial finished only once its function returns, a moment after
+        its last report: cloned in that moment, its final checkpoint left the clone no epoch to train, and the
+        clone ended at once, its row showing only the epochs it had trained itself."""
+        population = self._trial_state
+        self._trial_state = {trial: state for trial, state in population.items() if not _at_budget(trial, state)}
+        try:
+            return super()._quantiles()
+        finally:
+            self._trial_state = population
+
     def _get_new_config(self, trial: Any, trial_to_clone: Any) -> tuple[dict, dict]:
         assert self._custom_explore_fn is not None
         new = self._custom_explore_fn(copy.deepcopy(trial_to_clone.config))
@@ -217,6 +229,12 @@ def _mutations(space: Space, held: tuple[str, ...]) -> dict[str, Any]:
     """Ray's ``hyperparam_mutations``: domains of the mutable params (Ray uses them to fill missing keys and
     to log; :class:`SweepPBT` does the perturbing itself)."""
     return {p.name: to_tune_domain(p) if p.is_numeric else list(p.values) for p in mutable_params(space, held)}
+
+
+def _at_budget(trial: Any, state: Any) -> bool:
+    """Whether `trial` has reported the last epoch of its budget (its config's ``epochs``)."""
+    budget, epoch = trial.config.get("epochs"), _epoch(state.last_result)
+    return isinstance(budget, int) and epoch is not None and epoch >= budget
 
 
 def _epoch(result: Mapping[str, Any] | None) -> int | None:

@@ -120,3 +120,31 @@ def test_pbt_population_exploits_and_perturbs_in_the_right_coordinate(tmp_path):
     last = lr_changes.sort_values("explored_at").groupby("plan_id")["new"].last()
     final_lr = trials.set_index(S.PLAN_ID)["lr"]
     assert all(math.isclose(final_lr[plan], value) for plan, value in last.items())
+
+
+class _Trial:
+    """What Ray's PBT reads of a trial when it ranks the population."""
+
+    def __init__(self, name: str, epochs: int) -> None:
+        self.trial_id, self.experiment_tag, self.config = name, name, {"epochs": epochs, "lr": 0.1}
+
+    def is_finished(self) -> bool:
+        return False  # Ray has not yet seen the function return, even of a trial past its last epoch
+
+
+def test_a_trial_that_reported_its_last_epoch_is_no_donor_and_no_clone():
+    """Seen once under load: a slow trial was exploited at epoch 2 with a donor's checkpoint of epoch 8 of 8,
+    reported by the donor a moment before Ray saw it finish; the clone had no epoch left and ended at once."""
+    from ray.tune.schedulers.pbt import _PBTTrialState
+
+    scheduler = make_pbt(load_spec(tiny_spec(scheduler={"type": "pbt", "quantile_fraction": 0.25})))
+    population = {}
+    for name, epoch, score in [("done", 8, 0.9), ("top", 4, 0.8), ("mid", 4, 0.6), ("slow", 2, 0.5), ("last", 8, 0.1)]:
+        trial = _Trial(name, epochs=8)
+        state = _PBTTrialState(trial)
+        state.last_score, state.last_result = score, {"epoch": epoch, "training_iteration": epoch}
+        population[trial] = state
+    scheduler._trial_state = population
+    lower, upper = scheduler._quantiles()
+    assert [t.trial_id for t in upper] == ["top"] and [t.trial_id for t in lower] == ["slow"]
+    assert scheduler._trial_state is population  # the whole population is kept for later rankings
