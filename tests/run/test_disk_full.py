@@ -89,7 +89,9 @@ def _mount_tmpfs(where: Path, size: str) -> None:
 @pytest.mark.ray
 def test_a_full_disk_mid_sweep_then_resume_trains_every_planned_trial_once(tmp_path, ray_instance):
     disk = tmp_path / "disk"
-    _mount_tmpfs(disk, "16m")  # room for the sweep's own files until the test fills the rest, even on a busy machine
+    # room for the sweep's own files until the test fills the rest, even on a busy machine (16m was once full
+    # of them before the first trial was recorded)
+    _mount_tmpfs(disk, "64m")
     try:
         space = {**tiny_spec()["space"], "epochs": 30, "batch_size": 16, "momentum": 0.9}
         spec = tmp_path / "spec.yaml"
