@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -200,60 +199,46 @@ def wait_for(condition: Any, what: str, timeout: float = 120.0, proc: subprocess
 class BenchSmokes:
     """The benches' smoke runs (`python -m bench.run --smoke`, `python -m bench.quality --smoke`).
 
-    Each smoke is a chain of fresh processes that mostly wait (on Ray's start, and on the quality bench's
-    wall-clock budgets: some 140 s each, of which some 55 s of CPU), so they run beside the other tests at little
-    cost. Each is started once per test run: the first process to claim it (an atomic mkdir in a directory every
-    pytest-xdist worker of the run shares) starts it, and whichever worker runs a test that reads it waits for
-    its exit code file. Each writes its JSON and log under its own directory; no timing is asserted on either.
+    Each smoke is a chain of fresh processes that mostly wait on Ray's start (some 100 and 125 s alone), so they
+    run beside other tests at little cost. Each writes its JSON and log under its own directory; no timing is
+    asserted on either.
     """
 
     MODULES = {"cost": "bench.run", "quality": "bench.quality"}
-    # Runs the smoke given after the code file's path, then writes its exit code there (whole, by a rename).
-    _WRAPPER = (
-        "import os, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
-        "open(sys.argv[1] + '.part', 'w').write(str(code)); os.replace(sys.argv[1] + '.part', sys.argv[1])"
-    )
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.started: list[subprocess.Popen] = []
+        self.runs: dict[str, tuple[subprocess.Popen, Path]] = {}
 
     def start(self, kind: str) -> None:
-        """Starts one smoke, unless this run has already started it (here or in another worker)."""
-        out = self.root / kind
-        self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            out.mkdir()  # the claim
-        except FileExistsError:
+        """Starts one smoke (once)."""
+        if kind in self.runs:
             return
-        command = [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")]
+        out = self.root / kind
+        out.mkdir()
         with (out / "log.txt").open("w") as log:  # the child keeps its own handle on the file
-            self.started.append(subprocess.Popen(
-                [sys.executable, "-c", self._WRAPPER, str(out / "code"), *command],
+            proc = subprocess.Popen(
+                [sys.executable, "-m", self.MODULES[kind], "--smoke", "--out", str(out / f"{kind}.json")],
                 cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stop() ends the smoke with its wrapper
-            ))  # fmt: skip
+            )  # fmt: skip
+        self.runs[kind] = (proc, out)
 
     def result(self, kind: str, timeout: float = 900) -> tuple[int, str, Path]:
         """(exit code, the log's last 6,000 characters, the JSON's path) of one smoke, once it has ended (started
         now if it was not)."""
         self.start(kind)
-        out = self.root / kind
-        code = wait_for(lambda: (out / "code").is_file(), f"the {kind} bench's smoke to end", timeout=timeout)
-        assert code
-        return int((out / "code").read_text()), (out / "log.txt").read_text()[-6000:], out / f"{kind}.json"
+        proc, out = self.runs[kind]
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        return code, (out / "log.txt").read_text()[-6000:], out / f"{kind}.json"
 
-    def stop(self, timeout: float = 900) -> None:
-        """Waits for the smokes this process started (a test in another worker may still read one), then ends
-        any still running; at once when the run is interrupted."""
-        import signal
-
-        for proc in self.started:
-            try:
-                proc.wait(timeout=timeout)
-            except (subprocess.TimeoutExpired, KeyboardInterrupt):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+    def stop(self) -> None:
+        for proc, _ in self.runs.values():
+            if proc.poll() is None:
+                proc.kill()
                 proc.wait()
 
 
@@ -263,21 +248,21 @@ def _in_xdist_worker() -> bool:
 
 @pytest.fixture(scope="session")
 def bench_smokes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """The benches' smokes: every one a selected test reads (its module's `SMOKE`), started together with the
-    session (see `_bench_smokes_start_first`); the modules that read them run last. The directory is the run's:
-    pytest-xdist gives each worker a base temp directory inside it."""
-    base = tmp_path_factory.getbasetemp()
-    smokes = BenchSmokes((base.parent if _in_xdist_worker() else base) / "bench-smokes")
-    for item in request.session.items:
-        if _reads_smokes(item) and hasattr(item, "module"):
-            smokes.start(item.module.SMOKE)
+    """The benches' smokes. In one process: every one a selected test reads (its module's `SMOKE`), started
+    together with the session (see `_bench_smokes_start_first`), the tests that read them running last. In a
+    pytest-xdist worker, which runs only some modules: each smoke when its module first reads it."""
+    smokes = BenchSmokes(tmp_path_factory.mktemp("bench-smokes"))
+    if not _in_xdist_worker():
+        for item in request.session.items:
+            if _reads_smokes(item) and hasattr(item, "module"):
+                smokes.start(item.module.SMOKE)
     yield smokes
     smokes.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _bench_smokes_start_first(request: pytest.FixtureRequest) -> None:
-    """Starts the benches' smokes before the first test when the session will read them: they mostly wait, so
-    they run beside the other tests instead of holding up the suite (or one xdist worker) for 2-3 minutes each."""
-    if any(_reads_smokes(item) for item in request.session.items):
+    """Starts the benches' smokes before the first test when the session will read them: they mostly wait on
+    Ray's start, so they run beside the other tests instead of holding up the suite for 2-3 minutes."""
+    if not _in_xdist_worker() and any(_reads_smokes(item) for item in request.session.items):
         request.getfixturevalue("bench_smokes")
