@@ -170,8 +170,9 @@ def mark_running(run: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        pid = live_pid(run)
-        raise SweepError(f"{run}: already being trained by process {pid}: nudge it instead, or stop that one") from None
+        pid = live_pid(run)  # None or -1 when its holder is between releasing it and writing its pid
+        who = f"process {pid}" if pid is not None and pid > 0 else "another process"
+        raise SweepError(f"{run}: already being trained by {who}: nudge it instead, or stop that one") from None
     data = str(os.getpid()).encode()
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)

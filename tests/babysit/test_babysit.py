@@ -238,3 +238,20 @@ def test_an_observer_that_raises_is_one_warning_and_training_goes_on(tmp_path):
     assert result.status == "finished" and result.stopped_epoch == 3 and len(told) == 1
     ours = [w for w in said if issubclass(w.category, ObserverWarning)]
     assert len(ours) == 1 and str(ours[0].message).startswith("the observer raised RuntimeError: widget broke")
+
+
+@pytest.mark.parametrize(("text", "who"), [("4242", "process 4242"), ("", "another process")])
+def test_a_run_another_trainer_holds_is_refused_naming_it(tmp_path, text, who):
+    """A second `babysit --resume` of a run being trained; the holder's pid not yet written: no 'process -1'."""
+    import fcntl
+
+    run = start_run({**TINY, "epochs": 2}, tmp_path, "t")
+    holder = os.open(run / PID_FILE, os.O_RDWR | os.O_CREAT)  # another trainer's claim (its own open file)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        os.write(holder, text.encode())
+        with pytest.raises(SweepError) as refused:
+            mark_running(run)
+        assert str(refused.value) == f"{run}: already being trained by {who}: nudge it instead, or stop that one"
+    finally:
+        os.close(holder)
